@@ -1,0 +1,69 @@
+// Nodes as instanced quads: anti-aliased discs in 2D, shaded sphere impostors in 3D.
+// Positions and colours are read from storage buffers by instance index, so the layout's
+// buffer is drawn as it is, without a copy.
+
+struct View {              // ViewUniforms in src/render/mod.rs
+    clip_from_world: mat4x4<f32>,
+    viewport: vec2<f32>,
+    node_radius: f32,      // pixels in 2D, world units in 3D
+    focal_px: f32,         // pixels per world unit at distance 1 (3D) or in the plane (2D)
+    edge_width_px: f32,
+    edge_alpha: f32,
+    shaded: u32,           // 1: sphere impostors with perspective size
+    pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> view: View;
+@group(0) @binding(1) var<storage, read> positions: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> colors: array<u32>;
+
+struct VertexOut {
+    @builtin(position) clip: vec4<f32>,
+    @location(0) offset_px: vec2<f32>,
+    @location(1) @interpolate(flat) radius_px: f32,
+    @location(2) color: vec4<f32>,
+}
+
+@vertex
+fn vs(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> VertexOut {
+    var out: VertexOut;
+    let center = view.clip_from_world * vec4<f32>(positions[i].xyz, 1.0);
+    if center.w <= 1e-6 {
+        out.clip = vec4<f32>(2.0, 2.0, 2.0, 1.0); // behind the camera: outside clip space
+        return out;
+    }
+    var radius = view.node_radius;
+    if view.shaded == 1u {
+        radius = clamp(view.node_radius * view.focal_px / center.w, 1.0, 256.0);
+    }
+    let corner = vec2<f32>(f32(v & 1u) * 2.0 - 1.0, f32((v >> 1u) & 1u) * 2.0 - 1.0);
+    let extent = radius + 1.0; // one pixel of margin for anti-aliasing
+    out.clip = center + vec4<f32>(corner * extent * 2.0 / view.viewport * center.w, 0.0, 0.0);
+    out.offset_px = corner * extent;
+    out.radius_px = radius;
+    out.color = unpack4x8unorm(colors[i]);
+    return out;
+}
+
+@fragment
+fn fs(in: VertexOut) -> @location(0) vec4<f32> {
+    let d = length(in.offset_px);
+    let r = in.radius_px;
+    let coverage = clamp(r + 0.5 - d, 0.0, 1.0);
+    if coverage <= 0.0 {
+        discard;
+    }
+    var rgb = in.color.rgb;
+    if view.shaded == 1u {
+        let uv = in.offset_px / r;
+        let n = vec3<f32>(uv.x, uv.y, sqrt(max(1.0 - dot(uv, uv), 0.0)));
+        let light = normalize(vec3<f32>(-0.4, 0.5, 0.77));
+        let diffuse = max(dot(n, light), 0.0);
+        let specular = pow(max(dot(reflect(-light, n), vec3<f32>(0.0, 0.0, 1.0)), 0.0), 24.0);
+        rgb = rgb * (0.3 + 0.7 * diffuse) + vec3<f32>(0.35 * specular);
+    } else if r > 2.5 {
+        // A darker rim separates touching discs.
+        rgb = mix(rgb, rgb * 0.5, smoothstep(r - 1.6, r - 0.6, d));
+    }
+    return vec4<f32>(rgb, in.color.a * coverage);
+}

@@ -1,0 +1,338 @@
+//! The `netlens` command line: argument parsing (clap) and the commands' glue.
+//!
+//! Each command loads a graph ([`crate::load`]), lays it out on the GPU
+//! ([`crate::layout`]) and shows it ([`crate::render`], [`crate::app`]). Errors are
+//! reported once, in `main`, as one line.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use glam::Vec2;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+use crate::app::{self, ViewOptions};
+use crate::gpu::Gpu;
+use crate::graph::Direction;
+use crate::layout::force::{ForceLayout, ForceRun};
+use crate::layout::{Dim, ForceConfig, initial_positions};
+use crate::load::{self, Loaded};
+use crate::render::frame::write_png;
+use crate::render::{Bounds, Camera, OffscreenTarget, Renderer, Style};
+
+const EXAMPLES: &str = "\
+Examples:
+  netlens view                                   open the bundled Cora citation graph
+  netlens view edges.csv --dim 3                 fly around a graph laid out in 3D
+  netlens render graph.mtx -o graph.png          lay out on the GPU, write a PNG
+  netlens render edges.tsv --labels y.npy -o cora.png --size 3840x2160
+  netlens info --json edges.tsv                  nodes, edges, components, degrees as JSON
+  netlens info --gpu                             the adapter netlens uses and its limits
+
+Graph files: edge lists (.tsv, .csv, .txt, any separator; '#'/'%' comments; optional
+header and weight column; integer or string ids), Matrix Market (.mtx) and PyG
+edge_index arrays (.npy, 2 x E). Without a GPU, netlens runs on Mesa's software
+drivers (lavapipe or llvmpipe); NETLENS_BACKEND=vulkan|gl forces a backend.";
+
+#[derive(Debug, Parser)]
+#[command(name = "netlens", version, about = "See neural networks and graphs: GPU layout and rendering of millions of nodes", after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Open a graph in a window; the layout converges while you watch
+    ///
+    /// Mouse: drag to pan (2D) or orbit (3D), right-drag to pan, wheel to zoom.
+    /// Keys: arrows pan, +/- zoom, F fits the view, Space pauses the layout, Esc quits.
+    /// Without a display it writes a PNG instead and says where.
+    View(ViewArgs),
+    /// Lay a graph out on the GPU and write a PNG
+    Render(RenderArgs),
+    /// Print a summary of a graph (nodes, edges, components, degrees) or of the GPU
+    Info(InfoArgs),
+}
+
+#[derive(Debug, Args)]
+struct GraphArgs {
+    /// Graph file: edge list, Matrix Market (.mtx) or PyG edge_index (.npy).
+    /// Omit it for the bundled Cora citation graph (2708 papers, 7 classes)
+    graph: Option<PathBuf>,
+    /// Node classes: a 1-D integer .npy (-1 for none); nodes are coloured by class
+    #[arg(long, value_name = "FILE.npy")]
+    labels: Option<PathBuf>,
+    /// Attach a numeric node array (1-D or 2-D .npy) under a name; repeatable
+    #[arg(long = "node-data", value_name = "NAME=FILE.npy")]
+    node_data: Vec<String>,
+    /// Treat the edges as undirected (edge lists are read as directed)
+    #[arg(long)]
+    undirected: bool,
+}
+
+#[derive(Debug, Args)]
+struct LayoutArgs {
+    /// Lay out in 2 or 3 dimensions
+    #[arg(long, default_value = "2")]
+    dim: Dim,
+    /// Seed of the initial positions: the same seed gives the same picture
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Force-layout iterations (more converge further; rounded up to even)
+    #[arg(long, default_value_t = ForceConfig::default().iterations, value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    iterations: u32,
+}
+
+impl LayoutArgs {
+    fn config(&self) -> ForceConfig {
+        ForceConfig { dim: self.dim, iterations: self.iterations, seed: self.seed }
+    }
+}
+
+#[derive(Debug, Args)]
+struct RenderArgs {
+    #[command(flatten)]
+    graph: GraphArgs,
+    #[command(flatten)]
+    layout: LayoutArgs,
+    /// Output PNG file
+    #[arg(short, long, value_name = "FILE.png")]
+    output: PathBuf,
+    /// Image size in pixels, WIDTHxHEIGHT
+    #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Replace the output file if it exists
+    #[arg(short, long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+struct ViewArgs {
+    #[command(flatten)]
+    graph: GraphArgs,
+    #[command(flatten)]
+    layout: LayoutArgs,
+    /// Initial window size in pixels, WIDTHxHEIGHT
+    #[arg(long, default_value = "1280x800", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Close the window after this many frames (for scripts and tests)
+    #[arg(long, hide = true)]
+    exit_after_frames: Option<u32>,
+    /// Print a line to stderr for every frame presented (for scripts and tests)
+    #[arg(long, hide = true)]
+    report_frames: bool,
+}
+
+#[derive(Debug, Args)]
+struct InfoArgs {
+    /// Graph file; omit for the bundled Cora graph
+    graph: Option<PathBuf>,
+    /// Print one JSON object instead of text
+    #[arg(long)]
+    json: bool,
+    /// Describe the GPU adapter netlens picks and its limits (alone: only that)
+    #[arg(long)]
+    gpu: bool,
+    /// Treat the edges as undirected
+    #[arg(long)]
+    undirected: bool,
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text.split_once(['x', 'X']).ok_or_else(|| format!("'{text}' is not WIDTHxHEIGHT, e.g. 1920x1080"))?;
+    let parse = |s: &str| s.trim().parse::<u32>().ok().filter(|&v| (16..=16384).contains(&v));
+    match (parse(w), parse(h)) {
+        (Some(w), Some(h)) => Ok((w, h)),
+        _ => Err(format!("'{text}': width and height must be whole numbers from 16 to 16384")),
+    }
+}
+
+/// Parses the command line and runs the command.
+pub fn run() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::View(args) => view(args),
+        Command::Render(args) => render(args),
+        Command::Info(args) => info(args),
+    }
+}
+
+fn load_graph(args: &GraphArgs) -> Result<Loaded> {
+    let mut loaded = match &args.graph {
+        Some(path) => load::load_graph(path)?,
+        None => load::bundled_cora(),
+    };
+    if let Some(path) = &args.labels {
+        load::attach_labels(&mut loaded.graph, path)?;
+    }
+    for spec in &args.node_data {
+        let (name, path) = spec
+            .split_once('=')
+            .filter(|(name, path)| !name.is_empty() && !path.is_empty())
+            .with_context(|| format!("--node-data '{spec}' should be NAME=FILE.npy"))?;
+        load::attach_node_data(&mut loaded.graph, name, Path::new(path))?;
+    }
+    if args.undirected || loaded.source == load::Source::Bundled("cora") {
+        loaded.graph.directed = false;
+    }
+    Ok(loaded)
+}
+
+/// Runs the whole force layout on the GPU, with a progress bar on a terminal.
+fn layout_to_end(gpu: &Gpu, loaded: &Loaded, config: &ForceConfig) -> Result<(ForceLayout, ForceRun)> {
+    let graph = &loaded.graph;
+    let layout = ForceLayout::new(&gpu.device);
+    let csr = graph.csr(Direction::Both);
+    let mut run = ForceRun::new(gpu, &layout, &csr, &initial_positions(graph.node_count(), config), config)?;
+    let (_, total) = run.progress();
+    let bar = ProgressBar::new(total as u64).with_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} iterations, {elapsed} (ETA {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message("layout");
+    while !run.is_done() {
+        run.advance(gpu, &layout, 10);
+        gpu.wait()?;
+        bar.set_position(run.progress().0 as u64);
+    }
+    bar.finish_and_clear();
+    Ok((layout, run))
+}
+
+/// Lays out and renders a graph offscreen; returns the RGBA8 frame.
+fn render_frame(loaded: &Loaded, config: &ForceConfig, size: (u32, u32)) -> Result<(Vec<u8>, String)> {
+    let gpu = Gpu::headless()?;
+    let graph = &loaded.graph;
+    let start = Instant::now();
+    let (_layout, run) = layout_to_end(&gpu, loaded, config)?;
+    let layout_time = start.elapsed();
+    let positions = run.read_positions(&gpu)?;
+    let three_d = config.dim == Dim::Three;
+    let bounds = Bounds::of(&positions);
+    let camera = Camera::fit(&bounds, three_d, Vec2::new(size.0 as f32, size.1 as f32));
+    let renderer = Renderer::new(&gpu.device, crate::render::frame::FORMAT);
+    let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d);
+    let scene = renderer.scene(&gpu, graph, run.positions(), style)?;
+    let target = OffscreenTarget::new(&gpu, size)?;
+    let render_start = Instant::now();
+    let rgba = target.render(&gpu, &renderer, &scene, &camera)?;
+    let report = gpu.report();
+    let note = format!(
+        "{} nodes, {} edges; layout {} iterations in {:.2} s, frame in {:.2} s on {} ({})",
+        graph.node_count(),
+        graph.edge_count(),
+        run.progress().1,
+        layout_time.as_secs_f64(),
+        render_start.elapsed().as_secs_f64(),
+        report.name,
+        report.backend
+    );
+    Ok((rgba, note))
+}
+
+fn check_png_output(path: &Path, force: bool) -> Result<()> {
+    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
+        bail!("{}: the output must be a .png file", path.display());
+    }
+    if path.exists() && !force {
+        bail!("{} exists; pass --force to replace it", path.display());
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        bail!("{}: folder {} does not exist", path.display(), dir.display());
+    }
+    Ok(())
+}
+
+fn render(args: RenderArgs) -> Result<()> {
+    check_png_output(&args.output, args.force)?;
+    let loaded = load_graph(&args.graph)?;
+    let (rgba, note) = render_frame(&loaded, &args.layout.config(), args.size)?;
+    write_png(&args.output, args.size, &rgba).with_context(|| format!("{}: cannot write", args.output.display()))?;
+    eprintln!("wrote {} ({}x{}): {note}", args.output.display(), args.size.0, args.size.1);
+    Ok(())
+}
+
+fn view(args: ViewArgs) -> Result<()> {
+    let loaded = load_graph(&args.graph)?;
+    if !app::display_available() {
+        let path = fresh_path("netlens-view", "png");
+        let (rgba, note) = render_frame(&loaded, &args.layout.config(), args.size)?;
+        write_png(&path, args.size, &rgba).with_context(|| format!("{}: cannot write", path.display()))?;
+        eprintln!(
+            "no display (DISPLAY and WAYLAND_DISPLAY are unset): wrote {} instead ({note}); `netlens render -o FILE.png` writes PNGs directly",
+            path.display()
+        );
+        return Ok(());
+    }
+    let title = format!("netlens: {} ({} nodes, {} edges)", loaded.source, loaded.graph.node_count(), loaded.graph.edge_count());
+    let options = ViewOptions { size: args.size, title, exit_after_frames: args.exit_after_frames, report_frames: args.report_frames };
+    app::run(loaded.graph, args.layout.config(), options)?;
+    Ok(())
+}
+
+/// `stem.ext` in the current folder, or `stem-2.ext`, `stem-3.ext`, ... if taken: never
+/// overwrites a file the user has.
+fn fresh_path(stem: &str, ext: &str) -> PathBuf {
+    (1..)
+        .map(|i| PathBuf::from(if i == 1 { format!("{stem}.{ext}") } else { format!("{stem}-{i}.{ext}") }))
+        .find(|p| !p.exists())
+        .expect("some name is free")
+}
+
+fn info(args: InfoArgs) -> Result<()> {
+    let want_graph = args.graph.is_some() || !args.gpu;
+    let mut object = serde_json::Map::new();
+    let mut text = Vec::new();
+    if want_graph {
+        let graph_args = GraphArgs { graph: args.graph.clone(), labels: None, node_data: Vec::new(), undirected: args.undirected };
+        let loaded = load_graph(&graph_args)?;
+        let graph = &loaded.graph;
+        let summary = graph.summary();
+        object.insert("source".into(), json!(loaded.source.to_string()));
+        object.insert("format".into(), json!(loaded.format.name()));
+        if let serde_json::Value::Object(fields) = serde_json::to_value(&summary)? {
+            object.extend(fields);
+        }
+        object.insert("weighted".into(), json!(graph.weights.is_some()));
+        object.insert("edge_columns".into(), json!(graph.edge_columns.iter().map(|c| &c.name).collect::<Vec<_>>()));
+        object.insert("named_nodes".into(), json!(graph.nodes.labels.is_some()));
+        if let Some(classes) = graph.class_count() {
+            object.insert("classes".into(), json!(classes));
+        }
+        object.insert("groups".into(), json!(graph.groups.len()));
+        text.push(format!("{} ({})", loaded.source, loaded.format.name()));
+        text.push(format!("nodes       {}", summary.nodes));
+        text.push(format!("edges       {} ({}{})", summary.edges, if summary.directed { "directed" } else { "undirected" }, if graph.weights.is_some() { ", weighted" } else { "" }));
+        text.push(format!("components  {} (largest {} nodes)", summary.components, summary.largest_component));
+        text.push(format!("degree      {} to {}, mean {:.2}", summary.degree_min, summary.degree_max, summary.degree_mean));
+        text.push(format!("isolated    {}, self-loops {}", summary.isolated_nodes, summary.self_loops));
+        if let Some(classes) = graph.class_count() {
+            text.push(format!("classes     {classes}"));
+        }
+    }
+    if args.gpu {
+        let report = Gpu::headless()?.report();
+        if !text.is_empty() {
+            text.push(String::new());
+        }
+        text.push(report.to_string());
+        let value = serde_json::to_value(&report)?;
+        if want_graph {
+            object.insert("gpu".into(), value);
+        } else if let serde_json::Value::Object(fields) = value {
+            object = fields;
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::Value::Object(object));
+    } else {
+        println!("{}", text.join("\n"));
+    }
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! The GPU context, in one place: adapter choice, device creation, shaders, buffers.
+//!
+//! [`Gpu::new`] enumerates the adapters of the allowed backends (all, or the one named by
+//! `NETLENS_BACKEND`), keeps those that can run our passes (compute shaders, storage
+//! buffers read from vertex shaders) and, for a window, present to its surface, then
+//! prefers hardware over software: discrete, integrated, virtual, other, CPU. The device
+//! gets the adapter's own limits, so big graphs can use big buffers.
+
+mod readback;
+pub mod shaders;
+
+pub use readback::{map_read, read_buffer};
+pub use shaders::Shader;
+
+use std::fmt;
+
+use serde::Serialize;
+use thiserror::Error;
+use wgpu::util::DeviceExt;
+
+/// The environment variable that forces a backend.
+pub const BACKEND_VAR: &str = "NETLENS_BACKEND";
+
+#[derive(Debug, Error)]
+pub enum GpuError {
+    #[error("{BACKEND_VAR}={0:?} names no backend; use one of vulkan, gl, metal, dx12")]
+    UnknownBackend(String),
+    #[error("no usable graphics adapter found{0}; on Linux without a GPU install Mesa's software drivers (Debian: mesa-vulkan-drivers, or libegl1-mesa for GL)")]
+    NoAdapter(String),
+    #[error("could not create a device on {adapter}: {error}")]
+    Device { adapter: String, error: wgpu::RequestDeviceError },
+    #[error("the GPU reported an error: {0}")]
+    Validation(String),
+    #[error("reading GPU memory back failed: {0}")]
+    Readback(String),
+    #[error("{what} needs {needed} bytes in one buffer binding; this adapter allows {limit}")]
+    TooLarge { what: &'static str, needed: u64, limit: u64 },
+}
+
+/// A device and queue on the chosen adapter.
+pub struct Gpu {
+    pub instance: wgpu::Instance,
+    pub adapter: wgpu::Adapter,
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+}
+
+/// What `netlens info --gpu` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdapterReport {
+    pub name: String,
+    pub backend: String,
+    pub device_type: String,
+    pub driver: String,
+    pub max_buffer_size: u64,
+    pub max_storage_buffer_binding_size: u64,
+    pub max_compute_workgroups_per_dimension: u32,
+    pub max_compute_invocations_per_workgroup: u32,
+    pub max_compute_workgroup_storage_size: u32,
+    pub max_texture_dimension_2d: u32,
+}
+
+impl fmt::Display for AdapterReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "adapter   {} ({}, {})", self.name, self.backend, self.device_type)?;
+        writeln!(f, "driver    {}", self.driver)?;
+        writeln!(f, "max buffer size                  {}", bytes(self.max_buffer_size))?;
+        writeln!(f, "max storage buffer binding       {}", bytes(self.max_storage_buffer_binding_size))?;
+        writeln!(f, "max workgroups per dimension     {}", self.max_compute_workgroups_per_dimension)?;
+        writeln!(f, "max invocations per workgroup    {}", self.max_compute_invocations_per_workgroup)?;
+        writeln!(f, "max workgroup memory             {}", bytes(self.max_compute_workgroup_storage_size as u64))?;
+        write!(f, "max texture size                 {}", self.max_texture_dimension_2d)
+    }
+}
+
+fn bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / (1u64 << 30) as f64),
+        n if n >= 1 << 20 => format!("{} MiB", n >> 20),
+        n => format!("{} KiB", n >> 10),
+    }
+}
+
+fn device_type_rank(t: wgpu::DeviceType) -> u8 {
+    match t {
+        wgpu::DeviceType::DiscreteGpu => 0,
+        wgpu::DeviceType::IntegratedGpu => 1,
+        wgpu::DeviceType::VirtualGpu => 2,
+        wgpu::DeviceType::Other => 3,
+        wgpu::DeviceType::Cpu => 4,
+    }
+}
+
+fn backend_rank(b: wgpu::Backend) -> u8 {
+    match b {
+        wgpu::Backend::Vulkan | wgpu::Backend::Metal | wgpu::Backend::Dx12 => 0,
+        _ => 1,
+    }
+}
+
+/// The backends allowed by `NETLENS_BACKEND`, or all.
+pub fn backends_from_env() -> Result<wgpu::Backends, GpuError> {
+    match std::env::var(BACKEND_VAR) {
+        Err(_) => Ok(wgpu::Backends::all()),
+        Ok(name) => match name.trim().to_ascii_lowercase().as_str() {
+            "vulkan" | "vk" => Ok(wgpu::Backends::VULKAN),
+            "gl" | "gles" | "opengl" => Ok(wgpu::Backends::GL),
+            "metal" => Ok(wgpu::Backends::METAL),
+            "dx12" | "d3d12" => Ok(wgpu::Backends::DX12),
+            _ => Err(GpuError::UnknownBackend(name)),
+        },
+    }
+}
+
+/// Whether an adapter can run netlens: compute, and storage buffers in vertex shaders.
+fn usable(adapter: &wgpu::Adapter) -> bool {
+    let downlevel = adapter.get_downlevel_capabilities();
+    downlevel.flags.contains(wgpu::DownlevelFlags::COMPUTE_SHADERS | wgpu::DownlevelFlags::VERTEX_STORAGE)
+        && adapter.limits().max_storage_buffers_per_shader_stage >= 8
+}
+
+impl Gpu {
+    /// A device for offscreen work (layout, PNG, video).
+    pub fn headless() -> Result<Gpu, GpuError> {
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+            backends: backends_from_env()?,
+            ..wgpu::InstanceDescriptor::new_without_display_handle()
+        });
+        Gpu::new(instance, None)
+    }
+
+    /// A device on `instance` whose adapter can present to `surface`, when given.
+    pub fn new(instance: wgpu::Instance, surface: Option<&wgpu::Surface<'_>>) -> Result<Gpu, GpuError> {
+        let backends = backends_from_env()?;
+        let mut adapters = pollster::block_on(instance.enumerate_adapters(backends));
+        let found = adapters.len();
+        adapters.retain(|a| usable(a) && surface.is_none_or(|s| a.is_surface_supported(s)));
+        adapters.sort_by_key(|a| {
+            let info = a.get_info();
+            (device_type_rank(info.device_type), backend_rank(info.backend))
+        });
+        let Some(adapter) = adapters.into_iter().next() else {
+            let detail = match (found, std::env::var(BACKEND_VAR)) {
+                (0, Ok(b)) => format!(" for {BACKEND_VAR}={b}"),
+                (0, Err(_)) => String::new(),
+                (n, _) => format!(" ({n} found, none with compute and vertex storage{})", if surface.is_some() { " that presents to this window" } else { "" }),
+            };
+            return Err(GpuError::NoAdapter(detail));
+        };
+        let desc = wgpu::DeviceDescriptor {
+            label: Some("netlens.device"),
+            required_limits: adapter.limits(),
+            ..Default::default()
+        };
+        let (device, queue) = pollster::block_on(adapter.request_device(&desc))
+            .map_err(|error| GpuError::Device { adapter: adapter.get_info().name, error })?;
+        Ok(Gpu { instance, adapter, device, queue })
+    }
+
+    pub fn report(&self) -> AdapterReport {
+        let info = self.adapter.get_info();
+        let limits = self.device.limits();
+        AdapterReport {
+            name: info.name,
+            backend: format!("{:?}", info.backend),
+            device_type: format!("{:?}", info.device_type),
+            driver: format!("{} {}", info.driver, info.driver_info).trim().to_owned(),
+            max_buffer_size: limits.max_buffer_size,
+            max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size as u64,
+            max_compute_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
+            max_compute_invocations_per_workgroup: limits.max_compute_invocations_per_workgroup,
+            max_compute_workgroup_storage_size: limits.max_compute_workgroup_storage_size,
+            max_texture_dimension_2d: limits.max_texture_dimension_2d,
+        }
+    }
+
+    /// A storage buffer holding `data`, checked against the binding limit.
+    pub fn storage_buffer<T: bytemuck::Pod>(&self, label: &'static str, data: &[T], extra: wgpu::BufferUsages) -> Result<wgpu::Buffer, GpuError> {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        self.check_binding(label, bytes.len() as u64)?;
+        // wgpu rejects zero-sized bindings: keep at least one element's worth.
+        let contents: &[u8] = if bytes.is_empty() { &[0; 16] } else { bytes };
+        Ok(self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | extra,
+        }))
+    }
+
+    /// A zeroed storage buffer of `size` bytes, checked against the binding limit.
+    pub fn zeroed_storage(&self, label: &'static str, size: u64, extra: wgpu::BufferUsages) -> Result<wgpu::Buffer, GpuError> {
+        self.check_binding(label, size)?;
+        Ok(self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: size.max(16),
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | extra,
+            mapped_at_creation: false,
+        }))
+    }
+
+    pub fn check_binding(&self, what: &'static str, needed: u64) -> Result<(), GpuError> {
+        let limit = self.device.limits().max_storage_buffer_binding_size as u64;
+        if needed > limit {
+            return Err(GpuError::TooLarge { what, needed, limit });
+        }
+        Ok(())
+    }
+
+    /// Waits for all submitted work and turns a captured validation error into `GpuError`.
+    pub fn wait(&self) -> Result<(), GpuError> {
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map(|_| ())
+            .map_err(|e| GpuError::Readback(e.to_string()))
+    }
+}
+
+/// Workgroups for `n` invocations of `workgroup_size`, folded into two dimensions when one
+/// is not enough. Shaders recover the index as `gid.x + gid.y * num_workgroups.x * size`.
+pub fn dispatch_size(n: u32, workgroup_size: u32) -> (u32, u32) {
+    const MAX: u32 = 65535;
+    let groups = n.div_ceil(workgroup_size).max(1);
+    if groups <= MAX { (groups, 1) } else { (MAX, groups.div_ceil(MAX)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dispatch_folds_past_the_dimension_limit() {
+        assert_eq!(dispatch_size(0, 64), (1, 1));
+        assert_eq!(dispatch_size(65, 64), (2, 1));
+        let (x, y) = dispatch_size(10_000_000, 64);
+        assert!(x <= 65535 && y > 1 && x as u64 * y as u64 * 64 >= 10_000_000);
+    }
+}

@@ -1,0 +1,253 @@
+//! CPU reference of force.wgsl: the same passes (bounds, integer splat, pyramid, gather of
+//! forces) in the same order, one node or cell at a time.
+
+use glam::{UVec3, Vec3};
+
+use crate::graph::Csr;
+use crate::layout::{FIXED_SCALE, ForceParams};
+
+/// The grid frame derived from the bounding box, as `grid_frame` in force.wgsl computes it.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    origin: Vec3,
+    cell: f32,
+}
+
+pub struct CpuForce<'a> {
+    params: ForceParams,
+    csr: &'a Csr,
+    positions: Vec<[f32; 4]>,
+    next: Vec<[f32; 4]>,
+    /// Per finest cell: node count and mass (`tally[2 * cell]`, `tally[2 * cell + 1]`).
+    tally: Vec<u32>,
+    sum: Vec<u32>,
+    pyramid: Vec<[f32; 4]>,
+}
+
+impl<'a> CpuForce<'a> {
+    pub fn new(params: ForceParams, csr: &'a Csr, positions: Vec<[f32; 4]>) -> Self {
+        let cells0 = params.cells(0) as usize;
+        CpuForce {
+            next: positions.clone(),
+            positions,
+            tally: vec![0; cells0 * 2],
+            sum: vec![0; cells0 * params.dim as usize],
+            pyramid: vec![[0.0; 4]; params.pyramid_cells() as usize],
+            params,
+            csr,
+        }
+    }
+
+    pub fn positions(&self) -> &[[f32; 4]] {
+        &self.positions
+    }
+
+    /// One iteration at `temperature`.
+    pub fn iterate(&mut self, temperature: f32) {
+        let frame = self.frame();
+        self.splat(frame);
+        self.finalize(frame);
+        for level in 1..self.params.levels {
+            self.coarsen(level);
+        }
+        for i in 0..self.params.node_count as usize {
+            self.next[i] = self.force(i, frame, temperature);
+        }
+        std::mem::swap(&mut self.positions, &mut self.next);
+    }
+
+    fn dim(&self) -> usize {
+        self.params.dim as usize
+    }
+
+    fn frame(&self) -> Frame {
+        let mut lo = Vec3::splat(f32::MAX);
+        let mut hi = Vec3::splat(-f32::MAX);
+        for p in &self.positions {
+            lo = lo.min(xyz(p));
+            hi = hi.max(xyz(p));
+        }
+        let ext = hi - lo;
+        let mut side = ext.x.max(ext.y);
+        if self.params.dim == 3 {
+            side = side.max(ext.z);
+        }
+        side = side.max(1e-6);
+        if self.params.dim == 2 {
+            lo.z = 0.0;
+        }
+        Frame { origin: lo, cell: side / self.params.res0 as f32 }
+    }
+
+    fn cell_of(&self, p: Vec3, frame: Frame) -> (UVec3, UVec3) {
+        let u = (p - frame.origin) / frame.cell;
+        let max = (self.params.res0 - 1) as f32;
+        let mut c = u.floor().clamp(Vec3::ZERO, Vec3::splat(max));
+        if self.params.dim == 2 {
+            c.z = 0.0;
+        }
+        let frac = (u - c).clamp(Vec3::ZERO, Vec3::ONE);
+        let q = (frac * FIXED_SCALE + 0.5).floor();
+        (c.as_uvec3(), q.as_uvec3())
+    }
+
+    fn linear(&self, c: UVec3, res: u32) -> usize {
+        (c.x + res * (c.y + res * c.z)) as usize
+    }
+
+    fn splat(&mut self, frame: Frame) {
+        self.tally.fill(0);
+        self.sum.fill(0);
+        for i in 0..self.params.node_count as usize {
+            let (c, q) = self.cell_of(xyz(&self.positions[i]), frame);
+            let idx = self.linear(c, self.params.res0);
+            let dim = self.dim();
+            self.tally[2 * idx] += 1;
+            self.tally[2 * idx + 1] += self.mass(i);
+            for a in 0..dim {
+                self.sum[idx * dim + a] += q[a];
+            }
+        }
+    }
+
+    fn mass(&self, i: usize) -> u32 {
+        self.csr.degree(i as u32) + 1
+    }
+
+    fn centroid(&self, c: UVec3, count: u32, mass: u32, sum: UVec3, frame: Frame) -> [f32; 4] {
+        if count == 0 {
+            return [0.0; 4];
+        }
+        let p = frame.origin + (c.as_vec3() + sum.as_vec3() / (FIXED_SCALE * count as f32)) * frame.cell;
+        [p.x, p.y, p.z, mass as f32]
+    }
+
+    fn sum_at(&self, idx: usize) -> UVec3 {
+        let d = self.dim();
+        UVec3::new(self.sum[idx * d], self.sum[idx * d + 1], if d == 3 { self.sum[idx * d + 2] } else { 0 })
+    }
+
+    fn finalize(&mut self, frame: Frame) {
+        let res = self.params.res0;
+        for idx in 0..self.params.cells(0) as usize {
+            let c = UVec3::new(idx as u32 % res, (idx as u32 / res) % res, idx as u32 / (res * res));
+            self.pyramid[idx] = self.centroid(c, self.tally[2 * idx], self.tally[2 * idx + 1], self.sum_at(idx), frame);
+        }
+    }
+
+    fn coarsen(&mut self, level: u32) {
+        let res = self.params.res0 >> level;
+        let fine = res * 2;
+        let base = self.params.level_offsets[level as usize] as usize;
+        let fine_base = self.params.level_offsets[level as usize - 1] as usize;
+        let zs = if self.params.dim == 3 { 2 } else { 1 };
+        for idx in 0..self.params.cells(level) {
+            let c = UVec3::new(idx % res, (idx / res) % res, idx / (res * res));
+            let mut weighted = Vec3::ZERO;
+            let mut mass = 0.0;
+            for dz in 0..zs {
+                for dy in 0..2 {
+                    for dx in 0..2 {
+                        let child = c * 2 + UVec3::new(dx, dy, dz);
+                        let cell = self.pyramid[fine_base + self.linear(child, fine)];
+                        weighted += xyz(&cell) * cell[3];
+                        mass += cell[3];
+                    }
+                }
+            }
+            let p = if mass > 0.0 { weighted / mass } else { Vec3::ZERO };
+            self.pyramid[base + idx as usize] = [p.x, p.y, p.z, mass];
+        }
+    }
+
+    fn repel(&self, p: Vec3, cell: [f32; 4]) -> Vec3 {
+        let d = p - xyz(&cell);
+        let d2 = d.dot(d).max(self.params.min_distance * self.params.min_distance);
+        d * (self.params.repulsion * cell[3] / d2)
+    }
+
+    /// Repulsion from every cell of `level` in `lo..=hi` that is not within one cell of `own`.
+    fn repel_block(&self, p: Vec3, level: u32, lo: UVec3, hi: UVec3, own: UVec3) -> Vec3 {
+        let res = self.params.res0 >> level;
+        let base = self.params.level_offsets[level as usize] as usize;
+        let mut f = Vec3::ZERO;
+        for z in lo.z..=hi.z {
+            for y in lo.y..=hi.y {
+                for x in lo.x..=hi.x {
+                    let q = UVec3::new(x, y, z);
+                    let far = q.as_ivec3() - own.as_ivec3();
+                    if far.abs().max_element() > 1 {
+                        let cell = self.pyramid[base + self.linear(q, res)];
+                        if cell[3] > 0.0 {
+                            f += self.repel(p, cell);
+                        }
+                    }
+                }
+            }
+        }
+        f
+    }
+
+    fn force(&self, i: usize, frame: Frame, temperature: f32) -> [f32; 4] {
+        let params = &self.params;
+        let p = xyz(&self.positions[i]);
+        let (c0, q0) = self.cell_of(p, frame);
+        let zmask = if params.dim == 3 { UVec3::ONE } else { UVec3::new(1, 1, 0) };
+        let mut f = Vec3::ZERO;
+
+        // Far field: the whole top level, then at each finer level the children of the
+        // parent's neighbours that are not neighbours themselves.
+        let top = params.levels - 1;
+        let rt = params.res0 >> top;
+        f += self.repel_block(p, top, UVec3::ZERO, UVec3::splat(rt - 1) * zmask, c0 >> top);
+        for level in (0..top).rev() {
+            let res = params.res0 >> level;
+            let own: UVec3 = c0 >> level;
+            let parent: UVec3 = own >> 1u32;
+            let lo = (parent * 2u32).saturating_sub(UVec3::splat(2)) * zmask;
+            let hi = (parent * 2u32 + UVec3::splat(3)).min(UVec3::splat(res - 1)) * zmask;
+            f += self.repel_block(p, level, lo, hi, own);
+        }
+
+        // Near field: the 3^d neighbourhood at level 0, the own cell without this node.
+        let res = params.res0;
+        let lo = c0.saturating_sub(UVec3::ONE) * zmask;
+        let hi = (c0 + UVec3::ONE).min(UVec3::splat(res - 1)) * zmask;
+        for z in lo.z..=hi.z {
+            for y in lo.y..=hi.y {
+                for x in lo.x..=hi.x {
+                    let q = UVec3::new(x, y, z);
+                    let idx = self.linear(q, res);
+                    let cell = if q == c0 {
+                        let others = self.tally[2 * idx] - 1;
+                        let mass = self.tally[2 * idx + 1] - self.mass(i);
+                        self.centroid(c0, others, mass, self.sum_at(idx) - q0 * zmask, frame)
+                    } else {
+                        self.pyramid[idx]
+                    };
+                    if cell[3] > 0.0 {
+                        f += self.repel(p, cell);
+                    }
+                }
+            }
+        }
+
+        let mass = self.mass(i) as f32;
+        f *= mass;
+
+        // Springs, gathered from the node's own adjacency.
+        for &j in self.csr.neighbours(i as u32) {
+            f += xyz(&self.positions[j as usize]) - p;
+        }
+        f -= p * (params.gravity * mass);
+
+        let limit = temperature * frame.cell * params.res0 as f32;
+        let len = f.length();
+        let moved = if len > 0.0 { p + f * (len.min(limit) / len) } else { p };
+        [moved.x, moved.y, moved.z, 0.0]
+    }
+}
+
+fn xyz(p: &[f32; 4]) -> Vec3 {
+    Vec3::new(p[0], p[1], p[2])
+}

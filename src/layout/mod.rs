@@ -1,0 +1,189 @@
+//! Graph layout: a GPU force-directed pass and its CPU reference.
+//!
+//! Both implement the same algorithm step for step (see [`force`] for the GPU side and
+//! [`cpu::force`] for the reference), driven by the shared [`ForceSetup`]: the grid
+//! pyramid's geometry, the force constants and the cooling schedule. Positions are
+//! `[x, y, z, 0]` rows (z = 0 in 2D) so one buffer layout serves 2D and 3D and the renderer
+//! reads them as they are.
+
+pub mod cpu;
+pub mod force;
+
+use bytemuck::{Pod, Zeroable};
+
+/// Number of spatial dimensions of a layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Dim {
+    #[value(name = "2")]
+    Two,
+    #[value(name = "3")]
+    Three,
+}
+
+impl Dim {
+    pub fn count(self) -> u32 {
+        match self {
+            Dim::Two => 2,
+            Dim::Three => 3,
+        }
+    }
+}
+
+/// What the user chooses about a force layout.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ForceConfig {
+    pub dim: Dim,
+    pub iterations: u32,
+    pub seed: u64,
+}
+
+impl Default for ForceConfig {
+    fn default() -> Self {
+        ForceConfig { dim: Dim::Two, iterations: 300, seed: 1 }
+    }
+}
+
+/// Most levels the grid pyramid can have (2D: 1024 cells a side, 3D: 128).
+pub const MAX_LEVELS: usize = 16;
+/// Fixed-point scale of a node's offset inside its finest cell, for the integer splat.
+pub const FIXED_SCALE: f32 = 1024.0;
+/// ForceAtlas2's scaling ratio: nodes of masses m_i, m_j (degree + 1) at distance d
+/// repel with `REPULSION * m_i * m_j / d`; edges attract linearly with their length.
+pub const REPULSION: f32 = 1.0;
+/// Pull of `GRAVITY * m_i * r` towards the origin (ForceAtlas2's strong gravity): keeps
+/// disconnected components beside the big one instead of far away.
+pub const GRAVITY: f32 = 0.25;
+/// Repulsion is capped at this distance, so coincident nodes do not explode.
+pub const MIN_DISTANCE: f32 = 0.01;
+
+
+/// Constants of one layout run, shared by GPU and CPU. Mirrors `Params` in force.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+pub struct ForceParams {
+    pub node_count: u32,
+    pub dim: u32,
+    /// Levels of the grid pyramid; level 0 is the finest.
+    pub levels: u32,
+    /// Cells a side at level 0, a power of two >= 4.
+    pub res0: u32,
+    pub repulsion: f32,
+    pub gravity: f32,
+    pub min_distance: f32,
+    pub _pad: f32,
+    /// Index of each level's first cell in the pyramid buffer.
+    pub level_offsets: [u32; MAX_LEVELS],
+}
+const _: () = assert!(std::mem::size_of::<ForceParams>() == 96);
+
+impl ForceParams {
+    pub fn new(node_count: u32, dim: Dim) -> Self {
+        let n = node_count.max(1) as f64;
+        let (side, max) = match dim {
+            Dim::Two => (n.sqrt(), 1024),
+            Dim::Three => (n.cbrt(), 128),
+        };
+        let res0 = (side.ceil() as u32).next_power_of_two().clamp(4, max);
+        let levels = res0.trailing_zeros() - 1; // down to 4 cells a side
+        let mut level_offsets = [0; MAX_LEVELS];
+        let mut total = 0;
+        for (j, offset) in level_offsets.iter_mut().enumerate().take(levels as usize) {
+            *offset = total;
+            total += (res0 >> j).pow(dim.count());
+        }
+        ForceParams {
+            node_count,
+            dim: dim.count(),
+            levels,
+            res0,
+            repulsion: REPULSION,
+            gravity: GRAVITY,
+            min_distance: MIN_DISTANCE,
+            _pad: 0.0,
+            level_offsets,
+        }
+    }
+
+    pub fn cells(&self, level: u32) -> u32 {
+        (self.res0 >> level).pow(self.dim)
+    }
+
+    pub fn pyramid_cells(&self) -> u32 {
+        (0..self.levels).map(|j| self.cells(j)).sum()
+    }
+}
+
+/// The cooling schedule: the largest move of a node in each iteration, as a fraction of
+/// the layout's current extent, geometric from 10% down to 0.05%. Relative steps let
+/// the layout grow or shrink to its natural scale quickly and settle at any scale.
+pub fn temperatures(config: &ForceConfig) -> Vec<f32> {
+    let (start, end) = (0.1f32, 0.0005f32);
+    let iterations = config.iterations.max(1);
+    (0..iterations)
+        .map(|i| {
+            let t = i as f32 / (iterations - 1).max(1) as f32;
+            start * (end / start).powf(t)
+        })
+        .collect()
+}
+
+/// Side of the box the initial positions fill: room for every node at unit spacing.
+fn initial_extent(node_count: u32, dim: Dim) -> f32 {
+    let n = node_count.max(1) as f32;
+    match dim {
+        Dim::Two => n.sqrt(),
+        Dim::Three => n.cbrt(),
+    }
+}
+
+/// Seeded uniform positions in a centred box; the same seed gives the same layout.
+pub fn initial_positions(node_count: u32, config: &ForceConfig) -> Vec<[f32; 4]> {
+    let extent = initial_extent(node_count, config.dim);
+    let mut state = config.seed ^ 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        // splitmix64: a full-period generator, enough for initial positions.
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        ((z >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * extent
+    };
+    (0..node_count)
+        .map(|_| {
+            let x = next();
+            let y = next();
+            let z = if config.dim == Dim::Three { next() } else { 0.0 };
+            [x, y, z, 0.0]
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pyramid_geometry() {
+        let p = ForceParams::new(10_000, Dim::Two);
+        assert_eq!((p.res0, p.levels), (128, 6));
+        assert_eq!(p.level_offsets[1], 128 * 128);
+        assert_eq!(p.pyramid_cells(), (0..6).map(|j| (128u32 >> j).pow(2)).sum::<u32>());
+        let p = ForceParams::new(3, Dim::Three);
+        assert_eq!((p.res0, p.levels), (4, 1));
+        let p = ForceParams::new(50_000_000, Dim::Two);
+        assert_eq!(p.res0, 1024);
+    }
+
+    #[test]
+    fn schedule_cools_and_positions_are_seeded() {
+        let config = ForceConfig::default();
+        let t = temperatures(&config);
+        assert_eq!(t.len(), 300);
+        assert!(t.windows(2).all(|w| w[1] < w[0]));
+        assert_eq!(initial_positions(50, &config), initial_positions(50, &config));
+        let other = ForceConfig { seed: 2, ..config };
+        assert_ne!(initial_positions(50, &config), initial_positions(50, &other));
+        assert!(initial_positions(50, &config).iter().all(|p| p[2] == 0.0 && p[0].abs() <= 3.6));
+    }
+}

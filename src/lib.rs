@@ -1,0 +1,13 @@
+//! netlens: a GPU-native visualizer for neural-network architectures and graph data.
+//!
+//! Data flows one way: [`load`] reads files into a [`graph::Graph`], [`layout`] places its
+//! nodes with GPU compute passes, [`render`] draws them with instanced pipelines to a
+//! window ([`app`]) or to an offscreen frame (PNG), and [`cli`] ties the steps to commands.
+
+pub mod app;
+pub mod cli;
+pub mod gpu;
+pub mod graph;
+pub mod layout;
+pub mod load;
+pub mod render;

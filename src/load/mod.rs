@@ -1,0 +1,162 @@
+//! Loaders: one file per format, each turning a byte stream into a [`Graph`].
+//!
+//! [`load_graph`] picks the format from the file's content first (the Matrix Market banner,
+//! the NumPy magic) and its extension second; everything else is read as an edge list.
+//! Every loader streams its input line by line or value by value, and every error names
+//! the file and, for text formats, the line.
+
+mod edgelist;
+mod mtx;
+mod npy;
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use crate::graph::{AttachError, Column, Graph};
+
+/// The bundled default graph: Cora (see data/cora/README.md).
+pub const CORA_EDGES: &[u8] = include_bytes!("../../data/cora/edges.tsv");
+pub const CORA_LABELS: &[u8] = include_bytes!("../../data/cora/labels.npy");
+
+/// Where loaded bytes came from, for error messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    File(PathBuf),
+    /// Data compiled into the binary, by name.
+    Bundled(&'static str),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::File(path) => write!(f, "{}", path.display()),
+            Source::Bundled(name) => write!(f, "<bundled {name}>"),
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum LoadError {
+    #[error("{source_name}: {error}")]
+    Io { source_name: Source, error: io::Error },
+    #[error("{source_name}:{line}: {message}")]
+    Line { source_name: Source, line: u64, message: String },
+    #[error("{source_name}: {message}")]
+    Invalid { source_name: Source, message: String },
+}
+
+impl LoadError {
+    pub(crate) fn io(source: &Source, error: io::Error) -> Self {
+        LoadError::Io { source_name: source.clone(), error }
+    }
+
+    pub(crate) fn line(source: &Source, line: u64, message: impl Into<String>) -> Self {
+        LoadError::Line { source_name: source.clone(), line, message: message.into() }
+    }
+
+    pub(crate) fn invalid(source: &Source, message: impl Into<String>) -> Self {
+        LoadError::Invalid { source_name: source.clone(), message: message.into() }
+    }
+}
+
+/// The graph formats netlens reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    EdgeList,
+    MatrixMarket,
+    NpyEdgeIndex,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::EdgeList => "edgelist",
+            Format::MatrixMarket => "mtx",
+            Format::NpyEdgeIndex => "npy-edge-index",
+        }
+    }
+
+    /// Chooses by content (magic bytes) first, then by extension.
+    fn detect(head: &[u8], path: &Path) -> Format {
+        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        if head.starts_with(b"%%MatrixMarket") {
+            Format::MatrixMarket
+        } else if head.starts_with(b"\x93NUMPY") {
+            Format::NpyEdgeIndex
+        } else {
+            match ext.as_deref() {
+                Some("mtx") => Format::MatrixMarket,
+                Some("npy") => Format::NpyEdgeIndex,
+                _ => Format::EdgeList,
+            }
+        }
+    }
+}
+
+/// A loaded graph and the format it came in.
+#[derive(Debug)]
+pub struct Loaded {
+    pub graph: Graph,
+    pub format: Format,
+    pub source: Source,
+}
+
+/// Reads a graph file, choosing the loader by content and extension.
+pub fn load_graph(path: &Path) -> Result<Loaded, LoadError> {
+    let source = Source::File(path.to_owned());
+    let file = File::open(path).map_err(|e| LoadError::io(&source, e))?;
+    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+        return Err(LoadError::invalid(&source, "is a directory, expected a graph file"));
+    }
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let head = reader.fill_buf().map_err(|e| LoadError::io(&source, e))?;
+    let format = Format::detect(head, path);
+    let graph = read_graph(reader, format, &source)?;
+    Ok(Loaded { graph, format, source })
+}
+
+/// The bundled Cora citation graph with its seven subject classes.
+pub fn bundled_cora() -> Loaded {
+    let source = Source::Bundled("cora");
+    let mut graph = read_graph(CORA_EDGES, Format::EdgeList, &source).expect("bundled Cora parses");
+    let classes = npy::classes(CORA_LABELS, &source).expect("bundled Cora labels parse");
+    graph.attach_classes(classes).expect("bundled Cora labels fit");
+    Loaded { graph, format: Format::EdgeList, source }
+}
+
+fn read_graph(reader: impl BufRead, format: Format, source: &Source) -> Result<Graph, LoadError> {
+    match format {
+        Format::EdgeList => edgelist::read(reader, source),
+        Format::MatrixMarket => mtx::read(reader, source),
+        Format::NpyEdgeIndex => npy::edge_index(reader, source),
+    }
+}
+
+fn open(path: &Path) -> Result<(BufReader<File>, Source), LoadError> {
+    let source = Source::File(path.to_owned());
+    let file = File::open(path).map_err(|e| LoadError::io(&source, e))?;
+    Ok((BufReader::with_capacity(1 << 20, file), source))
+}
+
+fn attach_error(source: &Source, error: AttachError) -> LoadError {
+    LoadError::invalid(source, error.to_string())
+}
+
+/// Attaches a 1-D integer .npy of classes (`-1` for none) to `graph`.
+pub fn attach_labels(graph: &mut Graph, path: &Path) -> Result<(), LoadError> {
+    let (reader, source) = open(path)?;
+    let classes = npy::classes(reader, &source)?;
+    graph.attach_classes(classes).map_err(|e| attach_error(&source, e))
+}
+
+/// Attaches a 1-D or 2-D numeric .npy as a node column named `name`.
+pub fn attach_node_data(graph: &mut Graph, name: &str, path: &Path) -> Result<(), LoadError> {
+    let (reader, source) = open(path)?;
+    let (width, values) = npy::matrix(reader, &source)?;
+    let column = Column { name: name.to_owned(), width, values };
+    graph.attach_column(column).map_err(|e| attach_error(&source, e))
+}

@@ -1,0 +1,172 @@
+//! Cameras: a flat pan/zoom camera for 2D layouts and an orbit camera for 3D.
+//! Both give `clip_from_world` for a viewport in pixels; interaction works in pixels.
+
+use glam::camera::rh::{proj::directx as proj, view};
+use glam::{Mat4, Vec2, Vec3};
+
+/// Axis-aligned bounds of a layout.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    pub min: Vec3,
+    pub max: Vec3,
+}
+
+impl Bounds {
+    pub fn of(positions: &[[f32; 4]]) -> Bounds {
+        let mut b = Bounds { min: Vec3::splat(f32::MAX), max: Vec3::splat(f32::MIN) };
+        for p in positions {
+            let p = Vec3::new(p[0], p[1], p[2]);
+            b.min = b.min.min(p);
+            b.max = b.max.max(p);
+        }
+        if positions.is_empty() {
+            b = Bounds { min: Vec3::ZERO, max: Vec3::ZERO };
+        }
+        b
+    }
+
+    pub fn center(&self) -> Vec3 {
+        (self.min + self.max) * 0.5
+    }
+
+    pub fn size(&self) -> Vec3 {
+        self.max - self.min
+    }
+}
+
+const FOV_Y: f32 = std::f32::consts::FRAC_PI_4;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Camera {
+    Flat { center: Vec2, pixels_per_unit: f32 },
+    Orbit { target: Vec3, distance: f32, yaw: f32, pitch: f32 },
+}
+
+impl Camera {
+    /// The camera that shows all of `bounds` with a margin.
+    pub fn fit(bounds: &Bounds, three_d: bool, viewport: Vec2) -> Camera {
+        let size = bounds.size().max(Vec3::splat(1e-3));
+        if three_d {
+            let radius = size.length() * 0.5;
+            let aspect = (viewport.x / viewport.y).min(1.0);
+            let distance = radius / (FOV_Y * 0.5 * aspect).tan() * 1.05;
+            Camera::Orbit { target: bounds.center(), distance, yaw: 0.6, pitch: 0.35 }
+        } else {
+            let pixels_per_unit = (viewport.x / size.x).min(viewport.y / size.y) * 0.94;
+            Camera::Flat { center: bounds.center().truncate(), pixels_per_unit }
+        }
+    }
+
+    pub fn clip_from_world(&self, viewport: Vec2) -> Mat4 {
+        match *self {
+            Camera::Flat { center, pixels_per_unit } => {
+                let half = viewport * 0.5 / pixels_per_unit;
+                proj::orthographic(center.x - half.x, center.x + half.x, center.y - half.y, center.y + half.y, -1.0, 1.0)
+            }
+            Camera::Orbit { target, distance, .. } => {
+                let eye = self.eye();
+                let world_to_view = view::look_at_mat4(eye, target, Vec3::Y);
+                proj::perspective(FOV_Y, viewport.x / viewport.y.max(1.0), distance * 0.01, distance * 10.0) * world_to_view
+            }
+        }
+    }
+
+    /// Pixels per world unit at the target: the flat scale, or the focal length over the
+    /// distance. Node sizes derive from it.
+    pub fn focal_px(&self, viewport: Vec2) -> f32 {
+        match *self {
+            Camera::Flat { pixels_per_unit, .. } => pixels_per_unit,
+            Camera::Orbit { .. } => viewport.y * 0.5 / (FOV_Y * 0.5).tan(),
+        }
+    }
+
+    fn eye(&self) -> Vec3 {
+        match *self {
+            Camera::Flat { center, .. } => center.extend(1.0),
+            Camera::Orbit { target, distance, yaw, pitch } => {
+                target + distance * Vec3::new(pitch.cos() * yaw.sin(), pitch.sin(), pitch.cos() * yaw.cos())
+            }
+        }
+    }
+
+    /// Moves the view by a drag of `delta` pixels (screen y down).
+    pub fn pan(&mut self, delta: Vec2, viewport: Vec2) {
+        let eye = self.eye();
+        match self {
+            Camera::Flat { center, pixels_per_unit } => {
+                *center += Vec2::new(-delta.x, delta.y) / *pixels_per_unit;
+            }
+            Camera::Orbit { target, distance, .. } => {
+                let forward = (*target - eye).normalize();
+                let right = forward.cross(Vec3::Y).normalize_or(Vec3::X);
+                let up = right.cross(forward);
+                let scale = 2.0 * *distance * (FOV_Y * 0.5).tan() / viewport.y;
+                *target += (-delta.x * right + delta.y * up) * scale;
+            }
+        }
+    }
+
+    /// Zooms by `factor` (> 1 zooms in), keeping the world point under `at_px` fixed in 2D.
+    pub fn zoom(&mut self, factor: f32, at_px: Vec2, viewport: Vec2) {
+        match self {
+            Camera::Flat { center, pixels_per_unit } => {
+                let offset = Vec2::new(at_px.x - viewport.x * 0.5, viewport.y * 0.5 - at_px.y);
+                let before = *center + offset / *pixels_per_unit;
+                *pixels_per_unit *= factor;
+                *center = before - offset / *pixels_per_unit;
+            }
+            Camera::Orbit { distance, .. } => *distance /= factor,
+        }
+    }
+
+    /// Turns the orbit camera by a drag of `delta` pixels; pans the flat one.
+    pub fn orbit(&mut self, delta: Vec2, viewport: Vec2) {
+        match self {
+            Camera::Flat { .. } => self.pan(delta, viewport),
+            Camera::Orbit { yaw, pitch, .. } => {
+                *yaw -= delta.x * 0.008;
+                *pitch = (*pitch + delta.y * 0.008).clamp(-1.5, 1.5);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_puts_bounds_inside_clip_space() {
+        let bounds = Bounds { min: Vec3::new(-3.0, -1.0, -2.0), max: Vec3::new(5.0, 2.0, 2.0) };
+        let viewport = Vec2::new(800.0, 600.0);
+        for three_d in [false, true] {
+            let camera = Camera::fit(&bounds, three_d, viewport);
+            let m = camera.clip_from_world(viewport);
+            for corner in 0..8 {
+                let p = Vec3::new(
+                    if corner & 1 == 0 { bounds.min.x } else { bounds.max.x },
+                    if corner & 2 == 0 { bounds.min.y } else { bounds.max.y },
+                    if three_d && corner & 4 != 0 { bounds.max.z } else if three_d { bounds.min.z } else { 0.0 },
+                );
+                let clip = m * p.extend(1.0);
+                let ndc = clip.truncate() / clip.w;
+                assert!(ndc.x.abs() <= 1.0 && ndc.y.abs() <= 1.0 && (0.0..=1.0).contains(&ndc.z), "{three_d} {ndc}");
+            }
+        }
+    }
+
+    #[test]
+    fn zoom_keeps_the_point_under_the_cursor() {
+        let viewport = Vec2::new(400.0, 300.0);
+        let mut camera = Camera::Flat { center: Vec2::ZERO, pixels_per_unit: 10.0 };
+        let at = Vec2::new(300.0, 50.0);
+        let world = |c: &Camera| {
+            let m = c.clip_from_world(viewport).inverse();
+            let ndc = Vec2::new(at.x / viewport.x * 2.0 - 1.0, 1.0 - at.y / viewport.y * 2.0);
+            (m * ndc.extend(0.5).extend(1.0)).truncate().truncate()
+        };
+        let before = world(&camera);
+        camera.zoom(2.0, at, viewport);
+        assert!((world(&camera) - before).length() < 1e-4);
+    }
+}

@@ -1,0 +1,107 @@
+//! The offscreen path: render a scene into a texture and read it back as RGBA8 rows.
+//! PNG output, tests and (later) video frames all go through [`OffscreenTarget`].
+
+use std::io::Write;
+use std::path::Path;
+
+use super::{Camera, Renderer, Scene, begin_pass, depth_view};
+use crate::gpu::{Gpu, GpuError, map_read};
+
+/// The colour format of offscreen frames: plain RGBA8, blended in sRGB space like the
+/// window, so the two look the same.
+pub const FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
+
+pub struct OffscreenTarget {
+    texture: wgpu::Texture,
+    view: wgpu::TextureView,
+    depth: wgpu::TextureView,
+    readback: wgpu::Buffer,
+    size: (u32, u32),
+    padded_row: u32,
+}
+
+impl OffscreenTarget {
+    pub fn new(gpu: &Gpu, size: (u32, u32)) -> Result<Self, GpuError> {
+        let max = gpu.device.limits().max_texture_dimension_2d;
+        if size.0 == 0 || size.1 == 0 || size.0 > max || size.1 > max {
+            return Err(GpuError::TooLarge { what: "the frame (each side in pixels)", needed: size.0.max(size.1) as u64, limit: max as u64 });
+        }
+        let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("OffscreenTarget::color"),
+            size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: FORMAT,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
+        });
+        let padded_row = (size.0 * 4).next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT);
+        let readback = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("OffscreenTarget::readback"),
+            size: padded_row as u64 * size.1 as u64,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        Ok(OffscreenTarget {
+            view: texture.create_view(&Default::default()),
+            depth: depth_view(&gpu.device, size),
+            texture,
+            readback,
+            size,
+            padded_row,
+        })
+    }
+
+    pub fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    /// Renders `scene` from `camera` and returns the frame as tightly packed RGBA8 rows,
+    /// top row first.
+    pub fn render(&self, gpu: &Gpu, renderer: &Renderer, scene: &Scene, camera: &Camera) -> Result<Vec<u8>, GpuError> {
+        scene.set_view(&gpu.queue, camera, self.size);
+        let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("OffscreenTarget::render") });
+        {
+            let mut pass = begin_pass(&mut encoder, &self.view, &self.depth);
+            renderer.draw(&mut pass, scene);
+        }
+        encoder.copy_texture_to_buffer(
+            self.texture.as_image_copy(),
+            wgpu::TexelCopyBufferInfo {
+                buffer: &self.readback,
+                layout: wgpu::TexelCopyBufferLayout { offset: 0, bytes_per_row: Some(self.padded_row), rows_per_image: Some(self.size.1) },
+            },
+            wgpu::Extent3d { width: self.size.0, height: self.size.1, depth_or_array_layers: 1 },
+        );
+        gpu.queue.submit([encoder.finish()]);
+        let padded = map_read(gpu, &self.readback, self.readback.size())?;
+        let row = self.size.0 as usize * 4;
+        let mut rgba = Vec::with_capacity(row * self.size.1 as usize);
+        for line in padded.chunks_exact(self.padded_row as usize) {
+            rgba.extend_from_slice(&line[..row]);
+        }
+        Ok(rgba)
+    }
+}
+
+/// Writes RGBA8 rows as a PNG, through a temporary file renamed into place, so a failed
+/// write never leaves a half-written image under the requested name.
+pub fn write_png(path: &Path, size: (u32, u32), rgba: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("png.partial");
+    let result = (|| {
+        let file = std::fs::File::create(&tmp)?;
+        let mut writer = std::io::BufWriter::new(file);
+        let encoder = image::codecs::png::PngEncoder::new(&mut writer);
+        image::ImageEncoder::write_image(encoder, rgba, size.0, size.1, image::ExtendedColorType::Rgba8)
+            .map_err(std::io::Error::other)?;
+        writer.flush()
+    })();
+    match result {
+        Ok(()) => std::fs::rename(&tmp, path),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! Instanced rendering of a laid-out graph, shared by the window, PNG output and tests.
+//!
+//! [`Renderer`] owns the node and edge pipelines for one colour format (create once);
+//! [`Scene`] owns one graph's GPU data: colours, the edge list in chunks that fit a storage
+//! binding, and the view uniforms. Positions are the layout's own buffer, read in the
+//! vertex shaders. Edges draw first (blended, depth-tested, no depth write), then nodes.
+
+pub mod camera;
+pub mod frame;
+pub mod palette;
+
+use bytemuck::{Pod, Zeroable};
+use glam::Vec2;
+
+pub use camera::{Bounds, Camera};
+pub use frame::OffscreenTarget;
+
+use crate::gpu::{Gpu, GpuError, Shader};
+use crate::graph::Graph;
+
+pub const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
+
+/// Per-frame view data. Mirrors `View` in nodes.wgsl and edges.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+struct ViewUniforms {
+    clip_from_world: [[f32; 4]; 4],
+    viewport: [f32; 2],
+    node_radius: f32,
+    focal_px: f32,
+    edge_width_px: f32,
+    edge_alpha: f32,
+    shaded: u32,
+    _pad: u32,
+}
+const _: () = assert!(std::mem::size_of::<ViewUniforms>() == 96);
+
+/// How a scene looks, independent of the camera.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Style {
+    /// Node radius in layout units.
+    pub node_radius: f32,
+    pub edge_width_px: f32,
+    pub edge_alpha: f32,
+    /// Sphere impostors with perspective size (3D) instead of flat discs.
+    pub shaded: bool,
+}
+
+impl Style {
+    /// Defaults for a graph laid out within `bounds`: nodes a quarter of the typical
+    /// spacing between nodes, and edges fainter the more there are, so dense graphs do
+    /// not drown in ink.
+    pub fn for_layout(node_count: u32, edge_count: usize, bounds: &Bounds, three_d: bool) -> Style {
+        let size = bounds.size();
+        let n = node_count.max(1) as f32;
+        let spacing = if three_d { size.max_element() / n.cbrt() } else { size.x.max(size.y) / n.sqrt() };
+        Style {
+            node_radius: 0.25 * spacing.max(1e-6),
+            edge_width_px: 1.0,
+            edge_alpha: (40.0 / (edge_count.max(1) as f32).sqrt()).clamp(0.06, 0.6),
+            shaded: three_d,
+        }
+    }
+}
+
+pub struct Renderer {
+    nodes: wgpu::RenderPipeline,
+    edges: wgpu::RenderPipeline,
+    view_layout: wgpu::BindGroupLayout,
+    edge_layout: wgpu::BindGroupLayout,
+}
+
+fn buffer_entry(binding: u32, ty: wgpu::BufferBindingType) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
+        ty: wgpu::BindingType::Buffer { ty, has_dynamic_offset: false, min_binding_size: None },
+        count: None,
+    }
+}
+
+impl Renderer {
+    pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Renderer {
+        let read_only = wgpu::BufferBindingType::Storage { read_only: true };
+        let view_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("Renderer::view_layout"),
+            entries: &[
+                buffer_entry(0, wgpu::BufferBindingType::Uniform),
+                buffer_entry(1, read_only),
+                buffer_entry(2, read_only),
+            ],
+        });
+        let edge_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("Renderer::edge_layout"),
+            entries: &[buffer_entry(0, read_only)],
+        });
+        let pipeline = |shader: Shader, layouts: &[Option<&wgpu::BindGroupLayout>], topology, depth_write| {
+            let module = shader.module(device);
+            let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(shader.file_name()),
+                bind_group_layouts: layouts,
+                immediate_size: 0,
+            });
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some(&format!("Renderer::{}", shader.file_name())),
+                layout: Some(&layout),
+                vertex: wgpu::VertexState { module: &module, entry_point: Some("vs"), compilation_options: Default::default(), buffers: &[] },
+                primitive: wgpu::PrimitiveState { topology, ..Default::default() },
+                depth_stencil: Some(wgpu::DepthStencilState {
+                    format: DEPTH_FORMAT,
+                    depth_write_enabled: Some(depth_write),
+                    depth_compare: Some(wgpu::CompareFunction::LessEqual),
+                    stencil: Default::default(),
+                    bias: Default::default(),
+                }),
+                multisample: Default::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module: &module,
+                    entry_point: Some("fs"),
+                    compilation_options: Default::default(),
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format,
+                        blend: Some(wgpu::BlendState::ALPHA_BLENDING),
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            })
+        };
+        Renderer {
+            nodes: pipeline(Shader::Nodes, &[Some(&view_layout)], wgpu::PrimitiveTopology::TriangleStrip, true),
+            edges: pipeline(Shader::Edges, &[Some(&view_layout), Some(&edge_layout)], wgpu::PrimitiveTopology::TriangleList, false),
+            view_layout,
+            edge_layout,
+        }
+    }
+
+    /// Uploads a graph's colours and edges and binds them to `positions` (one `[x, y, z, 0]`
+    /// row per node, e.g. [`crate::layout::force::ForceRun::positions`]).
+    pub fn scene(&self, gpu: &Gpu, graph: &Graph, positions: &wgpu::Buffer, style: Style) -> Result<Scene, GpuError> {
+        let device = &gpu.device;
+        let colors = palette::node_colors(graph.nodes.classes.as_deref(), graph.node_count());
+        let colors = gpu.storage_buffer("Scene::colors", &colors, wgpu::BufferUsages::empty())?;
+        let view = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("Scene::view"),
+            size: std::mem::size_of::<ViewUniforms>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let view_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("Scene::view_group"),
+            layout: &self.view_layout,
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: view.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 1, resource: positions.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 2, resource: colors.as_entire_binding() },
+            ],
+        });
+        let edge_chunks = self.edge_chunks(gpu, graph)?;
+        Ok(Scene { view, view_group, edge_chunks, node_count: graph.node_count(), style, _colors: colors })
+    }
+
+    /// Uploads the edges as (source, target) pairs in one buffer and binds it in chunks
+    /// that each fit the storage binding limit.
+    fn edge_chunks(&self, gpu: &Gpu, graph: &Graph) -> Result<Vec<(wgpu::BindGroup, u32)>, GpuError> {
+        let limits = gpu.device.limits();
+        let total = graph.edge_count() as u64;
+        let bytes = total * 8;
+        if bytes > limits.max_buffer_size {
+            return Err(GpuError::TooLarge { what: "the edge list", needed: bytes, limit: limits.max_buffer_size });
+        }
+        let align = limits.min_storage_buffer_offset_alignment as u64;
+        let per_chunk = (limits.max_storage_buffer_binding_size as u64 / 8) / (align / 8).max(1) * (align / 8).max(1);
+        let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("Scene::edges"),
+            size: bytes.max(16),
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        // Interleave in slices so the temporary stays small however many edges there are.
+        const SLICE: usize = 1 << 20;
+        let mut pairs = Vec::with_capacity(SLICE.min(graph.edge_count()));
+        for start in (0..graph.edge_count()).step_by(SLICE) {
+            let end = (start + SLICE).min(graph.edge_count());
+            pairs.clear();
+            pairs.extend(graph.src[start..end].iter().zip(&graph.dst[start..end]).map(|(&a, &b)| [a, b]));
+            gpu.queue.write_buffer(&buffer, start as u64 * 8, bytemuck::cast_slice(&pairs));
+        }
+        let mut chunks = Vec::new();
+        let mut first = 0;
+        while first < total {
+            let count = per_chunk.min(total - first);
+            let group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("Scene::edge_chunk"),
+                layout: &self.edge_layout,
+                entries: &[wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer: &buffer,
+                        offset: first * 8,
+                        size: wgpu::BufferSize::new(count * 8),
+                    }),
+                }],
+            });
+            chunks.push((group, count as u32));
+            first += count;
+        }
+        Ok(chunks)
+    }
+
+    /// Records the scene's draws into `pass`.
+    pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>, scene: &Scene) {
+        pass.set_bind_group(0, &scene.view_group, &[]);
+        if scene.style.edge_alpha > 0.0 {
+            pass.set_pipeline(&self.edges);
+            for (group, count) in &scene.edge_chunks {
+                pass.set_bind_group(1, group, &[]);
+                pass.draw(0..6, 0..*count);
+            }
+        }
+        pass.set_pipeline(&self.nodes);
+        pass.draw(0..4, 0..scene.node_count);
+    }
+}
+
+/// One graph's render data.
+pub struct Scene {
+    view: wgpu::Buffer,
+    view_group: wgpu::BindGroup,
+    edge_chunks: Vec<(wgpu::BindGroup, u32)>,
+    node_count: u32,
+    pub style: Style,
+    /// Kept alive for the bind group.
+    _colors: wgpu::Buffer,
+}
+
+impl Scene {
+    /// Writes the view uniforms for `camera` and a viewport of `size` pixels.
+    pub fn set_view(&self, queue: &wgpu::Queue, camera: &Camera, size: (u32, u32)) {
+        let viewport = Vec2::new(size.0 as f32, size.1 as f32);
+        let focal_px = camera.focal_px(viewport);
+        let node_radius = if self.style.shaded {
+            self.style.node_radius
+        } else {
+            (self.style.node_radius * focal_px).clamp(1.5, 24.0)
+        };
+        let uniforms = ViewUniforms {
+            clip_from_world: camera.clip_from_world(viewport).to_cols_array_2d(),
+            viewport: viewport.into(),
+            node_radius,
+            focal_px,
+            edge_width_px: self.style.edge_width_px,
+            edge_alpha: self.style.edge_alpha,
+            shaded: self.style.shaded as u32,
+            _pad: 0,
+        };
+        queue.write_buffer(&self.view, 0, bytemuck::bytes_of(&uniforms));
+    }
+}
+
+/// Begins a render pass that clears `color` to the background and `depth` to far.
+pub fn begin_pass<'e>(encoder: &'e mut wgpu::CommandEncoder, color: &wgpu::TextureView, depth: &wgpu::TextureView) -> wgpu::RenderPass<'e> {
+    let [r, g, b] = palette::BACKGROUND.map(f64::from);
+    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+        label: Some("netlens.frame"),
+        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+            view: color,
+            depth_slice: None,
+            resolve_target: None,
+            ops: wgpu::Operations { load: wgpu::LoadOp::Clear(wgpu::Color { r, g, b, a: 1.0 }), store: wgpu::StoreOp::Store },
+        })],
+        depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+            view: depth,
+            depth_ops: Some(wgpu::Operations { load: wgpu::LoadOp::Clear(1.0), store: wgpu::StoreOp::Discard }),
+            stencil_ops: None,
+        }),
+        timestamp_writes: None,
+        occlusion_query_set: None,
+        multiview_mask: None,
+    })
+}
+
+/// A depth texture matching a colour target of `size`.
+pub fn depth_view(device: &wgpu::Device, size: (u32, u32)) -> wgpu::TextureView {
+    device
+        .create_texture(&wgpu::TextureDescriptor {
+            label: Some("netlens.depth"),
+            size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: DEPTH_FORMAT,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+            view_formats: &[],
+        })
+        .create_view(&Default::default())
+}
