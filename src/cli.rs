@@ -4,23 +4,18 @@
 //! ([`crate::layout`]) and shows it ([`crate::render`], [`crate::app`]). Errors are
 //! reported once, in `main`, as one line.
 
-use std::path::{Path, PathBuf};
-use std::time::Instant;
-
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use glam::Vec2;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
+use std::path::{Path, PathBuf};
 
 use crate::app::{self, ViewOptions};
 use crate::gpu::Gpu;
-use crate::graph::Direction;
-use crate::layout::force::{ForceLayout, ForceRun};
-use crate::layout::{Dim, ForceConfig, initial_positions};
+use crate::layout::{Dim, ForceConfig};
 use crate::load::{self, Loaded};
 use crate::render::frame::write_png;
-use crate::render::{Bounds, Camera, OffscreenTarget, Renderer, Style};
+use crate::snapshot::snapshot;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -88,7 +83,11 @@ struct LayoutArgs {
 
 impl LayoutArgs {
     fn config(&self) -> ForceConfig {
-        ForceConfig { dim: self.dim, iterations: self.iterations, seed: self.seed }
+        ForceConfig {
+            dim: self.dim,
+            iterations: self.iterations,
+            seed: self.seed,
+        }
     }
 }
 
@@ -142,11 +141,20 @@ struct InfoArgs {
 }
 
 fn parse_size(text: &str) -> Result<(u32, u32), String> {
-    let (w, h) = text.split_once(['x', 'X']).ok_or_else(|| format!("'{text}' is not WIDTHxHEIGHT, e.g. 1920x1080"))?;
-    let parse = |s: &str| s.trim().parse::<u32>().ok().filter(|&v| (16..=16384).contains(&v));
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("'{text}' is not WIDTHxHEIGHT, e.g. 1920x1080"))?;
+    let parse = |s: &str| {
+        s.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|&v| (16..=16384).contains(&v))
+    };
     match (parse(w), parse(h)) {
         (Some(w), Some(h)) => Ok((w, h)),
-        _ => Err(format!("'{text}': width and height must be whole numbers from 16 to 16384")),
+        _ => Err(format!(
+            "'{text}': width and height must be whole numbers from 16 to 16384"
+        )),
     }
 }
 
@@ -181,61 +189,45 @@ fn load_graph(args: &GraphArgs) -> Result<Loaded> {
     Ok(loaded)
 }
 
-/// Runs the whole force layout on the GPU, with a progress bar on a terminal.
-fn layout_to_end(gpu: &Gpu, loaded: &Loaded, config: &ForceConfig) -> Result<(ForceLayout, ForceRun)> {
-    let graph = &loaded.graph;
-    let layout = ForceLayout::new(&gpu.device);
-    let csr = graph.csr(Direction::Both);
-    let mut run = ForceRun::new(gpu, &layout, &csr, &initial_positions(graph.node_count(), config), config)?;
-    let (_, total) = run.progress();
-    let bar = ProgressBar::new(total as u64).with_style(
-        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} iterations, {elapsed} (ETA {eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar.set_message("layout");
-    while !run.is_done() {
-        run.advance(gpu, &layout, 10);
-        gpu.wait()?;
-        bar.set_position(run.progress().0 as u64);
-    }
-    bar.finish_and_clear();
-    Ok((layout, run))
-}
-
-/// Lays out and renders a graph offscreen; returns the RGBA8 frame.
-fn render_frame(loaded: &Loaded, config: &ForceConfig, size: (u32, u32)) -> Result<(Vec<u8>, String)> {
+/// Lays out and renders a graph offscreen, with a progress bar on a terminal.
+/// Returns the frame and a line describing the work.
+fn render_frame(
+    loaded: &Loaded,
+    config: &ForceConfig,
+    size: (u32, u32),
+) -> Result<(Vec<u8>, String)> {
     let gpu = Gpu::headless()?;
-    let graph = &loaded.graph;
-    let start = Instant::now();
-    let (_layout, run) = layout_to_end(&gpu, loaded, config)?;
-    let layout_time = start.elapsed();
-    let positions = run.read_positions(&gpu)?;
-    let three_d = config.dim == Dim::Three;
-    let bounds = Bounds::of(&positions);
-    let camera = Camera::fit(&bounds, three_d, Vec2::new(size.0 as f32, size.1 as f32));
-    let renderer = Renderer::new(&gpu.device, crate::render::frame::FORMAT);
-    let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d);
-    let scene = renderer.scene(&gpu, graph, run.positions(), style)?;
-    let target = OffscreenTarget::new(&gpu, size)?;
-    let render_start = Instant::now();
-    let rgba = target.render(&gpu, &renderer, &scene, &camera)?;
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template(
+            "layout [{bar:30}] {pos}/{len} iterations, {elapsed} (ETA {eta})",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    let shot = snapshot(&gpu, &loaded.graph, config, size, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
     let report = gpu.report();
     let note = format!(
         "{} nodes, {} edges; layout {} iterations in {:.2} s, frame in {:.2} s on {} ({})",
-        graph.node_count(),
-        graph.edge_count(),
-        run.progress().1,
-        layout_time.as_secs_f64(),
-        render_start.elapsed().as_secs_f64(),
+        loaded.graph.node_count(),
+        loaded.graph.edge_count(),
+        shot.iterations,
+        shot.layout_time.as_secs_f64(),
+        shot.frame_time.as_secs_f64(),
         report.name,
         report.backend
     );
-    Ok((rgba, note))
+    Ok((shot.rgba, note))
 }
 
 fn check_png_output(path: &Path, force: bool) -> Result<()> {
-    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
+    if !path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+    {
         bail!("{}: the output must be a .png file", path.display());
     }
     if path.exists() && !force {
@@ -244,7 +236,11 @@ fn check_png_output(path: &Path, force: bool) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.is_dir()
     {
-        bail!("{}: folder {} does not exist", path.display(), dir.display());
+        bail!(
+            "{}: folder {} does not exist",
+            path.display(),
+            dir.display()
+        );
     }
     Ok(())
 }
@@ -253,8 +249,14 @@ fn render(args: RenderArgs) -> Result<()> {
     check_png_output(&args.output, args.force)?;
     let loaded = load_graph(&args.graph)?;
     let (rgba, note) = render_frame(&loaded, &args.layout.config(), args.size)?;
-    write_png(&args.output, args.size, &rgba).with_context(|| format!("{}: cannot write", args.output.display()))?;
-    eprintln!("wrote {} ({}x{}): {note}", args.output.display(), args.size.0, args.size.1);
+    write_png(&args.output, args.size, &rgba)
+        .with_context(|| format!("{}: cannot write", args.output.display()))?;
+    eprintln!(
+        "wrote {} ({}x{}): {note}",
+        args.output.display(),
+        args.size.0,
+        args.size.1
+    );
     Ok(())
 }
 
@@ -263,15 +265,26 @@ fn view(args: ViewArgs) -> Result<()> {
     if !app::display_available() {
         let path = fresh_path("netlens-view", "png");
         let (rgba, note) = render_frame(&loaded, &args.layout.config(), args.size)?;
-        write_png(&path, args.size, &rgba).with_context(|| format!("{}: cannot write", path.display()))?;
+        write_png(&path, args.size, &rgba)
+            .with_context(|| format!("{}: cannot write", path.display()))?;
         eprintln!(
             "no display (DISPLAY and WAYLAND_DISPLAY are unset): wrote {} instead ({note}); `netlens render -o FILE.png` writes PNGs directly",
             path.display()
         );
         return Ok(());
     }
-    let title = format!("netlens: {} ({} nodes, {} edges)", loaded.source, loaded.graph.node_count(), loaded.graph.edge_count());
-    let options = ViewOptions { size: args.size, title, exit_after_frames: args.exit_after_frames, report_frames: args.report_frames };
+    let title = format!(
+        "netlens: {} ({} nodes, {} edges)",
+        loaded.source,
+        loaded.graph.node_count(),
+        loaded.graph.edge_count()
+    );
+    let options = ViewOptions {
+        size: args.size,
+        title,
+        exit_after_frames: args.exit_after_frames,
+        report_frames: args.report_frames,
+    };
     app::run(loaded.graph, args.layout.config(), options)?;
     Ok(())
 }
@@ -280,7 +293,13 @@ fn view(args: ViewArgs) -> Result<()> {
 /// overwrites a file the user has.
 fn fresh_path(stem: &str, ext: &str) -> PathBuf {
     (1..)
-        .map(|i| PathBuf::from(if i == 1 { format!("{stem}.{ext}") } else { format!("{stem}-{i}.{ext}") }))
+        .map(|i| {
+            PathBuf::from(if i == 1 {
+                format!("{stem}.{ext}")
+            } else {
+                format!("{stem}-{i}.{ext}")
+            })
+        })
         .find(|p| !p.exists())
         .expect("some name is free")
 }
@@ -290,7 +309,12 @@ fn info(args: InfoArgs) -> Result<()> {
     let mut object = serde_json::Map::new();
     let mut text = Vec::new();
     if want_graph {
-        let graph_args = GraphArgs { graph: args.graph.clone(), labels: None, node_data: Vec::new(), undirected: args.undirected };
+        let graph_args = GraphArgs {
+            graph: args.graph.clone(),
+            labels: None,
+            node_data: Vec::new(),
+            undirected: args.undirected,
+        };
         let loaded = load_graph(&graph_args)?;
         let graph = &loaded.graph;
         let summary = graph.summary();
@@ -300,7 +324,16 @@ fn info(args: InfoArgs) -> Result<()> {
             object.extend(fields);
         }
         object.insert("weighted".into(), json!(graph.weights.is_some()));
-        object.insert("edge_columns".into(), json!(graph.edge_columns.iter().map(|c| &c.name).collect::<Vec<_>>()));
+        object.insert(
+            "edge_columns".into(),
+            json!(
+                graph
+                    .edge_columns
+                    .iter()
+                    .map(|c| &c.name)
+                    .collect::<Vec<_>>()
+            ),
+        );
         object.insert("named_nodes".into(), json!(graph.nodes.labels.is_some()));
         if let Some(classes) = graph.class_count() {
             object.insert("classes".into(), json!(classes));
@@ -308,10 +341,32 @@ fn info(args: InfoArgs) -> Result<()> {
         object.insert("groups".into(), json!(graph.groups.len()));
         text.push(format!("{} ({})", loaded.source, loaded.format.name()));
         text.push(format!("nodes       {}", summary.nodes));
-        text.push(format!("edges       {} ({}{})", summary.edges, if summary.directed { "directed" } else { "undirected" }, if graph.weights.is_some() { ", weighted" } else { "" }));
-        text.push(format!("components  {} (largest {} nodes)", summary.components, summary.largest_component));
-        text.push(format!("degree      {} to {}, mean {:.2}", summary.degree_min, summary.degree_max, summary.degree_mean));
-        text.push(format!("isolated    {}, self-loops {}", summary.isolated_nodes, summary.self_loops));
+        text.push(format!(
+            "edges       {} ({}{})",
+            summary.edges,
+            if summary.directed {
+                "directed"
+            } else {
+                "undirected"
+            },
+            if graph.weights.is_some() {
+                ", weighted"
+            } else {
+                ""
+            }
+        ));
+        text.push(format!(
+            "components  {} (largest {} nodes)",
+            summary.components, summary.largest_component
+        ));
+        text.push(format!(
+            "degree      {} to {}, mean {:.2}",
+            summary.degree_min, summary.degree_max, summary.degree_mean
+        ));
+        text.push(format!(
+            "isolated    {}, self-loops {}",
+            summary.isolated_nodes, summary.self_loops
+        ));
         if let Some(classes) = graph.class_count() {
             text.push(format!("classes     {classes}"));
         }

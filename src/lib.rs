@@ -2,7 +2,8 @@
 //!
 //! Data flows one way: [`load`] reads files into a [`graph::Graph`], [`layout`] places its
 //! nodes with GPU compute passes, [`render`] draws them with instanced pipelines to a
-//! window ([`app`]) or to an offscreen frame (PNG), and [`cli`] ties the steps to commands.
+//! window ([`app`]) or to an offscreen frame ([`snapshot`], PNG), and [`cli`] ties the
+//! steps to commands.
 
 pub mod app;
 pub mod cli;
@@ -11,3 +12,4 @@ pub mod graph;
 pub mod layout;
 pub mod load;
 pub mod render;
+pub mod snapshot;

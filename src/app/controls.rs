@@ -65,28 +65,39 @@ impl Controls {
                     MouseScrollDelta::LineDelta(_, y) => *y,
                     MouseScrollDelta::PixelDelta(p) => p.y as f32 / 40.0,
                 };
-                Some(Action::Zoom { factor: ZOOM_STEP.powf(notches), at: self.cursor })
+                Some(Action::Zoom {
+                    factor: ZOOM_STEP.powf(notches),
+                    at: self.cursor,
+                })
             }
             WindowEvent::ModifiersChanged(modifiers) => {
                 self.shift = modifiers.state().shift_key();
                 None
             }
-            WindowEvent::KeyboardInput { event, .. } if event.state == ElementState::Pressed => match &event.logical_key {
-                Key::Named(NamedKey::Escape) => Some(Action::Quit),
-                Key::Named(NamedKey::ArrowLeft) => Some(Action::Pan(Vec2::new(KEY_PAN, 0.0))),
-                Key::Named(NamedKey::ArrowRight) => Some(Action::Pan(Vec2::new(-KEY_PAN, 0.0))),
-                Key::Named(NamedKey::ArrowUp) => Some(Action::Pan(Vec2::new(0.0, KEY_PAN))),
-                Key::Named(NamedKey::ArrowDown) => Some(Action::Pan(Vec2::new(0.0, -KEY_PAN))),
-                Key::Named(NamedKey::Home) => Some(Action::Fit),
-                Key::Named(NamedKey::Space) => Some(Action::TogglePause),
-                Key::Character(c) => match c.as_str() {
-                    "+" | "=" => Some(Action::Zoom { factor: ZOOM_STEP, at: None }),
-                    "-" | "_" => Some(Action::Zoom { factor: 1.0 / ZOOM_STEP, at: None }),
-                    "f" | "F" => Some(Action::Fit),
+            WindowEvent::KeyboardInput { event, .. } if event.state == ElementState::Pressed => {
+                match &event.logical_key {
+                    Key::Named(NamedKey::Escape) => Some(Action::Quit),
+                    Key::Named(NamedKey::ArrowLeft) => Some(Action::Pan(Vec2::new(KEY_PAN, 0.0))),
+                    Key::Named(NamedKey::ArrowRight) => Some(Action::Pan(Vec2::new(-KEY_PAN, 0.0))),
+                    Key::Named(NamedKey::ArrowUp) => Some(Action::Pan(Vec2::new(0.0, KEY_PAN))),
+                    Key::Named(NamedKey::ArrowDown) => Some(Action::Pan(Vec2::new(0.0, -KEY_PAN))),
+                    Key::Named(NamedKey::Home) => Some(Action::Fit),
+                    Key::Named(NamedKey::Space) => Some(Action::TogglePause),
+                    Key::Character(c) => match c.as_str() {
+                        "+" | "=" => Some(Action::Zoom {
+                            factor: ZOOM_STEP,
+                            at: None,
+                        }),
+                        "-" | "_" => Some(Action::Zoom {
+                            factor: 1.0 / ZOOM_STEP,
+                            at: None,
+                        }),
+                        "f" | "F" => Some(Action::Fit),
+                        _ => None,
+                    },
                     _ => None,
-                },
-                _ => None,
-            },
+                }
+            }
             _ => None,
         }
     }

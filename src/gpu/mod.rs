@@ -25,16 +25,25 @@ pub const BACKEND_VAR: &str = "NETLENS_BACKEND";
 pub enum GpuError {
     #[error("{BACKEND_VAR}={0:?} names no backend; use one of vulkan, gl, metal, dx12")]
     UnknownBackend(String),
-    #[error("no usable graphics adapter found{0}; on Linux without a GPU install Mesa's software drivers (Debian: mesa-vulkan-drivers, or libegl1-mesa for GL)")]
+    #[error(
+        "no usable graphics adapter found{0}; on Linux without a GPU install Mesa's software drivers (Debian: mesa-vulkan-drivers, or libegl1-mesa for GL)"
+    )]
     NoAdapter(String),
     #[error("could not create a device on {adapter}: {error}")]
-    Device { adapter: String, error: wgpu::RequestDeviceError },
+    Device {
+        adapter: String,
+        error: wgpu::RequestDeviceError,
+    },
     #[error("the GPU reported an error: {0}")]
     Validation(String),
     #[error("reading GPU memory back failed: {0}")]
     Readback(String),
     #[error("{what} needs {needed} bytes in one buffer binding; this adapter allows {limit}")]
-    TooLarge { what: &'static str, needed: u64, limit: u64 },
+    TooLarge {
+        what: &'static str,
+        needed: u64,
+        limit: u64,
+    },
 }
 
 /// A device and queue on the chosen adapter.
@@ -62,14 +71,42 @@ pub struct AdapterReport {
 
 impl fmt::Display for AdapterReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "adapter   {} ({}, {})", self.name, self.backend, self.device_type)?;
+        writeln!(
+            f,
+            "adapter   {} ({}, {})",
+            self.name, self.backend, self.device_type
+        )?;
         writeln!(f, "driver    {}", self.driver)?;
-        writeln!(f, "max buffer size                  {}", bytes(self.max_buffer_size))?;
-        writeln!(f, "max storage buffer binding       {}", bytes(self.max_storage_buffer_binding_size))?;
-        writeln!(f, "max workgroups per dimension     {}", self.max_compute_workgroups_per_dimension)?;
-        writeln!(f, "max invocations per workgroup    {}", self.max_compute_invocations_per_workgroup)?;
-        writeln!(f, "max workgroup memory             {}", bytes(self.max_compute_workgroup_storage_size as u64))?;
-        write!(f, "max texture size                 {}", self.max_texture_dimension_2d)
+        writeln!(
+            f,
+            "max buffer size                  {}",
+            bytes(self.max_buffer_size)
+        )?;
+        writeln!(
+            f,
+            "max storage buffer binding       {}",
+            bytes(self.max_storage_buffer_binding_size)
+        )?;
+        writeln!(
+            f,
+            "max workgroups per dimension     {}",
+            self.max_compute_workgroups_per_dimension
+        )?;
+        writeln!(
+            f,
+            "max invocations per workgroup    {}",
+            self.max_compute_invocations_per_workgroup
+        )?;
+        writeln!(
+            f,
+            "max workgroup memory             {}",
+            bytes(self.max_compute_workgroup_storage_size as u64)
+        )?;
+        write!(
+            f,
+            "max texture size                 {}",
+            self.max_texture_dimension_2d
+        )
     }
 }
 
@@ -115,35 +152,62 @@ pub fn backends_from_env() -> Result<wgpu::Backends, GpuError> {
 /// Whether an adapter can run netlens: compute, and storage buffers in vertex shaders.
 fn usable(adapter: &wgpu::Adapter) -> bool {
     let downlevel = adapter.get_downlevel_capabilities();
-    downlevel.flags.contains(wgpu::DownlevelFlags::COMPUTE_SHADERS | wgpu::DownlevelFlags::VERTEX_STORAGE)
+    downlevel
+        .flags
+        .contains(wgpu::DownlevelFlags::COMPUTE_SHADERS | wgpu::DownlevelFlags::VERTEX_STORAGE)
         && adapter.limits().max_storage_buffers_per_shader_stage >= 8
 }
 
 impl Gpu {
-    /// A device for offscreen work (layout, PNG, video).
+    /// A device for offscreen work (layout, PNG, video). Native backends are tried before
+    /// GL, whose EGL probe is slow and noisy when a native adapter exists anyway.
     pub fn headless() -> Result<Gpu, GpuError> {
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
-            backends: backends_from_env()?,
-            ..wgpu::InstanceDescriptor::new_without_display_handle()
-        });
-        Gpu::new(instance, None)
+        let allowed = backends_from_env()?;
+        let mut last = GpuError::NoAdapter(String::new());
+        for backends in [allowed - wgpu::Backends::GL, allowed & wgpu::Backends::GL] {
+            if backends.is_empty() {
+                continue;
+            }
+            let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+                backends,
+                ..wgpu::InstanceDescriptor::new_without_display_handle()
+            });
+            match Gpu::new(instance, None) {
+                Err(error @ GpuError::NoAdapter(_)) => last = error,
+                other => return other,
+            }
+        }
+        Err(last)
     }
 
-    /// A device on `instance` whose adapter can present to `surface`, when given.
-    pub fn new(instance: wgpu::Instance, surface: Option<&wgpu::Surface<'_>>) -> Result<Gpu, GpuError> {
-        let backends = backends_from_env()?;
-        let mut adapters = pollster::block_on(instance.enumerate_adapters(backends));
+    /// A device on `instance` (created for the allowed backends) whose adapter can
+    /// present to `surface`, when given.
+    pub fn new(
+        instance: wgpu::Instance,
+        surface: Option<&wgpu::Surface<'_>>,
+    ) -> Result<Gpu, GpuError> {
+        let mut adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
         let found = adapters.len();
         adapters.retain(|a| usable(a) && surface.is_none_or(|s| a.is_surface_supported(s)));
         adapters.sort_by_key(|a| {
             let info = a.get_info();
-            (device_type_rank(info.device_type), backend_rank(info.backend))
+            (
+                device_type_rank(info.device_type),
+                backend_rank(info.backend),
+            )
         });
         let Some(adapter) = adapters.into_iter().next() else {
             let detail = match (found, std::env::var(BACKEND_VAR)) {
                 (0, Ok(b)) => format!(" for {BACKEND_VAR}={b}"),
                 (0, Err(_)) => String::new(),
-                (n, _) => format!(" ({n} found, none with compute and vertex storage{})", if surface.is_some() { " that presents to this window" } else { "" }),
+                (n, _) => format!(
+                    " ({n} found, none with compute and vertex storage{})",
+                    if surface.is_some() {
+                        " that presents to this window"
+                    } else {
+                        ""
+                    }
+                ),
             };
             return Err(GpuError::NoAdapter(detail));
         };
@@ -152,9 +216,19 @@ impl Gpu {
             required_limits: adapter.limits(),
             ..Default::default()
         };
-        let (device, queue) = pollster::block_on(adapter.request_device(&desc))
-            .map_err(|error| GpuError::Device { adapter: adapter.get_info().name, error })?;
-        Ok(Gpu { instance, adapter, device, queue })
+        let (device, queue) =
+            pollster::block_on(adapter.request_device(&desc)).map_err(|error| {
+                GpuError::Device {
+                    adapter: adapter.get_info().name,
+                    error,
+                }
+            })?;
+        Ok(Gpu {
+            instance,
+            adapter,
+            device,
+            queue,
+        })
     }
 
     pub fn report(&self) -> AdapterReport {
@@ -164,7 +238,9 @@ impl Gpu {
             name: info.name,
             backend: format!("{:?}", info.backend),
             device_type: format!("{:?}", info.device_type),
-            driver: format!("{} {}", info.driver, info.driver_info).trim().to_owned(),
+            driver: format!("{} {}", info.driver, info.driver_info)
+                .trim()
+                .to_owned(),
             max_buffer_size: limits.max_buffer_size,
             max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size as u64,
             max_compute_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
@@ -175,20 +251,32 @@ impl Gpu {
     }
 
     /// A storage buffer holding `data`, checked against the binding limit.
-    pub fn storage_buffer<T: bytemuck::Pod>(&self, label: &'static str, data: &[T], extra: wgpu::BufferUsages) -> Result<wgpu::Buffer, GpuError> {
+    pub fn storage_buffer<T: bytemuck::Pod>(
+        &self,
+        label: &'static str,
+        data: &[T],
+        extra: wgpu::BufferUsages,
+    ) -> Result<wgpu::Buffer, GpuError> {
         let bytes: &[u8] = bytemuck::cast_slice(data);
         self.check_binding(label, bytes.len() as u64)?;
         // wgpu rejects zero-sized bindings: keep at least one element's worth.
         let contents: &[u8] = if bytes.is_empty() { &[0; 16] } else { bytes };
-        Ok(self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some(label),
-            contents,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | extra,
-        }))
+        Ok(self
+            .device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | extra,
+            }))
     }
 
     /// A zeroed storage buffer of `size` bytes, checked against the binding limit.
-    pub fn zeroed_storage(&self, label: &'static str, size: u64, extra: wgpu::BufferUsages) -> Result<wgpu::Buffer, GpuError> {
+    pub fn zeroed_storage(
+        &self,
+        label: &'static str,
+        size: u64,
+        extra: wgpu::BufferUsages,
+    ) -> Result<wgpu::Buffer, GpuError> {
         self.check_binding(label, size)?;
         Ok(self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
@@ -201,7 +289,11 @@ impl Gpu {
     pub fn check_binding(&self, what: &'static str, needed: u64) -> Result<(), GpuError> {
         let limit = self.device.limits().max_storage_buffer_binding_size as u64;
         if needed > limit {
-            return Err(GpuError::TooLarge { what, needed, limit });
+            return Err(GpuError::TooLarge {
+                what,
+                needed,
+                limit,
+            });
         }
         Ok(())
     }
@@ -220,7 +312,11 @@ impl Gpu {
 pub fn dispatch_size(n: u32, workgroup_size: u32) -> (u32, u32) {
     const MAX: u32 = 65535;
     let groups = n.div_ceil(workgroup_size).max(1);
-    if groups <= MAX { (groups, 1) } else { (MAX, groups.div_ceil(MAX)) }
+    if groups <= MAX {
+        (groups, 1)
+    } else {
+        (MAX, groups.div_ceil(MAX))
+    }
 }
 
 #[cfg(test)]

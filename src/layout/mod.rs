@@ -39,7 +39,11 @@ pub struct ForceConfig {
 
 impl Default for ForceConfig {
     fn default() -> Self {
-        ForceConfig { dim: Dim::Two, iterations: 300, seed: 1 }
+        ForceConfig {
+            dim: Dim::Two,
+            iterations: 300,
+            seed: 1,
+        }
     }
 }
 
@@ -55,7 +59,6 @@ pub const REPULSION: f32 = 1.0;
 pub const GRAVITY: f32 = 0.25;
 /// Repulsion is capped at this distance, so coincident nodes do not explode.
 pub const MIN_DISTANCE: f32 = 0.01;
-
 
 /// Constants of one layout run, shared by GPU and CPU. Mirrors `Params` in force.wgsl.
 #[repr(C)]
@@ -153,7 +156,11 @@ pub fn initial_positions(node_count: u32, config: &ForceConfig) -> Vec<[f32; 4]>
         .map(|_| {
             let x = next();
             let y = next();
-            let z = if config.dim == Dim::Three { next() } else { 0.0 };
+            let z = if config.dim == Dim::Three {
+                next()
+            } else {
+                0.0
+            };
             [x, y, z, 0.0]
         })
         .collect()
@@ -168,7 +175,10 @@ mod tests {
         let p = ForceParams::new(10_000, Dim::Two);
         assert_eq!((p.res0, p.levels), (128, 6));
         assert_eq!(p.level_offsets[1], 128 * 128);
-        assert_eq!(p.pyramid_cells(), (0..6).map(|j| (128u32 >> j).pow(2)).sum::<u32>());
+        assert_eq!(
+            p.pyramid_cells(),
+            (0..6).map(|j| (128u32 >> j).pow(2)).sum::<u32>()
+        );
         let p = ForceParams::new(3, Dim::Three);
         assert_eq!((p.res0, p.levels), (4, 1));
         let p = ForceParams::new(50_000_000, Dim::Two);
@@ -181,9 +191,19 @@ mod tests {
         let t = temperatures(&config);
         assert_eq!(t.len(), 300);
         assert!(t.windows(2).all(|w| w[1] < w[0]));
-        assert_eq!(initial_positions(50, &config), initial_positions(50, &config));
+        assert_eq!(
+            initial_positions(50, &config),
+            initial_positions(50, &config)
+        );
         let other = ForceConfig { seed: 2, ..config };
-        assert_ne!(initial_positions(50, &config), initial_positions(50, &other));
-        assert!(initial_positions(50, &config).iter().all(|p| p[2] == 0.0 && p[0].abs() <= 3.6));
+        assert_ne!(
+            initial_positions(50, &config),
+            initial_positions(50, &other)
+        );
+        assert!(
+            initial_positions(50, &config)
+                .iter()
+                .all(|p| p[2] == 0.0 && p[0].abs() <= 3.6)
+        );
     }
 }

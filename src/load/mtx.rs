@@ -27,29 +27,60 @@ pub fn read(reader: impl BufRead, source: &Source) -> Result<Graph, LoadError> {
     };
 
     let (_, banner) = next_line()?.ok_or_else(|| LoadError::invalid(source, "is empty"))?;
-    let words: Vec<String> = banner.split_whitespace().map(str::to_ascii_lowercase).collect();
+    let words: Vec<String> = banner
+        .split_whitespace()
+        .map(str::to_ascii_lowercase)
+        .collect();
     if words.first().map(String::as_str) != Some("%%matrixmarket") || words.len() < 5 {
-        return Err(LoadError::line(source, 1, "expected '%%MatrixMarket matrix coordinate <field> <symmetry>'"));
+        return Err(LoadError::line(
+            source,
+            1,
+            "expected '%%MatrixMarket matrix coordinate <field> <symmetry>'",
+        ));
     }
     if words[1] != "matrix" {
-        return Err(LoadError::line(source, 1, format!("object '{}' is not supported, only 'matrix'", words[1])));
+        return Err(LoadError::line(
+            source,
+            1,
+            format!("object '{}' is not supported, only 'matrix'", words[1]),
+        ));
     }
     if words[2] != "coordinate" {
-        return Err(LoadError::line(source, 1, format!("format '{}' is not supported, only sparse 'coordinate' files", words[2])));
+        return Err(LoadError::line(
+            source,
+            1,
+            format!(
+                "format '{}' is not supported, only sparse 'coordinate' files",
+                words[2]
+            ),
+        ));
     }
     let has_value = match words[3].as_str() {
         "pattern" => false,
         "real" | "integer" | "double" => true,
-        other => return Err(LoadError::line(source, 1, format!("field '{other}' is not supported (pattern, real or integer)"))),
+        other => {
+            return Err(LoadError::line(
+                source,
+                1,
+                format!("field '{other}' is not supported (pattern, real or integer)"),
+            ));
+        }
     };
     let directed = match words[4].as_str() {
         "general" => true,
         "symmetric" | "skew-symmetric" => false,
-        other => return Err(LoadError::line(source, 1, format!("symmetry '{other}' is not supported (general or symmetric)"))),
+        other => {
+            return Err(LoadError::line(
+                source,
+                1,
+                format!("symmetry '{other}' is not supported (general or symmetric)"),
+            ));
+        }
     };
 
     let (size_line, size) = loop {
-        let (n, text) = next_line()?.ok_or_else(|| LoadError::invalid(source, "ends before the size line"))?;
+        let (n, text) =
+            next_line()?.ok_or_else(|| LoadError::invalid(source, "ends before the size line"))?;
         let t = text.trim();
         if !t.is_empty() && !t.starts_with('%') {
             break (n, t.to_owned());
@@ -59,13 +90,27 @@ pub fn read(reader: impl BufRead, source: &Source) -> Result<Graph, LoadError> {
         .split_whitespace()
         .map(|f| f.parse::<u64>())
         .collect::<Result<_, _>>()
-        .map_err(|_| LoadError::line(source, size_line, format!("size line should be 'rows columns entries', found '{size}'")))?;
+        .map_err(|_| {
+            LoadError::line(
+                source,
+                size_line,
+                format!("size line should be 'rows columns entries', found '{size}'"),
+            )
+        })?;
     let [rows, cols, entries] = dims[..] else {
-        return Err(LoadError::line(source, size_line, format!("size line should be 'rows columns entries', found '{size}'")));
+        return Err(LoadError::line(
+            source,
+            size_line,
+            format!("size line should be 'rows columns entries', found '{size}'"),
+        ));
     };
     let nodes = rows.max(cols);
     if nodes > MAX_NODES {
-        return Err(LoadError::line(source, size_line, format!("{nodes} rows is beyond the {MAX_NODES} nodes netlens supports")));
+        return Err(LoadError::line(
+            source,
+            size_line,
+            format!("{nodes} rows is beyond the {MAX_NODES} nodes netlens supports"),
+        ));
     }
 
     let mut graph = Graph::with_nodes(nodes as u32, directed);
@@ -81,28 +126,45 @@ pub fn read(reader: impl BufRead, source: &Source) -> Result<Graph, LoadError> {
             continue;
         }
         if seen == entries {
-            return Err(LoadError::line(source, n, format!("more entries than the {entries} the size line declares")));
+            return Err(LoadError::line(
+                source,
+                n,
+                format!("more entries than the {entries} the size line declares"),
+            ));
         }
         let mut fields = t.split_whitespace();
         let mut index = |what: &str, bound: u64| -> Result<u32, LoadError> {
-            let f = fields.next().ok_or_else(|| LoadError::line(source, n, format!("missing {what} index")))?;
+            let f = fields
+                .next()
+                .ok_or_else(|| LoadError::line(source, n, format!("missing {what} index")))?;
             match f.parse::<u64>() {
                 Ok(i) if (1..=bound).contains(&i) => Ok((i - 1) as u32),
-                _ => Err(LoadError::line(source, n, format!("{what} index '{f}' is not in 1..={bound}"))),
+                _ => Err(LoadError::line(
+                    source,
+                    n,
+                    format!("{what} index '{f}' is not in 1..={bound}"),
+                )),
             }
         };
         let i = index("row", rows)?;
         let j = index("column", cols)?;
         if let Some(weights) = &mut weights {
-            let f = fields.next().ok_or_else(|| LoadError::line(source, n, "missing value"))?;
-            let v = f.parse::<f32>().map_err(|_| LoadError::line(source, n, format!("value '{f}' is not a number")))?;
+            let f = fields
+                .next()
+                .ok_or_else(|| LoadError::line(source, n, "missing value"))?;
+            let v = f
+                .parse::<f32>()
+                .map_err(|_| LoadError::line(source, n, format!("value '{f}' is not a number")))?;
             weights.push(v);
         }
         graph.push_edge(i, j);
         seen += 1;
     }
     if seen < entries {
-        return Err(LoadError::invalid(source, format!("declares {entries} entries but holds {seen}")));
+        return Err(LoadError::invalid(
+            source,
+            format!("declares {entries} entries but holds {seen}"),
+        ));
     }
     graph.weights = weights;
     Ok(graph)
@@ -118,15 +180,20 @@ mod tests {
 
     #[test]
     fn symmetric_pattern() {
-        let g = parse("%%MatrixMarket matrix coordinate pattern symmetric\n% c\n3 3 2\n2 1\n3 2\n").unwrap();
+        let g = parse("%%MatrixMarket matrix coordinate pattern symmetric\n% c\n3 3 2\n2 1\n3 2\n")
+            .unwrap();
         assert_eq!(g.node_count(), 3);
         assert!(!g.directed);
-        assert_eq!((g.src.as_slice(), g.dst.as_slice()), (&[1, 2][..], &[0, 1][..]));
+        assert_eq!(
+            (g.src.as_slice(), g.dst.as_slice()),
+            (&[1, 2][..], &[0, 1][..])
+        );
     }
 
     #[test]
     fn general_real_rectangular() {
-        let g = parse("%%MatrixMarket matrix coordinate real general\n2 4 2\n1 4 0.5\n2 1 -1e2\n").unwrap();
+        let g = parse("%%MatrixMarket matrix coordinate real general\n2 4 2\n1 4 0.5\n2 1 -1e2\n")
+            .unwrap();
         assert_eq!(g.node_count(), 4);
         assert!(g.directed);
         assert_eq!(g.weights.as_deref(), Some(&[0.5, -100.0][..]));
@@ -135,12 +202,31 @@ mod tests {
     #[test]
     fn errors_name_the_line() {
         let bad = |t: &str| parse(t).unwrap_err().to_string();
-        assert_eq!(bad("%%MatrixMarket matrix coordinate pattern general\n3 3 1\n4 1\n"), "<bundled m>:3: row index '4' is not in 1..=3");
-        assert_eq!(bad("%%MatrixMarket matrix coordinate integer general\n3 3 1\n1 1\n"), "<bundled m>:3: missing value");
-        assert_eq!(bad("%%MatrixMarket matrix coordinate pattern general\n3 3 2\n1 1\n"), "<bundled m>: declares 2 entries but holds 1");
-        assert_eq!(bad("%%MatrixMarket matrix coordinate pattern general\n3 3\n"), "<bundled m>:2: size line should be 'rows columns entries', found '3 3'");
-        assert!(bad("%%MatrixMarket matrix array real general\n").contains("only sparse 'coordinate'"));
-        assert!(bad("%%MatrixMarket matrix coordinate complex general\n").contains("field 'complex'"));
-        assert!(bad("%%MatrixMarket matrix coordinate pattern general\n1 1 1\n1 1\n1 1\n").starts_with("<bundled m>:4: more entries"));
+        assert_eq!(
+            bad("%%MatrixMarket matrix coordinate pattern general\n3 3 1\n4 1\n"),
+            "<bundled m>:3: row index '4' is not in 1..=3"
+        );
+        assert_eq!(
+            bad("%%MatrixMarket matrix coordinate integer general\n3 3 1\n1 1\n"),
+            "<bundled m>:3: missing value"
+        );
+        assert_eq!(
+            bad("%%MatrixMarket matrix coordinate pattern general\n3 3 2\n1 1\n"),
+            "<bundled m>: declares 2 entries but holds 1"
+        );
+        assert_eq!(
+            bad("%%MatrixMarket matrix coordinate pattern general\n3 3\n"),
+            "<bundled m>:2: size line should be 'rows columns entries', found '3 3'"
+        );
+        assert!(
+            bad("%%MatrixMarket matrix array real general\n").contains("only sparse 'coordinate'")
+        );
+        assert!(
+            bad("%%MatrixMarket matrix coordinate complex general\n").contains("field 'complex'")
+        );
+        assert!(
+            bad("%%MatrixMarket matrix coordinate pattern general\n1 1 1\n1 1\n1 1\n")
+                .starts_with("<bundled m>:4: more entries")
+        );
     }
 }

@@ -1,0 +1,75 @@
+//! One call from a graph to pixels: the GPU force layout run to the end, then one
+//! offscreen frame fitted to the result. `netlens render`, the window-less fallback of
+//! `netlens view`, and the tests all go through [`snapshot`].
+
+use std::time::{Duration, Instant};
+
+use glam::Vec2;
+
+use crate::gpu::{Gpu, GpuError};
+use crate::graph::{Direction, Graph};
+use crate::layout::force::{ForceLayout, ForceRun};
+use crate::layout::{Dim, ForceConfig, initial_positions};
+use crate::render::{Bounds, Camera, OffscreenTarget, Renderer, Style, frame};
+
+/// Iterations submitted between progress reports.
+const BATCH: u32 = 10;
+
+pub struct Snapshot {
+    /// RGBA8 rows, top first.
+    pub rgba: Vec<u8>,
+    pub size: (u32, u32),
+    /// Final positions, `[x, y, z, 0]` per node.
+    pub positions: Vec<[f32; 4]>,
+    pub iterations: u32,
+    pub layout_time: Duration,
+    pub frame_time: Duration,
+}
+
+/// Lays `graph` out and renders it at `size`; `progress(done, total)` is called after
+/// every batch of iterations.
+pub fn snapshot(
+    gpu: &Gpu,
+    graph: &Graph,
+    config: &ForceConfig,
+    size: (u32, u32),
+    mut progress: impl FnMut(u32, u32),
+) -> Result<Snapshot, GpuError> {
+    let target = OffscreenTarget::new(gpu, size)?; // checks the size before the long part
+    let start = Instant::now();
+    let layout = ForceLayout::new(&gpu.device);
+    let csr = graph.csr(Direction::Both);
+    let mut run = ForceRun::new(
+        gpu,
+        &layout,
+        &csr,
+        &initial_positions(graph.node_count(), config),
+        config,
+    )?;
+    drop(csr);
+    while !run.is_done() {
+        run.advance(gpu, &layout, BATCH);
+        gpu.wait()?;
+        let (done, total) = run.progress();
+        progress(done, total);
+    }
+    let positions = run.read_positions(gpu)?;
+    let layout_time = start.elapsed();
+
+    let start = Instant::now();
+    let three_d = config.dim == Dim::Three;
+    let bounds = Bounds::of(&positions);
+    let camera = Camera::fit(&bounds, three_d, Vec2::new(size.0 as f32, size.1 as f32));
+    let renderer = Renderer::new(&gpu.device, frame::FORMAT);
+    let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d);
+    let scene = renderer.scene(gpu, graph, run.positions(), style)?;
+    let rgba = target.render(gpu, &renderer, &scene, &camera)?;
+    Ok(Snapshot {
+        rgba,
+        size,
+        positions,
+        iterations: run.progress().1,
+        layout_time,
+        frame_time: start.elapsed(),
+    })
+}

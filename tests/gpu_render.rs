@@ -1,0 +1,170 @@
+//! Tier 2: offscreen renders on the software adapter, checked by their properties.
+
+mod common;
+
+use netlens::gpu::Gpu;
+use netlens::layout::{Dim, ForceConfig};
+use netlens::load;
+use netlens::render::palette::{BACKGROUND, class_color};
+use netlens::snapshot::snapshot;
+
+const SIZE: (u32, u32) = (640, 480);
+
+fn cora_with_shared_labels() -> netlens::graph::Graph {
+    let mut loaded = load::load_graph(&common::shared_data("cora/edges.tsv")).unwrap();
+    load::attach_labels(&mut loaded.graph, &common::shared_data("cora/labels.npy")).unwrap();
+    loaded.graph
+}
+
+fn pixels(rgba: &[u8]) -> impl Iterator<Item = (usize, [u8; 3])> + '_ {
+    rgba.chunks_exact(4)
+        .enumerate()
+        .map(|(i, p)| (i, [p[0], p[1], p[2]]))
+}
+
+fn close(a: [u8; 3], b: [u8; 3], tolerance: i32) -> bool {
+    a.iter()
+        .zip(&b)
+        .all(|(&x, &y)| (x as i32 - y as i32).abs() <= tolerance)
+}
+
+fn background() -> [u8; 3] {
+    BACKGROUND.map(|c| (c * 255.0).round() as u8)
+}
+
+#[test]
+fn cora_shows_seven_class_colours_spread_over_the_frame() {
+    let gpu = Gpu::headless().unwrap();
+    let graph = cora_with_shared_labels();
+    let shot = snapshot(&gpu, &graph, &ForceConfig::default(), SIZE, |_, _| {}).unwrap();
+    assert_eq!(shot.rgba.len(), (SIZE.0 * SIZE.1 * 4) as usize);
+
+    // Every class colour is drawn: disc centres carry the exact palette colour.
+    for class in 0..7 {
+        let colour = class_color(class);
+        let count = pixels(&shot.rgba)
+            .filter(|&(_, p)| close(p, colour, 2))
+            .count();
+        println!("class {class}: {count} pixels");
+        assert!(
+            count > 200,
+            "class {class} ({colour:?}) covers only {count} pixels"
+        );
+    }
+
+    // Spread: drawn pixels reach across most of the frame, and most cells of a coarse
+    // grid over the drawing hold some of them (no collapsed clump).
+    let bg = background();
+    let drawn: Vec<(u32, u32)> = pixels(&shot.rgba)
+        .filter(|&(_, p)| !close(p, bg, 6))
+        .map(|(i, _)| (i as u32 % SIZE.0, i as u32 / SIZE.0))
+        .collect();
+    let (x0, x1) = (
+        drawn.iter().map(|p| p.0).min().unwrap(),
+        drawn.iter().map(|p| p.0).max().unwrap(),
+    );
+    let (y0, y1) = (
+        drawn.iter().map(|p| p.1).min().unwrap(),
+        drawn.iter().map(|p| p.1).max().unwrap(),
+    );
+    println!("drawn box x {x0}..{x1}, y {y0}..{y1}");
+    assert!(
+        y1 - y0 > SIZE.1 * 8 / 10,
+        "the layout fills the frame's height"
+    );
+    let mut cells = [[false; 10]; 10];
+    for &(x, y) in &drawn {
+        if (x0..x1).contains(&x) && (y0..y1).contains(&y) {
+            cells[((y - y0) * 10 / (y1 - y0)) as usize][((x - x0) * 10 / (x1 - x0)) as usize] =
+                true;
+        }
+    }
+    let filled = cells.iter().flatten().filter(|&&c| c).count();
+    println!("{filled} of 100 cells hold drawn pixels");
+    assert!(
+        filled >= 70,
+        "nodes are spread out over the drawing ({filled}/100 cells)"
+    );
+
+    // The nodes themselves are spread: few sit on top of each other.
+    let mut sorted: Vec<(i64, i64)> = shot
+        .positions
+        .iter()
+        .map(|p| ((p[0] * 8.0) as i64, (p[1] * 8.0) as i64))
+        .collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert!(
+        sorted.len() as f64 > 0.95 * graph.node_count() as f64,
+        "{} distinct spots for {} nodes",
+        sorted.len(),
+        graph.node_count()
+    );
+}
+
+#[test]
+fn same_seed_same_pixels_other_seed_other_pixels() {
+    let gpu = Gpu::headless().unwrap();
+    let graph = load::bundled_cora().graph;
+    let config = ForceConfig {
+        iterations: 60,
+        ..Default::default()
+    };
+    let first = snapshot(&gpu, &graph, &config, SIZE, |_, _| {}).unwrap();
+    let second = snapshot(&gpu, &graph, &config, SIZE, |_, _| {}).unwrap();
+    assert!(first.rgba == second.rgba, "two runs with one seed differ");
+    let other = snapshot(
+        &gpu,
+        &graph,
+        &ForceConfig { seed: 9, ..config },
+        SIZE,
+        |_, _| {},
+    )
+    .unwrap();
+    assert!(
+        first.rgba != other.rgba,
+        "another seed gives another layout"
+    );
+}
+
+#[test]
+fn three_d_renders_shaded_spheres() {
+    let gpu = Gpu::headless().unwrap();
+    let graph = load::bundled_cora().graph;
+    let config = ForceConfig {
+        dim: Dim::Three,
+        iterations: 100,
+        ..Default::default()
+    };
+    let shot = snapshot(&gpu, &graph, &config, SIZE, |_, _| {}).unwrap();
+    assert!(
+        shot.positions.iter().any(|p| p[2] != 0.0),
+        "3D layouts use depth"
+    );
+    // Shading gives each class many tones, flat discs only a few.
+    let mut tones: Vec<[u8; 3]> = pixels(&shot.rgba).map(|(_, p)| p).collect();
+    tones.sort_unstable();
+    tones.dedup();
+    println!("{} distinct colours", tones.len());
+    assert!(
+        tones.len() > 2000,
+        "sphere shading shows ({} colours)",
+        tones.len()
+    );
+}
+
+#[test]
+fn oversized_frames_are_refused_cleanly() {
+    let gpu = Gpu::headless().unwrap();
+    let graph = load::bundled_cora().graph;
+    let error = snapshot(
+        &gpu,
+        &graph,
+        &ForceConfig::default(),
+        (100_000, 10),
+        |_, _| {},
+    )
+    .err()
+    .expect("too large");
+    assert!(error.to_string().contains("the frame"), "{error}");
+}
