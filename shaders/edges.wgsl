@@ -45,7 +45,7 @@ fn vs(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> VertexO
     // Two triangles: t picks the end, s the side.
     let t = f32((0x32u >> v) & 1u);       // vertices 0..5 -> ends 0,1,0,0,1,1
     let s = f32((0x2cu >> v) & 1u) * 2.0 - 1.0; // sides -1,-1,1,1,1,-1
-    let half_width = view.edge_width_px * 0.5 + 1.0;
+    let half_width = view.edge_width_px * 0.5 + 0.5; // coverage reaches 0 there
     let p = mix(sa, sb, t) + normal * s * half_width;
     let depth = mix(a.z / a.w, b.z / b.w, t);
     out.clip = vec4<f32>(p / half_viewport, depth, 1.0);

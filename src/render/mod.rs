@@ -307,7 +307,7 @@ impl Scene {
         let node_radius = if self.style.shaded {
             self.style.node_radius
         } else {
-            (self.style.node_radius * focal_px).clamp(1.5, 24.0)
+            (self.style.node_radius * focal_px).clamp(0.75, 24.0)
         };
         let uniforms = ViewUniforms {
             clip_from_world: camera.clip_from_world(viewport).to_cols_array_2d(),
