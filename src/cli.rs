@@ -83,11 +83,7 @@ struct LayoutArgs {
 
 impl LayoutArgs {
     fn config(&self) -> ForceConfig {
-        ForceConfig {
-            dim: self.dim,
-            iterations: self.iterations,
-            seed: self.seed,
-        }
+        ForceConfig { dim: self.dim, iterations: self.iterations, seed: self.seed }
     }
 }
 
@@ -141,20 +137,11 @@ struct InfoArgs {
 }
 
 fn parse_size(text: &str) -> Result<(u32, u32), String> {
-    let (w, h) = text
-        .split_once(['x', 'X'])
-        .ok_or_else(|| format!("'{text}' is not WIDTHxHEIGHT, e.g. 1920x1080"))?;
-    let parse = |s: &str| {
-        s.trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|&v| (16..=16384).contains(&v))
-    };
+    let (w, h) = text.split_once(['x', 'X']).ok_or_else(|| format!("'{text}' is not WIDTHxHEIGHT, e.g. 1920x1080"))?;
+    let parse = |s: &str| s.trim().parse::<u32>().ok().filter(|&v| (16..=16384).contains(&v));
     match (parse(w), parse(h)) {
         (Some(w), Some(h)) => Ok((w, h)),
-        _ => Err(format!(
-            "'{text}': width and height must be whole numbers from 16 to 16384"
-        )),
+        _ => Err(format!("'{text}': width and height must be whole numbers from 16 to 16384")),
     }
 }
 
@@ -191,18 +178,12 @@ fn load_graph(args: &GraphArgs) -> Result<Loaded> {
 
 /// Lays out and renders a graph offscreen, with a progress bar on a terminal.
 /// Returns the frame and a line describing the work.
-fn render_frame(
-    loaded: &Loaded,
-    config: &ForceConfig,
-    size: (u32, u32),
-) -> Result<(Vec<u8>, String)> {
+fn render_frame(loaded: &Loaded, config: &ForceConfig, size: (u32, u32)) -> Result<(Vec<u8>, String)> {
     let gpu = Gpu::headless()?;
     let bar = ProgressBar::new(0).with_style(
-        ProgressStyle::with_template(
-            "layout [{bar:30}] {pos}/{len} iterations, {elapsed} (ETA {eta})",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
+        ProgressStyle::with_template("layout [{bar:30}] {pos}/{len} iterations, {elapsed} (ETA {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
     );
     let shot = snapshot(&gpu, &loaded.graph, config, size, |done, total| {
         bar.set_length(total as u64);
@@ -224,10 +205,7 @@ fn render_frame(
 }
 
 fn check_png_output(path: &Path, force: bool) -> Result<()> {
-    if !path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("png"))
-    {
+    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
         bail!("{}: the output must be a .png file", path.display());
     }
     if path.exists() && !force {
@@ -236,11 +214,7 @@ fn check_png_output(path: &Path, force: bool) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.is_dir()
     {
-        bail!(
-            "{}: folder {} does not exist",
-            path.display(),
-            dir.display()
-        );
+        bail!("{}: folder {} does not exist", path.display(), dir.display());
     }
     Ok(())
 }
@@ -249,14 +223,8 @@ fn render(args: RenderArgs) -> Result<()> {
     check_png_output(&args.output, args.force)?;
     let loaded = load_graph(&args.graph)?;
     let (rgba, note) = render_frame(&loaded, &args.layout.config(), args.size)?;
-    write_png(&args.output, args.size, &rgba)
-        .with_context(|| format!("{}: cannot write", args.output.display()))?;
-    eprintln!(
-        "wrote {} ({}x{}): {note}",
-        args.output.display(),
-        args.size.0,
-        args.size.1
-    );
+    write_png(&args.output, args.size, &rgba).with_context(|| format!("{}: cannot write", args.output.display()))?;
+    eprintln!("wrote {} ({}x{}): {note}", args.output.display(), args.size.0, args.size.1);
     Ok(())
 }
 
@@ -265,8 +233,7 @@ fn view(args: ViewArgs) -> Result<()> {
     if !app::display_available() {
         let path = fresh_path("netlens-view", "png");
         let (rgba, note) = render_frame(&loaded, &args.layout.config(), args.size)?;
-        write_png(&path, args.size, &rgba)
-            .with_context(|| format!("{}: cannot write", path.display()))?;
+        write_png(&path, args.size, &rgba).with_context(|| format!("{}: cannot write", path.display()))?;
         eprintln!(
             "no display (DISPLAY and WAYLAND_DISPLAY are unset): wrote {} instead ({note}); `netlens render -o FILE.png` writes PNGs directly",
             path.display()
@@ -293,13 +260,7 @@ fn view(args: ViewArgs) -> Result<()> {
 /// overwrites a file the user has.
 fn fresh_path(stem: &str, ext: &str) -> PathBuf {
     (1..)
-        .map(|i| {
-            PathBuf::from(if i == 1 {
-                format!("{stem}.{ext}")
-            } else {
-                format!("{stem}-{i}.{ext}")
-            })
-        })
+        .map(|i| PathBuf::from(if i == 1 { format!("{stem}.{ext}") } else { format!("{stem}-{i}.{ext}") }))
         .find(|p| !p.exists())
         .expect("some name is free")
 }
@@ -309,12 +270,8 @@ fn info(args: InfoArgs) -> Result<()> {
     let mut object = serde_json::Map::new();
     let mut text = Vec::new();
     if want_graph {
-        let graph_args = GraphArgs {
-            graph: args.graph.clone(),
-            labels: None,
-            node_data: Vec::new(),
-            undirected: args.undirected,
-        };
+        let graph_args =
+            GraphArgs { graph: args.graph.clone(), labels: None, node_data: Vec::new(), undirected: args.undirected };
         let loaded = load_graph(&graph_args)?;
         let graph = &loaded.graph;
         let summary = graph.summary();
@@ -324,16 +281,7 @@ fn info(args: InfoArgs) -> Result<()> {
             object.extend(fields);
         }
         object.insert("weighted".into(), json!(graph.weights.is_some()));
-        object.insert(
-            "edge_columns".into(),
-            json!(
-                graph
-                    .edge_columns
-                    .iter()
-                    .map(|c| &c.name)
-                    .collect::<Vec<_>>()
-            ),
-        );
+        object.insert("edge_columns".into(), json!(graph.edge_columns.iter().map(|c| &c.name).collect::<Vec<_>>()));
         object.insert("named_nodes".into(), json!(graph.nodes.labels.is_some()));
         if let Some(classes) = graph.class_count() {
             object.insert("classes".into(), json!(classes));
@@ -344,29 +292,15 @@ fn info(args: InfoArgs) -> Result<()> {
         text.push(format!(
             "edges       {} ({}{})",
             summary.edges,
-            if summary.directed {
-                "directed"
-            } else {
-                "undirected"
-            },
-            if graph.weights.is_some() {
-                ", weighted"
-            } else {
-                ""
-            }
+            if summary.directed { "directed" } else { "undirected" },
+            if graph.weights.is_some() { ", weighted" } else { "" }
         ));
-        text.push(format!(
-            "components  {} (largest {} nodes)",
-            summary.components, summary.largest_component
-        ));
+        text.push(format!("components  {} (largest {} nodes)", summary.components, summary.largest_component));
         text.push(format!(
             "degree      {} to {}, mean {:.2}",
             summary.degree_min, summary.degree_max, summary.degree_mean
         ));
-        text.push(format!(
-            "isolated    {}, self-loops {}",
-            summary.isolated_nodes, summary.self_loops
-        ));
+        text.push(format!("isolated    {}, self-loops {}", summary.isolated_nodes, summary.self_loops));
         if let Some(classes) = graph.class_count() {
             text.push(format!("classes     {classes}"));
         }

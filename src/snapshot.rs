@@ -39,13 +39,7 @@ pub fn snapshot(
     let start = Instant::now();
     let layout = ForceLayout::new(&gpu.device);
     let csr = graph.csr(Direction::Both);
-    let mut run = ForceRun::new(
-        gpu,
-        &layout,
-        &csr,
-        &initial_positions(graph.node_count(), config),
-        config,
-    )?;
+    let mut run = ForceRun::new(gpu, &layout, &csr, &initial_positions(graph.node_count(), config), config)?;
     drop(csr);
     while !run.is_done() {
         run.advance(gpu, &layout, BATCH);
@@ -64,12 +58,5 @@ pub fn snapshot(
     let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d);
     let scene = renderer.scene(gpu, graph, run.positions(), style)?;
     let rgba = target.render(gpu, &renderer, &scene, &camera)?;
-    Ok(Snapshot {
-        rgba,
-        size,
-        positions,
-        iterations: run.progress().1,
-        layout_time,
-        frame_time: start.elapsed(),
-    })
+    Ok(Snapshot { rgba, size, positions, iterations: run.progress().1, layout_time, frame_time: start.elapsed() })
 }

@@ -22,21 +22,14 @@ fn stdout(out: &Output) -> String {
 /// netlens's own error line (Mesa may print unrelated noise on stderr too).
 fn error_line(out: &Output) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.starts_with("netlens:"))
-        .collect();
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("netlens:")).collect();
     assert_eq!(lines.len(), 1, "one error line expected, got: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     lines[0].to_owned()
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_str(&stdout(out)).expect("one JSON object")
 }
 
@@ -46,43 +39,23 @@ fn info_json_on_real_graphs() {
     let cora = common::shared_data("cora/edges.tsv");
     let v = json(&netlens(&["info", "--json", cora.to_str().unwrap()], &dir));
     assert_eq!(
-        (
-            v["format"].as_str(),
-            v["nodes"].as_u64(),
-            v["edges"].as_u64()
-        ),
+        (v["format"].as_str(), v["nodes"].as_u64(), v["edges"].as_u64()),
         (Some("edgelist"), Some(2708), Some(5278))
     );
-    assert_eq!(
-        (v["components"].as_u64(), v["degree_max"].as_u64()),
-        (Some(78), Some(168))
-    );
+    assert_eq!((v["components"].as_u64(), v["degree_max"].as_u64()), (Some(78), Some(168)));
 
     let citeseer = common::shared_data("citeseer/edges.tsv");
-    let v = json(&netlens(
-        &["info", "--json", "--undirected", citeseer.to_str().unwrap()],
-        &dir,
-    ));
+    let v = json(&netlens(&["info", "--json", "--undirected", citeseer.to_str().unwrap()], &dir));
     assert_eq!(
-        (
-            v["nodes"].as_u64(),
-            v["edges"].as_u64(),
-            v["directed"].as_bool()
-        ),
+        (v["nodes"].as_u64(), v["edges"].as_u64(), v["directed"].as_bool()),
         (Some(3327), Some(4552), Some(false))
     );
 
     let bundled = json(&netlens(&["info", "--json"], &dir));
-    assert_eq!(
-        (bundled["nodes"].as_u64(), bundled["classes"].as_u64()),
-        (Some(2708), Some(7))
-    );
+    assert_eq!((bundled["nodes"].as_u64(), bundled["classes"].as_u64()), (Some(2708), Some(7)));
 
     let text = stdout(&netlens(&["info", cora.to_str().unwrap()], &dir));
-    assert!(
-        text.contains("nodes       2708") && text.contains("components  78"),
-        "{text}"
-    );
+    assert!(text.contains("nodes       2708") && text.contains("components  78"), "{text}");
 }
 
 #[test]
@@ -105,12 +78,7 @@ fn string_ids_csv_with_header_and_weights() {
     .unwrap();
     let v = json(&netlens(&["info", "--json", "syn.csv"], &dir));
     assert_eq!(
-        (
-            v["nodes"].as_u64(),
-            v["edges"].as_u64(),
-            v["weighted"].as_bool(),
-            v["named_nodes"].as_bool()
-        ),
+        (v["nodes"].as_u64(), v["edges"].as_u64(), v["weighted"].as_bool(), v["named_nodes"].as_bool()),
         (Some(3), Some(3), Some(true), Some(true))
     );
 }
@@ -118,15 +86,14 @@ fn string_ids_csv_with_header_and_weights() {
 #[test]
 fn matrix_market_files() {
     let dir = common::scratch("mtx");
-    std::fs::write(dir.join("g.mtx"), "%%MatrixMarket matrix coordinate real symmetric\n% a comment\n4 4 3\n2 1 1.5\n3 2 2\n4 1 0.5\n").unwrap();
+    std::fs::write(
+        dir.join("g.mtx"),
+        "%%MatrixMarket matrix coordinate real symmetric\n% a comment\n4 4 3\n2 1 1.5\n3 2 2\n4 1 0.5\n",
+    )
+    .unwrap();
     let v = json(&netlens(&["info", "--json", "g.mtx"], &dir));
     assert_eq!(
-        (
-            v["format"].as_str(),
-            v["nodes"].as_u64(),
-            v["edges"].as_u64(),
-            v["directed"].as_bool()
-        ),
+        (v["format"].as_str(), v["nodes"].as_u64(), v["edges"].as_u64(), v["directed"].as_bool()),
         (Some("mtx"), Some(4), Some(3), Some(false))
     );
 }
@@ -135,16 +102,8 @@ fn matrix_market_files() {
 fn malformed_inputs_get_one_line_naming_file_and_line() {
     let dir = common::scratch("bad");
     std::fs::write(dir.join("bad.tsv"), "# edges\n0\t1\n1\t2\n2\toops\n").unwrap();
-    std::fs::write(
-        dir.join("bad.mtx"),
-        "%%MatrixMarket matrix coordinate pattern general\n3 3 2\n1 2\n9 1\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("short.mtx"),
-        "%%MatrixMarket matrix coordinate pattern general\n3 3 5\n1 2\n",
-    )
-    .unwrap();
+    std::fs::write(dir.join("bad.mtx"), "%%MatrixMarket matrix coordinate pattern general\n3 3 2\n1 2\n9 1\n").unwrap();
+    std::fs::write(dir.join("short.mtx"), "%%MatrixMarket matrix coordinate pattern general\n3 3 5\n1 2\n").unwrap();
     std::fs::write(dir.join("binary.txt"), [0xff, 0xfe, 0x00, 0x41, 0x0a]).unwrap();
     let cases = [
         ("bad.tsv", "bad.tsv:4: 'oops' is not an integer node id"),
@@ -155,11 +114,8 @@ fn malformed_inputs_get_one_line_naming_file_and_line() {
     ];
     for (file, expected) in cases {
         for command in ["info", "render"] {
-            let args: Vec<&str> = if command == "info" {
-                vec!["info", file]
-            } else {
-                vec!["render", file, "-o", "x.png"]
-            };
+            let args: Vec<&str> =
+                if command == "info" { vec!["info", file] } else { vec!["render", file, "-o", "x.png"] };
             let out = netlens(&args, &dir);
             assert_eq!(out.status.code(), Some(1), "{command} {file}");
             let line = error_line(&out);
@@ -174,27 +130,10 @@ fn node_arrays_must_match_the_graph() {
     let dir = common::scratch("rows");
     std::fs::write(dir.join("named.csv"), "a,b\nb,c\n").unwrap();
     let labels = common::shared_data("cora/labels.npy");
-    let out = netlens(
-        &[
-            "render",
-            "named.csv",
-            "--labels",
-            labels.to_str().unwrap(),
-            "-o",
-            "x.png",
-        ],
-        &dir,
-    );
+    let out = netlens(&["render", "named.csv", "--labels", labels.to_str().unwrap(), "-o", "x.png"], &dir);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        error_line(&out).contains("labels.npy: has 2708 rows but the graph has 3 nodes"),
-        "{}",
-        error_line(&out)
-    );
-    let out = netlens(
-        &["render", "named.csv", "--node-data", "oops", "-o", "x.png"],
-        &dir,
-    );
+    assert!(error_line(&out).contains("labels.npy: has 2708 rows but the graph has 3 nodes"), "{}", error_line(&out));
+    let out = netlens(&["render", "named.csv", "--node-data", "oops", "-o", "x.png"], &dir);
     assert!(error_line(&out).contains("should be NAME=FILE.npy"));
 }
 
@@ -221,10 +160,7 @@ fn render_writes_identical_pngs_and_never_overwrites_unasked() {
     };
     assert!(render("a.png", &[]).status.success());
     assert!(render("b.png", &[]).status.success());
-    let (a, b) = (
-        std::fs::read(dir.join("a.png")).unwrap(),
-        std::fs::read(dir.join("b.png")).unwrap(),
-    );
+    let (a, b) = (std::fs::read(dir.join("a.png")).unwrap(), std::fs::read(dir.join("b.png")).unwrap());
     assert!(a == b, "same seed, same bytes");
     let decoded = image::load_from_memory(&a).unwrap();
     assert_eq!((decoded.width(), decoded.height()), (320, 240));
@@ -232,15 +168,8 @@ fn render_writes_identical_pngs_and_never_overwrites_unasked() {
     let refused = render("a.png", &["--seed", "5"]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(error_line(&refused).contains("a.png exists; pass --force"));
-    assert!(
-        std::fs::read(dir.join("a.png")).unwrap() == a,
-        "the file is untouched"
-    );
-    assert!(
-        render("a.png", &["--seed", "5", "--force"])
-            .status
-            .success()
-    );
+    assert!(std::fs::read(dir.join("a.png")).unwrap() == a, "the file is untouched");
+    assert!(render("a.png", &["--seed", "5", "--force"]).status.success());
     assert!(std::fs::read(dir.join("a.png")).unwrap() != a);
 
     let wrong = render("a.jpg", &[]);
@@ -254,15 +183,8 @@ fn view_without_a_display_writes_a_png_beside_existing_ones() {
     let dir = common::scratch("view");
     std::fs::write(dir.join("netlens-view.png"), b"the user's file").unwrap();
     let out = netlens(&["view", "--size", "200x150", "--iterations", "20"], &dir);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        std::fs::read(dir.join("netlens-view.png")).unwrap(),
-        b"the user's file"
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(dir.join("netlens-view.png")).unwrap(), b"the user's file");
     assert!(image::open(dir.join("netlens-view-2.png")).is_ok());
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrote netlens-view-2.png instead"));
 }
@@ -271,10 +193,7 @@ fn view_without_a_display_writes_a_png_beside_existing_ones() {
 fn help_teaches() {
     let dir = common::scratch("help");
     let text = stdout(&netlens(&["--help"], &dir));
-    assert!(
-        text.contains("Examples:") && text.contains("netlens render"),
-        "{text}"
-    );
+    assert!(text.contains("Examples:") && text.contains("netlens render"), "{text}");
     let text = stdout(&netlens(&["view", "--help"], &dir));
     assert!(text.contains("Esc quits"), "{text}");
 }

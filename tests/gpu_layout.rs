@@ -19,11 +19,7 @@ fn both(graph: &Graph, config: &ForceConfig, iterations: u32) -> (Vec<[f32; 4]>,
     run.advance(&gpu, &layout, iterations);
     let on_gpu = run.read_positions(&gpu).unwrap();
 
-    let mut cpu = CpuForce::new(
-        ForceParams::new(graph.node_count(), config.dim),
-        &csr,
-        initial,
-    );
+    let mut cpu = CpuForce::new(ForceParams::new(graph.node_count(), config.dim), &csr, initial);
     for &t in &temperatures(config)[..iterations as usize] {
         cpu.iterate(t);
     }
@@ -40,9 +36,7 @@ fn max_relative_difference(a: &[[f32; 4]], b: &[[f32; 4]]) -> f32 {
     let worst = a
         .iter()
         .zip(b)
-        .map(|(p, q)| {
-            ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt()
-        })
+        .map(|(p, q)| ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt())
         .fold(0.0, f32::max);
     worst / extent(b)
 }
@@ -57,23 +51,13 @@ fn gpu_matches_cpu_reference_step_by_step() {
         ("10k 2D", &random, Dim::Two),
         ("10k 3D", &random, Dim::Three),
     ] {
-        let config = ForceConfig {
-            dim,
-            iterations: 300,
-            seed: 3,
-        };
+        let config = ForceConfig { dim, iterations: 300, seed: 3 };
         let (gpu, cpu) = both(graph, &config, 4);
         let diff = max_relative_difference(&gpu, &cpu);
         println!("{name}: max difference after 4 iterations {diff:.2e} of the extent");
-        assert!(
-            diff < 1e-3,
-            "{name}: GPU and CPU differ by {diff} of the extent"
-        );
+        assert!(diff < 1e-3, "{name}: GPU and CPU differ by {diff} of the extent");
         if dim == Dim::Two {
-            assert!(
-                gpu.iter().all(|p| p[2] == 0.0),
-                "2D layouts stay in the plane"
-            );
+            assert!(gpu.iter().all(|p| p[2] == 0.0), "2D layouts stay in the plane");
         }
     }
 }
@@ -97,21 +81,14 @@ fn tightness(graph: &Graph, positions: &[[f32; 4]]) -> f32 {
 #[test]
 fn full_layouts_agree_in_quality() {
     let cora = load::bundled_cora().graph;
-    let config = ForceConfig {
-        dim: Dim::Two,
-        iterations: 300,
-        seed: 1,
-    };
+    let config = ForceConfig { dim: Dim::Two, iterations: 300, seed: 1 };
     let (gpu, cpu) = both(&cora, &config, config.iterations);
     let (g, c) = (tightness(&cora, &gpu), tightness(&cora, &cpu));
     println!("tightness: GPU {g:.3}, CPU {c:.3}");
     assert!((g - c).abs() / c < 0.1, "GPU {g} vs CPU {c}");
     let random = tightness(&cora, &initial_positions(cora.node_count(), &config));
     println!("tightness of the random start: {random:.3}");
-    assert!(
-        g < 0.2 * random,
-        "the layout pulls connected nodes together ({g} vs {random} at the start)"
-    );
+    assert!(g < 0.2 * random, "the layout pulls connected nodes together ({g} vs {random} at the start)");
 }
 
 #[test]
@@ -119,20 +96,11 @@ fn layout_is_deterministic() {
     let gpu = Gpu::headless().unwrap();
     let graph = common::ring_with_chords(3000, 3000, 1);
     let csr = graph.csr(Direction::Both);
-    let config = ForceConfig {
-        iterations: 40,
-        ..Default::default()
-    };
+    let config = ForceConfig { iterations: 40, ..Default::default() };
     let layout = ForceLayout::new(&gpu.device);
     let run = || {
-        let mut run = ForceRun::new(
-            &gpu,
-            &layout,
-            &csr,
-            &initial_positions(graph.node_count(), &config),
-            &config,
-        )
-        .unwrap();
+        let mut run =
+            ForceRun::new(&gpu, &layout, &csr, &initial_positions(graph.node_count(), &config), &config).unwrap();
         run.advance(&gpu, &layout, config.iterations);
         run.read_positions(&gpu).unwrap()
     };

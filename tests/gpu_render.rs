@@ -17,15 +17,11 @@ fn cora_with_shared_labels() -> netlens::graph::Graph {
 }
 
 fn pixels(rgba: &[u8]) -> impl Iterator<Item = (usize, [u8; 3])> + '_ {
-    rgba.chunks_exact(4)
-        .enumerate()
-        .map(|(i, p)| (i, [p[0], p[1], p[2]]))
+    rgba.chunks_exact(4).enumerate().map(|(i, p)| (i, [p[0], p[1], p[2]]))
 }
 
 fn close(a: [u8; 3], b: [u8; 3], tolerance: i32) -> bool {
-    a.iter()
-        .zip(&b)
-        .all(|(&x, &y)| (x as i32 - y as i32).abs() <= tolerance)
+    a.iter().zip(&b).all(|(&x, &y)| (x as i32 - y as i32).abs() <= tolerance)
 }
 
 fn background() -> [u8; 3] {
@@ -42,14 +38,9 @@ fn cora_shows_seven_class_colours_spread_over_the_frame() {
     // Every class colour is drawn: disc centres carry the exact palette colour.
     for class in 0..7 {
         let colour = class_color(class);
-        let count = pixels(&shot.rgba)
-            .filter(|&(_, p)| close(p, colour, 2))
-            .count();
+        let count = pixels(&shot.rgba).filter(|&(_, p)| close(p, colour, 2)).count();
         println!("class {class}: {count} pixels");
-        assert!(
-            count > 200,
-            "class {class} ({colour:?}) covers only {count} pixels"
-        );
+        assert!(count > 200, "class {class} ({colour:?}) covers only {count} pixels");
     }
 
     // Spread: drawn pixels reach across most of the frame, and most cells of a coarse
@@ -59,39 +50,23 @@ fn cora_shows_seven_class_colours_spread_over_the_frame() {
         .filter(|&(_, p)| !close(p, bg, 6))
         .map(|(i, _)| (i as u32 % SIZE.0, i as u32 / SIZE.0))
         .collect();
-    let (x0, x1) = (
-        drawn.iter().map(|p| p.0).min().unwrap(),
-        drawn.iter().map(|p| p.0).max().unwrap(),
-    );
-    let (y0, y1) = (
-        drawn.iter().map(|p| p.1).min().unwrap(),
-        drawn.iter().map(|p| p.1).max().unwrap(),
-    );
+    let (x0, x1) = (drawn.iter().map(|p| p.0).min().unwrap(), drawn.iter().map(|p| p.0).max().unwrap());
+    let (y0, y1) = (drawn.iter().map(|p| p.1).min().unwrap(), drawn.iter().map(|p| p.1).max().unwrap());
     println!("drawn box x {x0}..{x1}, y {y0}..{y1}");
-    assert!(
-        y1 - y0 > SIZE.1 * 8 / 10,
-        "the layout fills the frame's height"
-    );
+    assert!(y1 - y0 > SIZE.1 * 8 / 10, "the layout fills the frame's height");
     let mut cells = [[false; 10]; 10];
     for &(x, y) in &drawn {
         if (x0..x1).contains(&x) && (y0..y1).contains(&y) {
-            cells[((y - y0) * 10 / (y1 - y0)) as usize][((x - x0) * 10 / (x1 - x0)) as usize] =
-                true;
+            cells[((y - y0) * 10 / (y1 - y0)) as usize][((x - x0) * 10 / (x1 - x0)) as usize] = true;
         }
     }
     let filled = cells.iter().flatten().filter(|&&c| c).count();
     println!("{filled} of 100 cells hold drawn pixels");
-    assert!(
-        filled >= 70,
-        "nodes are spread out over the drawing ({filled}/100 cells)"
-    );
+    assert!(filled >= 70, "nodes are spread out over the drawing ({filled}/100 cells)");
 
     // The nodes themselves are spread: few sit on top of each other.
-    let mut sorted: Vec<(i64, i64)> = shot
-        .positions
-        .iter()
-        .map(|p| ((p[0] * 8.0) as i64, (p[1] * 8.0) as i64))
-        .collect();
+    let mut sorted: Vec<(i64, i64)> =
+        shot.positions.iter().map(|p| ((p[0] * 8.0) as i64, (p[1] * 8.0) as i64)).collect();
     sorted.sort_unstable();
     sorted.dedup();
     assert!(
@@ -106,65 +81,33 @@ fn cora_shows_seven_class_colours_spread_over_the_frame() {
 fn same_seed_same_pixels_other_seed_other_pixels() {
     let gpu = Gpu::headless().unwrap();
     let graph = load::bundled_cora().graph;
-    let config = ForceConfig {
-        iterations: 60,
-        ..Default::default()
-    };
+    let config = ForceConfig { iterations: 60, ..Default::default() };
     let first = snapshot(&gpu, &graph, &config, SIZE, |_, _| {}).unwrap();
     let second = snapshot(&gpu, &graph, &config, SIZE, |_, _| {}).unwrap();
     assert!(first.rgba == second.rgba, "two runs with one seed differ");
-    let other = snapshot(
-        &gpu,
-        &graph,
-        &ForceConfig { seed: 9, ..config },
-        SIZE,
-        |_, _| {},
-    )
-    .unwrap();
-    assert!(
-        first.rgba != other.rgba,
-        "another seed gives another layout"
-    );
+    let other = snapshot(&gpu, &graph, &ForceConfig { seed: 9, ..config }, SIZE, |_, _| {}).unwrap();
+    assert!(first.rgba != other.rgba, "another seed gives another layout");
 }
 
 #[test]
 fn three_d_renders_shaded_spheres() {
     let gpu = Gpu::headless().unwrap();
     let graph = load::bundled_cora().graph;
-    let config = ForceConfig {
-        dim: Dim::Three,
-        iterations: 100,
-        ..Default::default()
-    };
+    let config = ForceConfig { dim: Dim::Three, iterations: 100, ..Default::default() };
     let shot = snapshot(&gpu, &graph, &config, SIZE, |_, _| {}).unwrap();
-    assert!(
-        shot.positions.iter().any(|p| p[2] != 0.0),
-        "3D layouts use depth"
-    );
+    assert!(shot.positions.iter().any(|p| p[2] != 0.0), "3D layouts use depth");
     // Shading gives each class many tones, flat discs only a few.
     let mut tones: Vec<[u8; 3]> = pixels(&shot.rgba).map(|(_, p)| p).collect();
     tones.sort_unstable();
     tones.dedup();
     println!("{} distinct colours", tones.len());
-    assert!(
-        tones.len() > 2000,
-        "sphere shading shows ({} colours)",
-        tones.len()
-    );
+    assert!(tones.len() > 2000, "sphere shading shows ({} colours)", tones.len());
 }
 
 #[test]
 fn oversized_frames_are_refused_cleanly() {
     let gpu = Gpu::headless().unwrap();
     let graph = load::bundled_cora().graph;
-    let error = snapshot(
-        &gpu,
-        &graph,
-        &ForceConfig::default(),
-        (100_000, 10),
-        |_, _| {},
-    )
-    .err()
-    .expect("too large");
+    let error = snapshot(&gpu, &graph, &ForceConfig::default(), (100_000, 10), |_, _| {}).err().expect("too large");
     assert!(error.to_string().contains("the frame"), "{error}");
 }

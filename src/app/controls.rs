@@ -65,10 +65,7 @@ impl Controls {
                     MouseScrollDelta::LineDelta(_, y) => *y,
                     MouseScrollDelta::PixelDelta(p) => p.y as f32 / 40.0,
                 };
-                Some(Action::Zoom {
-                    factor: ZOOM_STEP.powf(notches),
-                    at: self.cursor,
-                })
+                Some(Action::Zoom { factor: ZOOM_STEP.powf(notches), at: self.cursor })
             }
             WindowEvent::ModifiersChanged(modifiers) => {
                 self.shift = modifiers.state().shift_key();
@@ -84,14 +81,8 @@ impl Controls {
                     Key::Named(NamedKey::Home) => Some(Action::Fit),
                     Key::Named(NamedKey::Space) => Some(Action::TogglePause),
                     Key::Character(c) => match c.as_str() {
-                        "+" | "=" => Some(Action::Zoom {
-                            factor: ZOOM_STEP,
-                            at: None,
-                        }),
-                        "-" | "_" => Some(Action::Zoom {
-                            factor: 1.0 / ZOOM_STEP,
-                            at: None,
-                        }),
+                        "+" | "=" => Some(Action::Zoom { factor: ZOOM_STEP, at: None }),
+                        "-" | "_" => Some(Action::Zoom { factor: 1.0 / ZOOM_STEP, at: None }),
                         "f" | "F" => Some(Action::Fit),
                         _ => None,
                     },

@@ -44,9 +44,7 @@ pub enum AppError {
 /// Whether a window system is reachable (X11 or Wayland on Linux).
 pub fn display_available() -> bool {
     if cfg!(target_os = "linux") {
-        ["DISPLAY", "WAYLAND_DISPLAY"]
-            .iter()
-            .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+        ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
     } else {
         true
     }
@@ -64,13 +62,7 @@ pub struct ViewOptions {
 /// Opens the window and runs until it is closed.
 pub fn run(graph: Graph, config: ForceConfig, options: ViewOptions) -> Result<(), AppError> {
     let event_loop = EventLoop::new()?;
-    let mut app = App {
-        graph,
-        config,
-        options,
-        state: None,
-        error: None,
-    };
+    let mut app = App { graph, config, options, state: None, error: None };
     event_loop.run_app(&mut app)?;
     match app.error {
         Some(error) => Err(error),
@@ -115,20 +107,13 @@ impl App {
         let window = Arc::new(event_loop.create_window(attributes)?);
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
             backends: backends_from_env()?,
-            ..wgpu::InstanceDescriptor::new_with_display_handle(Box::new(
-                event_loop.owned_display_handle(),
-            ))
+            ..wgpu::InstanceDescriptor::new_with_display_handle(Box::new(event_loop.owned_display_handle()))
         });
         let surface = instance.create_surface(window.clone())?;
         let gpu = Gpu::new(instance, Some(&surface))?;
         let caps = surface.get_capabilities(&gpu.adapter);
         // Blend in sRGB space like the offscreen path, so window and PNG look the same.
-        let format = caps
-            .formats
-            .iter()
-            .copied()
-            .find(|f| !f.is_srgb())
-            .unwrap_or(caps.formats[0]);
+        let format = caps.formats.iter().copied().find(|f| !f.is_srgb()).unwrap_or(caps.formats[0]);
         let size = window.inner_size();
         let mut surface_config = surface
             .get_default_config(&gpu.adapter, size.width.max(1), size.height.max(1))
@@ -144,12 +129,7 @@ impl App {
         let three_d = self.config.dim == Dim::Three;
         let renderer = Renderer::new(&gpu.device, format);
         let bounds = Bounds::of(&initial);
-        let style = Style::for_layout(
-            self.graph.node_count(),
-            self.graph.edge_count(),
-            &bounds,
-            three_d,
-        );
+        let style = Style::for_layout(self.graph.node_count(), self.graph.edge_count(), &bounds, three_d);
         let scene = renderer.scene(&gpu, &self.graph, run.positions(), style)?;
         let viewport = Vec2::new(surface_config.width as f32, surface_config.height as f32);
         let camera = Camera::fit(&bounds, three_d, viewport);
@@ -181,10 +161,7 @@ impl App {
 
 impl State {
     fn viewport(&self) -> Vec2 {
-        Vec2::new(
-            self.surface_config.width as f32,
-            self.surface_config.height as f32,
-        )
+        Vec2::new(self.surface_config.width as f32, self.surface_config.height as f32)
     }
 
     fn resize(&mut self, size: PhysicalSize<u32>) {
@@ -193,8 +170,7 @@ impl State {
         }
         self.surface_config.width = size.width;
         self.surface_config.height = size.height;
-        self.surface
-            .configure(&self.gpu.device, &self.surface_config);
+        self.surface.configure(&self.gpu.device, &self.surface_config);
         self.depth = depth_view(&self.gpu.device, (size.width, size.height));
         self.window.request_redraw();
     }
@@ -206,39 +182,27 @@ impl State {
     /// Advances the layout, draws and presents one frame. Returns whether one was shown.
     fn redraw(&mut self) -> Result<bool, GpuError> {
         if !self.paused && !self.run.is_done() {
-            self.run
-                .advance(&self.gpu, &self.layout, ITERATIONS_PER_FRAME);
+            self.run.advance(&self.gpu, &self.layout, ITERATIONS_PER_FRAME);
             let bounds = self.run.read_bounds(&self.gpu)?;
             let three_d = self.scene.style.shaded;
-            self.scene.style =
-                Style::for_layout(self.graph_size.0, self.graph_size.1, &bounds, three_d);
+            self.scene.style = Style::for_layout(self.graph_size.0, self.graph_size.1, &bounds, three_d);
             if self.follow_layout {
                 self.camera = Camera::fit(&bounds, three_d, self.viewport());
             }
         }
         let frame = match self.surface.get_current_texture() {
-            wgpu::CurrentSurfaceTexture::Success(frame)
-            | wgpu::CurrentSurfaceTexture::Suboptimal(frame) => frame,
+            wgpu::CurrentSurfaceTexture::Success(frame) | wgpu::CurrentSurfaceTexture::Suboptimal(frame) => frame,
             wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
-                self.surface
-                    .configure(&self.gpu.device, &self.surface_config);
+                self.surface.configure(&self.gpu.device, &self.surface_config);
                 self.window.request_redraw();
                 return Ok(false);
             }
             _ => return Ok(false), // timeout or occluded: try again on the next event
         };
         let view = frame.texture.create_view(&Default::default());
-        self.scene.set_view(
-            &self.gpu.queue,
-            &self.camera,
-            (self.surface_config.width, self.surface_config.height),
-        );
-        let mut encoder = self
-            .gpu
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("window.frame"),
-            });
+        self.scene.set_view(&self.gpu.queue, &self.camera, (self.surface_config.width, self.surface_config.height));
+        let mut encoder =
+            self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("window.frame") });
         {
             let mut pass = begin_pass(&mut encoder, &view, &self.depth);
             self.renderer.draw(&mut pass, &self.scene);
@@ -255,10 +219,7 @@ impl State {
         match action {
             Action::Pan(delta) => self.camera.pan(delta, viewport),
             Action::Orbit(delta) => self.camera.orbit(delta, viewport),
-            Action::Zoom { factor, at } => {
-                self.camera
-                    .zoom(factor, at.unwrap_or(viewport * 0.5), viewport)
-            }
+            Action::Zoom { factor, at } => self.camera.zoom(factor, at.unwrap_or(viewport * 0.5), viewport),
             Action::Fit => {
                 self.follow_layout = true;
                 if let Ok(bounds) = self.run.read_bounds(&self.gpu) {
@@ -268,10 +229,7 @@ impl State {
             Action::TogglePause => self.paused = !self.paused,
             Action::Quit => {} // handled by the event loop
         }
-        if matches!(
-            action,
-            Action::Pan(_) | Action::Orbit(_) | Action::Zoom { .. }
-        ) {
+        if matches!(action, Action::Pan(_) | Action::Orbit(_) | Action::Zoom { .. }) {
             self.follow_layout = false;
         }
         self.window.request_redraw();
@@ -301,11 +259,7 @@ impl ApplicationHandler for App {
                     if presented && self.options.report_frames {
                         eprintln!("presented frame {}", state.frames);
                     }
-                    if self
-                        .options
-                        .exit_after_frames
-                        .is_some_and(|n| state.frames >= n)
-                    {
+                    if self.options.exit_after_frames.is_some_and(|n| state.frames >= n) {
                         event_loop.exit();
                     } else if state.animating() {
                         state.window.request_redraw();

@@ -13,6 +13,7 @@ pub use readback::{map_read, read_buffer};
 pub use shaders::Shader;
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use thiserror::Error;
@@ -30,20 +31,13 @@ pub enum GpuError {
     )]
     NoAdapter(String),
     #[error("could not create a device on {adapter}: {error}")]
-    Device {
-        adapter: String,
-        error: wgpu::RequestDeviceError,
-    },
-    #[error("the GPU reported an error: {0}")]
+    Device { adapter: String, error: wgpu::RequestDeviceError },
+    #[error("the GPU reported an error (out of memory?): {0}")]
     Validation(String),
     #[error("reading GPU memory back failed: {0}")]
     Readback(String),
     #[error("{what} needs {needed} bytes in one buffer binding; this adapter allows {limit}")]
-    TooLarge {
-        what: &'static str,
-        needed: u64,
-        limit: u64,
-    },
+    TooLarge { what: &'static str, needed: u64, limit: u64 },
 }
 
 /// A device and queue on the chosen adapter.
@@ -52,6 +46,9 @@ pub struct Gpu {
     pub adapter: wgpu::Adapter,
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
+    /// The first error the device reported outside an error scope (out of memory, most
+    /// likely), returned by the next [`Gpu::wait`] instead of wgpu's default panic.
+    uncaptured: Arc<Mutex<Option<String>>>,
 }
 
 /// What `netlens info --gpu` prints.
@@ -71,42 +68,14 @@ pub struct AdapterReport {
 
 impl fmt::Display for AdapterReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "adapter   {} ({}, {})",
-            self.name, self.backend, self.device_type
-        )?;
+        writeln!(f, "adapter   {} ({}, {})", self.name, self.backend, self.device_type)?;
         writeln!(f, "driver    {}", self.driver)?;
-        writeln!(
-            f,
-            "max buffer size                  {}",
-            bytes(self.max_buffer_size)
-        )?;
-        writeln!(
-            f,
-            "max storage buffer binding       {}",
-            bytes(self.max_storage_buffer_binding_size)
-        )?;
-        writeln!(
-            f,
-            "max workgroups per dimension     {}",
-            self.max_compute_workgroups_per_dimension
-        )?;
-        writeln!(
-            f,
-            "max invocations per workgroup    {}",
-            self.max_compute_invocations_per_workgroup
-        )?;
-        writeln!(
-            f,
-            "max workgroup memory             {}",
-            bytes(self.max_compute_workgroup_storage_size as u64)
-        )?;
-        write!(
-            f,
-            "max texture size                 {}",
-            self.max_texture_dimension_2d
-        )
+        writeln!(f, "max buffer size                  {}", bytes(self.max_buffer_size))?;
+        writeln!(f, "max storage buffer binding       {}", bytes(self.max_storage_buffer_binding_size))?;
+        writeln!(f, "max workgroups per dimension     {}", self.max_compute_workgroups_per_dimension)?;
+        writeln!(f, "max invocations per workgroup    {}", self.max_compute_invocations_per_workgroup)?;
+        writeln!(f, "max workgroup memory             {}", bytes(self.max_compute_workgroup_storage_size as u64))?;
+        write!(f, "max texture size                 {}", self.max_texture_dimension_2d)
     }
 }
 
@@ -152,9 +121,7 @@ pub fn backends_from_env() -> Result<wgpu::Backends, GpuError> {
 /// Whether an adapter can run netlens: compute, and storage buffers in vertex shaders.
 fn usable(adapter: &wgpu::Adapter) -> bool {
     let downlevel = adapter.get_downlevel_capabilities();
-    downlevel
-        .flags
-        .contains(wgpu::DownlevelFlags::COMPUTE_SHADERS | wgpu::DownlevelFlags::VERTEX_STORAGE)
+    downlevel.flags.contains(wgpu::DownlevelFlags::COMPUTE_SHADERS | wgpu::DownlevelFlags::VERTEX_STORAGE)
         && adapter.limits().max_storage_buffers_per_shader_stage >= 8
 }
 
@@ -182,19 +149,13 @@ impl Gpu {
 
     /// A device on `instance` (created for the allowed backends) whose adapter can
     /// present to `surface`, when given.
-    pub fn new(
-        instance: wgpu::Instance,
-        surface: Option<&wgpu::Surface<'_>>,
-    ) -> Result<Gpu, GpuError> {
+    pub fn new(instance: wgpu::Instance, surface: Option<&wgpu::Surface<'_>>) -> Result<Gpu, GpuError> {
         let mut adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
         let found = adapters.len();
         adapters.retain(|a| usable(a) && surface.is_none_or(|s| a.is_surface_supported(s)));
         adapters.sort_by_key(|a| {
             let info = a.get_info();
-            (
-                device_type_rank(info.device_type),
-                backend_rank(info.backend),
-            )
+            (device_type_rank(info.device_type), backend_rank(info.backend))
         });
         let Some(adapter) = adapters.into_iter().next() else {
             let detail = match (found, std::env::var(BACKEND_VAR)) {
@@ -202,11 +163,7 @@ impl Gpu {
                 (0, Err(_)) => String::new(),
                 (n, _) => format!(
                     " ({n} found, none with compute and vertex storage{})",
-                    if surface.is_some() {
-                        " that presents to this window"
-                    } else {
-                        ""
-                    }
+                    if surface.is_some() { " that presents to this window" } else { "" }
                 ),
             };
             return Err(GpuError::NoAdapter(detail));
@@ -216,19 +173,15 @@ impl Gpu {
             required_limits: adapter.limits(),
             ..Default::default()
         };
-        let (device, queue) =
-            pollster::block_on(adapter.request_device(&desc)).map_err(|error| {
-                GpuError::Device {
-                    adapter: adapter.get_info().name,
-                    error,
-                }
-            })?;
-        Ok(Gpu {
-            instance,
-            adapter,
-            device,
-            queue,
-        })
+        let (device, queue) = pollster::block_on(adapter.request_device(&desc))
+            .map_err(|error| GpuError::Device { adapter: adapter.get_info().name, error })?;
+        let uncaptured = Arc::new(Mutex::new(None));
+        let slot = uncaptured.clone();
+        device.on_uncaptured_error(Arc::new(move |error: wgpu::Error| {
+            let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+            slot.get_or_insert_with(|| error.to_string());
+        }));
+        Ok(Gpu { instance, adapter, device, queue, uncaptured })
     }
 
     pub fn report(&self) -> AdapterReport {
@@ -238,9 +191,7 @@ impl Gpu {
             name: info.name,
             backend: format!("{:?}", info.backend),
             device_type: format!("{:?}", info.device_type),
-            driver: format!("{} {}", info.driver, info.driver_info)
-                .trim()
-                .to_owned(),
+            driver: format!("{} {}", info.driver, info.driver_info).trim().to_owned(),
             max_buffer_size: limits.max_buffer_size,
             max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size as u64,
             max_compute_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
@@ -261,13 +212,11 @@ impl Gpu {
         self.check_binding(label, bytes.len() as u64)?;
         // wgpu rejects zero-sized bindings: keep at least one element's worth.
         let contents: &[u8] = if bytes.is_empty() { &[0; 16] } else { bytes };
-        Ok(self
-            .device
-            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(label),
-                contents,
-                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | extra,
-            }))
+        Ok(self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | extra,
+        }))
     }
 
     /// A zeroed storage buffer of `size` bytes, checked against the binding limit.
@@ -289,21 +238,33 @@ impl Gpu {
     pub fn check_binding(&self, what: &'static str, needed: u64) -> Result<(), GpuError> {
         let limit = self.device.limits().max_storage_buffer_binding_size as u64;
         if needed > limit {
-            return Err(GpuError::TooLarge {
-                what,
-                needed,
-                limit,
-            });
+            return Err(GpuError::TooLarge { what, needed, limit });
         }
         Ok(())
     }
 
-    /// Waits for all submitted work and turns a captured validation error into `GpuError`.
+    /// Waits for all submitted work; reports any error the device raised meanwhile.
     pub fn wait(&self) -> Result<(), GpuError> {
-        self.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map(|_| ())
-            .map_err(|e| GpuError::Readback(e.to_string()))
+        self.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| GpuError::Readback(e.to_string()))?;
+        match self.uncaptured.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            Some(message) => Err(GpuError::Validation(message)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A bind-group layout entry for a buffer.
+pub fn buffer_entry(
+    binding: u32,
+    visibility: wgpu::ShaderStages,
+    ty: wgpu::BufferBindingType,
+    dynamic: bool,
+) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility,
+        ty: wgpu::BindingType::Buffer { ty, has_dynamic_offset: dynamic, min_binding_size: None },
+        count: None,
     }
 }
 
@@ -312,11 +273,7 @@ impl Gpu {
 pub fn dispatch_size(n: u32, workgroup_size: u32) -> (u32, u32) {
     const MAX: u32 = 65535;
     let groups = n.div_ceil(workgroup_size).max(1);
-    if groups <= MAX {
-        (groups, 1)
-    } else {
-        (MAX, groups.div_ceil(MAX))
-    }
+    if groups <= MAX { (groups, 1) } else { (MAX, groups.div_ceil(MAX)) }
 }
 
 #[cfg(test)]

@@ -11,11 +11,8 @@ pub fn read_buffer(gpu: &Gpu, buffer: &wgpu::Buffer, size: u64) -> Result<Vec<u8
         usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
     });
-    let mut encoder = gpu
-        .device
-        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("netlens.readback"),
-        });
+    let mut encoder =
+        gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("netlens.readback") });
     encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, padded);
     gpu.queue.submit([encoder.finish()]);
     map_read(gpu, &staging, padded).map(|mut bytes| {
@@ -31,13 +28,8 @@ pub fn map_read(gpu: &Gpu, staging: &wgpu::Buffer, size: u64) -> Result<Vec<u8>,
         let _ = tx.send(r);
     });
     gpu.wait()?;
-    rx.recv()
-        .map_err(|e| GpuError::Readback(e.to_string()))?
-        .map_err(|e| GpuError::Readback(e.to_string()))?;
-    let bytes = staging
-        .get_mapped_range(..size)
-        .map_err(|e| GpuError::Readback(e.to_string()))?
-        .to_vec();
+    rx.recv().map_err(|e| GpuError::Readback(e.to_string()))?.map_err(|e| GpuError::Readback(e.to_string()))?;
+    let bytes = staging.get_mapped_range(..size).map_err(|e| GpuError::Readback(e.to_string()))?.to_vec();
     staging.unmap();
     Ok(bytes)
 }

@@ -46,19 +46,11 @@ mod tests {
     #[test]
     fn every_shader_parses_and_validates() {
         for shader in Shader::ALL {
-            let module = naga::front::wgsl::parse_str(shader.source()).unwrap_or_else(|e| {
-                panic!(
-                    "{}: {}",
-                    shader.file_name(),
-                    e.emit_to_string(shader.source())
-                )
-            });
-            naga::valid::Validator::new(
-                naga::valid::ValidationFlags::all(),
-                naga::valid::Capabilities::empty(),
-            )
-            .validate(&module)
-            .unwrap_or_else(|e| panic!("{}: {e:?}", shader.file_name()));
+            let module = naga::front::wgsl::parse_str(shader.source())
+                .unwrap_or_else(|e| panic!("{}: {}", shader.file_name(), e.emit_to_string(shader.source())));
+            naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::empty())
+                .validate(&module)
+                .unwrap_or_else(|e| panic!("{}: {e:?}", shader.file_name()));
         }
     }
 }

@@ -23,10 +23,7 @@ pub struct Groups {
 
 impl Groups {
     pub fn add(&mut self, name: impl Into<String>, parent: Option<GroupId>) -> GroupId {
-        self.groups.push(Group {
-            name: name.into(),
-            parent,
-        });
+        self.groups.push(Group { name: name.into(), parent });
         (self.groups.len() - 1) as GroupId
     }
 

@@ -107,11 +107,7 @@ pub enum AttachError {
 impl Graph {
     /// An empty graph of `node_count` isolated nodes.
     pub fn with_nodes(node_count: u32, directed: bool) -> Self {
-        Graph {
-            node_count,
-            directed,
-            ..Default::default()
-        }
+        Graph { node_count, directed, ..Default::default() }
     }
 
     pub fn node_count(&self) -> u32 {
@@ -138,10 +134,7 @@ impl Graph {
     /// has more rows (those rows are isolated nodes).
     pub fn fit_rows(&mut self, rows: usize) -> Result<(), AttachError> {
         if rows as u64 > MAX_NODES {
-            return Err(AttachError::TooManyRows {
-                rows,
-                max: MAX_NODES,
-            });
+            return Err(AttachError::TooManyRows { rows, max: MAX_NODES });
         }
         let rows32 = rows as u32;
         if rows32 == self.node_count || (self.ids_are_indices && rows32 > self.node_count) {
@@ -149,10 +142,7 @@ impl Graph {
             self.pad_node_attributes();
             Ok(())
         } else {
-            Err(AttachError::RowCount {
-                rows,
-                nodes: self.node_count,
-            })
+            Err(AttachError::RowCount { rows, nodes: self.node_count })
         }
     }
 
@@ -221,16 +211,8 @@ mod tests {
         g.push_edge(0, 2);
         g.attach_classes(vec![0, 1, 2, 3, -1]).unwrap();
         assert_eq!(g.node_count(), 5);
-        assert_eq!(
-            g.attach_classes(vec![0; 4]),
-            Err(AttachError::RowCount { rows: 4, nodes: 5 })
-        );
-        g.attach_column(Column {
-            name: "x".into(),
-            width: 2,
-            values: vec![0.0; 12],
-        })
-        .unwrap();
+        assert_eq!(g.attach_classes(vec![0; 4]), Err(AttachError::RowCount { rows: 4, nodes: 5 }));
+        g.attach_column(Column { name: "x".into(), width: 2, values: vec![0.0; 12] }).unwrap();
         assert_eq!(g.node_count(), 6);
         assert_eq!(g.nodes.classes.as_ref().unwrap().len(), 6, "classes padded");
         assert_eq!(g.class_count(), Some(4));

@@ -53,11 +53,7 @@ impl Graph {
             self_loops,
             degree_min: degree.iter().copied().min().unwrap_or(0),
             degree_max: degree.iter().copied().max().unwrap_or(0),
-            degree_mean: if n == 0 {
-                0.0
-            } else {
-                2.0 * self.edge_count() as f64 / n as f64
-            },
+            degree_mean: if n == 0 { 0.0 } else { 2.0 * self.edge_count() as f64 / n as f64 },
         }
     }
 }

@@ -11,7 +11,7 @@ use bytemuck::{Pod, Zeroable};
 use glam::Vec3;
 
 use super::{ForceConfig, ForceParams, temperatures};
-use crate::gpu::{Gpu, GpuError, Shader, dispatch_size, read_buffer};
+use crate::gpu::{Gpu, GpuError, Shader, buffer_entry, dispatch_size, read_buffer};
 use crate::graph::Csr;
 use crate::render::Bounds;
 
@@ -37,29 +37,11 @@ pub struct ForceLayout {
 }
 
 fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only },
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    }
+    buffer_entry(binding, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Storage { read_only }, false)
 }
 
 fn uniform_entry(binding: u32, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Uniform,
-            has_dynamic_offset: dynamic,
-            min_binding_size: None,
-        },
-        count: None,
-    }
+    buffer_entry(binding, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Uniform, dynamic)
 }
 
 impl ForceLayout {
@@ -86,11 +68,7 @@ impl ForceLayout {
         });
         let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("ForceLayout::pipeline_layout"),
-            bind_group_layouts: &[
-                Some(&shared_layout),
-                Some(&positions_layout),
-                Some(&step_layout),
-            ],
+            bind_group_layouts: &[Some(&shared_layout), Some(&positions_layout), Some(&step_layout)],
             immediate_size: 0,
         });
         let module = Shader::Force.module(device);
@@ -147,10 +125,7 @@ impl ForceRun {
         let n = initial.len() as u32;
         let params = ForceParams::new(n, config.dim);
         let iterations = config.iterations.max(2).next_multiple_of(2);
-        let schedule = temperatures(&ForceConfig {
-            iterations,
-            ..*config
-        });
+        let schedule = temperatures(&ForceConfig { iterations, ..*config });
 
         let copy = wgpu::BufferUsages::COPY_SRC;
         let positions = [
@@ -170,46 +145,20 @@ impl ForceRun {
         let params_buffer = uniform("ForceRun::params", bytemuck::bytes_of(&params));
         let cells0 = params.cells(0) as u64;
         let bounds = gpu.zeroed_storage("ForceRun::bounds", 32, wgpu::BufferUsages::COPY_SRC)?;
-        let cell_tally = gpu.zeroed_storage(
-            "ForceRun::cell_tally",
-            cells0 * 8,
-            wgpu::BufferUsages::empty(),
-        )?;
-        let cell_sum = gpu.zeroed_storage(
-            "ForceRun::cell_sum",
-            cells0 * 4 * params.dim as u64,
-            wgpu::BufferUsages::empty(),
-        )?;
-        let pyramid = gpu.zeroed_storage(
-            "ForceRun::pyramid",
-            params.pyramid_cells() as u64 * 16,
-            wgpu::BufferUsages::empty(),
-        )?;
-        let offsets = gpu.storage_buffer(
-            "ForceRun::csr_offsets",
-            &csr.offsets,
-            wgpu::BufferUsages::empty(),
-        )?;
-        let targets = gpu.storage_buffer(
-            "ForceRun::csr_targets",
-            &csr.targets,
-            wgpu::BufferUsages::empty(),
-        )?;
+        let cell_tally = gpu.zeroed_storage("ForceRun::cell_tally", cells0 * 8, wgpu::BufferUsages::empty())?;
+        let cell_sum =
+            gpu.zeroed_storage("ForceRun::cell_sum", cells0 * 4 * params.dim as u64, wgpu::BufferUsages::empty())?;
+        let pyramid =
+            gpu.zeroed_storage("ForceRun::pyramid", params.pyramid_cells() as u64 * 16, wgpu::BufferUsages::empty())?;
+        let offsets = gpu.storage_buffer("ForceRun::csr_offsets", &csr.offsets, wgpu::BufferUsages::empty())?;
+        let targets = gpu.storage_buffer("ForceRun::csr_targets", &csr.targets, wgpu::BufferUsages::empty())?;
 
         // Step entries: one per pyramid level (for coarsen), then one per iteration.
-        let step_stride = device
-            .limits()
-            .min_uniform_buffer_offset_alignment
-            .max(std::mem::size_of::<StepUniforms>() as u32);
+        let step_stride =
+            device.limits().min_uniform_buffer_offset_alignment.max(std::mem::size_of::<StepUniforms>() as u32);
         let entries = (0..params.levels)
-            .map(|level| StepUniforms {
-                temperature: 0.0,
-                level,
-            })
-            .chain(schedule.iter().map(|&temperature| StepUniforms {
-                temperature,
-                level: 0,
-            }));
+            .map(|level| StepUniforms { temperature: 0.0, level })
+            .chain(schedule.iter().map(|&temperature| StepUniforms { temperature, level: 0 }));
         let mut step_bytes = Vec::new();
         for entry in entries {
             step_bytes.extend_from_slice(bytemuck::bytes_of(&entry));
@@ -218,10 +167,7 @@ impl ForceRun {
         let step_buffer = uniform("ForceRun::steps", &step_bytes);
 
         fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
-            wgpu::BindGroupEntry {
-                binding,
-                resource: buffer.as_entire_binding(),
-            }
+            wgpu::BindGroupEntry { binding, resource: buffer.as_entire_binding() }
         }
         let shared = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("ForceRun::shared"),
@@ -291,11 +237,8 @@ impl ForceRun {
 
     /// Runs up to `count` more iterations (rounded up to a pair) and submits them.
     pub fn advance(&mut self, gpu: &Gpu, layout: &ForceLayout, count: u32) {
-        let mut encoder = gpu
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("ForceRun::advance"),
-            });
+        let mut encoder =
+            gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("ForceRun::advance") });
         let end = (self.done + count.next_multiple_of(2)).min(self.iterations);
         while self.done < end {
             self.encode_iteration(&mut encoder, layout, self.done);
@@ -304,12 +247,7 @@ impl ForceRun {
         gpu.queue.submit([encoder.finish()]);
     }
 
-    fn encode_iteration(
-        &self,
-        encoder: &mut wgpu::CommandEncoder,
-        layout: &ForceLayout,
-        iteration: u32,
-    ) {
+    fn encode_iteration(&self, encoder: &mut wgpu::CommandEncoder, layout: &ForceLayout, iteration: u32) {
         encoder.clear_buffer(&self.bounds, 0, None);
         encoder.clear_buffer(&self.cell_tally, 0, None);
         encoder.clear_buffer(&self.cell_sum, 0, None);
@@ -320,10 +258,7 @@ impl ForceRun {
         pass.set_bind_group(0, &self.shared, &[]);
         pass.set_bind_group(1, &self.ping_pong[(iteration % 2) as usize], &[]);
         let n = self.params.node_count;
-        let dispatch = |pass: &mut wgpu::ComputePass<'_>,
-                        pipeline: &wgpu::ComputePipeline,
-                        step: u32,
-                        items: u32| {
+        let dispatch = |pass: &mut wgpu::ComputePass<'_>, pipeline: &wgpu::ComputePipeline, step: u32, items: u32| {
             pass.set_pipeline(pipeline);
             pass.set_bind_group(2, &self.step, &[step * self.step_stride]);
             let (x, y) = dispatch_size(items, WG);
@@ -332,12 +267,7 @@ impl ForceRun {
         let iteration_step = self.params.levels + iteration;
         dispatch(&mut pass, &layout.bounds, iteration_step, n);
         dispatch(&mut pass, &layout.splat, iteration_step, n);
-        dispatch(
-            &mut pass,
-            &layout.finalize,
-            iteration_step,
-            self.params.cells(0),
-        );
+        dispatch(&mut pass, &layout.finalize, iteration_step, self.params.cells(0));
         for level in 1..self.params.levels {
             dispatch(&mut pass, &layout.coarsen, level, self.params.cells(level));
         }
@@ -350,10 +280,7 @@ impl ForceRun {
         let keys: Vec<u32> = bytemuck::pod_collect_to_vec(&read_buffer(gpu, &self.bounds, 32)?);
         let axis = |a: usize| (from_order_key(!keys[a]), from_order_key(keys[4 + a]));
         let [(x0, x1), (y0, y1), (z0, z1)] = [axis(0), axis(1), axis(2)];
-        Ok(Bounds {
-            min: Vec3::new(x0, y0, z0),
-            max: Vec3::new(x1, y1, z1),
-        })
+        Ok(Bounds { min: Vec3::new(x0, y0, z0), max: Vec3::new(x1, y1, z1) })
     }
 
     /// Copies the current positions back to the CPU.
@@ -365,9 +292,5 @@ impl ForceRun {
 
 /// Inverse of `order_key` in force.wgsl: u32 keys that sort like the floats they encode.
 fn from_order_key(key: u32) -> f32 {
-    if key & 0x8000_0000 != 0 {
-        f32::from_bits(key & 0x7fff_ffff)
-    } else {
-        f32::from_bits(!key)
-    }
+    if key & 0x8000_0000 != 0 { f32::from_bits(key & 0x7fff_ffff) } else { f32::from_bits(!key) }
 }

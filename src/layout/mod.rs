@@ -39,11 +39,7 @@ pub struct ForceConfig {
 
 impl Default for ForceConfig {
     fn default() -> Self {
-        ForceConfig {
-            dim: Dim::Two,
-            iterations: 300,
-            seed: 1,
-        }
+        ForceConfig { dim: Dim::Two, iterations: 300, seed: 1 }
     }
 }
 
@@ -156,11 +152,7 @@ pub fn initial_positions(node_count: u32, config: &ForceConfig) -> Vec<[f32; 4]>
         .map(|_| {
             let x = next();
             let y = next();
-            let z = if config.dim == Dim::Three {
-                next()
-            } else {
-                0.0
-            };
+            let z = if config.dim == Dim::Three { next() } else { 0.0 };
             [x, y, z, 0.0]
         })
         .collect()
@@ -175,10 +167,7 @@ mod tests {
         let p = ForceParams::new(10_000, Dim::Two);
         assert_eq!((p.res0, p.levels), (128, 6));
         assert_eq!(p.level_offsets[1], 128 * 128);
-        assert_eq!(
-            p.pyramid_cells(),
-            (0..6).map(|j| (128u32 >> j).pow(2)).sum::<u32>()
-        );
+        assert_eq!(p.pyramid_cells(), (0..6).map(|j| (128u32 >> j).pow(2)).sum::<u32>());
         let p = ForceParams::new(3, Dim::Three);
         assert_eq!((p.res0, p.levels), (4, 1));
         let p = ForceParams::new(50_000_000, Dim::Two);
@@ -191,19 +180,9 @@ mod tests {
         let t = temperatures(&config);
         assert_eq!(t.len(), 300);
         assert!(t.windows(2).all(|w| w[1] < w[0]));
-        assert_eq!(
-            initial_positions(50, &config),
-            initial_positions(50, &config)
-        );
+        assert_eq!(initial_positions(50, &config), initial_positions(50, &config));
         let other = ForceConfig { seed: 2, ..config };
-        assert_ne!(
-            initial_positions(50, &config),
-            initial_positions(50, &other)
-        );
-        assert!(
-            initial_positions(50, &config)
-                .iter()
-                .all(|p| p[2] == 0.0 && p[0].abs() <= 3.6)
-        );
+        assert_ne!(initial_positions(50, &config), initial_positions(50, &other));
+        assert!(initial_positions(50, &config).iter().all(|p| p[2] == 0.0 && p[0].abs() <= 3.6));
     }
 }

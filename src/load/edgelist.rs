@@ -49,10 +49,7 @@ enum Separator {
 
 impl Separator {
     fn detect(line: &str) -> Self {
-        ['\t', ',', ';']
-            .into_iter()
-            .find(|&c| line.contains(c))
-            .map_or(Separator::Whitespace, Separator::Char)
+        ['\t', ',', ';'].into_iter().find(|&c| line.contains(c)).map_or(Separator::Whitespace, Separator::Char)
     }
 
     fn split<'a>(self, line: &'a str, out: &mut Vec<&'a str>) {
@@ -75,13 +72,8 @@ enum Role {
 
 /// How node ids map to node indices.
 enum Ids {
-    Indices {
-        max: Option<u32>,
-    },
-    Names {
-        index: HashMap<String, u32>,
-        labels: StringTable,
-    },
+    Indices { max: Option<u32> },
+    Names { index: HashMap<String, u32>, labels: StringTable },
 }
 
 impl Ids {
@@ -90,7 +82,13 @@ impl Ids {
             Ids::Indices { max } => {
                 let id: u64 = field.parse().map_err(|_| {
                     let what = if field.starts_with('-') { "a negative node id" } else { "not an integer node id" };
-                    LoadError::line(source, line, format!("'{field}' is {what} (the first edge used integer ids, so all must be 0-based integers)"))
+                    LoadError::line(
+                        source,
+                        line,
+                        format!(
+                            "'{field}' is {what} (the first edge used integer ids, so all must be 0-based integers)"
+                        ),
+                    )
                 })?;
                 if id >= MAX_NODES {
                     return Err(LoadError::line(
@@ -111,11 +109,7 @@ impl Ids {
                     return Ok(id);
                 }
                 if index.len() as u64 >= MAX_NODES {
-                    return Err(LoadError::line(
-                        source,
-                        line,
-                        format!("more than {MAX_NODES} distinct node ids"),
-                    ));
+                    return Err(LoadError::line(source, line, format!("more than {MAX_NODES} distinct node ids")));
                 }
                 let id = index.len() as u32;
                 index.insert(field.to_owned(), id);
@@ -135,59 +129,39 @@ fn is_index(s: &str) -> bool {
 }
 
 fn is_header(first: &[&str], second: Option<&[&str]>) -> bool {
-    let names_ids = first
-        .iter()
-        .take(2)
-        .any(|f| ID_HEADERS.contains(&f.to_ascii_lowercase().as_str()));
+    let names_ids = first.iter().take(2).any(|f| ID_HEADERS.contains(&f.to_ascii_lowercase().as_str()));
     let Some(second) = second else {
         return names_ids;
     };
-    let words_over_indices =
-        !is_index(first[0]) && !is_index(first[1]) && is_index(second[0]) && is_index(second[1]);
-    let words_over_numbers = first
-        .iter()
-        .zip(second)
-        .skip(2)
-        .any(|(a, b)| !a.is_empty() && !is_number(a) && is_number(b));
+    let words_over_indices = !is_index(first[0]) && !is_index(first[1]) && is_index(second[0]) && is_index(second[1]);
+    let words_over_numbers =
+        first.iter().zip(second).skip(2).any(|(a, b)| !a.is_empty() && !is_number(a) && is_number(b));
     names_ids || words_over_indices || words_over_numbers
 }
 
 /// Reads an edge list. See the module documentation for the rules.
 pub fn read(reader: impl BufRead, source: &Source) -> Result<Graph, LoadError> {
-    let mut parser = Parser {
-        source,
-        separator: None,
-        pending: None,
-        state: None,
-        graph: Graph::default(),
-    };
+    let mut parser = Parser { source, separator: None, pending: None, state: None, graph: Graph::default() };
     for (index, line) in reader.lines().enumerate() {
         let line_no = index as u64 + 1;
         let line = line.map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => LoadError::line(
-                source,
-                line_no,
-                "not UTF-8 text (is this really an edge list?)",
-            ),
+            std::io::ErrorKind::InvalidData => {
+                LoadError::line(source, line_no, "not UTF-8 text (is this really an edge list?)")
+            }
             _ => LoadError::io(source, e),
         })?;
         let text = line.trim();
         if text.is_empty() || text.starts_with('#') || text.starts_with('%') {
             continue;
         }
-        let separator = *parser
-            .separator
-            .get_or_insert_with(|| Separator::detect(text));
+        let separator = *parser.separator.get_or_insert_with(|| Separator::detect(text));
         let mut fields = Vec::new();
         separator.split(text, &mut fields);
         if fields.len() < 2 {
             return Err(LoadError::line(
                 source,
                 line_no,
-                format!(
-                    "expected a source and a target, found {} field",
-                    fields.len()
-                ),
+                format!("expected a source and a target, found {} field", fields.len()),
             ));
         }
         parser.take(line_no, &fields)?;
@@ -229,39 +203,25 @@ impl Parser<'_> {
     }
 
     /// Decides header, id kind and column roles from the first one or two lines.
-    fn start(
-        &mut self,
-        first_line: u64,
-        first: &[&str],
-        second: Option<&[&str]>,
-    ) -> Result<(), LoadError> {
+    fn start(&mut self, first_line: u64, first: &[&str], second: Option<&[&str]>) -> Result<(), LoadError> {
         let header = is_header(first, second);
         let data = if header { second } else { Some(first) };
         let ids = match data {
-            Some(d) if !(is_index(d[0]) && is_index(d[1])) => Ids::Names {
-                index: HashMap::new(),
-                labels: StringTable::default(),
-            },
+            Some(d) if !(is_index(d[0]) && is_index(d[1])) => {
+                Ids::Names { index: HashMap::new(), labels: StringTable::default() }
+            }
             _ => Ids::Indices { max: None },
         };
         let width = first.len().max(second.map_or(0, <[&str]>::len));
         let name_of = |k: usize| {
-            if header {
-                first.get(k).map(|s| s.to_string())
-            } else {
-                None
-            }
+            if header { first.get(k).map(|s| s.to_string()) } else { None }
         };
         let weight_col = (2..width)
-            .find(|&k| {
-                name_of(k)
-                    .is_some_and(|n| WEIGHT_HEADERS.contains(&n.to_ascii_lowercase().as_str()))
-            })
+            .find(|&k| name_of(k).is_some_and(|n| WEIGHT_HEADERS.contains(&n.to_ascii_lowercase().as_str())))
             .or(Some(2).filter(|_| width > 2));
         let mut roles = Vec::new();
         for k in 2..width {
-            let numeric =
-                data.is_some_and(|d| d.get(k).is_some_and(|v| v.is_empty() || is_number(v)));
+            let numeric = data.is_some_and(|d| d.get(k).is_some_and(|v| v.is_empty() || is_number(v)));
             let role = if !numeric {
                 Role::Ignored
             } else if Some(k) == weight_col {
@@ -269,11 +229,7 @@ impl Parser<'_> {
                 Role::Weight
             } else {
                 let name = name_of(k).unwrap_or_else(|| format!("column{}", k + 1));
-                self.graph.edge_columns.push(Column {
-                    name,
-                    width: 1,
-                    values: Vec::new(),
-                });
+                self.graph.edge_columns.push(Column { name, width: 1, values: Vec::new() });
                 Role::Extra(self.graph.edge_columns.len() - 1)
             };
             roles.push(role);
@@ -299,28 +255,16 @@ impl Parser<'_> {
                     return Ok(f32::NAN);
                 }
                 field.parse::<f32>().map_err(|_| {
-                    LoadError::line(
-                        self.source,
-                        line,
-                        format!("column {} should be a number, found '{field}'", k + 3),
-                    )
+                    LoadError::line(self.source, line, format!("column {} should be a number, found '{field}'", k + 3))
                 })
             };
             match role {
                 Role::Weight => {
                     if field.is_empty() {
-                        return Err(LoadError::line(
-                            self.source,
-                            line,
-                            format!("missing weight in column {}", k + 3),
-                        ));
+                        return Err(LoadError::line(self.source, line, format!("missing weight in column {}", k + 3)));
                     }
                     let w = value()?;
-                    self.graph
-                        .weights
-                        .as_mut()
-                        .expect("weight role has weights")
-                        .push(w);
+                    self.graph.weights.as_mut().expect("weight role has weights").push(w);
                 }
                 Role::Extra(c) => {
                     let v = value()?;
@@ -365,19 +309,14 @@ mod tests {
     fn tsv_with_comments_and_integer_ids() {
         let g = parse("# a comment\n% another\n0\t1\n\n1\t3\n").unwrap();
         assert_eq!(g.node_count(), 4);
-        assert_eq!(
-            (g.src.as_slice(), g.dst.as_slice()),
-            (&[0, 1][..], &[1, 3][..])
-        );
+        assert_eq!((g.src.as_slice(), g.dst.as_slice()), (&[0, 1][..], &[1, 3][..]));
         assert!(g.weights.is_none());
         assert!(g.ids_are_indices);
     }
 
     #[test]
     fn csv_with_header_weights_extra_and_padded_fields() {
-        let g =
-            parse("source, target, weight, kind, delay\n a , b , 2.5, chem, 1\nb,c,0.5,elec,\n")
-                .unwrap();
+        let g = parse("source, target, weight, kind, delay\n a , b , 2.5, chem, 1\nb,c,0.5,elec,\n").unwrap();
         assert_eq!(g.node_count(), 3);
         let labels = g.nodes.labels.as_ref().unwrap();
         assert_eq!((labels.get(0), labels.get(2)), (Some("a"), Some("c")));
@@ -394,11 +333,7 @@ mod tests {
         assert_eq!(g.node_count(), 3);
         assert_eq!(g.weights.as_deref(), Some(&[3.0, 4.0][..]));
         let g = parse("x;y;delay;w\n0;1;3;9\n").unwrap();
-        assert_eq!(
-            g.weights.as_deref(),
-            Some(&[9.0][..]),
-            "a column named w beats the third"
-        );
+        assert_eq!(g.weights.as_deref(), Some(&[9.0][..]), "a column named w beats the third");
         assert_eq!(g.edge_columns[0].name, "delay");
     }
 
@@ -424,20 +359,11 @@ mod tests {
             "<bundled test>:3: 'x' is not an integer node id (the first edge used integer ids, so all must be 0-based integers)"
         );
         let e = parse("0 1\n-1 2\n").unwrap_err().to_string();
-        assert!(
-            e.starts_with("<bundled test>:2: '-1' is a negative node id"),
-            "{e}"
-        );
+        assert!(e.starts_with("<bundled test>:2: '-1' is a negative node id"), "{e}");
         let e = parse("0 1\n7\n").unwrap_err().to_string();
-        assert!(
-            e.starts_with("<bundled test>:2: expected a source and a target"),
-            "{e}"
-        );
+        assert!(e.starts_with("<bundled test>:2: expected a source and a target"), "{e}");
         let e = parse("0 1 1.0\n1 2 heavy\n").unwrap_err().to_string();
-        assert!(
-            e.starts_with("<bundled test>:2: column 3 should be a number"),
-            "{e}"
-        );
+        assert!(e.starts_with("<bundled test>:2: column 3 should be a number"), "{e}");
         let e = parse("0 99999999999\n").unwrap_err().to_string();
         assert!(e.contains("beyond the"), "{e}");
         let e = parse("# only comments\n").unwrap_err().to_string();

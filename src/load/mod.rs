@@ -42,44 +42,24 @@ impl fmt::Display for Source {
 #[derive(Debug, Error)]
 pub enum LoadError {
     #[error("{source_name}: {error}")]
-    Io {
-        source_name: Source,
-        error: io::Error,
-    },
+    Io { source_name: Source, error: io::Error },
     #[error("{source_name}:{line}: {message}")]
-    Line {
-        source_name: Source,
-        line: u64,
-        message: String,
-    },
+    Line { source_name: Source, line: u64, message: String },
     #[error("{source_name}: {message}")]
-    Invalid {
-        source_name: Source,
-        message: String,
-    },
+    Invalid { source_name: Source, message: String },
 }
 
 impl LoadError {
     pub(crate) fn io(source: &Source, error: io::Error) -> Self {
-        LoadError::Io {
-            source_name: source.clone(),
-            error,
-        }
+        LoadError::Io { source_name: source.clone(), error }
     }
 
     pub(crate) fn line(source: &Source, line: u64, message: impl Into<String>) -> Self {
-        LoadError::Line {
-            source_name: source.clone(),
-            line,
-            message: message.into(),
-        }
+        LoadError::Line { source_name: source.clone(), line, message: message.into() }
     }
 
     pub(crate) fn invalid(source: &Source, message: impl Into<String>) -> Self {
-        LoadError::Invalid {
-            source_name: source.clone(),
-            message: message.into(),
-        }
+        LoadError::Invalid { source_name: source.clone(), message: message.into() }
     }
 }
 
@@ -102,10 +82,7 @@ impl Format {
 
     /// Chooses by content (magic bytes) first, then by extension.
     fn detect(head: &[u8], path: &Path) -> Format {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
+        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
         if head.starts_with(b"%%MatrixMarket") {
             Format::MatrixMarket
         } else if head.starts_with(b"\x93NUMPY") {
@@ -133,20 +110,13 @@ pub fn load_graph(path: &Path) -> Result<Loaded, LoadError> {
     let source = Source::File(path.to_owned());
     let file = File::open(path).map_err(|e| LoadError::io(&source, e))?;
     if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-        return Err(LoadError::invalid(
-            &source,
-            "is a directory, expected a graph file",
-        ));
+        return Err(LoadError::invalid(&source, "is a directory, expected a graph file"));
     }
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let head = reader.fill_buf().map_err(|e| LoadError::io(&source, e))?;
     let format = Format::detect(head, path);
     let graph = read_graph(reader, format, &source)?;
-    Ok(Loaded {
-        graph,
-        format,
-        source,
-    })
+    Ok(Loaded { graph, format, source })
 }
 
 /// The bundled Cora citation graph with its seven subject classes.
@@ -154,14 +124,8 @@ pub fn bundled_cora() -> Loaded {
     let source = Source::Bundled("cora");
     let mut graph = read_graph(CORA_EDGES, Format::EdgeList, &source).expect("bundled Cora parses");
     let classes = npy::classes(CORA_LABELS, &source).expect("bundled Cora labels parse");
-    graph
-        .attach_classes(classes)
-        .expect("bundled Cora labels fit");
-    Loaded {
-        graph,
-        format: Format::EdgeList,
-        source,
-    }
+    graph.attach_classes(classes).expect("bundled Cora labels fit");
+    Loaded { graph, format: Format::EdgeList, source }
 }
 
 fn read_graph(reader: impl BufRead, format: Format, source: &Source) -> Result<Graph, LoadError> {
@@ -186,21 +150,13 @@ fn attach_error(source: &Source, error: AttachError) -> LoadError {
 pub fn attach_labels(graph: &mut Graph, path: &Path) -> Result<(), LoadError> {
     let (reader, source) = open(path)?;
     let classes = npy::classes(reader, &source)?;
-    graph
-        .attach_classes(classes)
-        .map_err(|e| attach_error(&source, e))
+    graph.attach_classes(classes).map_err(|e| attach_error(&source, e))
 }
 
 /// Attaches a 1-D or 2-D numeric .npy as a node column named `name`.
 pub fn attach_node_data(graph: &mut Graph, name: &str, path: &Path) -> Result<(), LoadError> {
     let (reader, source) = open(path)?;
     let (width, values) = npy::matrix(reader, &source)?;
-    let column = Column {
-        name: name.to_owned(),
-        width,
-        values,
-    };
-    graph
-        .attach_column(column)
-        .map_err(|e| attach_error(&source, e))
+    let column = Column { name: name.to_owned(), width, values };
+    graph.attach_column(column).map_err(|e| attach_error(&source, e))
 }

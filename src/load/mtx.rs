@@ -27,32 +27,18 @@ pub fn read(reader: impl BufRead, source: &Source) -> Result<Graph, LoadError> {
     };
 
     let (_, banner) = next_line()?.ok_or_else(|| LoadError::invalid(source, "is empty"))?;
-    let words: Vec<String> = banner
-        .split_whitespace()
-        .map(str::to_ascii_lowercase)
-        .collect();
+    let words: Vec<String> = banner.split_whitespace().map(str::to_ascii_lowercase).collect();
     if words.first().map(String::as_str) != Some("%%matrixmarket") || words.len() < 5 {
-        return Err(LoadError::line(
-            source,
-            1,
-            "expected '%%MatrixMarket matrix coordinate <field> <symmetry>'",
-        ));
+        return Err(LoadError::line(source, 1, "expected '%%MatrixMarket matrix coordinate <field> <symmetry>'"));
     }
     if words[1] != "matrix" {
-        return Err(LoadError::line(
-            source,
-            1,
-            format!("object '{}' is not supported, only 'matrix'", words[1]),
-        ));
+        return Err(LoadError::line(source, 1, format!("object '{}' is not supported, only 'matrix'", words[1])));
     }
     if words[2] != "coordinate" {
         return Err(LoadError::line(
             source,
             1,
-            format!(
-                "format '{}' is not supported, only sparse 'coordinate' files",
-                words[2]
-            ),
+            format!("format '{}' is not supported, only sparse 'coordinate' files", words[2]),
         ));
     }
     let has_value = match words[3].as_str() {
@@ -79,24 +65,15 @@ pub fn read(reader: impl BufRead, source: &Source) -> Result<Graph, LoadError> {
     };
 
     let (size_line, size) = loop {
-        let (n, text) =
-            next_line()?.ok_or_else(|| LoadError::invalid(source, "ends before the size line"))?;
+        let (n, text) = next_line()?.ok_or_else(|| LoadError::invalid(source, "ends before the size line"))?;
         let t = text.trim();
         if !t.is_empty() && !t.starts_with('%') {
             break (n, t.to_owned());
         }
     };
-    let dims: Vec<u64> = size
-        .split_whitespace()
-        .map(|f| f.parse::<u64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| {
-            LoadError::line(
-                source,
-                size_line,
-                format!("size line should be 'rows columns entries', found '{size}'"),
-            )
-        })?;
+    let dims: Vec<u64> = size.split_whitespace().map(|f| f.parse::<u64>()).collect::<Result<_, _>>().map_err(|_| {
+        LoadError::line(source, size_line, format!("size line should be 'rows columns entries', found '{size}'"))
+    })?;
     let [rows, cols, entries] = dims[..] else {
         return Err(LoadError::line(
             source,
@@ -126,45 +103,28 @@ pub fn read(reader: impl BufRead, source: &Source) -> Result<Graph, LoadError> {
             continue;
         }
         if seen == entries {
-            return Err(LoadError::line(
-                source,
-                n,
-                format!("more entries than the {entries} the size line declares"),
-            ));
+            return Err(LoadError::line(source, n, format!("more entries than the {entries} the size line declares")));
         }
         let mut fields = t.split_whitespace();
         let mut index = |what: &str, bound: u64| -> Result<u32, LoadError> {
-            let f = fields
-                .next()
-                .ok_or_else(|| LoadError::line(source, n, format!("missing {what} index")))?;
+            let f = fields.next().ok_or_else(|| LoadError::line(source, n, format!("missing {what} index")))?;
             match f.parse::<u64>() {
                 Ok(i) if (1..=bound).contains(&i) => Ok((i - 1) as u32),
-                _ => Err(LoadError::line(
-                    source,
-                    n,
-                    format!("{what} index '{f}' is not in 1..={bound}"),
-                )),
+                _ => Err(LoadError::line(source, n, format!("{what} index '{f}' is not in 1..={bound}"))),
             }
         };
         let i = index("row", rows)?;
         let j = index("column", cols)?;
         if let Some(weights) = &mut weights {
-            let f = fields
-                .next()
-                .ok_or_else(|| LoadError::line(source, n, "missing value"))?;
-            let v = f
-                .parse::<f32>()
-                .map_err(|_| LoadError::line(source, n, format!("value '{f}' is not a number")))?;
+            let f = fields.next().ok_or_else(|| LoadError::line(source, n, "missing value"))?;
+            let v = f.parse::<f32>().map_err(|_| LoadError::line(source, n, format!("value '{f}' is not a number")))?;
             weights.push(v);
         }
         graph.push_edge(i, j);
         seen += 1;
     }
     if seen < entries {
-        return Err(LoadError::invalid(
-            source,
-            format!("declares {entries} entries but holds {seen}"),
-        ));
+        return Err(LoadError::invalid(source, format!("declares {entries} entries but holds {seen}")));
     }
     graph.weights = weights;
     Ok(graph)
@@ -180,20 +140,15 @@ mod tests {
 
     #[test]
     fn symmetric_pattern() {
-        let g = parse("%%MatrixMarket matrix coordinate pattern symmetric\n% c\n3 3 2\n2 1\n3 2\n")
-            .unwrap();
+        let g = parse("%%MatrixMarket matrix coordinate pattern symmetric\n% c\n3 3 2\n2 1\n3 2\n").unwrap();
         assert_eq!(g.node_count(), 3);
         assert!(!g.directed);
-        assert_eq!(
-            (g.src.as_slice(), g.dst.as_slice()),
-            (&[1, 2][..], &[0, 1][..])
-        );
+        assert_eq!((g.src.as_slice(), g.dst.as_slice()), (&[1, 2][..], &[0, 1][..]));
     }
 
     #[test]
     fn general_real_rectangular() {
-        let g = parse("%%MatrixMarket matrix coordinate real general\n2 4 2\n1 4 0.5\n2 1 -1e2\n")
-            .unwrap();
+        let g = parse("%%MatrixMarket matrix coordinate real general\n2 4 2\n1 4 0.5\n2 1 -1e2\n").unwrap();
         assert_eq!(g.node_count(), 4);
         assert!(g.directed);
         assert_eq!(g.weights.as_deref(), Some(&[0.5, -100.0][..]));
@@ -218,12 +173,8 @@ mod tests {
             bad("%%MatrixMarket matrix coordinate pattern general\n3 3\n"),
             "<bundled m>:2: size line should be 'rows columns entries', found '3 3'"
         );
-        assert!(
-            bad("%%MatrixMarket matrix array real general\n").contains("only sparse 'coordinate'")
-        );
-        assert!(
-            bad("%%MatrixMarket matrix coordinate complex general\n").contains("field 'complex'")
-        );
+        assert!(bad("%%MatrixMarket matrix array real general\n").contains("only sparse 'coordinate'"));
+        assert!(bad("%%MatrixMarket matrix coordinate complex general\n").contains("field 'complex'"));
         assert!(
             bad("%%MatrixMarket matrix coordinate pattern general\n1 1 1\n1 1\n1 1\n")
                 .starts_with("<bundled m>:4: more entries")

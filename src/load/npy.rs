@@ -12,8 +12,7 @@ use super::{LoadError, Source};
 use crate::graph::{Graph, MAX_NODES};
 
 fn open<R: Read>(reader: R, source: &Source) -> Result<NpyFile<R>, LoadError> {
-    NpyFile::new(reader)
-        .map_err(|e| LoadError::invalid(source, format!("not a valid .npy file: {e}")))
+    NpyFile::new(reader).map_err(|e| LoadError::invalid(source, format!("not a valid .npy file: {e}")))
 }
 
 /// Rows and columns of a 1-D (`width` 1) or 2-D array.
@@ -21,93 +20,71 @@ fn matrix_shape(shape: &[u64], source: &Source) -> Result<(u64, u64), LoadError>
     match *shape {
         [rows] => Ok((rows, 1)),
         [rows, cols] => Ok((rows, cols)),
-        _ => Err(LoadError::invalid(
-            source,
-            format!("has shape {shape:?}; expected a 1-D or 2-D array"),
-        )),
+        _ => Err(LoadError::invalid(source, format!("has shape {shape:?}; expected a 1-D or 2-D array"))),
     }
+}
+
+/// The element types netlens reads, each widened to `f64`.
+trait Element: npyz::Deserialize {
+    fn widen(self) -> f64;
+}
+
+macro_rules! elements {
+    ($($t:ty => |$v:ident| $e:expr),* $(,)?) => {
+        $(impl Element for $t {
+            fn widen(self) -> f64 {
+                let $v = self;
+                $e
+            }
+        })*
+    };
+}
+
+elements! {
+    i8 => |v| v.into(), i16 => |v| v.into(), i32 => |v| v.into(), i64 => |v| v as f64,
+    u8 => |v| v.into(), u16 => |v| v.into(), u32 => |v| v.into(), u64 => |v| v as f64,
+    npyz::half::f16 => |v| v.into(), f32 => |v| v.into(), f64 => |v| v, bool => |v| u8::from(v).into(),
 }
 
 /// Calls `f(row, col, value)` for every element, in file order.
 fn for_each_value<R: Read>(
     npy: NpyFile<R>,
     source: &Source,
+    f: impl FnMut(u64, u64, f64) -> Result<(), LoadError>,
+) -> Result<(), LoadError> {
+    let DType::Plain(ty) = npy.dtype() else {
+        return Err(LoadError::invalid(source, "holds structured records; expected a plain numeric array"));
+    };
+    match (ty.type_char(), ty.size_field()) {
+        (TypeChar::Int, 1) => stream::<i8, R>(npy, source, f),
+        (TypeChar::Int, 2) => stream::<i16, R>(npy, source, f),
+        (TypeChar::Int, 4) => stream::<i32, R>(npy, source, f),
+        (TypeChar::Int, 8) => stream::<i64, R>(npy, source, f),
+        (TypeChar::Uint, 1) => stream::<u8, R>(npy, source, f),
+        (TypeChar::Uint, 2) => stream::<u16, R>(npy, source, f),
+        (TypeChar::Uint, 4) => stream::<u32, R>(npy, source, f),
+        (TypeChar::Uint, 8) => stream::<u64, R>(npy, source, f),
+        (TypeChar::Float, 2) => stream::<npyz::half::f16, R>(npy, source, f),
+        (TypeChar::Float, 4) => stream::<f32, R>(npy, source, f),
+        (TypeChar::Float, 8) => stream::<f64, R>(npy, source, f),
+        (TypeChar::Bool, 1) => stream::<bool, R>(npy, source, f),
+        _ => Err(LoadError::invalid(source, format!("has dtype '{ty}'; expected integers, floats or booleans"))),
+    }
+}
+
+fn stream<T: Element, R: Read>(
+    npy: NpyFile<R>,
+    source: &Source,
     mut f: impl FnMut(u64, u64, f64) -> Result<(), LoadError>,
 ) -> Result<(), LoadError> {
     let (rows, cols) = matrix_shape(npy.shape(), source)?;
     let fortran = npy.order() == Order::Fortran;
-    let DType::Plain(ty) = npy.dtype() else {
-        return Err(LoadError::invalid(
-            source,
-            "holds structured records; expected a plain numeric array",
-        ));
-    };
-    let read_error =
-        |e: std::io::Error| LoadError::invalid(source, format!("cannot read values: {e}"));
-    macro_rules! stream {
-        ($t:ty) => {{
-            let data = npy
-                .data::<$t>()
-                .map_err(|e| LoadError::invalid(source, e.to_string()))?;
-            for (i, value) in data.enumerate() {
-                let i = i as u64;
-                let (r, c) = if fortran {
-                    (i % rows, i / rows)
-                } else {
-                    (i / cols, i % cols)
-                };
-                f(r, c, f64::from(value.map_err(read_error)?))?;
-            }
-        }};
-    }
-    macro_rules! stream_cast {
-        ($t:ty) => {{
-            let data = npy
-                .data::<$t>()
-                .map_err(|e| LoadError::invalid(source, e.to_string()))?;
-            for (i, value) in data.enumerate() {
-                let i = i as u64;
-                let (r, c) = if fortran {
-                    (i % rows, i / rows)
-                } else {
-                    (i / cols, i % cols)
-                };
-                f(r, c, value.map_err(read_error)? as f64)?;
-            }
-        }};
-    }
-    match (ty.type_char(), ty.size_field()) {
-        (TypeChar::Int, 1) => stream!(i8),
-        (TypeChar::Int, 2) => stream!(i16),
-        (TypeChar::Int, 4) => stream!(i32),
-        (TypeChar::Int, 8) => stream_cast!(i64),
-        (TypeChar::Uint, 1) => stream!(u8),
-        (TypeChar::Uint, 2) => stream!(u16),
-        (TypeChar::Uint, 4) => stream!(u32),
-        (TypeChar::Uint, 8) => stream_cast!(u64),
-        (TypeChar::Float, 2) => stream!(npyz::half::f16),
-        (TypeChar::Float, 4) => stream!(f32),
-        (TypeChar::Float, 8) => stream!(f64),
-        (TypeChar::Bool, 1) => {
-            let data = npy
-                .data::<bool>()
-                .map_err(|e| LoadError::invalid(source, e.to_string()))?;
-            for (i, value) in data.enumerate() {
-                let i = i as u64;
-                let (r, c) = if fortran {
-                    (i % rows, i / rows)
-                } else {
-                    (i / cols, i % cols)
-                };
-                f(r, c, f64::from(u8::from(value.map_err(read_error)?)))?;
-            }
-        }
-        _ => {
-            return Err(LoadError::invalid(
-                source,
-                format!("has dtype '{ty}'; expected integers, floats or booleans"),
-            ));
-        }
+    let data = npy.data::<T>().map_err(|e| LoadError::invalid(source, e.to_string()))?;
+    for (i, value) in data.enumerate() {
+        let value = value.map_err(|e| LoadError::invalid(source, format!("cannot read values: {e}")))?;
+        let i = i as u64;
+        let (r, c) = if fortran { (i % rows, i / rows) } else { (i / cols, i % cols) };
+        f(r, c, value.widen())?;
     }
     Ok(())
 }
@@ -118,17 +95,11 @@ pub fn edge_index(reader: impl Read, source: &Source) -> Result<Graph, LoadError
     let [2, edges] = *npy.shape() else {
         return Err(LoadError::invalid(
             source,
-            format!(
-                "has shape {:?}; an edge_index must be 2 x E (sources, then targets)",
-                npy.shape()
-            ),
+            format!("has shape {:?}; an edge_index must be 2 x E (sources, then targets)", npy.shape()),
         ));
     };
     let DType::Plain(ty) = npy.dtype() else {
-        return Err(LoadError::invalid(
-            source,
-            "holds structured records; an edge_index holds integers",
-        ));
+        return Err(LoadError::invalid(source, "holds structured records; an edge_index holds integers"));
     };
     if !matches!(ty.type_char(), TypeChar::Int | TypeChar::Uint) {
         return Err(LoadError::invalid(
@@ -144,18 +115,11 @@ pub fn edge_index(reader: impl Read, source: &Source) -> Result<Graph, LoadError
     let mut max = None::<u32>;
     for_each_value(npy, source, |row, col, v| {
         if v < 0.0 || v >= MAX_NODES as f64 {
-            return Err(LoadError::invalid(
-                source,
-                format!("edge {col} has node id {v}, outside 0..{MAX_NODES}"),
-            ));
+            return Err(LoadError::invalid(source, format!("edge {col} has node id {v}, outside 0..{MAX_NODES}")));
         }
         let id = v as u32;
         max = Some(max.map_or(id, |m| m.max(id)));
-        let ends = if row == 0 {
-            &mut graph.src
-        } else {
-            &mut graph.dst
-        };
+        let ends = if row == 0 { &mut graph.src } else { &mut graph.dst };
         ends[col as usize] = id;
         Ok(())
     })?;
@@ -169,20 +133,14 @@ pub fn classes(reader: impl Read, source: &Source) -> Result<Vec<i32>, LoadError
     let [rows] = *npy.shape() else {
         return Err(LoadError::invalid(
             source,
-            format!(
-                "has shape {:?}; labels must be a 1-D array of class ids",
-                npy.shape()
-            ),
+            format!("has shape {:?}; labels must be a 1-D array of class ids", npy.shape()),
         ));
     };
     check_rows(rows, source)?;
     let mut classes = Vec::with_capacity(rows as usize);
     for_each_value(npy, source, |row, _, v| {
         if v.fract() != 0.0 || v < -1.0 || v > i32::MAX as f64 {
-            return Err(LoadError::invalid(
-                source,
-                format!("row {row} holds {v}; labels must be whole numbers >= -1"),
-            ));
+            return Err(LoadError::invalid(source, format!("row {row} holds {v}; labels must be whole numbers >= -1")));
         }
         classes.push(v as i32);
         Ok(())
@@ -195,15 +153,9 @@ pub fn matrix(reader: impl Read, source: &Source) -> Result<(usize, Vec<f32>), L
     let npy = open(reader, source)?;
     let (rows, cols) = matrix_shape(npy.shape(), source)?;
     check_rows(rows, source)?;
-    let len = rows
-        .checked_mul(cols)
-        .filter(|&l| l <= 1 << 32)
-        .ok_or_else(|| {
-            LoadError::invalid(
-                source,
-                format!("has {rows} x {cols} values, more than netlens holds in memory"),
-            )
-        })?;
+    let len = rows.checked_mul(cols).filter(|&l| l <= 1 << 32).ok_or_else(|| {
+        LoadError::invalid(source, format!("has {rows} x {cols} values, more than netlens holds in memory"))
+    })?;
     let mut values = vec![0f32; len as usize];
     for_each_value(npy, source, |r, c, v| {
         values[(r * cols + c) as usize] = v as f32;
@@ -230,14 +182,7 @@ mod tests {
     pub fn npy_bytes(descr: &str, shape: &[u64], fortran: bool, data: &[u8]) -> Vec<u8> {
         let shape_text = match shape {
             [n] => format!("({n},)"),
-            _ => format!(
-                "({})",
-                shape
-                    .iter()
-                    .map(u64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            _ => format!("({})", shape.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")),
         };
         let mut header = format!(
             "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape_text}, }}",
@@ -264,57 +209,25 @@ mod tests {
     fn edge_index_int64_and_int32() {
         let bytes = npy_bytes("<i8", &[2, 3], false, &le(&[0i64, 1, 2, 1, 2, 5]));
         let g = edge_index(bytes.as_slice(), &SRC).unwrap();
-        assert_eq!(
-            (g.src.as_slice(), g.dst.as_slice()),
-            (&[0, 1, 2][..], &[1, 2, 5][..])
-        );
+        assert_eq!((g.src.as_slice(), g.dst.as_slice()), (&[0, 1, 2][..], &[1, 2, 5][..]));
         assert_eq!(g.node_count(), 6);
         let bytes = npy_bytes("<i4", &[2, 2], true, &le(&[0i32, 1, 3, 4]));
         let g = edge_index(bytes.as_slice(), &SRC).unwrap();
-        assert_eq!(
-            (g.src.as_slice(), g.dst.as_slice()),
-            (&[0, 3][..], &[1, 4][..]),
-            "Fortran order"
-        );
+        assert_eq!((g.src.as_slice(), g.dst.as_slice()), (&[0, 3][..], &[1, 4][..]), "Fortran order");
     }
 
     #[test]
     fn edge_index_errors() {
         let bytes = npy_bytes("<i8", &[3, 2], false, &le(&[0i64; 6]));
-        assert!(
-            edge_index(bytes.as_slice(), &SRC)
-                .unwrap_err()
-                .to_string()
-                .contains("must be 2 x E")
-        );
+        assert!(edge_index(bytes.as_slice(), &SRC).unwrap_err().to_string().contains("must be 2 x E"));
         let bytes = npy_bytes("<f4", &[2, 1], false, &le(&[0f32; 2]));
-        assert!(
-            edge_index(bytes.as_slice(), &SRC)
-                .unwrap_err()
-                .to_string()
-                .contains("holds integers")
-        );
+        assert!(edge_index(bytes.as_slice(), &SRC).unwrap_err().to_string().contains("holds integers"));
         let bytes = npy_bytes("<i8", &[2, 1], false, &le(&[0i64, -4]));
-        assert!(
-            edge_index(bytes.as_slice(), &SRC)
-                .unwrap_err()
-                .to_string()
-                .contains("node id -4")
-        );
+        assert!(edge_index(bytes.as_slice(), &SRC).unwrap_err().to_string().contains("node id -4"));
         let whole = npy_bytes("<i8", &[2, 4], false, &le(&[0i64; 8]));
         let truncated = &whole[..whole.len() - 12];
-        assert!(
-            edge_index(truncated, &SRC)
-                .unwrap_err()
-                .to_string()
-                .contains("cannot read values")
-        );
-        assert!(
-            edge_index(&b"not numpy"[..], &SRC)
-                .unwrap_err()
-                .to_string()
-                .contains("not a valid .npy")
-        );
+        assert!(edge_index(truncated, &SRC).unwrap_err().to_string().contains("cannot read values"));
+        assert!(edge_index(&b"not numpy"[..], &SRC).unwrap_err().to_string().contains("not a valid .npy"));
     }
 
     #[test]
@@ -322,23 +235,10 @@ mod tests {
         let bytes = npy_bytes("<i4", &[3], false, &le(&[2i32, -1, 0]));
         assert_eq!(classes(bytes.as_slice(), &SRC).unwrap(), [2, -1, 0]);
         let bytes = npy_bytes("<f4", &[2], false, &le(&[0.5f32, 1.0]));
-        assert!(
-            classes(bytes.as_slice(), &SRC)
-                .unwrap_err()
-                .to_string()
-                .contains("whole numbers")
-        );
+        assert!(classes(bytes.as_slice(), &SRC).unwrap_err().to_string().contains("whole numbers"));
         let bytes = npy_bytes("<f2", &[2, 2], false, &le(&[0x3c00u16, 0x4000, 0xbc00, 0]));
-        assert_eq!(
-            matrix(bytes.as_slice(), &SRC).unwrap(),
-            (2, vec![1.0, 2.0, -1.0, 0.0])
-        );
+        assert_eq!(matrix(bytes.as_slice(), &SRC).unwrap(), (2, vec![1.0, 2.0, -1.0, 0.0]));
         let bytes = npy_bytes("<f8", &[2, 2, 2], false, &le(&[0f64; 8]));
-        assert!(
-            matrix(bytes.as_slice(), &SRC)
-                .unwrap_err()
-                .to_string()
-                .contains("1-D or 2-D")
-        );
+        assert!(matrix(bytes.as_slice(), &SRC).unwrap_err().to_string().contains("1-D or 2-D"));
     }
 }

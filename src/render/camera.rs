@@ -13,20 +13,14 @@ pub struct Bounds {
 
 impl Bounds {
     pub fn of(positions: &[[f32; 4]]) -> Bounds {
-        let mut b = Bounds {
-            min: Vec3::splat(f32::MAX),
-            max: Vec3::splat(f32::MIN),
-        };
+        let mut b = Bounds { min: Vec3::splat(f32::MAX), max: Vec3::splat(f32::MIN) };
         for p in positions {
             let p = Vec3::new(p[0], p[1], p[2]);
             b.min = b.min.min(p);
             b.max = b.max.max(p);
         }
         if positions.is_empty() {
-            b = Bounds {
-                min: Vec3::ZERO,
-                max: Vec3::ZERO,
-            };
+            b = Bounds { min: Vec3::ZERO, max: Vec3::ZERO };
         }
         b
     }
@@ -44,16 +38,8 @@ const FOV_Y: f32 = std::f32::consts::FRAC_PI_4;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Camera {
-    Flat {
-        center: Vec2,
-        pixels_per_unit: f32,
-    },
-    Orbit {
-        target: Vec3,
-        distance: f32,
-        yaw: f32,
-        pitch: f32,
-    },
+    Flat { center: Vec2, pixels_per_unit: f32 },
+    Orbit { target: Vec3, distance: f32, yaw: f32, pitch: f32 },
 }
 
 impl Camera {
@@ -64,27 +50,16 @@ impl Camera {
             let radius = size.length() * 0.5;
             let aspect = (viewport.x / viewport.y).min(1.0);
             let distance = radius / (FOV_Y * 0.5 * aspect).tan() * 1.05;
-            Camera::Orbit {
-                target: bounds.center(),
-                distance,
-                yaw: 0.6,
-                pitch: 0.35,
-            }
+            Camera::Orbit { target: bounds.center(), distance, yaw: 0.6, pitch: 0.35 }
         } else {
             let pixels_per_unit = (viewport.x / size.x).min(viewport.y / size.y) * 0.94;
-            Camera::Flat {
-                center: bounds.center().truncate(),
-                pixels_per_unit,
-            }
+            Camera::Flat { center: bounds.center().truncate(), pixels_per_unit }
         }
     }
 
     pub fn clip_from_world(&self, viewport: Vec2) -> Mat4 {
         match *self {
-            Camera::Flat {
-                center,
-                pixels_per_unit,
-            } => {
+            Camera::Flat { center, pixels_per_unit } => {
                 let half = viewport * 0.5 / pixels_per_unit;
                 proj::orthographic(
                     center.x - half.x,
@@ -95,17 +70,11 @@ impl Camera {
                     1.0,
                 )
             }
-            Camera::Orbit {
-                target, distance, ..
-            } => {
+            Camera::Orbit { target, distance, .. } => {
                 let eye = self.eye();
                 let world_to_view = view::look_at_mat4(eye, target, Vec3::Y);
-                proj::perspective(
-                    FOV_Y,
-                    viewport.x / viewport.y.max(1.0),
-                    distance * 0.01,
-                    distance * 10.0,
-                ) * world_to_view
+                proj::perspective(FOV_Y, viewport.x / viewport.y.max(1.0), distance * 0.01, distance * 10.0)
+                    * world_to_view
             }
         }
     }
@@ -114,9 +83,7 @@ impl Camera {
     /// distance. Node sizes derive from it.
     pub fn focal_px(&self, viewport: Vec2) -> f32 {
         match *self {
-            Camera::Flat {
-                pixels_per_unit, ..
-            } => pixels_per_unit,
+            Camera::Flat { pixels_per_unit, .. } => pixels_per_unit,
             Camera::Orbit { .. } => viewport.y * 0.5 / (FOV_Y * 0.5).tan(),
         }
     }
@@ -124,19 +91,8 @@ impl Camera {
     fn eye(&self) -> Vec3 {
         match *self {
             Camera::Flat { center, .. } => center.extend(1.0),
-            Camera::Orbit {
-                target,
-                distance,
-                yaw,
-                pitch,
-            } => {
-                target
-                    + distance
-                        * Vec3::new(
-                            pitch.cos() * yaw.sin(),
-                            pitch.sin(),
-                            pitch.cos() * yaw.cos(),
-                        )
+            Camera::Orbit { target, distance, yaw, pitch } => {
+                target + distance * Vec3::new(pitch.cos() * yaw.sin(), pitch.sin(), pitch.cos() * yaw.cos())
             }
         }
     }
@@ -145,15 +101,10 @@ impl Camera {
     pub fn pan(&mut self, delta: Vec2, viewport: Vec2) {
         let eye = self.eye();
         match self {
-            Camera::Flat {
-                center,
-                pixels_per_unit,
-            } => {
+            Camera::Flat { center, pixels_per_unit } => {
                 *center += Vec2::new(-delta.x, delta.y) / *pixels_per_unit;
             }
-            Camera::Orbit {
-                target, distance, ..
-            } => {
+            Camera::Orbit { target, distance, .. } => {
                 let forward = (*target - eye).normalize();
                 let right = forward.cross(Vec3::Y).normalize_or(Vec3::X);
                 let up = right.cross(forward);
@@ -166,10 +117,7 @@ impl Camera {
     /// Zooms by `factor` (> 1 zooms in), keeping the world point under `at_px` fixed in 2D.
     pub fn zoom(&mut self, factor: f32, at_px: Vec2, viewport: Vec2) {
         match self {
-            Camera::Flat {
-                center,
-                pixels_per_unit,
-            } => {
+            Camera::Flat { center, pixels_per_unit } => {
                 let offset = Vec2::new(at_px.x - viewport.x * 0.5, viewport.y * 0.5 - at_px.y);
                 let before = *center + offset / *pixels_per_unit;
                 *pixels_per_unit *= factor;
@@ -197,26 +145,15 @@ mod tests {
 
     #[test]
     fn fit_puts_bounds_inside_clip_space() {
-        let bounds = Bounds {
-            min: Vec3::new(-3.0, -1.0, -2.0),
-            max: Vec3::new(5.0, 2.0, 2.0),
-        };
+        let bounds = Bounds { min: Vec3::new(-3.0, -1.0, -2.0), max: Vec3::new(5.0, 2.0, 2.0) };
         let viewport = Vec2::new(800.0, 600.0);
         for three_d in [false, true] {
             let camera = Camera::fit(&bounds, three_d, viewport);
             let m = camera.clip_from_world(viewport);
             for corner in 0..8 {
                 let p = Vec3::new(
-                    if corner & 1 == 0 {
-                        bounds.min.x
-                    } else {
-                        bounds.max.x
-                    },
-                    if corner & 2 == 0 {
-                        bounds.min.y
-                    } else {
-                        bounds.max.y
-                    },
+                    if corner & 1 == 0 { bounds.min.x } else { bounds.max.x },
+                    if corner & 2 == 0 { bounds.min.y } else { bounds.max.y },
                     if three_d && corner & 4 != 0 {
                         bounds.max.z
                     } else if three_d {
@@ -227,10 +164,7 @@ mod tests {
                 );
                 let clip = m * p.extend(1.0);
                 let ndc = clip.truncate() / clip.w;
-                assert!(
-                    ndc.x.abs() <= 1.0 && ndc.y.abs() <= 1.0 && (0.0..=1.0).contains(&ndc.z),
-                    "{three_d} {ndc}"
-                );
+                assert!(ndc.x.abs() <= 1.0 && ndc.y.abs() <= 1.0 && (0.0..=1.0).contains(&ndc.z), "{three_d} {ndc}");
             }
         }
     }
@@ -238,10 +172,7 @@ mod tests {
     #[test]
     fn zoom_keeps_the_point_under_the_cursor() {
         let viewport = Vec2::new(400.0, 300.0);
-        let mut camera = Camera::Flat {
-            center: Vec2::ZERO,
-            pixels_per_unit: 10.0,
-        };
+        let mut camera = Camera::Flat { center: Vec2::ZERO, pixels_per_unit: 10.0 };
         let at = Vec2::new(300.0, 50.0);
         let world = |c: &Camera| {
             let m = c.clip_from_world(viewport).inverse();

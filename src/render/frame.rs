@@ -32,11 +32,7 @@ impl OffscreenTarget {
         }
         let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
             label: Some("OffscreenTarget::color"),
-            size: wgpu::Extent3d {
-                width: size.0,
-                height: size.1,
-                depth_or_array_layers: 1,
-            },
+            size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
             mip_level_count: 1,
             sample_count: 1,
             dimension: wgpu::TextureDimension::D2,
@@ -67,19 +63,11 @@ impl OffscreenTarget {
 
     /// Renders `scene` from `camera` and returns the frame as tightly packed RGBA8 rows,
     /// top row first.
-    pub fn render(
-        &self,
-        gpu: &Gpu,
-        renderer: &Renderer,
-        scene: &Scene,
-        camera: &Camera,
-    ) -> Result<Vec<u8>, GpuError> {
+    pub fn render(&self, gpu: &Gpu, renderer: &Renderer, scene: &Scene, camera: &Camera) -> Result<Vec<u8>, GpuError> {
         scene.set_view(&gpu.queue, camera, self.size);
         let mut encoder = gpu
             .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("OffscreenTarget::render"),
-            });
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("OffscreenTarget::render") });
         {
             let mut pass = begin_pass(&mut encoder, &self.view, &self.depth);
             renderer.draw(&mut pass, scene);
@@ -94,11 +82,7 @@ impl OffscreenTarget {
                     rows_per_image: Some(self.size.1),
                 },
             },
-            wgpu::Extent3d {
-                width: self.size.0,
-                height: self.size.1,
-                depth_or_array_layers: 1,
-            },
+            wgpu::Extent3d { width: self.size.0, height: self.size.1, depth_or_array_layers: 1 },
         );
         gpu.queue.submit([encoder.finish()]);
         let padded = map_read(gpu, &self.readback, self.readback.size())?;
@@ -119,14 +103,8 @@ pub fn write_png(path: &Path, size: (u32, u32), rgba: &[u8]) -> std::io::Result<
         let file = std::fs::File::create(&tmp)?;
         let mut writer = std::io::BufWriter::new(file);
         let encoder = image::codecs::png::PngEncoder::new(&mut writer);
-        image::ImageEncoder::write_image(
-            encoder,
-            rgba,
-            size.0,
-            size.1,
-            image::ExtendedColorType::Rgba8,
-        )
-        .map_err(std::io::Error::other)?;
+        image::ImageEncoder::write_image(encoder, rgba, size.0, size.1, image::ExtendedColorType::Rgba8)
+            .map_err(std::io::Error::other)?;
         writer.flush()
     })();
     match result {

@@ -15,7 +15,7 @@ use glam::Vec2;
 pub use camera::{Bounds, Camera};
 pub use frame::OffscreenTarget;
 
-use crate::gpu::{Gpu, GpuError, Shader};
+use crate::gpu::{Gpu, GpuError, Shader, buffer_entry};
 use crate::graph::Graph;
 
 pub const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
@@ -53,11 +53,7 @@ impl Style {
     pub fn for_layout(node_count: u32, edge_count: usize, bounds: &Bounds, three_d: bool) -> Style {
         let size = bounds.size();
         let n = node_count.max(1) as f32;
-        let spacing = if three_d {
-            size.max_element() / n.cbrt()
-        } else {
-            size.x.max(size.y) / n.sqrt()
-        };
+        let spacing = if three_d { size.max_element() / n.cbrt() } else { size.x.max(size.y) / n.sqrt() };
         Style {
             node_radius: if three_d { 0.12 } else { 0.25 } * spacing.max(1e-6),
             edge_width_px: 1.0,
@@ -74,84 +70,59 @@ pub struct Renderer {
     edge_layout: wgpu::BindGroupLayout,
 }
 
-fn buffer_entry(binding: u32, ty: wgpu::BufferBindingType) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
-        ty: wgpu::BindingType::Buffer {
-            ty,
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    }
-}
-
 impl Renderer {
     pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Renderer {
+        let entry = |binding, ty| buffer_entry(binding, wgpu::ShaderStages::VERTEX_FRAGMENT, ty, false);
         let read_only = wgpu::BufferBindingType::Storage { read_only: true };
         let view_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("Renderer::view_layout"),
-            entries: &[
-                buffer_entry(0, wgpu::BufferBindingType::Uniform),
-                buffer_entry(1, read_only),
-                buffer_entry(2, read_only),
-            ],
+            entries: &[entry(0, wgpu::BufferBindingType::Uniform), entry(1, read_only), entry(2, read_only)],
         });
         let edge_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("Renderer::edge_layout"),
-            entries: &[buffer_entry(0, read_only)],
+            entries: &[entry(0, read_only)],
         });
-        let pipeline =
-            |shader: Shader, layouts: &[Option<&wgpu::BindGroupLayout>], topology, depth_write| {
-                let module = shader.module(device);
-                let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                    label: Some(shader.file_name()),
-                    bind_group_layouts: layouts,
-                    immediate_size: 0,
-                });
-                device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                    label: Some(&format!("Renderer::{}", shader.file_name())),
-                    layout: Some(&layout),
-                    vertex: wgpu::VertexState {
-                        module: &module,
-                        entry_point: Some("vs"),
-                        compilation_options: Default::default(),
-                        buffers: &[],
-                    },
-                    primitive: wgpu::PrimitiveState {
-                        topology,
-                        ..Default::default()
-                    },
-                    depth_stencil: Some(wgpu::DepthStencilState {
-                        format: DEPTH_FORMAT,
-                        depth_write_enabled: Some(depth_write),
-                        depth_compare: Some(wgpu::CompareFunction::LessEqual),
-                        stencil: Default::default(),
-                        bias: Default::default(),
-                    }),
-                    multisample: Default::default(),
-                    fragment: Some(wgpu::FragmentState {
-                        module: &module,
-                        entry_point: Some("fs"),
-                        compilation_options: Default::default(),
-                        targets: &[Some(wgpu::ColorTargetState {
-                            format,
-                            blend: Some(wgpu::BlendState::ALPHA_BLENDING),
-                            write_mask: wgpu::ColorWrites::ALL,
-                        })],
-                    }),
-                    multiview_mask: None,
-                    cache: None,
-                })
-            };
+        let pipeline = |shader: Shader, layouts: &[Option<&wgpu::BindGroupLayout>], topology, depth_write| {
+            let module = shader.module(device);
+            let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(shader.file_name()),
+                bind_group_layouts: layouts,
+                immediate_size: 0,
+            });
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some(&format!("Renderer::{}", shader.file_name())),
+                layout: Some(&layout),
+                vertex: wgpu::VertexState {
+                    module: &module,
+                    entry_point: Some("vs"),
+                    compilation_options: Default::default(),
+                    buffers: &[],
+                },
+                primitive: wgpu::PrimitiveState { topology, ..Default::default() },
+                depth_stencil: Some(wgpu::DepthStencilState {
+                    format: DEPTH_FORMAT,
+                    depth_write_enabled: Some(depth_write),
+                    depth_compare: Some(wgpu::CompareFunction::LessEqual),
+                    stencil: Default::default(),
+                    bias: Default::default(),
+                }),
+                multisample: Default::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module: &module,
+                    entry_point: Some("fs"),
+                    compilation_options: Default::default(),
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format,
+                        blend: Some(wgpu::BlendState::ALPHA_BLENDING),
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            })
+        };
         Renderer {
-            nodes: pipeline(
-                Shader::Nodes,
-                &[Some(&view_layout)],
-                wgpu::PrimitiveTopology::TriangleStrip,
-                true,
-            ),
+            nodes: pipeline(Shader::Nodes, &[Some(&view_layout)], wgpu::PrimitiveTopology::TriangleStrip, true),
             edges: pipeline(
                 Shader::Edges,
                 &[Some(&view_layout), Some(&edge_layout)],
@@ -165,13 +136,7 @@ impl Renderer {
 
     /// Uploads a graph's colours and edges and binds them to `positions` (one `[x, y, z, 0]`
     /// row per node, e.g. [`crate::layout::force::ForceRun::positions`]).
-    pub fn scene(
-        &self,
-        gpu: &Gpu,
-        graph: &Graph,
-        positions: &wgpu::Buffer,
-        style: Style,
-    ) -> Result<Scene, GpuError> {
+    pub fn scene(&self, gpu: &Gpu, graph: &Graph, positions: &wgpu::Buffer, style: Style) -> Result<Scene, GpuError> {
         let device = &gpu.device;
         let colors = palette::node_colors(graph.nodes.classes.as_deref(), graph.node_count());
         let colors = gpu.storage_buffer("Scene::colors", &colors, wgpu::BufferUsages::empty())?;
@@ -185,51 +150,26 @@ impl Renderer {
             label: Some("Scene::view_group"),
             layout: &self.view_layout,
             entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: view.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: positions.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: colors.as_entire_binding(),
-                },
+                wgpu::BindGroupEntry { binding: 0, resource: view.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 1, resource: positions.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 2, resource: colors.as_entire_binding() },
             ],
         });
         let edge_chunks = self.edge_chunks(gpu, graph)?;
-        Ok(Scene {
-            view,
-            view_group,
-            edge_chunks,
-            node_count: graph.node_count(),
-            style,
-            _colors: colors,
-        })
+        Ok(Scene { view, view_group, edge_chunks, node_count: graph.node_count(), style })
     }
 
     /// Uploads the edges as (source, target) pairs in one buffer and binds it in chunks
     /// that each fit the storage binding limit.
-    fn edge_chunks(
-        &self,
-        gpu: &Gpu,
-        graph: &Graph,
-    ) -> Result<Vec<(wgpu::BindGroup, u32)>, GpuError> {
+    fn edge_chunks(&self, gpu: &Gpu, graph: &Graph) -> Result<Vec<(wgpu::BindGroup, u32)>, GpuError> {
         let limits = gpu.device.limits();
         let total = graph.edge_count() as u64;
         let bytes = total * 8;
         if bytes > limits.max_buffer_size {
-            return Err(GpuError::TooLarge {
-                what: "the edge list",
-                needed: bytes,
-                limit: limits.max_buffer_size,
-            });
+            return Err(GpuError::TooLarge { what: "the edge list", needed: bytes, limit: limits.max_buffer_size });
         }
         let align = limits.min_storage_buffer_offset_alignment as u64;
-        let per_chunk = (limits.max_storage_buffer_binding_size as u64 / 8) / (align / 8).max(1)
-            * (align / 8).max(1);
+        let per_chunk = (limits.max_storage_buffer_binding_size as u64 / 8) / (align / 8).max(1) * (align / 8).max(1);
         let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("Scene::edges"),
             size: bytes.max(16),
@@ -242,14 +182,8 @@ impl Renderer {
         for start in (0..graph.edge_count()).step_by(SLICE) {
             let end = (start + SLICE).min(graph.edge_count());
             pairs.clear();
-            pairs.extend(
-                graph.src[start..end]
-                    .iter()
-                    .zip(&graph.dst[start..end])
-                    .map(|(&a, &b)| [a, b]),
-            );
-            gpu.queue
-                .write_buffer(&buffer, start as u64 * 8, bytemuck::cast_slice(&pairs));
+            pairs.extend(graph.src[start..end].iter().zip(&graph.dst[start..end]).map(|(&a, &b)| [a, b]));
+            gpu.queue.write_buffer(&buffer, start as u64 * 8, bytemuck::cast_slice(&pairs));
         }
         let mut chunks = Vec::new();
         let mut first = 0;
@@ -295,8 +229,6 @@ pub struct Scene {
     edge_chunks: Vec<(wgpu::BindGroup, u32)>,
     node_count: u32,
     pub style: Style,
-    /// Kept alive for the bind group.
-    _colors: wgpu::Buffer,
 }
 
 impl Scene {
@@ -343,10 +275,7 @@ pub fn begin_pass<'e>(
         })],
         depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
             view: depth,
-            depth_ops: Some(wgpu::Operations {
-                load: wgpu::LoadOp::Clear(1.0),
-                store: wgpu::StoreOp::Discard,
-            }),
+            depth_ops: Some(wgpu::Operations { load: wgpu::LoadOp::Clear(1.0), store: wgpu::StoreOp::Discard }),
             stencil_ops: None,
         }),
         timestamp_writes: None,
@@ -360,11 +289,7 @@ pub fn depth_view(device: &wgpu::Device, size: (u32, u32)) -> wgpu::TextureView 
     device
         .create_texture(&wgpu::TextureDescriptor {
             label: Some("netlens.depth"),
-            size: wgpu::Extent3d {
-                width: size.0,
-                height: size.1,
-                depth_or_array_layers: 1,
-            },
+            size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
             mip_level_count: 1,
             sample_count: 1,
             dimension: wgpu::TextureDimension::D2,

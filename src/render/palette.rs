@@ -9,9 +9,8 @@ pub const DEFAULT_NODE: [u8; 3] = [0x8f, 0xb3, 0xff];
 pub const UNLABELLED: [u8; 3] = [0x6b, 0x6f, 0x76];
 
 const CATEGORICAL: [u32; 20] = [
-    0x4e79a7, 0xf28e2b, 0xe15759, 0x76b7b2, 0x59a14f, 0xedc948, 0xb07aa1, 0xff9da7, 0x9c755f,
-    0xbab0ac, 0xa0cbe8, 0xffbe7d, 0x8cd17d, 0xb6992d, 0x2ca02c, 0xff5c8a, 0xfabfd2, 0x17becf,
-    0xd4a6c8, 0xe6f598,
+    0x4e79a7, 0xf28e2b, 0xe15759, 0x76b7b2, 0x59a14f, 0xedc948, 0xb07aa1, 0xff9da7, 0x9c755f, 0xbab0ac, 0xa0cbe8,
+    0xffbe7d, 0x8cd17d, 0xb6992d, 0x2ca02c, 0xff5c8a, 0xfabfd2, 0x17becf, 0xd4a6c8, 0xe6f598,
 ];
 
 /// The colour of class `class`: the palette first, then golden-ratio hues.
@@ -55,11 +54,7 @@ mod tests {
         let colors: Vec<[u8; 3]> = (0..20).map(class_color).collect();
         for (i, a) in colors.iter().enumerate() {
             for b in &colors[i + 1..] {
-                let d: i32 = a
-                    .iter()
-                    .zip(b)
-                    .map(|(&x, &y)| (x as i32 - y as i32).abs())
-                    .sum();
+                let d: i32 = a.iter().zip(b).map(|(&x, &y)| (x as i32 - y as i32).abs()).sum();
                 assert!(d > 60, "{a:?} vs {b:?}");
             }
         }

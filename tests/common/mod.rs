@@ -8,22 +8,14 @@ use netlens::graph::Graph;
 
 /// A file of the project's shared real data (`../shared/data` beside the checkout).
 pub fn shared_data(relative: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(relative);
-    assert!(
-        path.exists(),
-        "{} is missing: the tests read the shared real data sets",
-        path.display()
-    );
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(relative);
+    assert!(path.exists(), "{} is missing: the tests read the shared real data sets", path.display());
     path
 }
 
 /// A file in this repository's data/ folder.
 pub fn repo_data(relative: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("data")
-        .join(relative)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data").join(relative)
 }
 
 /// A connected random graph: a ring (so it is connected) plus `extra` seeded chords.
@@ -34,9 +26,7 @@ pub fn ring_with_chords(nodes: u32, extra: u32, seed: u64) -> Graph {
     }
     let mut state = seed;
     let mut next = || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (state >> 33) as u32
     };
     for _ in 0..extra {

@@ -76,10 +76,7 @@ impl<'a> CpuForce<'a> {
         if self.params.dim == 2 {
             lo.z = 0.0;
         }
-        Frame {
-            origin: lo,
-            cell: side / self.params.res0 as f32,
-        }
+        Frame { origin: lo, cell: side / self.params.res0 as f32 }
     }
 
     fn cell_of(&self, p: Vec3, frame: Frame) -> (UVec3, UVec3) {
@@ -121,35 +118,20 @@ impl<'a> CpuForce<'a> {
         if count == 0 {
             return [0.0; 4];
         }
-        let p = frame.origin
-            + (c.as_vec3() + sum.as_vec3() / (FIXED_SCALE * count as f32)) * frame.cell;
+        let p = frame.origin + (c.as_vec3() + sum.as_vec3() / (FIXED_SCALE * count as f32)) * frame.cell;
         [p.x, p.y, p.z, mass as f32]
     }
 
     fn sum_at(&self, idx: usize) -> UVec3 {
         let d = self.dim();
-        UVec3::new(
-            self.sum[idx * d],
-            self.sum[idx * d + 1],
-            if d == 3 { self.sum[idx * d + 2] } else { 0 },
-        )
+        UVec3::new(self.sum[idx * d], self.sum[idx * d + 1], if d == 3 { self.sum[idx * d + 2] } else { 0 })
     }
 
     fn finalize(&mut self, frame: Frame) {
         let res = self.params.res0;
         for idx in 0..self.params.cells(0) as usize {
-            let c = UVec3::new(
-                idx as u32 % res,
-                (idx as u32 / res) % res,
-                idx as u32 / (res * res),
-            );
-            self.pyramid[idx] = self.centroid(
-                c,
-                self.tally[2 * idx],
-                self.tally[2 * idx + 1],
-                self.sum_at(idx),
-                frame,
-            );
+            let c = UVec3::new(idx as u32 % res, (idx as u32 / res) % res, idx as u32 / (res * res));
+            self.pyramid[idx] = self.centroid(c, self.tally[2 * idx], self.tally[2 * idx + 1], self.sum_at(idx), frame);
         }
     }
 
@@ -173,20 +155,14 @@ impl<'a> CpuForce<'a> {
                     }
                 }
             }
-            let p = if mass > 0.0 {
-                weighted / mass
-            } else {
-                Vec3::ZERO
-            };
+            let p = if mass > 0.0 { weighted / mass } else { Vec3::ZERO };
             self.pyramid[base + idx as usize] = [p.x, p.y, p.z, mass];
         }
     }
 
     fn repel(&self, p: Vec3, cell: [f32; 4]) -> Vec3 {
         let d = p - xyz(&cell);
-        let d2 = d
-            .dot(d)
-            .max(self.params.min_distance * self.params.min_distance);
+        let d2 = d.dot(d).max(self.params.min_distance * self.params.min_distance);
         d * (self.params.repulsion * cell[3] / d2)
     }
 
@@ -216,11 +192,7 @@ impl<'a> CpuForce<'a> {
         let params = &self.params;
         let p = xyz(&self.positions[i]);
         let (c0, q0) = self.cell_of(p, frame);
-        let zmask = if params.dim == 3 {
-            UVec3::ONE
-        } else {
-            UVec3::new(1, 1, 0)
-        };
+        let zmask = if params.dim == 3 { UVec3::ONE } else { UVec3::new(1, 1, 0) };
         let mut f = Vec3::ZERO;
 
         // Far field: the whole top level, then at each finer level the children of the
@@ -271,11 +243,7 @@ impl<'a> CpuForce<'a> {
 
         let limit = temperature * frame.cell * params.res0 as f32;
         let len = f.length();
-        let moved = if len > 0.0 {
-            p + f * (len.min(limit) / len)
-        } else {
-            p
-        };
+        let moved = if len > 0.0 { p + f * (len.min(limit) / len) } else { p };
         [moved.x, moved.y, moved.z, 0.0]
     }
 }
