@@ -43,7 +43,8 @@ enum Command {
     /// Open a graph in a window; the layout converges while you watch
     ///
     /// Mouse: drag to pan (2D) or orbit (3D), right-drag to pan, wheel to zoom.
-    /// Keys: arrows pan, +/- zoom, F fits the view, Space pauses the layout, Esc quits.
+    /// Keys: arrows pan (2D) or orbit (3D), Shift+arrows pan, +/- zoom, F fits the view,
+    /// Space pauses the layout, Esc quits.
     /// Without a display it writes a PNG instead and says where.
     View(ViewArgs),
     /// Lay a graph out on the GPU and write a PNG

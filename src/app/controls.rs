@@ -1,6 +1,6 @@
-//! Mouse and keyboard to camera actions: drag orbits (3D) or pans (2D), right-drag or
-//! Shift-drag pans, the wheel zooms at the cursor; arrows pan, +/- zoom, F fits,
-//! Space pauses the layout, Esc quits.
+//! Mouse and keyboard to camera actions: drag or arrows orbit (3D) or pan (2D),
+//! right-drag, Shift-drag or Shift-arrows pan, the wheel zooms at the cursor, +/- zoom,
+//! F fits, Space pauses the layout, Esc quits.
 
 use glam::Vec2;
 use winit::event::{ElementState, MouseButton, MouseScrollDelta, WindowEvent};
@@ -30,6 +30,11 @@ pub struct Controls {
 }
 
 impl Controls {
+    /// Arrow keys orbit, or pan with Shift.
+    fn turn(&self, delta: Vec2) -> Action {
+        if self.shift { Action::Pan(delta) } else { Action::Orbit(delta) }
+    }
+
     pub fn dragging(&self) -> bool {
         self.left || self.right
     }
@@ -74,10 +79,10 @@ impl Controls {
             WindowEvent::KeyboardInput { event, .. } if event.state == ElementState::Pressed => {
                 match &event.logical_key {
                     Key::Named(NamedKey::Escape) => Some(Action::Quit),
-                    Key::Named(NamedKey::ArrowLeft) => Some(Action::Pan(Vec2::new(KEY_PAN, 0.0))),
-                    Key::Named(NamedKey::ArrowRight) => Some(Action::Pan(Vec2::new(-KEY_PAN, 0.0))),
-                    Key::Named(NamedKey::ArrowUp) => Some(Action::Pan(Vec2::new(0.0, KEY_PAN))),
-                    Key::Named(NamedKey::ArrowDown) => Some(Action::Pan(Vec2::new(0.0, -KEY_PAN))),
+                    Key::Named(NamedKey::ArrowLeft) => Some(self.turn(Vec2::new(KEY_PAN, 0.0))),
+                    Key::Named(NamedKey::ArrowRight) => Some(self.turn(Vec2::new(-KEY_PAN, 0.0))),
+                    Key::Named(NamedKey::ArrowUp) => Some(self.turn(Vec2::new(0.0, KEY_PAN))),
+                    Key::Named(NamedKey::ArrowDown) => Some(self.turn(Vec2::new(0.0, -KEY_PAN))),
                     Key::Named(NamedKey::Home) => Some(Action::Fit),
                     Key::Named(NamedKey::Space) => Some(Action::TogglePause),
                     Key::Character(c) => match c.as_str() {
