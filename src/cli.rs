@@ -288,6 +288,12 @@ fn info(args: InfoArgs) -> Result<()> {
             object.insert("classes".into(), json!(classes));
         }
         object.insert("groups".into(), json!(graph.groups.len()));
+        object.insert("repeated_groups".into(), json!(graph.groups.repeated()));
+        if let Some(model) = &loaded.model {
+            if let serde_json::Value::Object(fields) = serde_json::to_value(model)? {
+                object.extend(fields);
+            }
+        }
         text.push(format!("{} ({})", loaded.source, loaded.format.name()));
         text.push(format!("nodes       {}", summary.nodes));
         text.push(format!(
@@ -304,6 +310,19 @@ fn info(args: InfoArgs) -> Result<()> {
         text.push(format!("isolated    {}, self-loops {}", summary.isolated_nodes, summary.self_loops));
         if let Some(classes) = graph.class_count() {
             text.push(format!("classes     {classes}"));
+        }
+        if !graph.groups.is_empty() {
+            text.push(format!("groups      {}", graph.groups.len()));
+        }
+        if let Some(model) = &loaded.model {
+            text.push(format!("params      {}", model.params));
+            let mut ops: Vec<(&String, &u64)> = model.ops.iter().collect();
+            ops.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let ops: Vec<String> = ops.iter().map(|(op, n)| format!("{op} {n}")).collect();
+            text.push(format!("ops         {}", ops.join(", ")));
+            if !model.producer.is_empty() {
+                text.push(format!("producer    {}", model.producer));
+            }
         }
     }
     if args.gpu {

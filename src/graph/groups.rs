@@ -2,7 +2,10 @@
 //!
 //! Groups form a forest: each has an optional parent. Each node belongs to at most one
 //! innermost group; its ancestors follow from the parents. Model loaders fill this; edge
-//! lists leave it empty.
+//! lists leave it empty. Siblings that differ only by an index (`layer.0` ... `layer.11`)
+//! share a [`Group::kind`] and count as repeated blocks.
+
+use std::collections::{BTreeMap, HashMap};
 
 /// Index of a group in [`Groups::groups`].
 pub type GroupId = u32;
@@ -11,6 +14,17 @@ pub type GroupId = u32;
 pub struct Group {
     pub name: String,
     pub parent: Option<GroupId>,
+}
+
+impl Group {
+    /// The name without a trailing index: `layer.3`, `layer_3`, `layer3` are all `layer`.
+    pub fn kind(&self) -> &str {
+        let stem = self.name.trim_end_matches(|c: char| c.is_ascii_digit());
+        if stem.len() == self.name.len() || stem.is_empty() {
+            return &self.name;
+        }
+        stem.strip_suffix(['.', '_', '-']).filter(|s| !s.is_empty()).unwrap_or(stem)
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -56,6 +70,21 @@ impl Groups {
         self.groups.len()
     }
 
+    /// Kinds of which some parent holds two or more indexed instances, with the largest
+    /// such count: `{"layer": 12}` for a 12-layer encoder.
+    pub fn repeated(&self) -> BTreeMap<String, usize> {
+        let mut siblings: HashMap<(Option<GroupId>, &str), usize> = HashMap::new();
+        for g in self.groups.iter().filter(|g| g.kind() != g.name) {
+            *siblings.entry((g.parent, g.kind())).or_default() += 1;
+        }
+        let mut repeated = BTreeMap::new();
+        for ((_, kind), count) in siblings.into_iter().filter(|&(_, c)| c >= 2) {
+            let entry = repeated.entry(kind.to_owned()).or_insert(0);
+            *entry = count.max(*entry);
+        }
+        repeated
+    }
+
     pub fn is_empty(&self) -> bool {
         self.groups.is_empty()
     }
@@ -83,5 +112,21 @@ mod tests {
         assert_eq!(g.group_of(7), Some(attention));
         assert_eq!(g.group_of(3), None);
         assert_eq!(g.group_of(100), None);
+    }
+
+    #[test]
+    fn indexed_siblings_are_repeated_blocks() {
+        let mut g = Groups::default();
+        let encoder = g.add("encoder", None);
+        for i in 0..12 {
+            let layer = g.add(format!("layer.{i}"), Some(encoder));
+            g.add("attention", Some(layer));
+        }
+        g.add("conv2d_1", None);
+        g.add("block7", None);
+        assert_eq!(g.groups[1].kind(), "layer");
+        assert_eq!(g.groups.last().unwrap().kind(), "block");
+        assert_eq!(g.repeated(), BTreeMap::from([("layer".to_owned(), 12)]));
+        assert_eq!(Group { name: "42".into(), parent: None }.kind(), "42");
     }
 }

@@ -46,8 +46,19 @@ pub struct NodeAttributes {
     pub labels: Option<StringTable>,
     /// Class per node, `-1` for none. Drives the colour palette.
     pub classes: Option<Vec<i32>>,
+    /// Names of the classes, when they have names (operator types of a model).
+    pub class_names: Option<StringTable>,
     /// Numeric node columns (features, embeddings, scores), `width` values a row.
     pub columns: Vec<Column>,
+    /// Text per node (shapes, parameter lists), for details and tooltips.
+    pub text_columns: Vec<TextColumn>,
+}
+
+/// A named text column, one string per node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextColumn {
+    pub name: String,
+    pub values: StringTable,
 }
 
 /// A named numeric column: `values.len() == rows * width`.
@@ -173,6 +184,11 @@ impl Graph {
         }
         for column in &mut self.nodes.columns {
             column.values.resize(n * column.width, 0.0);
+        }
+        for column in &mut self.nodes.text_columns {
+            while column.values.len() < n {
+                column.values.push("");
+            }
         }
         self.groups.ensure_nodes(n);
     }

@@ -8,7 +8,10 @@
 mod edgelist;
 mod mtx;
 mod npy;
+mod onnx;
+mod onnx_proto;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
@@ -69,6 +72,7 @@ pub enum Format {
     EdgeList,
     MatrixMarket,
     NpyEdgeIndex,
+    Onnx,
 }
 
 impl Format {
@@ -77,6 +81,7 @@ impl Format {
             Format::EdgeList => "edgelist",
             Format::MatrixMarket => "mtx",
             Format::NpyEdgeIndex => "npy-edge-index",
+            Format::Onnx => "onnx",
         }
     }
 
@@ -91,10 +96,23 @@ impl Format {
             match ext.as_deref() {
                 Some("mtx") => Format::MatrixMarket,
                 Some("npy") => Format::NpyEdgeIndex,
+                Some("onnx") => Format::Onnx,
                 _ => Format::EdgeList,
             }
         }
     }
+}
+
+/// What a model file says about the model as a whole.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ModelSummary {
+    /// Total element count of all parameter tensors.
+    pub params: u64,
+    /// Operator nodes by op type, those inside subgraphs included.
+    pub ops: BTreeMap<String, u64>,
+    /// Operator sets the model imports: (domain, version).
+    pub opsets: Vec<(String, i64)>,
+    pub producer: String,
 }
 
 /// A loaded graph and the format it came in.
@@ -103,6 +121,8 @@ pub struct Loaded {
     pub graph: Graph,
     pub format: Format,
     pub source: Source,
+    /// Present for model files.
+    pub model: Option<ModelSummary>,
 }
 
 /// Reads a graph file, choosing the loader by content and extension.
@@ -115,25 +135,36 @@ pub fn load_graph(path: &Path) -> Result<Loaded, LoadError> {
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let head = reader.fill_buf().map_err(|e| LoadError::io(&source, e))?;
     let format = Format::detect(head, path);
-    let graph = read_graph(reader, format, &source)?;
-    Ok(Loaded { graph, format, source })
+    let (graph, model) = read_graph(reader, format, &source)?;
+    Ok(Loaded { graph, format, source, model })
 }
 
 /// The bundled Cora citation graph with its seven subject classes.
 pub fn bundled_cora() -> Loaded {
     let source = Source::Bundled("cora");
-    let mut graph = read_graph(CORA_EDGES, Format::EdgeList, &source).expect("bundled Cora parses");
+    let (mut graph, _) = read_graph(CORA_EDGES, Format::EdgeList, &source).expect("bundled Cora parses");
     let classes = npy::classes(CORA_LABELS, &source).expect("bundled Cora labels parse");
     graph.attach_classes(classes).expect("bundled Cora labels fit");
-    Loaded { graph, format: Format::EdgeList, source }
+    Loaded { graph, format: Format::EdgeList, source, model: None }
 }
 
-fn read_graph(reader: impl BufRead, format: Format, source: &Source) -> Result<Graph, LoadError> {
-    match format {
-        Format::EdgeList => edgelist::read(reader, source),
-        Format::MatrixMarket => mtx::read(reader, source),
-        Format::NpyEdgeIndex => npy::edge_index(reader, source),
-    }
+fn read_graph(
+    mut reader: impl BufRead,
+    format: Format,
+    source: &Source,
+) -> Result<(Graph, Option<ModelSummary>), LoadError> {
+    let graph = match format {
+        Format::EdgeList => edgelist::read(reader, source)?,
+        Format::MatrixMarket => mtx::read(reader, source)?,
+        Format::NpyEdgeIndex => npy::edge_index(reader, source)?,
+        Format::Onnx => {
+            let mut bytes = Vec::new();
+            reader.read_to_end(&mut bytes).map_err(|e| LoadError::io(source, e))?;
+            let (graph, model) = onnx::read(&bytes, source)?;
+            return Ok((graph, Some(model)));
+        }
+    };
+    Ok((graph, None))
 }
 
 fn open(path: &Path) -> Result<(BufReader<File>, Source), LoadError> {

@@ -1,0 +1,292 @@
+//! ONNX models as operator graphs.
+//!
+//! Every operator (those inside If / Loop / Scan bodies too) becomes a node, and so does
+//! every graph input (that is not an initializer) and output. Each tensor gives an edge
+//! from its producer to each consumer; a body's references to outer tensors connect to
+//! their outer producers. Initializers, Constant-node values and sparse initializers are
+//! parameters: counted in the model's total and attached to their consumers as a `params`
+//! column. External-data tensors (torch's `.onnx.data`) count by their dims, so the data
+//! file is not needed. Node names give the group hierarchy (`/encoder/layer.0/attention/
+//! MatMul` lies in encoder > layer.0 > attention); bodies are nested groups under their
+//! node. Output shapes come from value_info and the graph outputs where present.
+//!
+//! The file is read once into memory and decoded with prost (recursion is bounded, lengths
+//! are checked against the buffer); weight bytes are skipped, not copied.
+
+use std::collections::HashMap;
+
+use prost::Message;
+
+use super::onnx_proto::{GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto, data_type_name};
+use super::{LoadError, ModelSummary, Source};
+use crate::graph::{Column, Graph, GroupId, StringTable, TextColumn};
+
+/// Parses an ONNX model from its bytes.
+pub fn read(bytes: &[u8], source: &Source) -> Result<(Graph, ModelSummary), LoadError> {
+    let model =
+        ModelProto::decode(bytes).map_err(|e| LoadError::invalid(source, format!("not a valid ONNX model ({e})")))?;
+    let graph = model.graph.as_ref().ok_or_else(|| LoadError::invalid(source, "is an ONNX model without a graph"))?;
+    let mut builder = Builder::default();
+    let mut scopes = Vec::new();
+    builder.add_graph(graph, None, &mut scopes);
+    let mut summary = builder.summary;
+    summary.producer = [model.producer_name.as_str(), model.producer_version.as_str()].join(" ").trim().to_owned();
+    summary.opsets = model
+        .opset_import
+        .iter()
+        .map(|o| (if o.domain.is_empty() { "ai.onnx".to_owned() } else { o.domain.clone() }, o.version))
+        .collect();
+    Ok((builder.graph.finish(), summary))
+}
+
+/// A parameter tensor: its element count and a short description.
+#[derive(Debug, Clone)]
+struct Param {
+    count: u64,
+    description: String,
+}
+
+fn element_count(dims: &[i64]) -> u64 {
+    dims.iter().map(|&d| d.max(0) as u64).fold(1u64, u64::saturating_mul)
+}
+
+fn describe(tensor: &TensorProto) -> Param {
+    let shape: Vec<String> = tensor.dims.iter().map(i64::to_string).collect();
+    let place = if tensor.data_location == 1 { " (external)" } else { "" };
+    Param {
+        count: element_count(&tensor.dims),
+        description: format!("{} [{}] {}{place}", tensor.name, shape.join("x"), data_type_name(tensor.data_type)),
+    }
+}
+
+fn shape_text(info: &ValueInfoProto) -> Option<String> {
+    let tensor = info.r#type.as_ref()?.tensor_type.as_ref()?;
+    let dims: Vec<String> = tensor
+        .shape
+        .as_ref()?
+        .dim
+        .iter()
+        .map(|d| match (&d.dim_value, &d.dim_param) {
+            (Some(v), _) => v.to_string(),
+            (None, Some(p)) if !p.is_empty() => p.clone(),
+            _ => "?".to_owned(),
+        })
+        .collect();
+    Some(format!("[{}] {}", dims.join("x"), data_type_name(tensor.elem_type)))
+}
+
+/// What one graph scope knows: which node produces each tensor and which tensors are
+/// parameters. Bodies see their parents' scopes.
+#[derive(Default)]
+struct Scope {
+    producers: HashMap<String, u32>,
+    params: HashMap<String, Param>,
+    shapes: HashMap<String, String>,
+}
+
+fn lookup<'a, T>(scopes: &'a [Scope], pick: impl Fn(&'a Scope) -> Option<&'a T>) -> Option<&'a T> {
+    scopes.iter().rev().find_map(pick)
+}
+
+#[derive(Default)]
+struct Builder {
+    graph: NodeTable,
+    summary: ModelSummary,
+    /// Group of each (parent group, name) pair, so scopes are created once.
+    group_index: HashMap<(Option<GroupId>, String), GroupId>,
+}
+
+/// The graph being built, with per-node columns kept beside it.
+#[derive(Default)]
+struct NodeTable {
+    graph: Graph,
+    labels: StringTable,
+    kinds: Vec<i32>,
+    kind_index: HashMap<String, i32>,
+    kind_names: StringTable,
+    params: Vec<f32>,
+    param_text: StringTable,
+    shapes: StringTable,
+}
+
+impl NodeTable {
+    fn add(&mut self, label: &str, kind: &str, shape: &str, params: &[Param]) -> u32 {
+        let next = self.kind_index.len() as i32;
+        let k = *self.kind_index.entry(kind.to_owned()).or_insert_with(|| {
+            self.kind_names.push(kind);
+            next
+        });
+        let id = self.graph.node_count();
+        self.graph.ensure_nodes(id + 1);
+        self.labels.push(label);
+        self.kinds.push(k);
+        self.params.push(params.iter().map(|p| p.count).sum::<u64>() as f32);
+        let text: Vec<&str> = params.iter().map(|p| p.description.as_str()).collect();
+        self.param_text.push(&text.join("; "));
+        self.shapes.push(shape);
+        id
+    }
+
+    fn finish(mut self) -> Graph {
+        let mut graph = self.graph;
+        graph.directed = true;
+        graph.nodes.labels = Some(self.labels);
+        graph.nodes.classes = Some(std::mem::take(&mut self.kinds));
+        graph.nodes.class_names = Some(self.kind_names);
+        graph.nodes.columns.push(Column { name: "params".into(), width: 1, values: self.params });
+        graph.nodes.text_columns.push(TextColumn { name: "params".into(), values: self.param_text });
+        graph.nodes.text_columns.push(TextColumn { name: "shape".into(), values: self.shapes });
+        graph
+    }
+}
+
+/// Scope names in a node name: `/a/b.0/c/Op` gives a, b.0, c; `a.b.0.c` (no slash) gives
+/// a, b.0 (numeric parts stay with the name before them). The last part is the node.
+fn scope_path(name: &str) -> Vec<&str> {
+    let mut parts: Vec<&str> = if name.contains('/') {
+        name.split('/').filter(|p| !p.is_empty()).collect()
+    } else {
+        let mut merged: Vec<&str> = Vec::new();
+        let mut start = 0;
+        for (i, part) in name.split('.').enumerate() {
+            let end = start + part.len();
+            if i > 0 && !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
+                if let Some(last) = merged.last_mut() {
+                    let from = last.as_ptr() as usize - name.as_ptr() as usize;
+                    *last = &name[from..end];
+                }
+            } else if !part.is_empty() {
+                merged.push(&name[start..end]);
+            }
+            start = end + 1;
+        }
+        merged
+    };
+    parts.pop();
+    parts
+}
+
+impl Builder {
+    fn group(&mut self, parent: Option<GroupId>, name: &str) -> GroupId {
+        if let Some(&g) = self.group_index.get(&(parent, name.to_owned())) {
+            return g;
+        }
+        let g = self.graph.graph.groups.add(name, parent);
+        self.group_index.insert((parent, name.to_owned()), g);
+        g
+    }
+
+    fn add_graph(&mut self, g: &GraphProto, group: Option<GroupId>, scopes: &mut Vec<Scope>) {
+        let mut scope = Scope::default();
+        for t in &g.initializer {
+            let param = describe(t);
+            self.summary.params += param.count;
+            scope.params.insert(t.name.clone(), param);
+        }
+        for s in &g.sparse_initializer {
+            if let Some(values) = &s.values {
+                let param = Param { count: element_count(&s.dims), description: format!("{} (sparse)", values.name) };
+                self.summary.params += param.count;
+                scope.params.insert(values.name.clone(), param);
+            }
+        }
+        for info in g.value_info.iter().chain(&g.output).chain(&g.input) {
+            if let Some(shape) = shape_text(info) {
+                scope.shapes.insert(info.name.clone(), shape);
+            }
+        }
+        // Graph inputs: in a body they are formal parameters supplied by the parent node.
+        if group.is_none() {
+            for input in g.input.iter().filter(|i| !scope.params.contains_key(&i.name)) {
+                let shape = scope.shapes.get(&input.name).cloned().unwrap_or_default();
+                let id = self.graph.add(&input.name, "Input", &shape, &[]);
+                scope.producers.insert(input.name.clone(), id);
+            }
+        }
+        scopes.push(scope);
+        for node in &g.node {
+            self.add_node(node, group, scopes);
+        }
+        if group.is_none() {
+            for output in &g.output {
+                let shape = shape_text(output).unwrap_or_default();
+                let id = self.graph.add(&output.name, "Output", &shape, &[]);
+                if let Some(&from) = lookup(scopes, |s| s.producers.get(&output.name)) {
+                    self.graph.graph.push_edge(from, id);
+                }
+            }
+        }
+        scopes.pop();
+    }
+
+    fn add_node(&mut self, node: &NodeProto, parent: Option<GroupId>, scopes: &mut Vec<Scope>) {
+        let kind = match node.domain.as_str() {
+            "" | "ai.onnx" => node.op_type.clone(),
+            domain => format!("{domain}.{}", node.op_type),
+        };
+        *self.summary.ops.entry(node.op_type.clone()).or_insert(0) += 1;
+        let mut group = parent;
+        for part in scope_path(&node.name) {
+            group = Some(self.group(group, part));
+        }
+        let label =
+            if node.name.is_empty() { node.output.first().map_or(kind.as_str(), String::as_str) } else { &node.name };
+        let shape = node.output.first().and_then(|o| lookup(scopes, |s| s.shapes.get(o))).cloned().unwrap_or_default();
+
+        let mut params: Vec<Param> = node
+            .input
+            .iter()
+            .filter(|i| !i.is_empty() && lookup(scopes, |s| s.producers.get(*i)).is_none())
+            .filter_map(|i| lookup(scopes, |s| s.params.get(i)).cloned())
+            .collect();
+        if node.op_type == "Constant" {
+            for attribute in &node.attribute {
+                for t in attribute.t.iter().chain(&attribute.tensors) {
+                    params.push(describe(t));
+                }
+                if let Some(values) = attribute.sparse_tensor.as_ref().and_then(|s| s.values.as_ref()) {
+                    params.push(Param { count: element_count(&values.dims), description: "sparse constant".into() });
+                }
+            }
+            self.summary.params += params.iter().map(|p| p.count).sum::<u64>();
+        }
+
+        let id = self.graph.add(label, &kind, &shape, &params);
+        if let Some(g) = group {
+            self.graph.graph.groups.assign(id, g);
+        }
+        for input in node.input.iter().filter(|i| !i.is_empty()) {
+            if let Some(&from) = lookup(scopes, |s| s.producers.get(input)) {
+                self.graph.graph.push_edge(from, id);
+            }
+        }
+        for attribute in &node.attribute {
+            let bodies: Vec<&GraphProto> = attribute.g.iter().chain(&attribute.graphs).collect();
+            for (k, body) in bodies.iter().enumerate() {
+                let name = if bodies.len() > 1 { format!("{}[{k}]", attribute.name) } else { attribute.name.clone() };
+                let body_group = self.group(group, &format!("{label}:{name}"));
+                self.add_graph(body, Some(body_group), scopes);
+            }
+        }
+        let scope = scopes.last_mut().expect("a scope per graph");
+        for output in node.output.iter().filter(|o| !o.is_empty()) {
+            scope.producers.insert(output.clone(), id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_from_names() {
+        assert_eq!(
+            scope_path("/encoder/layer.0/attention/self/query/MatMul"),
+            ["encoder", "layer.0", "attention", "self", "query"]
+        );
+        assert_eq!(scope_path("inner.embeddings.layer.3.weight_cast"), ["inner", "embeddings", "layer.3"]);
+        assert_eq!(scope_path("Conv_12"), Vec::<&str>::new());
+        assert_eq!(scope_path(""), Vec::<&str>::new());
+    }
+}
