@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::app::{self, ViewOptions};
 use crate::gpu::Gpu;
-use crate::layout::{Dim, ForceConfig};
+use crate::layout::{Dim, LayoutConfig, LayoutKind};
 use crate::load::{self, Loaded};
 use crate::render::frame::write_png;
 use crate::snapshot::snapshot;
@@ -27,8 +27,9 @@ Examples:
   netlens info --gpu                             the adapter netlens uses and its limits
 
 Graph files: edge lists (.tsv, .csv, .txt, any separator; '#'/'%' comments; optional
-header and weight column; integer or string ids), Matrix Market (.mtx) and PyG
-edge_index arrays (.npy, 2 x E). Without a GPU, netlens runs on Mesa's software
+header and weight column; integer or string ids), Matrix Market (.mtx), PyG
+edge_index arrays (.npy, 2 x E) and ONNX models (.onnx: the operator graph, laid out
+in layers). Without a GPU, netlens runs on Mesa's software
 drivers (lavapipe or llvmpipe); NETLENS_BACKEND=vulkan|gl forces a backend.";
 
 #[derive(Debug, Parser)]
@@ -55,7 +56,7 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct GraphArgs {
-    /// Graph file: edge list, Matrix Market (.mtx) or PyG edge_index (.npy).
+    /// Graph file: edge list, Matrix Market (.mtx), PyG edge_index (.npy) or ONNX model.
     /// Omit it for the bundled Cora citation graph (2708 papers, 7 classes)
     graph: Option<PathBuf>,
     /// Node classes: a 1-D integer .npy (-1 for none); nodes are coloured by class
@@ -71,6 +72,10 @@ struct GraphArgs {
 
 #[derive(Debug, Args)]
 struct LayoutArgs {
+    /// How to place the nodes: force-directed, layered along the data flow, or auto
+    /// (layered for model files, force otherwise)
+    #[arg(long, value_enum, default_value = "auto")]
+    layout: LayoutKind,
     /// Lay out in 2 or 3 dimensions
     #[arg(long, default_value = "2")]
     dim: Dim,
@@ -78,13 +83,14 @@ struct LayoutArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Force-layout iterations (more converge further; rounded up to even)
-    #[arg(long, default_value_t = ForceConfig::default().iterations, value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    #[arg(long, default_value_t = LayoutConfig::default().iterations, value_parser = clap::value_parser!(u32).range(2..=100_000))]
     iterations: u32,
 }
 
 impl LayoutArgs {
-    fn config(&self) -> ForceConfig {
-        ForceConfig { dim: self.dim, iterations: self.iterations, seed: self.seed }
+    fn config(&self, loaded: &Loaded) -> LayoutConfig {
+        let kind = self.layout.resolve(loaded.model.is_some());
+        LayoutConfig { kind, dim: self.dim, iterations: self.iterations, seed: self.seed }
     }
 }
 
@@ -179,7 +185,7 @@ fn load_graph(args: &GraphArgs) -> Result<Loaded> {
 
 /// Lays out and renders a graph offscreen, with a progress bar on a terminal.
 /// Returns the frame and a line describing the work.
-fn render_frame(loaded: &Loaded, config: &ForceConfig, size: (u32, u32)) -> Result<(Vec<u8>, String)> {
+fn render_frame(loaded: &Loaded, config: &LayoutConfig, size: (u32, u32)) -> Result<(Vec<u8>, String)> {
     let gpu = Gpu::headless()?;
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("layout [{bar:30}] {pos}/{len} iterations, {elapsed} (ETA {eta})")
@@ -192,11 +198,14 @@ fn render_frame(loaded: &Loaded, config: &ForceConfig, size: (u32, u32)) -> Resu
     })?;
     bar.finish_and_clear();
     let report = gpu.report();
+    let layout = match config.kind {
+        LayoutKind::Layered => "layered layout".to_owned(),
+        _ => format!("force layout, {} iterations,", shot.iterations),
+    };
     let note = format!(
-        "{} nodes, {} edges; layout {} iterations in {:.2} s, frame in {:.2} s on {} ({})",
+        "{} nodes, {} edges; {layout} in {:.2} s, frame in {:.2} s on {} ({})",
         loaded.graph.node_count(),
         loaded.graph.edge_count(),
-        shot.iterations,
         shot.layout_time.as_secs_f64(),
         shot.frame_time.as_secs_f64(),
         report.name,
@@ -223,7 +232,7 @@ fn check_png_output(path: &Path, force: bool) -> Result<()> {
 fn render(args: RenderArgs) -> Result<()> {
     check_png_output(&args.output, args.force)?;
     let loaded = load_graph(&args.graph)?;
-    let (rgba, note) = render_frame(&loaded, &args.layout.config(), args.size)?;
+    let (rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), args.size)?;
     write_png(&args.output, args.size, &rgba).with_context(|| format!("{}: cannot write", args.output.display()))?;
     eprintln!("wrote {} ({}x{}): {note}", args.output.display(), args.size.0, args.size.1);
     Ok(())
@@ -233,7 +242,7 @@ fn view(args: ViewArgs) -> Result<()> {
     let loaded = load_graph(&args.graph)?;
     if !app::display_available() {
         let path = fresh_path("netlens-view", "png");
-        let (rgba, note) = render_frame(&loaded, &args.layout.config(), args.size)?;
+        let (rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), args.size)?;
         write_png(&path, args.size, &rgba).with_context(|| format!("{}: cannot write", path.display()))?;
         eprintln!(
             "no display (DISPLAY and WAYLAND_DISPLAY are unset): wrote {} instead ({note}); `netlens render -o FILE.png` writes PNGs directly",
@@ -253,7 +262,8 @@ fn view(args: ViewArgs) -> Result<()> {
         exit_after_frames: args.exit_after_frames,
         report_frames: args.report_frames,
     };
-    app::run(loaded.graph, args.layout.config(), options)?;
+    let config = args.layout.config(&loaded);
+    app::run(loaded.graph, config, options)?;
     Ok(())
 }
 

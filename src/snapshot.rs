@@ -1,5 +1,5 @@
-//! One call from a graph to pixels: the GPU force layout run to the end, then one
-//! offscreen frame fitted to the result. `netlens render`, the window-less fallback of
+//! One call from a graph to pixels: the layout run to the end (GPU force layout, or the
+//! layered layout for DAGs), then one offscreen frame fitted to the result. `netlens render`, the window-less fallback of
 //! `netlens view`, and the tests all go through [`snapshot`].
 
 use std::time::{Duration, Instant};
@@ -9,7 +9,8 @@ use glam::Vec2;
 use crate::gpu::{Gpu, GpuError};
 use crate::graph::{Direction, Graph};
 use crate::layout::force::{ForceLayout, ForceRun};
-use crate::layout::{Dim, ForceConfig, initial_positions};
+use crate::layout::layered::layered;
+use crate::layout::{Dim, LayoutConfig, LayoutKind, initial_positions};
 use crate::render::{Bounds, Camera, OffscreenTarget, Renderer, Style, frame};
 
 /// Iterations submitted between progress reports.
@@ -21,6 +22,7 @@ pub struct Snapshot {
     pub size: (u32, u32),
     /// Final positions, `[x, y, z, 0]` per node.
     pub positions: Vec<[f32; 4]>,
+    /// Force-layout iterations run (0 for the layered layout).
     pub iterations: u32,
     pub layout_time: Duration,
     pub frame_time: Duration,
@@ -31,23 +33,33 @@ pub struct Snapshot {
 pub fn snapshot(
     gpu: &Gpu,
     graph: &Graph,
-    config: &ForceConfig,
+    config: &LayoutConfig,
     size: (u32, u32),
     mut progress: impl FnMut(u32, u32),
 ) -> Result<Snapshot, GpuError> {
     let target = OffscreenTarget::new(gpu, size)?; // checks the size before the long part
     let start = Instant::now();
-    let layout = ForceLayout::new(&gpu.device);
-    let csr = graph.csr(Direction::Both);
-    let mut run = ForceRun::new(gpu, &layout, &csr, &initial_positions(graph.node_count(), config), config)?;
-    drop(csr);
-    while !run.is_done() {
-        run.advance(gpu, &layout, BATCH);
-        gpu.wait()?;
-        let (done, total) = run.progress();
-        progress(done, total);
-    }
-    let positions = run.read_positions(gpu)?;
+    let (positions, buffer, iterations) = match config.kind {
+        LayoutKind::Layered => {
+            let positions = layered(graph, config.dim);
+            let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::empty())?;
+            (positions, buffer, 0)
+        }
+        LayoutKind::Force | LayoutKind::Auto => {
+            let layout = ForceLayout::new(&gpu.device);
+            let csr = graph.csr(Direction::Both);
+            let initial = initial_positions(graph.node_count(), config);
+            let mut run = ForceRun::new(gpu, &layout, &csr, &initial, config)?;
+            drop(csr);
+            while !run.is_done() {
+                run.advance(gpu, &layout, BATCH);
+                gpu.wait()?;
+                let (done, total) = run.progress();
+                progress(done, total);
+            }
+            (run.read_positions(gpu)?, run.positions().clone(), run.progress().1)
+        }
+    };
     let layout_time = start.elapsed();
 
     let start = Instant::now();
@@ -56,7 +68,7 @@ pub fn snapshot(
     let camera = Camera::fit(&bounds, three_d, Vec2::new(size.0 as f32, size.1 as f32));
     let renderer = Renderer::new(&gpu.device, frame::FORMAT);
     let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d);
-    let scene = renderer.scene(gpu, graph, run.positions(), style)?;
+    let scene = renderer.scene(gpu, graph, &buffer, style)?;
     let rgba = target.render(gpu, &renderer, &scene, &camera)?;
-    Ok(Snapshot { rgba, size, positions, iterations: run.progress().1, layout_time, frame_time: start.elapsed() })
+    Ok(Snapshot { rgba, size, positions, iterations, layout_time, frame_time: start.elapsed() })
 }

@@ -6,11 +6,11 @@ use netlens::gpu::Gpu;
 use netlens::graph::{Direction, Graph};
 use netlens::layout::cpu::force::CpuForce;
 use netlens::layout::force::{ForceLayout, ForceRun};
-use netlens::layout::{Dim, ForceConfig, ForceParams, initial_positions, temperatures};
+use netlens::layout::{Dim, ForceParams, LayoutConfig, initial_positions, temperatures};
 use netlens::load;
 
 /// Runs `iterations` on the GPU and on the CPU from the same start; returns both.
-fn both(graph: &Graph, config: &ForceConfig, iterations: u32) -> (Vec<[f32; 4]>, Vec<[f32; 4]>) {
+fn both(graph: &Graph, config: &LayoutConfig, iterations: u32) -> (Vec<[f32; 4]>, Vec<[f32; 4]>) {
     let gpu = Gpu::headless().expect("a GPU or software adapter");
     let csr = graph.csr(Direction::Both);
     let initial = initial_positions(graph.node_count(), config);
@@ -51,7 +51,7 @@ fn gpu_matches_cpu_reference_step_by_step() {
         ("10k 2D", &random, Dim::Two),
         ("10k 3D", &random, Dim::Three),
     ] {
-        let config = ForceConfig { dim, iterations: 300, seed: 3 };
+        let config = LayoutConfig { dim, iterations: 300, seed: 3 };
         let (gpu, cpu) = both(graph, &config, 4);
         let diff = max_relative_difference(&gpu, &cpu);
         println!("{name}: max difference after 4 iterations {diff:.2e} of the extent");
@@ -81,7 +81,7 @@ fn tightness(graph: &Graph, positions: &[[f32; 4]]) -> f32 {
 #[test]
 fn full_layouts_agree_in_quality() {
     let cora = load::bundled_cora().graph;
-    let config = ForceConfig { dim: Dim::Two, iterations: 300, seed: 1 };
+    let config = LayoutConfig { dim: Dim::Two, iterations: 300, seed: 1 };
     let (gpu, cpu) = both(&cora, &config, config.iterations);
     let (g, c) = (tightness(&cora, &gpu), tightness(&cora, &cpu));
     println!("tightness: GPU {g:.3}, CPU {c:.3}");
@@ -96,7 +96,7 @@ fn layout_is_deterministic() {
     let gpu = Gpu::headless().unwrap();
     let graph = common::ring_with_chords(3000, 3000, 1);
     let csr = graph.csr(Direction::Both);
-    let config = ForceConfig { iterations: 40, ..Default::default() };
+    let config = LayoutConfig { iterations: 40, ..Default::default() };
     let layout = ForceLayout::new(&gpu.device);
     let run = || {
         let mut run =

@@ -2,9 +2,10 @@
 //! `netlens render` uses.
 //!
 //! The force layout advances a few iterations every frame, so the graph visibly
-//! converges; until the user moves the camera it follows the layout's bounding box. The
-//! window redraws continuously only while something changes (layout running, drag),
-//! and otherwise waits for input.
+//! converges; until the user moves the camera it follows the layout's bounding box. A
+//! layered layout is computed once before the window opens. The window redraws
+//! continuously only while something changes (layout running, drag), and otherwise waits
+//! for input.
 
 mod controls;
 
@@ -21,7 +22,8 @@ use winit::window::{Window, WindowId};
 use crate::gpu::{Gpu, GpuError, backends_from_env};
 use crate::graph::{Direction, Graph};
 use crate::layout::force::{ForceLayout, ForceRun};
-use crate::layout::{Dim, ForceConfig, initial_positions};
+use crate::layout::layered::layered;
+use crate::layout::{Dim, LayoutConfig, LayoutKind, initial_positions};
 use crate::render::{Bounds, Camera, Renderer, Scene, Style, begin_pass, depth_view};
 use controls::{Action, Controls};
 
@@ -60,7 +62,7 @@ pub struct ViewOptions {
 }
 
 /// Opens the window and runs until it is closed.
-pub fn run(graph: Graph, config: ForceConfig, options: ViewOptions) -> Result<(), AppError> {
+pub fn run(graph: Graph, config: LayoutConfig, options: ViewOptions) -> Result<(), AppError> {
     let event_loop = EventLoop::new()?;
     let mut app = App { graph, config, options, state: None, error: None };
     event_loop.run_app(&mut app)?;
@@ -72,7 +74,7 @@ pub fn run(graph: Graph, config: ForceConfig, options: ViewOptions) -> Result<()
 
 struct App {
     graph: Graph,
-    config: ForceConfig,
+    config: LayoutConfig,
     options: ViewOptions,
     state: Option<State>,
     error: Option<AppError>,
@@ -85,8 +87,10 @@ struct State {
     surface_config: wgpu::SurfaceConfiguration,
     depth: wgpu::TextureView,
     gpu: Gpu,
-    layout: ForceLayout,
-    run: ForceRun,
+    /// The running force layout; `None` for a layered layout, placed once.
+    force: Option<(ForceLayout, ForceRun)>,
+    /// The layout's current bounds.
+    bounds: Bounds,
     renderer: Renderer,
     scene: Scene,
     camera: Camera,
@@ -122,15 +126,25 @@ impl App {
         surface_config.present_mode = wgpu::PresentMode::AutoVsync;
         surface.configure(&gpu.device, &surface_config);
 
-        let layout = ForceLayout::new(&gpu.device);
-        let csr = self.graph.csr(Direction::Both);
-        let initial = initial_positions(self.graph.node_count(), &self.config);
-        let run = ForceRun::new(&gpu, &layout, &csr, &initial, &self.config)?;
+        let (force, positions, bounds) = match self.config.kind {
+            LayoutKind::Layered => {
+                let positions = layered(&self.graph, self.config.dim);
+                let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::empty())?;
+                (None, buffer, Bounds::of(&positions))
+            }
+            LayoutKind::Force | LayoutKind::Auto => {
+                let layout = ForceLayout::new(&gpu.device);
+                let csr = self.graph.csr(Direction::Both);
+                let initial = initial_positions(self.graph.node_count(), &self.config);
+                let run = ForceRun::new(&gpu, &layout, &csr, &initial, &self.config)?;
+                let buffer = run.positions().clone();
+                (Some((layout, run)), buffer, Bounds::of(&initial))
+            }
+        };
         let three_d = self.config.dim == Dim::Three;
         let renderer = Renderer::new(&gpu.device, format);
-        let bounds = Bounds::of(&initial);
         let style = Style::for_layout(self.graph.node_count(), self.graph.edge_count(), &bounds, three_d);
-        let scene = renderer.scene(&gpu, &self.graph, run.positions(), style)?;
+        let scene = renderer.scene(&gpu, &self.graph, &positions, style)?;
         let viewport = Vec2::new(surface_config.width as f32, surface_config.height as f32);
         let camera = Camera::fit(&bounds, three_d, viewport);
         window.request_redraw();
@@ -140,8 +154,8 @@ impl App {
             surface,
             surface_config,
             gpu,
-            layout,
-            run,
+            force,
+            bounds,
             renderer,
             scene,
             camera,
@@ -176,18 +190,18 @@ impl State {
     }
 
     fn animating(&self) -> bool {
-        (!self.paused && !self.run.is_done()) || self.controls.dragging()
+        (!self.paused && self.force.as_ref().is_some_and(|(_, run)| !run.is_done())) || self.controls.dragging()
     }
 
     /// Advances the layout, draws and presents one frame. Returns whether one was shown.
     fn redraw(&mut self) -> Result<bool, GpuError> {
-        if !self.paused && !self.run.is_done() {
-            self.run.advance(&self.gpu, &self.layout, ITERATIONS_PER_FRAME);
-            let bounds = self.run.read_bounds(&self.gpu)?;
+        if let Some((layout, run)) = self.force.as_mut().filter(|(_, run)| !self.paused && !run.is_done()) {
+            run.advance(&self.gpu, layout, ITERATIONS_PER_FRAME);
+            self.bounds = run.read_bounds(&self.gpu)?;
             let three_d = self.scene.style.shaded;
-            self.scene.style = Style::for_layout(self.graph_size.0, self.graph_size.1, &bounds, three_d);
+            self.scene.style = Style::for_layout(self.graph_size.0, self.graph_size.1, &self.bounds, three_d);
             if self.follow_layout {
-                self.camera = Camera::fit(&bounds, three_d, self.viewport());
+                self.camera = Camera::fit(&self.bounds, three_d, self.viewport());
             }
         }
         let frame = match self.surface.get_current_texture() {
@@ -222,9 +236,7 @@ impl State {
             Action::Zoom { factor, at } => self.camera.zoom(factor, at.unwrap_or(viewport * 0.5), viewport),
             Action::Fit => {
                 self.follow_layout = true;
-                if let Ok(bounds) = self.run.read_bounds(&self.gpu) {
-                    self.camera = Camera::fit(&bounds, self.scene.style.shaded, viewport);
-                }
+                self.camera = Camera::fit(&self.bounds, self.scene.style.shaded, viewport);
             }
             Action::TogglePause => self.paused = !self.paused,
             Action::Quit => {} // handled by the event loop

@@ -10,7 +10,7 @@ use bytemuck::{Pod, Zeroable};
 
 use glam::Vec3;
 
-use super::{ForceConfig, ForceParams, temperatures};
+use super::{ForceParams, LayoutConfig, temperatures};
 use crate::gpu::{Gpu, GpuError, Shader, buffer_entry, dispatch_size, read_buffer};
 use crate::graph::Csr;
 use crate::render::Bounds;
@@ -119,13 +119,13 @@ impl ForceRun {
         layout: &ForceLayout,
         csr: &Csr,
         initial: &[[f32; 4]],
-        config: &ForceConfig,
+        config: &LayoutConfig,
     ) -> Result<Self, GpuError> {
         let device = &gpu.device;
         let n = initial.len() as u32;
         let params = ForceParams::new(n, config.dim);
         let iterations = config.iterations.max(2).next_multiple_of(2);
-        let schedule = temperatures(&ForceConfig { iterations, ..*config });
+        let schedule = temperatures(&LayoutConfig { iterations, ..*config });
 
         let copy = wgpu::BufferUsages::COPY_SRC;
         let positions = [

@@ -1,13 +1,15 @@
-//! Graph layout: a GPU force-directed pass and its CPU reference.
+//! Graph layout: a GPU force-directed pass with its CPU reference, and a layered layout
+//! for DAGs.
 //!
-//! Both implement the same algorithm step for step (see [`force`] for the GPU side and
-//! [`cpu::force`] for the reference), driven by the shared [`ForceSetup`]: the grid
-//! pyramid's geometry, the force constants and the cooling schedule. Positions are
-//! `[x, y, z, 0]` rows (z = 0 in 2D) so one buffer layout serves 2D and 3D and the renderer
-//! reads them as they are.
+//! The force layout's GPU side ([`force`]) and reference ([`cpu::force`]) implement the
+//! same algorithm step for step, driven by the shared [`ForceParams`] (the grid pyramid's
+//! geometry and the force constants) and cooling schedule. [`layered`] places model DAGs
+//! in layers. Positions are `[x, y, z, 0]` rows (z = 0 in 2D), so one buffer layout serves
+//! 2D and 3D and the renderer reads them as they are.
 
 pub mod cpu;
 pub mod force;
+pub mod layered;
 
 use bytemuck::{Pod, Zeroable};
 
@@ -29,17 +31,42 @@ impl Dim {
     }
 }
 
-/// What the user chooses about a force layout.
+/// Which layout places the nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LayoutKind {
+    /// Force-directed, for general graphs.
+    Force,
+    /// Layers along the data flow, for DAGs such as model graphs.
+    Layered,
+    /// Layered for model files, force-directed otherwise.
+    Auto,
+}
+
+impl LayoutKind {
+    /// Resolves `Auto`: layered when the graph is a model's operator graph.
+    pub fn resolve(self, is_model: bool) -> LayoutKind {
+        match self {
+            LayoutKind::Auto if is_model => LayoutKind::Layered,
+            LayoutKind::Auto => LayoutKind::Force,
+            kind => kind,
+        }
+    }
+}
+
+/// What the user chooses about a layout.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ForceConfig {
+pub struct LayoutConfig {
+    pub kind: LayoutKind,
     pub dim: Dim,
+    /// Force layout: iterations to run.
     pub iterations: u32,
+    /// Force layout: seed of the initial positions.
     pub seed: u64,
 }
 
-impl Default for ForceConfig {
+impl Default for LayoutConfig {
     fn default() -> Self {
-        ForceConfig { dim: Dim::Two, iterations: 300, seed: 1 }
+        LayoutConfig { kind: LayoutKind::Force, dim: Dim::Two, iterations: 300, seed: 1 }
     }
 }
 
@@ -115,7 +142,7 @@ impl ForceParams {
 /// The cooling schedule: the largest move of a node in each iteration, as a fraction of
 /// the layout's current extent, geometric from 10% down to 0.05%. Relative steps let
 /// the layout grow or shrink to its natural scale quickly and settle at any scale.
-pub fn temperatures(config: &ForceConfig) -> Vec<f32> {
+pub fn temperatures(config: &LayoutConfig) -> Vec<f32> {
     let (start, end) = (0.1f32, 0.0005f32);
     let iterations = config.iterations.max(1);
     (0..iterations)
@@ -136,7 +163,7 @@ fn initial_extent(node_count: u32, dim: Dim) -> f32 {
 }
 
 /// Seeded uniform positions in a centred box; the same seed gives the same layout.
-pub fn initial_positions(node_count: u32, config: &ForceConfig) -> Vec<[f32; 4]> {
+pub fn initial_positions(node_count: u32, config: &LayoutConfig) -> Vec<[f32; 4]> {
     let extent = initial_extent(node_count, config.dim);
     let mut state = config.seed ^ 0x9e37_79b9_7f4a_7c15;
     let mut next = || {
@@ -176,12 +203,12 @@ mod tests {
 
     #[test]
     fn schedule_cools_and_positions_are_seeded() {
-        let config = ForceConfig::default();
+        let config = LayoutConfig::default();
         let t = temperatures(&config);
         assert_eq!(t.len(), 300);
         assert!(t.windows(2).all(|w| w[1] < w[0]));
         assert_eq!(initial_positions(50, &config), initial_positions(50, &config));
-        let other = ForceConfig { seed: 2, ..config };
+        let other = LayoutConfig { seed: 2, ..config };
         assert_ne!(initial_positions(50, &config), initial_positions(50, &other));
         assert!(initial_positions(50, &config).iter().all(|p| p[2] == 0.0 && p[0].abs() <= 3.6));
     }

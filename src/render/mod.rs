@@ -51,9 +51,7 @@ impl Style {
     /// spacing between nodes (an eighth in 3D, where nodes overlap in depth), and edges fainter the more there are, so dense graphs do
     /// not drown in ink.
     pub fn for_layout(node_count: u32, edge_count: usize, bounds: &Bounds, three_d: bool) -> Style {
-        let size = bounds.size();
-        let n = node_count.max(1) as f32;
-        let spacing = if three_d { size.max_element() / n.cbrt() } else { size.x.max(size.y) / n.sqrt() };
+        let spacing = typical_spacing(node_count, bounds, three_d);
         Style {
             node_radius: if three_d { 0.12 } else { 0.25 } * spacing.max(1e-6),
             edge_width_px: 1.0,
@@ -61,6 +59,20 @@ impl Style {
             shaded: three_d,
         }
     }
+}
+
+/// The side of the box each node would have if the nodes filled their bounds evenly;
+/// flat or thin bounds (a chain, a plane in 3D) use their extent along fewer axes.
+fn typical_spacing(node_count: u32, bounds: &Bounds, three_d: bool) -> f32 {
+    let n = node_count.max(1) as f32;
+    let mut sides: Vec<f32> = bounds.size().to_array()[..if three_d { 3 } else { 2 }].to_vec();
+    let longest = sides.iter().copied().fold(0.0, f32::max);
+    sides.retain(|&s| s > longest * 1e-3);
+    if sides.is_empty() {
+        return 1.0;
+    }
+    let volume: f32 = sides.iter().product();
+    (volume / n).powf(1.0 / sides.len() as f32)
 }
 
 pub struct Renderer {

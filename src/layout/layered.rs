@@ -1,0 +1,357 @@
+//! Layered (Sugiyama-style) layout for DAGs such as model graphs, on the CPU.
+//!
+//! 1. Order: a topological order (Kahn); where cycles remain, the waiting node of least
+//!    remaining in-degree goes next, and edges against the order count as reversed.
+//! 2. Layers: longest path from the sources; where sources outnumber sinks (weights and
+//!    constants feeding one output, as in model graphs), longest path from the sinks, so
+//!    each source sits just above its first consumer.
+//! 3. Edges spanning several layers pass through dummy nodes, one per layer crossed.
+//! 4. Crossings: barycenter sweeps, down and up, ordering each layer by the mean position
+//!    of its neighbours in the layer before.
+//! 5. Coordinates: nodes move towards the mean of their neighbours, keeping their order
+//!    and a unit gap, in alternating sweeps.
+//!
+//! In 2D layers run along x and a deep network wraps into bands, back and forth, to fill
+//! a wide frame; in 3D the layers follow the depth axis so the camera can fly along the
+//! data flow.
+//! The GPU version of the sweeps, Brandes-Koepf coordinates and group boxes come with the
+//! layout engine; this is the CPU reference they grow from.
+
+use std::collections::VecDeque;
+
+use super::Dim;
+use crate::graph::{Direction, Graph};
+
+/// Distance between consecutive layers, in units of the in-layer gap.
+const LAYER_GAP: f32 = 2.0;
+/// Barycenter sweeps (each one down and one up).
+const ORDER_SWEEPS: usize = 8;
+/// Coordinate-smoothing sweeps.
+const PLACE_SWEEPS: usize = 8;
+/// Space between the bands of a wrapped 2D layout, in units of the in-layer gap.
+const BAND_GAP: f32 = 4.0;
+/// Dummy nodes allowed per real node and edge before long edges are left without them.
+const MAX_DUMMIES_PER_ELEMENT: usize = 64;
+
+/// A topological order that tolerates cycles.
+fn order(graph: &Graph) -> Vec<u32> {
+    let n = graph.node_count() as usize;
+    let out = graph.csr(Direction::Out);
+    let mut indegree = vec![0u32; n];
+    for (&a, &b) in graph.src.iter().zip(&graph.dst) {
+        if a != b {
+            indegree[b as usize] += 1;
+        }
+    }
+    let mut placed = vec![false; n];
+    let mut queue: VecDeque<u32> = (0..n as u32).filter(|&v| indegree[v as usize] == 0).collect();
+    let mut result = Vec::with_capacity(n);
+    let mut next_unplaced = 0;
+    while result.len() < n {
+        let v = match queue.pop_front() {
+            Some(v) => v,
+            None => {
+                // A cycle: release the waiting node with the fewest unmet inputs.
+                while placed[next_unplaced] {
+                    next_unplaced += 1;
+                }
+                (next_unplaced..n).filter(|&v| !placed[v]).min_by_key(|&v| indegree[v]).expect("a node remains") as u32
+            }
+        };
+        if placed[v as usize] {
+            continue;
+        }
+        placed[v as usize] = true;
+        result.push(v);
+        for &w in out.neighbours(v) {
+            if w != v && !placed[w as usize] {
+                indegree[w as usize] -= 1;
+                if indegree[w as usize] == 0 {
+                    queue.push_back(w);
+                }
+            }
+        }
+    }
+    result
+}
+
+/// The layered structure: real nodes `0..n`, dummies after them.
+struct Layers {
+    /// Layer of every node, dummies included.
+    layer: Vec<u32>,
+    /// Nodes of each layer, in their current order.
+    members: Vec<Vec<u32>>,
+    /// Neighbours in the layer above (`up`) and below (`down`), per node.
+    up: Vec<Vec<u32>>,
+    down: Vec<Vec<u32>>,
+}
+
+fn build_layers(graph: &Graph) -> Layers {
+    let n = graph.node_count() as usize;
+    let topo = order(graph);
+    let mut rank = vec![0u32; n];
+    for (i, &v) in topo.iter().enumerate() {
+        rank[v as usize] = i as u32;
+    }
+    // Edges oriented along the order; longest path in that order.
+    let forward: Vec<(u32, u32)> = graph
+        .src
+        .iter()
+        .zip(&graph.dst)
+        .filter(|(a, b)| a != b)
+        .map(|(&a, &b)| if rank[a as usize] < rank[b as usize] { (a, b) } else { (b, a) })
+        .collect();
+    let mut incoming: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for &(a, b) in &forward {
+        incoming[b as usize].push(a);
+    }
+    let mut outgoing: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for &(a, b) in &forward {
+        outgoing[a as usize].push(b);
+    }
+    let mut layer = vec![0u32; n];
+    for &v in &topo {
+        layer[v as usize] = incoming[v as usize].iter().map(|&u| layer[u as usize] + 1).max().unwrap_or(0);
+    }
+    let connected = |v: usize| !incoming[v].is_empty() || !outgoing[v].is_empty();
+    let sources = (0..n).filter(|&v| connected(v) && incoming[v].is_empty()).count();
+    let sinks = (0..n).filter(|&v| connected(v) && outgoing[v].is_empty()).count();
+    if sources > sinks {
+        // Many sources (weights, constants) and few outputs: place every node as late as
+        // it can go, so each source sits just above its first consumer.
+        let last = layer.iter().copied().max().unwrap_or(0);
+        for &v in topo.iter().rev() {
+            layer[v as usize] = outgoing[v as usize].iter().map(|&w| layer[w as usize] - 1).min().unwrap_or(last);
+        }
+    }
+    let depth = layer.iter().copied().max().map_or(0, |d| d as usize + 1);
+    let span: usize = forward.iter().map(|&(a, b)| (layer[b as usize] - layer[a as usize] - 1) as usize).sum();
+    let use_dummies = span <= MAX_DUMMIES_PER_ELEMENT * (n + forward.len());
+
+    let mut up: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let mut down: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let link = |up: &mut Vec<Vec<u32>>, down: &mut Vec<Vec<u32>>, a: u32, b: u32| {
+        down[a as usize].push(b);
+        up[b as usize].push(a);
+    };
+    for &(a, b) in &forward {
+        let (la, lb) = (layer[a as usize], layer[b as usize]);
+        if !use_dummies || lb == la + 1 {
+            link(&mut up, &mut down, a, b);
+            continue;
+        }
+        let mut prev = a;
+        for l in la + 1..lb {
+            let dummy = layer.len() as u32;
+            layer.push(l);
+            up.push(Vec::new());
+            down.push(Vec::new());
+            link(&mut up, &mut down, prev, dummy);
+            prev = dummy;
+        }
+        link(&mut up, &mut down, prev, b);
+    }
+    // Initial order: real nodes by topological rank, each dummy after its source.
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); depth];
+    let mut seen = vec![false; layer.len()];
+    for &v in &topo {
+        let mut stack = vec![v];
+        while let Some(u) = stack.pop() {
+            if std::mem::replace(&mut seen[u as usize], true) {
+                continue;
+            }
+            members[layer[u as usize] as usize].push(u);
+            stack.extend(down[u as usize].iter().rev().filter(|&&w| w as usize >= n));
+        }
+    }
+    Layers { layer, members, up, down }
+}
+
+/// Reorders each layer by the mean position of its neighbours in `neighbours`, taken from
+/// the adjacent layer already placed; nodes without such neighbours keep their position.
+fn sweep(layers: &mut Layers, downward: bool, position: &mut [f32]) {
+    let depth = layers.members.len();
+    let order: Vec<usize> = if downward { (1..depth).collect() } else { (0..depth.saturating_sub(1)).rev().collect() };
+    for l in order {
+        let neighbours = if downward { &layers.up } else { &layers.down };
+        let mut keyed: Vec<(f32, u32)> = layers.members[l]
+            .iter()
+            .map(|&v| {
+                let ns = &neighbours[v as usize];
+                let key = if ns.is_empty() {
+                    position[v as usize]
+                } else {
+                    ns.iter().map(|&u| position[u as usize]).sum::<f32>() / ns.len() as f32
+                };
+                (key, v)
+            })
+            .collect();
+        keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (i, &(_, v)) in keyed.iter().enumerate() {
+            position[v as usize] = i as f32;
+            layers.members[l][i] = v;
+        }
+    }
+}
+
+/// Moves nodes towards their neighbours' mean, keeping order and unit gaps.
+fn place(layers: &Layers, x: &mut [f32]) {
+    for s in 0..PLACE_SWEEPS {
+        for members in &layers.members {
+            let wanted: Vec<f32> = members
+                .iter()
+                .map(|&v| {
+                    let ns: Vec<u32> = layers.up[v as usize].iter().chain(&layers.down[v as usize]).copied().collect();
+                    if ns.is_empty() {
+                        x[v as usize]
+                    } else {
+                        ns.iter().map(|&u| x[u as usize]).sum::<f32>() / ns.len() as f32
+                    }
+                })
+                .collect();
+            // Left to right: as wanted, but at least one unit after the previous node.
+            let mut placed = wanted.clone();
+            for i in 1..placed.len() {
+                placed[i] = placed[i].max(placed[i - 1] + 1.0);
+            }
+            // Right to left on alternate sweeps, so the layer does not drift one way.
+            if s % 2 == 1 {
+                let mut from_right = wanted;
+                for i in (0..from_right.len().saturating_sub(1)).rev() {
+                    from_right[i] = from_right[i].min(from_right[i + 1] - 1.0);
+                }
+                for (p, r) in placed.iter_mut().zip(&from_right) {
+                    *p = (*p + r) * 0.5;
+                }
+                for i in 1..placed.len() {
+                    placed[i] = placed[i].max(placed[i - 1] + 1.0);
+                }
+            }
+            for (&v, p) in members.iter().zip(placed) {
+                x[v as usize] = p;
+            }
+        }
+    }
+}
+
+/// Positions for every node of `graph`: layers along x (2D) or depth (3D). In 2D a deep
+/// graph wraps into bands, back and forth, so it fills a 16:9 frame.
+pub fn layered(graph: &Graph, dim: Dim) -> Vec<[f32; 4]> {
+    let n = graph.node_count() as usize;
+    let mut layers = build_layers(graph);
+    let mut position: Vec<f32> = vec![0.0; layers.layer.len()];
+    for members in &layers.members {
+        for (i, &v) in members.iter().enumerate() {
+            position[v as usize] = i as f32;
+        }
+    }
+    for _ in 0..ORDER_SWEEPS {
+        sweep(&mut layers, true, &mut position);
+        sweep(&mut layers, false, &mut position);
+    }
+    let mut x = position;
+    for members in &layers.members {
+        let centre = (members.len() as f32 - 1.0) * 0.5;
+        for (i, &v) in members.iter().enumerate() {
+            x[v as usize] = i as f32 - centre;
+        }
+    }
+    place(&layers, &mut x);
+
+    let depth = layers.members.len().max(1);
+    let (lo, hi) = x.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let band_width = (hi - lo).max(0.0) + BAND_GAP;
+    let bands = match dim {
+        Dim::Two => ((depth as f32 * LAYER_GAP * 9.0 / (16.0 * band_width)).sqrt().round() as usize).clamp(1, depth),
+        Dim::Three => 1,
+    };
+    let per_band = depth.div_ceil(bands);
+    (0..n)
+        .map(|v| {
+            let l = layers.layer[v] as usize;
+            let (band, step) = (l / per_band, l % per_band);
+            let step = if band % 2 == 1 { per_band - 1 - step } else { step };
+            let along = step as f32 * LAYER_GAP;
+            let across = x[v] - lo + band as f32 * band_width;
+            match dim {
+                Dim::Two => [along, -across, 0.0, 0.0],
+                Dim::Three => [x[v], 0.0, -(l as f32) * LAYER_GAP, 0.0],
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Crossings between edges of adjacent layers, for layouts in one band.
+    fn crossings(graph: &Graph, positions: &[[f32; 4]]) -> u64 {
+        let mut by_layer: std::collections::BTreeMap<i64, Vec<(f32, f32)>> = Default::default();
+        for (&a, &b) in graph.src.iter().zip(&graph.dst) {
+            let (p, q) = (positions[a as usize], positions[b as usize]);
+            let (p, q) = if p[0] <= q[0] { (p, q) } else { (q, p) };
+            if ((q[0] - p[0]) - LAYER_GAP).abs() < 1e-3 {
+                by_layer.entry((p[0] / LAYER_GAP).round() as i64).or_default().push((p[1], q[1]));
+            }
+        }
+        let mut total = 0;
+        for edges in by_layer.values_mut() {
+            edges.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            for i in 0..edges.len() {
+                for j in i + 1..edges.len() {
+                    if edges[i].0 < edges[j].0 && edges[i].1 > edges[j].1 {
+                        total += 1;
+                    }
+                }
+            }
+        }
+        total
+    }
+
+    fn dag(n: u32, edges: &[(u32, u32)]) -> Graph {
+        let mut g = Graph::with_nodes(n, true);
+        for &(a, b) in edges {
+            g.push_edge(a, b);
+        }
+        g
+    }
+
+    #[test]
+    fn layers_follow_longest_paths() {
+        // 0 -> 1 -> 2 -> 3 and a shortcut 0 -> 3: node 3 sits three layers below 0.
+        let g = dag(4, &[(0, 1), (1, 2), (2, 3), (0, 3)]);
+        let p = layered(&g, Dim::Two);
+        let layer = |v: usize| (p[v][0] / LAYER_GAP).round() as i32;
+        assert_eq!((layer(0), layer(1), layer(2), layer(3)), (0, 1, 2, 3));
+    }
+
+    #[test]
+    fn sources_sit_above_their_first_consumer() {
+        // Weights (3, then 4 -> 5) feeding the last node wait until then.
+        let g = dag(6, &[(0, 1), (1, 2), (3, 2), (4, 5), (5, 2)]);
+        let p = layered(&g, Dim::Two);
+        let layer = |v: usize| (p[v][0] / LAYER_GAP).round() as i32;
+        assert_eq!((layer(0), layer(3), layer(4), layer(5), layer(2)), (0, 1, 0, 1, 2));
+    }
+
+    #[test]
+    fn cycles_do_not_hang_and_nodes_do_not_overlap() {
+        let g = dag(5, &[(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (4, 3), (1, 1)]);
+        let p = layered(&g, Dim::Three);
+        for a in 0..5 {
+            for b in a + 1..5 {
+                let d: f32 = (0..3).map(|k| (p[a][k] - p[b][k]).powi(2)).sum();
+                assert!(d >= 0.99, "{a} and {b} overlap");
+            }
+        }
+    }
+
+    #[test]
+    fn sweeps_untangle_a_crossed_pair() {
+        // Two chains whose second layer starts in crossed order.
+        let g = dag(6, &[(0, 3), (1, 2), (2, 4), (3, 5)]);
+        let p = layered(&g, Dim::Two);
+        assert_eq!(crossings(&g, &p), 0);
+    }
+}
