@@ -51,7 +51,7 @@ fn gpu_matches_cpu_reference_step_by_step() {
         ("10k 2D", &random, Dim::Two),
         ("10k 3D", &random, Dim::Three),
     ] {
-        let config = LayoutConfig { dim, iterations: 300, seed: 3 };
+        let config = LayoutConfig { dim, iterations: 300, seed: 3, ..Default::default() };
         let (gpu, cpu) = both(graph, &config, 4);
         let diff = max_relative_difference(&gpu, &cpu);
         println!("{name}: max difference after 4 iterations {diff:.2e} of the extent");
@@ -81,7 +81,7 @@ fn tightness(graph: &Graph, positions: &[[f32; 4]]) -> f32 {
 #[test]
 fn full_layouts_agree_in_quality() {
     let cora = load::bundled_cora().graph;
-    let config = LayoutConfig { dim: Dim::Two, iterations: 300, seed: 1 };
+    let config = LayoutConfig { dim: Dim::Two, iterations: 300, seed: 1, ..Default::default() };
     let (gpu, cpu) = both(&cora, &config, config.iterations);
     let (g, c) = (tightness(&cora, &gpu), tightness(&cora, &cpu));
     println!("tightness: GPU {g:.3}, CPU {c:.3}");
