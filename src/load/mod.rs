@@ -10,6 +10,8 @@ mod mtx;
 mod npy;
 mod onnx;
 mod onnx_proto;
+pub mod safetensors;
+pub mod transformer;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -73,6 +75,7 @@ pub enum Format {
     MatrixMarket,
     NpyEdgeIndex,
     Onnx,
+    Safetensors,
 }
 
 impl Format {
@@ -82,6 +85,7 @@ impl Format {
             Format::MatrixMarket => "mtx",
             Format::NpyEdgeIndex => "npy-edge-index",
             Format::Onnx => "onnx",
+            Format::Safetensors => "safetensors",
         }
     }
 
@@ -97,6 +101,7 @@ impl Format {
                 Some("mtx") => Format::MatrixMarket,
                 Some("npy") => Format::NpyEdgeIndex,
                 Some("onnx") => Format::Onnx,
+                Some("safetensors") => Format::Safetensors,
                 _ => Format::EdgeList,
             }
         }
@@ -111,8 +116,44 @@ pub struct ModelSummary {
     /// Operator nodes by op type, those inside subgraphs included.
     pub ops: BTreeMap<String, u64>,
     /// Operator sets the model imports: (domain, version).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub opsets: Vec<(String, i64)>,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub producer: String,
+    /// The architecture named by the file (`bert`, `llama`, ...).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub architecture: String,
+    /// Transformer sizes, where the file states them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layers: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heads: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kv_heads: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<u64>,
+    /// Something the user should know about how the file was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+}
+
+impl ModelSummary {
+    /// The summary of a checkpoint's module DAG: every tensor counts as a parameter.
+    fn of_checkpoint(dag: &transformer::ModuleDag, tensors: impl Iterator<Item = u64>) -> ModelSummary {
+        let known = |v: u64| (v > 0).then_some(v);
+        let h = &dag.hyper;
+        ModelSummary {
+            params: tensors.sum(),
+            ops: dag.ops(),
+            architecture: h.model_type.clone(),
+            layers: known(h.layers),
+            heads: known(h.heads),
+            kv_heads: known(h.kv_heads),
+            hidden: known(h.hidden),
+            notice: dag.notice.clone(),
+            ..Default::default()
+        }
+    }
 }
 
 /// A loaded graph and the format it came in.
@@ -128,10 +169,15 @@ pub struct Loaded {
 /// Reads a graph file, choosing the loader by content and extension.
 pub fn load_graph(path: &Path) -> Result<Loaded, LoadError> {
     let source = Source::File(path.to_owned());
-    let file = File::open(path).map_err(|e| LoadError::io(&source, e))?;
-    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-        return Err(LoadError::invalid(&source, "is a directory, expected a graph file"));
+    let is_checkpoint = path.is_dir() || path.extension().is_some_and(|e| e.eq_ignore_ascii_case("safetensors"));
+    if is_checkpoint {
+        let checkpoint = safetensors::open(path)?;
+        let tensors: Vec<transformer::Tensor> = checkpoint.tensors.iter().map(|(t, _)| t.clone()).collect();
+        let dag = transformer::ModuleDag::build(&tensors, checkpoint.hyper.clone());
+        let model = ModelSummary::of_checkpoint(&dag, tensors.iter().map(transformer::Tensor::elements));
+        return Ok(Loaded { graph: dag.to_graph(), format: Format::Safetensors, source, model: Some(model) });
     }
+    let file = File::open(path).map_err(|e| LoadError::io(&source, e))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let head = reader.fill_buf().map_err(|e| LoadError::io(&source, e))?;
     let format = Format::detect(head, path);
@@ -157,6 +203,7 @@ fn read_graph(
         Format::EdgeList => edgelist::read(reader, source)?,
         Format::MatrixMarket => mtx::read(reader, source)?,
         Format::NpyEdgeIndex => npy::edge_index(reader, source)?,
+        Format::Safetensors => return Err(LoadError::invalid(source, "safetensors checkpoints are opened by path, not streamed")),
         Format::Onnx => {
             let mut bytes = Vec::new();
             reader.read_to_end(&mut bytes).map_err(|e| LoadError::io(source, e))?;

@@ -1,0 +1,113 @@
+//! safetensors checkpoints in the HuggingFace layout: a folder with config.json and
+//! `model.safetensors`, or shards listed in `model.safetensors.index.json`, or a single
+//! `.safetensors` file (with config.json beside it when there is one).
+//!
+//! Files are memory-mapped and only their headers are parsed (the safetensors crate checks
+//! them against the file's length); weights stay on disk until the neuron level reads
+//! them. The module DAG comes from [`super::transformer`].
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+use safetensors::SafeTensors;
+
+use super::transformer::{Hyper, Tensor};
+use super::{LoadError, Source};
+
+/// An open checkpoint: its files, mapped, and its tensors.
+pub struct Checkpoint {
+    pub files: Vec<(PathBuf, Mmap)>,
+    /// Every tensor, with the index of its file.
+    pub tensors: Vec<(Tensor, usize)>,
+    pub hyper: Hyper,
+}
+
+fn source(path: &Path) -> Source {
+    Source::File(path.to_owned())
+}
+
+fn read_json(path: &Path) -> Result<serde_json::Value, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|e| LoadError::io(&source(path), e))?;
+    serde_json::from_str(&text).map_err(|e| LoadError::line(&source(path), e.line() as u64, format!("not valid JSON: {e}")))
+}
+
+/// The architecture and sizes a config.json states.
+fn hyper(config: &serde_json::Value) -> Hyper {
+    let number = |keys: &[&str]| keys.iter().find_map(|k| config.get(*k).and_then(serde_json::Value::as_u64)).unwrap_or(0);
+    let model_type = config
+        .get("model_type")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .unwrap_or_default();
+    Hyper {
+        model_type,
+        layers: number(&["num_hidden_layers", "n_layer", "num_layers"]),
+        hidden: number(&["hidden_size", "n_embd", "d_model"]),
+        heads: number(&["num_attention_heads", "n_head"]),
+        kv_heads: number(&["num_key_value_heads"]),
+    }
+}
+
+/// The shard files of a folder: from the index when there is one, else every
+/// `.safetensors` file, in name order.
+fn shard_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let index = dir.join("model.safetensors.index.json");
+    if index.exists() {
+        let json = read_json(&index)?;
+        let map = json
+            .get("weight_map")
+            .and_then(|m| m.as_object())
+            .ok_or_else(|| LoadError::invalid(&source(&index), "has no \"weight_map\" object"))?;
+        let mut files = BTreeSet::new();
+        for (tensor, file) in map {
+            let file = file.as_str().ok_or_else(|| LoadError::invalid(&source(&index), format!("weight_map entry '{tensor}' is not a file name")))?;
+            if file.contains('/') || file.contains('\\') || file == ".." {
+                return Err(LoadError::invalid(&source(&index), format!("weight_map names '{file}', outside the folder")));
+            }
+            files.insert(dir.join(file));
+        }
+        return Ok(files.into_iter().collect());
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| LoadError::io(&source(dir), e))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "safetensors"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(LoadError::invalid(&source(dir), "holds no config.json with .safetensors files (nor any other graph file)"));
+    }
+    Ok(files)
+}
+
+/// Opens a checkpoint folder or a `.safetensors` file.
+pub fn open(path: &Path) -> Result<Checkpoint, LoadError> {
+    let (dir, files) = if path.is_dir() {
+        (path.to_owned(), shard_files(path)?)
+    } else {
+        (path.parent().map(Path::to_owned).unwrap_or_default(), vec![path.to_owned()])
+    };
+    let config_path = dir.join("config.json");
+    let hyper = if config_path.exists() { hyper(&read_json(&config_path)?) } else { Hyper::default() };
+    let mut checkpoint = Checkpoint { files: Vec::new(), tensors: Vec::new(), hyper };
+    for file_path in files {
+        let file = File::open(&file_path).map_err(|e| LoadError::io(&source(&file_path), e))?;
+        // SAFETY: the map is read-only; netlens does not write model files, and a file
+        // changed by another process while mapped gives wrong values, not unsafety we
+        // act on beyond reading bytes.
+        let map = unsafe { Mmap::map(&file) }.map_err(|e| LoadError::io(&source(&file_path), e))?;
+        let (_, metadata) = SafeTensors::read_metadata(&map)
+            .map_err(|e| LoadError::invalid(&source(&file_path), format!("not a valid safetensors file: {e}")))?;
+        let index = checkpoint.files.len();
+        let infos = metadata.tensors();
+        for name in metadata.offset_keys() {
+            let info = infos[&name];
+            let tensor = Tensor { shape: info.shape.iter().map(|&d| d as u64).collect(), dtype: format!("{:?}", info.dtype), name };
+            checkpoint.tensors.push((tensor, index));
+        }
+        checkpoint.files.push((file_path, map));
+    }
+    Ok(checkpoint)
+}
