@@ -28,8 +28,10 @@ Examples:
 
 Graph files: edge lists (.tsv, .csv, .txt, any separator; '#'/'%' comments; optional
 header and weight column; integer or string ids), Matrix Market (.mtx), PyG
-edge_index arrays (.npy, 2 x E) and ONNX models (.onnx: the operator graph, laid out
-in layers). Without a GPU, netlens runs on Mesa's software
+edge_index arrays (.npy, 2 x E), ONNX models (.onnx: the operator graph) and
+safetensors checkpoints (a HuggingFace folder with config.json, sharded or not: the
+module graph of BERT-style, GPT-2, Llama-family and ViT models). Models are laid out in
+layers. Without a GPU, netlens runs on Mesa's software
 drivers (lavapipe or llvmpipe); NETLENS_BACKEND=vulkan|gl forces a backend.";
 
 #[derive(Debug, Parser)]
@@ -56,7 +58,8 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct GraphArgs {
-    /// Graph file: edge list, Matrix Market (.mtx), PyG edge_index (.npy) or ONNX model.
+    /// Graph file: edge list, Matrix Market (.mtx), PyG edge_index (.npy), ONNX model, or
+    /// a safetensors checkpoint (a .safetensors file or a folder with config.json).
     /// Omit it for the bundled Cora citation graph (2708 papers, 7 classes)
     graph: Option<PathBuf>,
     /// Node classes: a 1-D integer .npy (-1 for none); nodes are coloured by class
@@ -130,7 +133,7 @@ struct ViewArgs {
 
 #[derive(Debug, Args)]
 struct InfoArgs {
-    /// Graph file; omit for the bundled Cora graph
+    /// Graph or model file (or checkpoint folder); omit for the bundled Cora graph
     graph: Option<PathBuf>,
     /// Print one JSON object instead of text
     #[arg(long)]
@@ -162,11 +165,15 @@ pub fn run() -> Result<()> {
     }
 }
 
+/// Loads a graph file (or the bundled default) and says any notice about it on stderr.
 fn load_graph(args: &GraphArgs) -> Result<Loaded> {
     let mut loaded = match &args.graph {
         Some(path) => load::load_graph(path)?,
         None => load::bundled_cora(),
     };
+    if let Some(notice) = loaded.model.as_ref().and_then(|m| m.notice.as_ref()) {
+        eprintln!("netlens: note: {}: {notice}", loaded.source);
+    }
     if let Some(path) = &args.labels {
         load::attach_labels(&mut loaded.graph, path)?;
     }
@@ -332,6 +339,14 @@ fn info(args: InfoArgs) -> Result<()> {
             text.push(format!("ops         {}", ops.join(", ")));
             if !model.producer.is_empty() {
                 text.push(format!("producer    {}", model.producer));
+            }
+            if let (Some(layers), Some(heads), Some(hidden)) = (model.layers, model.heads, model.hidden) {
+                let kv =
+                    model.kv_heads.filter(|&kv| kv != heads).map(|kv| format!(" ({kv} key/value)")).unwrap_or_default();
+                text.push(format!(
+                    "transformer {}: {layers} layers, {heads} heads{kv}, hidden {hidden}",
+                    model.architecture
+                ));
             }
         }
     }

@@ -203,7 +203,9 @@ fn read_graph(
         Format::EdgeList => edgelist::read(reader, source)?,
         Format::MatrixMarket => mtx::read(reader, source)?,
         Format::NpyEdgeIndex => npy::edge_index(reader, source)?,
-        Format::Safetensors => return Err(LoadError::invalid(source, "safetensors checkpoints are opened by path, not streamed")),
+        Format::Safetensors => {
+            return Err(LoadError::invalid(source, "safetensors checkpoints are opened by path, not streamed"));
+        }
         Format::Onnx => {
             let mut bytes = Vec::new();
             reader.read_to_end(&mut bytes).map_err(|e| LoadError::io(source, e))?;

@@ -30,17 +30,15 @@ fn source(path: &Path) -> Source {
 
 fn read_json(path: &Path) -> Result<serde_json::Value, LoadError> {
     let text = std::fs::read_to_string(path).map_err(|e| LoadError::io(&source(path), e))?;
-    serde_json::from_str(&text).map_err(|e| LoadError::line(&source(path), e.line() as u64, format!("not valid JSON: {e}")))
+    serde_json::from_str(&text)
+        .map_err(|e| LoadError::line(&source(path), e.line() as u64, format!("not valid JSON: {e}")))
 }
 
 /// The architecture and sizes a config.json states.
 fn hyper(config: &serde_json::Value) -> Hyper {
-    let number = |keys: &[&str]| keys.iter().find_map(|k| config.get(*k).and_then(serde_json::Value::as_u64)).unwrap_or(0);
-    let model_type = config
-        .get("model_type")
-        .and_then(|v| v.as_str())
-        .map(str::to_owned)
-        .unwrap_or_default();
+    let number =
+        |keys: &[&str]| keys.iter().find_map(|k| config.get(*k).and_then(serde_json::Value::as_u64)).unwrap_or(0);
+    let model_type = config.get("model_type").and_then(|v| v.as_str()).map(str::to_owned).unwrap_or_default();
     Hyper {
         model_type,
         layers: number(&["num_hidden_layers", "n_layer", "num_layers"]),
@@ -62,9 +60,14 @@ fn shard_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
             .ok_or_else(|| LoadError::invalid(&source(&index), "has no \"weight_map\" object"))?;
         let mut files = BTreeSet::new();
         for (tensor, file) in map {
-            let file = file.as_str().ok_or_else(|| LoadError::invalid(&source(&index), format!("weight_map entry '{tensor}' is not a file name")))?;
+            let file = file.as_str().ok_or_else(|| {
+                LoadError::invalid(&source(&index), format!("weight_map entry '{tensor}' is not a file name"))
+            })?;
             if file.contains('/') || file.contains('\\') || file == ".." {
-                return Err(LoadError::invalid(&source(&index), format!("weight_map names '{file}', outside the folder")));
+                return Err(LoadError::invalid(
+                    &source(&index),
+                    format!("weight_map names '{file}', outside the folder"),
+                ));
             }
             files.insert(dir.join(file));
         }
@@ -77,7 +80,10 @@ fn shard_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(LoadError::invalid(&source(dir), "holds no config.json with .safetensors files (nor any other graph file)"));
+        return Err(LoadError::invalid(
+            &source(dir),
+            "holds no config.json with .safetensors files (nor any other graph file)",
+        ));
     }
     Ok(files)
 }
@@ -104,7 +110,11 @@ pub fn open(path: &Path) -> Result<Checkpoint, LoadError> {
         let infos = metadata.tensors();
         for name in metadata.offset_keys() {
             let info = infos[&name];
-            let tensor = Tensor { shape: info.shape.iter().map(|&d| d as u64).collect(), dtype: format!("{:?}", info.dtype), name };
+            let tensor = Tensor {
+                shape: info.shape.iter().map(|&d| d as u64).collect(),
+                dtype: format!("{:?}", info.dtype),
+                name,
+            };
             checkpoint.tensors.push((tensor, index));
         }
         checkpoint.files.push((file_path, map));

