@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::app::{self, ViewOptions};
 use crate::gpu::Gpu;
 use crate::layout::{Dim, LayoutConfig, LayoutKind};
+use crate::load::neurons::Pruning;
 use crate::load::{self, Loaded};
 use crate::render::frame::write_png;
 use crate::snapshot::snapshot;
@@ -71,6 +72,38 @@ struct GraphArgs {
     /// Treat the edges as undirected (edge lists are read as directed)
     #[arg(long)]
     undirected: bool,
+    #[command(flatten)]
+    level: LevelArgs,
+}
+
+/// How deep into a model to look.
+#[derive(Debug, Args)]
+struct LevelArgs {
+    /// Model detail: operators/modules, or neurons (units, channels and attention heads,
+    /// connected by their strongest weights; safetensors checkpoints)
+    #[arg(long, value_enum, default_value = "ops")]
+    level: Level,
+    /// Neuron level: strongest inputs kept per unit
+    #[arg(long, default_value_t = Pruning::default().top_k, value_name = "K")]
+    top_k: usize,
+    /// Neuron level: weakest absolute weight kept
+    #[arg(long, default_value_t = 0.0, value_name = "W")]
+    min_weight: f32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Level {
+    Ops,
+    Neurons,
+}
+
+impl LevelArgs {
+    fn load(&self, path: &Path) -> Result<Loaded> {
+        Ok(match self.level {
+            Level::Ops => load::load_graph(path)?,
+            Level::Neurons => load::load_neurons(path, Pruning { top_k: self.top_k, min_weight: self.min_weight })?,
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +177,8 @@ struct InfoArgs {
     /// Treat the edges as undirected
     #[arg(long)]
     undirected: bool,
+    #[command(flatten)]
+    level: LevelArgs,
 }
 
 fn parse_size(text: &str) -> Result<(u32, u32), String> {
@@ -168,7 +203,7 @@ pub fn run() -> Result<()> {
 /// Loads a graph file (or the bundled default) and says any notice about it on stderr.
 fn load_graph(args: &GraphArgs) -> Result<Loaded> {
     let mut loaded = match &args.graph {
-        Some(path) => load::load_graph(path)?,
+        Some(path) => args.level.load(path)?,
         None => load::bundled_cora(),
     };
     if let Some(notice) = loaded.model.as_ref().and_then(|m| m.notice.as_ref()) {
@@ -288,8 +323,13 @@ fn info(args: InfoArgs) -> Result<()> {
     let mut object = serde_json::Map::new();
     let mut text = Vec::new();
     if want_graph {
-        let graph_args =
-            GraphArgs { graph: args.graph.clone(), labels: None, node_data: Vec::new(), undirected: args.undirected };
+        let graph_args = GraphArgs {
+            graph: args.graph.clone(),
+            labels: None,
+            node_data: Vec::new(),
+            undirected: args.undirected,
+            level: args.level,
+        };
         let loaded = load_graph(&graph_args)?;
         let graph = &loaded.graph;
         let summary = graph.summary();

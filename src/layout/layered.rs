@@ -28,6 +28,8 @@ const LAYER_GAP: f32 = 2.0;
 const ORDER_SWEEPS: usize = 8;
 /// Coordinate-smoothing sweeps.
 const PLACE_SWEEPS: usize = 8;
+/// Layers up to this size stay a line (2D) or a row (3D); larger ones fold into blocks.
+const SMALL_LAYER: usize = 64;
 /// Space between the bands of a wrapped 2D layout, in units of the in-layer gap.
 const BAND_GAP: f32 = 4.0;
 /// Dummy nodes allowed per real node and edge before long edges are left without them.
@@ -258,27 +260,91 @@ pub fn layered(graph: &Graph, dim: Dim) -> Vec<[f32; 4]> {
     }
     place(&layers, &mut x);
 
-    let depth = layers.members.len().max(1);
-    let (lo, hi) = x.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    match dim {
+        Dim::Two => flat(&layers, &x, n),
+        Dim::Three => planes(&layers, &x, n),
+    }
+}
+
+/// Rows of a folded layer: layers with more nodes than this (neuron-level graphs) fold
+/// into several columns, so a 1536-unit layer is a block, not a line.
+fn fold_rows(layers: &Layers, n: usize) -> usize {
+    let widest = layers.members.iter().map(|m| m.iter().filter(|&&v| (v as usize) < n).count()).max().unwrap_or(1);
+    (((widest as f32).sqrt() * 2.0).ceil() as usize).max(SMALL_LAYER)
+}
+
+/// 2D: layers left to right (wide ones folded into blocks), wrapped into bands that run
+/// back and forth so the whole fills a 16:9 frame.
+fn flat(layers: &Layers, x: &[f32], n: usize) -> Vec<[f32; 4]> {
+    let rows = fold_rows(layers, n);
+    // Where each node goes within its layer: (column, across).
+    let mut local = vec![(0usize, 0f32); x.len()];
+    let mut width = Vec::with_capacity(layers.members.len());
+    for members in &layers.members {
+        if members.len() <= rows {
+            for &v in members {
+                local[v as usize] = (0, x[v as usize]);
+            }
+            width.push(0.0);
+        } else {
+            let mut ranked: Vec<u32> = members.clone();
+            ranked.sort_by(|&a, &b| x[a as usize].total_cmp(&x[b as usize]));
+            for (r, &v) in ranked.iter().enumerate() {
+                local[v as usize] = (r / rows, (r % rows) as f32 - (rows as f32 - 1.0) * 0.5);
+            }
+            width.push((members.len().div_ceil(rows) - 1) as f32);
+        }
+    }
+    let mut start = Vec::with_capacity(width.len());
+    let mut along = 0.0;
+    for w in &width {
+        start.push(along);
+        along += w + LAYER_GAP;
+    }
+    let total = (along - LAYER_GAP).max(0.0);
+    let (lo, hi) = local.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &(_, v)| (lo.min(v), hi.max(v)));
     let band_width = (hi - lo).max(0.0) + BAND_GAP;
-    let bands = match dim {
-        Dim::Two => ((depth as f32 * LAYER_GAP * 9.0 / (16.0 * band_width)).sqrt().round() as usize).clamp(1, depth),
-        Dim::Three => 1,
-    };
-    let per_band = depth.div_ceil(bands);
+    let bands = ((total * 9.0 / (16.0 * band_width)).sqrt().round() as usize).clamp(1, width.len().max(1));
+    let band_length = total / bands as f32 + 1e-3;
+    let band_of = |l: usize| ((start[l] / band_length) as usize).min(bands - 1);
+    // Each band's extent along the flow, for the way back.
+    let mut band_span = vec![(f32::MAX, f32::MIN); bands];
+    for l in 0..width.len() {
+        let span = &mut band_span[band_of(l)];
+        *span = (span.0.min(start[l]), span.1.max(start[l] + width[l]));
+    }
     (0..n)
         .map(|v| {
             let l = layers.layer[v] as usize;
-            let (band, step) = (l / per_band, l % per_band);
-            let step = if band % 2 == 1 { per_band - 1 - step } else { step };
-            let along = step as f32 * LAYER_GAP;
-            let across = x[v] - lo + band as f32 * band_width;
-            match dim {
-                Dim::Two => [along, -across, 0.0, 0.0],
-                Dim::Three => [x[v], 0.0, -(l as f32) * LAYER_GAP, 0.0],
-            }
+            let band = band_of(l);
+            let (col, across) = local[v];
+            let offset = start[l] + col as f32 - band_span[band].0;
+            let along = if band % 2 == 1 { band_span[band].1 - band_span[band].0 - offset } else { offset };
+            [along, -(across - lo + band as f32 * band_width), 0.0, 0.0]
         })
         .collect()
+}
+
+/// 3D: each layer a square plane of its nodes, planes one after another along depth, so
+/// the camera can fly along the data flow.
+fn planes(layers: &Layers, x: &[f32], n: usize) -> Vec<[f32; 4]> {
+    let mut positions = vec![[0f32; 4]; n];
+    for (l, members) in layers.members.iter().enumerate() {
+        let mut ranked: Vec<u32> = members.iter().copied().filter(|&v| (v as usize) < n).collect();
+        ranked.sort_by(|&a, &b| x[a as usize].total_cmp(&x[b as usize]));
+        let side = (ranked.len() as f32).sqrt().ceil().max(1.0) as usize;
+        let centre = (side as f32 - 1.0) * 0.5;
+        let mean = ranked.iter().map(|&v| x[v as usize]).sum::<f32>() / ranked.len().max(1) as f32;
+        for (r, &v) in ranked.iter().enumerate() {
+            let (px, py) = if ranked.len() <= SMALL_LAYER {
+                (x[v as usize] - mean, 0.0)
+            } else {
+                ((r % side) as f32 - centre, (r / side) as f32 - centre)
+            };
+            positions[v as usize] = [px, py, -(l as f32) * LAYER_GAP * 2.0, 0.0];
+        }
+    }
+    positions
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 mod edgelist;
 mod mtx;
+pub mod neurons;
 mod npy;
 mod onnx;
 mod onnx_proto;
@@ -172,7 +173,7 @@ pub fn load_graph(path: &Path) -> Result<Loaded, LoadError> {
     let is_checkpoint = path.is_dir() || path.extension().is_some_and(|e| e.eq_ignore_ascii_case("safetensors"));
     if is_checkpoint {
         let checkpoint = safetensors::open(path)?;
-        let tensors: Vec<transformer::Tensor> = checkpoint.tensors.iter().map(|(t, _)| t.clone()).collect();
+        let tensors = checkpoint.tensor_list();
         let dag = transformer::ModuleDag::build(&tensors, checkpoint.hyper.clone());
         let model = ModelSummary::of_checkpoint(&dag, tensors.iter().map(transformer::Tensor::elements));
         return Ok(Loaded { graph: dag.to_graph(), format: Format::Safetensors, source, model: Some(model) });
@@ -183,6 +184,28 @@ pub fn load_graph(path: &Path) -> Result<Loaded, LoadError> {
     let format = Format::detect(head, path);
     let (graph, model) = read_graph(reader, format, &source)?;
     Ok(Loaded { graph, format, source, model })
+}
+
+/// Opens a model at the neuron level: units, channels and heads, connected by their
+/// strongest weights. Needs a safetensors checkpoint (folder or file).
+pub fn load_neurons(path: &Path, pruning: neurons::Pruning) -> Result<Loaded, LoadError> {
+    let source = Source::File(path.to_owned());
+    let is_checkpoint = path.is_dir() || path.extension().is_some_and(|e| e.eq_ignore_ascii_case("safetensors"));
+    if !is_checkpoint {
+        return Err(LoadError::invalid(
+            &source,
+            "the neuron level reads safetensors checkpoints (a .safetensors file or a folder with config.json); ONNX and GGUF weights are not read yet",
+        ));
+    }
+    let checkpoint = safetensors::open(path)?;
+    let tensors = checkpoint.tensor_list();
+    let dag = transformer::ModuleDag::build(&tensors, checkpoint.hyper.clone());
+    let mut model = ModelSummary::of_checkpoint(&dag, tensors.iter().map(transformer::Tensor::elements));
+    let (graph, notice) = neurons::expand(&dag, &checkpoint, pruning);
+    if let Some(notice) = notice {
+        model.notice = Some(model.notice.map_or(notice.clone(), |n| format!("{n}; {notice}")));
+    }
+    Ok(Loaded { graph, format: Format::Safetensors, source, model: Some(model) })
 }
 
 /// The bundled Cora citation graph with its seven subject classes.

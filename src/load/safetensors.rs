@@ -19,9 +19,22 @@ use super::{LoadError, Source};
 /// An open checkpoint: its files, mapped, and its tensors.
 pub struct Checkpoint {
     pub files: Vec<(PathBuf, Mmap)>,
-    /// Every tensor, with the index of its file.
-    pub tensors: Vec<(Tensor, usize)>,
+    /// Every tensor, with its file and the byte range of its data in that file.
+    pub tensors: Vec<(Tensor, usize, std::ops::Range<usize>)>,
     pub hyper: Hyper,
+}
+
+impl Checkpoint {
+    /// The tensors, without their locations.
+    pub fn tensor_list(&self) -> Vec<Tensor> {
+        self.tensors.iter().map(|(t, _, _)| t.clone()).collect()
+    }
+
+    /// The bytes and dtype of a tensor, read from the map (pages load on first touch).
+    pub fn data(&self, name: &str) -> Option<(&[u8], &str)> {
+        let (tensor, file, range) = self.tensors.iter().find(|(t, _, _)| t.name == name)?;
+        Some((self.files[*file].1.get(range.clone())?, tensor.dtype.as_str()))
+    }
 }
 
 fn source(path: &Path) -> Source {
@@ -104,7 +117,7 @@ pub fn open(path: &Path) -> Result<Checkpoint, LoadError> {
         // changed by another process while mapped gives wrong values, not unsafety we
         // act on beyond reading bytes.
         let map = unsafe { Mmap::map(&file) }.map_err(|e| LoadError::io(&source(&file_path), e))?;
-        let (_, metadata) = SafeTensors::read_metadata(&map)
+        let (header, metadata) = SafeTensors::read_metadata(&map)
             .map_err(|e| LoadError::invalid(&source(&file_path), format!("not a valid safetensors file: {e}")))?;
         let index = checkpoint.files.len();
         let infos = metadata.tensors();
@@ -115,7 +128,8 @@ pub fn open(path: &Path) -> Result<Checkpoint, LoadError> {
                 dtype: format!("{:?}", info.dtype),
                 name,
             };
-            checkpoint.tensors.push((tensor, index));
+            let data = 8 + header + info.data_offsets.0..8 + header + info.data_offsets.1;
+            checkpoint.tensors.push((tensor, index, data));
         }
         checkpoint.files.push((file_path, map));
     }

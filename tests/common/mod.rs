@@ -48,6 +48,16 @@ pub fn scratch(name: &str) -> PathBuf {
 
 /// Writes a safetensors file of zero-filled tensors: `(name, dtype, shape)`.
 pub fn write_safetensors(path: &std::path::Path, tensors: &[(&str, &str, &[u64])]) {
+    write_safetensors_with(path, tensors, |_, _| 0.0);
+}
+
+/// Writes a safetensors file whose F32 tensors hold `value(name, index)` (other dtypes
+/// are zero-filled).
+pub fn write_safetensors_with(
+    path: &std::path::Path,
+    tensors: &[(&str, &str, &[u64])],
+    value: impl Fn(&str, usize) -> f32,
+) {
     let mut header = serde_json::Map::new();
     let mut offset = 0u64;
     for &(name, dtype, shape) in tensors {
@@ -70,7 +80,16 @@ pub fn write_safetensors(path: &std::path::Path, tensors: &[(&str, &str, &[u64])
     }
     let mut out = (text.len() as u64).to_le_bytes().to_vec();
     out.extend(text.as_bytes());
-    out.resize(out.len() + offset as usize, 0);
+    for &(name, dtype, shape) in tensors {
+        let count = shape.iter().product::<u64>() as usize;
+        match dtype {
+            "F32" => (0..count).for_each(|i| out.extend(value(name, i).to_le_bytes())),
+            "F16" | "BF16" => out.resize(out.len() + 2 * count, 0),
+            "I64" => out.resize(out.len() + 8 * count, 0),
+            "I32" => out.resize(out.len() + 4 * count, 0),
+            _ => out.resize(out.len() + count, 0),
+        }
+    }
     std::fs::write(path, out).expect("write safetensors");
 }
 
