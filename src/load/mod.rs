@@ -6,6 +6,7 @@
 //! the file and, for text formats, the line.
 
 mod edgelist;
+pub mod gguf;
 mod mtx;
 pub mod neurons;
 mod npy;
@@ -77,6 +78,7 @@ pub enum Format {
     NpyEdgeIndex,
     Onnx,
     Safetensors,
+    Gguf,
 }
 
 impl Format {
@@ -87,6 +89,7 @@ impl Format {
             Format::NpyEdgeIndex => "npy-edge-index",
             Format::Onnx => "onnx",
             Format::Safetensors => "safetensors",
+            Format::Gguf => "gguf",
         }
     }
 
@@ -97,12 +100,15 @@ impl Format {
             Format::MatrixMarket
         } else if head.starts_with(b"\x93NUMPY") {
             Format::NpyEdgeIndex
+        } else if head.starts_with(b"GGUF") {
+            Format::Gguf
         } else {
             match ext.as_deref() {
                 Some("mtx") => Format::MatrixMarket,
                 Some("npy") => Format::NpyEdgeIndex,
                 Some("onnx") => Format::Onnx,
                 Some("safetensors") => Format::Safetensors,
+                Some("gguf") => Format::Gguf,
                 _ => Format::EdgeList,
             }
         }
@@ -133,6 +139,9 @@ pub struct ModelSummary {
     pub kv_heads: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hidden: Option<u64>,
+    /// Tensors by storage type (`F32`, `BF16`, `Q4_K`, ...), for checkpoints.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tensor_types: BTreeMap<String, u64>,
     /// Something the user should know about how the file was read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
@@ -140,11 +149,16 @@ pub struct ModelSummary {
 
 impl ModelSummary {
     /// The summary of a checkpoint's module DAG: every tensor counts as a parameter.
-    fn of_checkpoint(dag: &transformer::ModuleDag, tensors: impl Iterator<Item = u64>) -> ModelSummary {
+    fn of_checkpoint(dag: &transformer::ModuleDag, tensors: &[transformer::Tensor]) -> ModelSummary {
         let known = |v: u64| (v > 0).then_some(v);
         let h = &dag.hyper;
+        let mut tensor_types = BTreeMap::new();
+        for t in tensors {
+            *tensor_types.entry(t.dtype.clone()).or_insert(0) += 1;
+        }
         ModelSummary {
-            params: tensors.sum(),
+            params: tensors.iter().map(transformer::Tensor::elements).sum(),
+            tensor_types,
             ops: dag.ops(),
             architecture: h.model_type.clone(),
             layers: known(h.layers),
@@ -175,13 +189,21 @@ pub fn load_graph(path: &Path) -> Result<Loaded, LoadError> {
         let checkpoint = safetensors::open(path)?;
         let tensors = checkpoint.tensor_list();
         let dag = transformer::ModuleDag::build(&tensors, checkpoint.hyper.clone());
-        let model = ModelSummary::of_checkpoint(&dag, tensors.iter().map(transformer::Tensor::elements));
+        let model = ModelSummary::of_checkpoint(&dag, &tensors);
         return Ok(Loaded { graph: dag.to_graph(), format: Format::Safetensors, source, model: Some(model) });
     }
     let file = File::open(path).map_err(|e| LoadError::io(&source, e))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let head = reader.fill_buf().map_err(|e| LoadError::io(&source, e))?;
     let format = Format::detect(head, path);
+    if format == Format::Gguf {
+        drop(reader);
+        let gguf = gguf::open(path)?;
+        let dag = transformer::ModuleDag::build(&gguf.tensors, gguf.hyper());
+        let mut model = ModelSummary::of_checkpoint(&dag, &gguf.tensors);
+        model.producer = format!("GGUF v{}", gguf.version);
+        return Ok(Loaded { graph: dag.to_graph(), format, source, model: Some(model) });
+    }
     let (graph, model) = read_graph(reader, format, &source)?;
     Ok(Loaded { graph, format, source, model })
 }
@@ -200,7 +222,7 @@ pub fn load_neurons(path: &Path, pruning: neurons::Pruning) -> Result<Loaded, Lo
     let checkpoint = safetensors::open(path)?;
     let tensors = checkpoint.tensor_list();
     let dag = transformer::ModuleDag::build(&tensors, checkpoint.hyper.clone());
-    let mut model = ModelSummary::of_checkpoint(&dag, tensors.iter().map(transformer::Tensor::elements));
+    let mut model = ModelSummary::of_checkpoint(&dag, &tensors);
     let (graph, notice) = neurons::expand(&dag, &checkpoint, pruning);
     if let Some(notice) = notice {
         model.notice = Some(model.notice.map_or(notice.clone(), |n| format!("{n}; {notice}")));
@@ -226,8 +248,8 @@ fn read_graph(
         Format::EdgeList => edgelist::read(reader, source)?,
         Format::MatrixMarket => mtx::read(reader, source)?,
         Format::NpyEdgeIndex => npy::edge_index(reader, source)?,
-        Format::Safetensors => {
-            return Err(LoadError::invalid(source, "safetensors checkpoints are opened by path, not streamed"));
+        Format::Safetensors | Format::Gguf => {
+            return Err(LoadError::invalid(source, "checkpoints are mapped from their path, not streamed"));
         }
         Format::Onnx => {
             let mut bytes = Vec::new();

@@ -83,12 +83,18 @@ impl Family {
         }
     }
 
-    fn template(self) -> &'static Template {
-        match self {
-            Family::Bert => &BERT,
-            Family::Gpt2 => &GPT2,
-            Family::Llama => &LLAMA,
-            Family::Vit => &VIT,
+    /// The template for HuggingFace tensor names, or for llama.cpp's GGUF names
+    /// (`blk.0.attn_q.weight`).
+    fn template(self, gguf: bool) -> Option<&'static Template> {
+        match (self, gguf) {
+            (Family::Bert, false) => Some(&BERT),
+            (Family::Gpt2, false) => Some(&GPT2),
+            (Family::Llama, false) => Some(&LLAMA),
+            (Family::Vit, false) => Some(&VIT),
+            (Family::Bert, true) => Some(&BERT_GGUF),
+            (Family::Gpt2, true) => Some(&GPT2_GGUF),
+            (Family::Llama, true) => Some(&LLAMA_GGUF),
+            (Family::Vit, true) => None,
         }
     }
 }
@@ -228,6 +234,76 @@ static VIT: Template = Template {
     ],
 };
 
+static BERT_GGUF: Template = Template {
+    layers: "blk.",
+    input: "tokens",
+    embed: &[
+        step("word", Embedding, "token_embd", &["in"]),
+        step("position", Embedding, "position_embd", &["in"]),
+        step("token_type", Embedding, "token_types", &["in"]),
+        step("sum", Add, "", &["word", "position", "token_type"]),
+        step("norm", Norm, "token_embd_norm", &["sum"]),
+    ],
+    layer: &[
+        step("query", Linear, "attn_q", &["in"]),
+        step("key", Linear, "attn_k", &["in"]),
+        step("value", Linear, "attn_v", &["in"]),
+        step("attention", Attention, "", &["query", "key", "value"]),
+        step("attention_out", Linear, "attn_output", &["attention"]),
+        step("residual1", Add, "", &["attention_out", "in"]),
+        step("norm1", Norm, "attn_output_norm", &["residual1"]),
+        step("intermediate", Linear, "ffn_up", &["norm1"]),
+        step("output", Linear, "ffn_down", &["intermediate"]),
+        step("residual2", Add, "", &["output", "norm1"]),
+        step("norm2", Norm, "layer_output_norm", &["residual2"]),
+    ],
+    head: &[],
+};
+
+static GPT2_GGUF: Template = Template {
+    layers: "blk.",
+    input: "tokens",
+    embed: &[
+        step("wte", Embedding, "token_embd", &["in"]),
+        step("wpe", Embedding, "position_embd", &["in"]),
+        step("sum", Add, "", &["wte", "wpe"]),
+    ],
+    layer: &[
+        step("norm1", Norm, "attn_norm", &["in"]),
+        step("qkv", Linear, "attn_qkv", &["norm1"]),
+        step("attention", Attention, "", &["qkv"]),
+        step("attention_out", Linear, "attn_output", &["attention"]),
+        step("residual1", Add, "", &["attention_out", "in"]),
+        step("norm2", Norm, "ffn_norm", &["residual1"]),
+        step("fc", Linear, "ffn_up", &["norm2"]),
+        step("proj", Linear, "ffn_down", &["fc"]),
+        step("residual2", Add, "", &["proj", "residual1"]),
+    ],
+    head: &[step("norm", Norm, "output_norm", &["in"]), step("lm_head", Linear, "output", &["norm"])],
+};
+
+static LLAMA_GGUF: Template = Template {
+    layers: "blk.",
+    input: "tokens",
+    embed: &[step("embed", Embedding, "token_embd", &["in"])],
+    layer: &[
+        step("norm1", Norm, "attn_norm", &["in"]),
+        step("q", Linear, "attn_q", &["norm1"]),
+        step("k", Linear, "attn_k", &["norm1"]),
+        step("v", Linear, "attn_v", &["norm1"]),
+        step("attention", Attention, "", &["q", "k", "v"]),
+        step("o", Linear, "attn_output", &["attention"]),
+        step("residual1", Add, "", &["o", "in"]),
+        step("norm2", Norm, "ffn_norm", &["residual1"]),
+        step("gate", Linear, "ffn_gate", &["norm2"]),
+        step("up", Linear, "ffn_up", &["norm2"]),
+        step("gated", Mul, "", &["gate", "up"]),
+        step("down", Linear, "ffn_down", &["gated"]),
+        step("residual2", Add, "", &["down", "residual1"]),
+    ],
+    head: &[step("norm", Norm, "output_norm", &["in"]), step("lm_head", Linear, "output", &["norm"])],
+};
+
 /// A node of the module DAG.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModuleNode {
@@ -284,16 +360,20 @@ fn describe(t: &Tensor) -> String {
 impl ModuleDag {
     /// Builds the DAG for `hyper.model_type` from the checkpoint's tensors.
     pub fn build(tensors: &[Tensor], mut hyper: Hyper) -> ModuleDag {
+        let gguf = tensors.iter().any(|t| t.name.starts_with("blk."));
         let family = Family::of(&hyper.model_type);
-        let layout = family.and_then(|f| locate(tensors, f.template()).map(|(prefix, layers)| (f, prefix, layers)));
+        let layout = family.and_then(|f| {
+            let template = f.template(gguf)?;
+            locate(tensors, template).map(|(prefix, layers)| (f, template, prefix, layers))
+        });
         match layout {
-            Some((family, prefix, layers)) => {
+            Some((family, template, prefix, layers)) => {
                 hyper.layers = layers;
                 if hyper.kv_heads == 0 {
                     hyper.kv_heads = hyper.heads;
                 }
                 let mut dag = ModuleDag { hyper, family: Some(family), ..Default::default() };
-                dag.from_template(tensors, family.template(), &prefix);
+                dag.from_template(tensors, template, &prefix);
                 dag
             }
             None => {
