@@ -11,7 +11,7 @@ mod mtx;
 pub mod neurons;
 mod npy;
 mod onnx;
-mod onnx_proto;
+pub mod onnx_proto;
 pub mod safetensors;
 pub mod transformer;
 
