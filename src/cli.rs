@@ -380,13 +380,22 @@ fn info(args: InfoArgs) -> Result<()> {
             if !model.producer.is_empty() {
                 text.push(format!("producer    {}", model.producer));
             }
-            if let (Some(layers), Some(heads), Some(hidden)) = (model.layers, model.heads, model.hidden) {
-                let kv =
-                    model.kv_heads.filter(|&kv| kv != heads).map(|kv| format!(" ({kv} key/value)")).unwrap_or_default();
-                text.push(format!(
-                    "transformer {}: {layers} layers, {heads} heads{kv}, hidden {hidden}",
-                    model.architecture
-                ));
+            if let Some(layers) = model.layers {
+                let mut parts = vec![format!("{layers} layers")];
+                if let Some(heads) = model.heads {
+                    let kv = model
+                        .kv_heads
+                        .filter(|&kv| kv != heads)
+                        .map(|kv| format!(" ({kv} key/value)"))
+                        .unwrap_or_default();
+                    parts.push(format!("{heads} heads{kv}"));
+                }
+                if let Some(hidden) = model.hidden {
+                    parts.push(format!("hidden {hidden}"));
+                }
+                let name =
+                    if model.architecture.is_empty() { String::new() } else { format!(" {}", model.architecture) };
+                text.push(format!("transformer{name}: {}", parts.join(", ")));
             }
         }
     }

