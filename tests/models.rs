@@ -202,3 +202,22 @@ fn minilm_int8_onnx_is_a_six_layer_transformer() {
     assert_eq!((summary.layers, summary.hidden, summary.heads), (Some(6), Some(384), None));
     assert_eq!(m.graph.groups.repeated()["layer"], 6);
 }
+
+/// `load_bytes` (the fuzz targets' entry) reads what the file loaders read.
+#[test]
+fn bytes_load_like_files() {
+    for (file, format) in [("onnx/light_resnet50.onnx", Format::Onnx), ("gguf/tiny-gpt2.gguf", Format::Gguf)] {
+        let path = common::repo_data(file);
+        let (graph, model) = load::load_bytes(&std::fs::read(&path).unwrap(), format).unwrap();
+        let from_file = load::load_graph(&path).unwrap();
+        assert_eq!(
+            (graph.node_count(), graph.edge_count()),
+            (from_file.graph.node_count(), from_file.graph.edge_count()),
+            "{file}"
+        );
+        assert_eq!(model.unwrap().params, from_file.model.unwrap().params, "{file}");
+    }
+    let (graph, _) = load::load_bytes(b"0 1\n1 2\n", Format::EdgeList).unwrap();
+    assert_eq!(graph.edge_count(), 2);
+    assert!(load::load_bytes(b"\x00\x01garbage", Format::Safetensors).is_err());
+}

@@ -181,15 +181,27 @@ pub struct Loaded {
     pub model: Option<ModelSummary>,
 }
 
+/// Whether `path` names a safetensors checkpoint: a folder or a `.safetensors` file.
+fn is_checkpoint(path: &Path) -> bool {
+    path.is_dir() || path.extension().is_some_and(|e| e.eq_ignore_ascii_case("safetensors"))
+}
+
+/// A checkpoint's module DAG and summary, from its tensors and stated hyper-parameters.
+fn checkpoint_model(
+    tensors: &[transformer::Tensor],
+    hyper: transformer::Hyper,
+) -> (transformer::ModuleDag, ModelSummary) {
+    let dag = transformer::ModuleDag::build(tensors, hyper);
+    let summary = ModelSummary::of_checkpoint(&dag, tensors);
+    (dag, summary)
+}
+
 /// Reads a graph file, choosing the loader by content and extension.
 pub fn load_graph(path: &Path) -> Result<Loaded, LoadError> {
     let source = Source::File(path.to_owned());
-    let is_checkpoint = path.is_dir() || path.extension().is_some_and(|e| e.eq_ignore_ascii_case("safetensors"));
-    if is_checkpoint {
+    if is_checkpoint(path) {
         let checkpoint = safetensors::open(path)?;
-        let tensors = checkpoint.tensor_list();
-        let dag = transformer::ModuleDag::build(&tensors, checkpoint.hyper.clone());
-        let model = ModelSummary::of_checkpoint(&dag, &tensors);
+        let (dag, model) = checkpoint_model(&checkpoint.tensor_list(), checkpoint.hyper.clone());
         return Ok(Loaded { graph: dag.to_graph(), format: Format::Safetensors, source, model: Some(model) });
     }
     let file = File::open(path).map_err(|e| LoadError::io(&source, e))?;
@@ -199,8 +211,7 @@ pub fn load_graph(path: &Path) -> Result<Loaded, LoadError> {
     if format == Format::Gguf {
         drop(reader);
         let gguf = gguf::open(path)?;
-        let dag = transformer::ModuleDag::build(&gguf.tensors, gguf.hyper());
-        let mut model = ModelSummary::of_checkpoint(&dag, &gguf.tensors);
+        let (dag, mut model) = checkpoint_model(&gguf.tensors, gguf.hyper());
         model.producer = format!("GGUF v{}", gguf.version);
         return Ok(Loaded { graph: dag.to_graph(), format, source, model: Some(model) });
     }
@@ -208,21 +219,38 @@ pub fn load_graph(path: &Path) -> Result<Loaded, LoadError> {
     Ok(Loaded { graph, format, source, model })
 }
 
+/// Parses `bytes` as a graph or model of `format` (the fuzz targets' entry point; files
+/// go through [`load_graph`]).
+pub fn load_bytes(bytes: &[u8], format: Format) -> Result<(Graph, Option<ModelSummary>), LoadError> {
+    let source = Source::Bundled("bytes");
+    match format {
+        Format::Gguf => {
+            let gguf = gguf::parse(bytes, &source)?;
+            let (dag, model) = checkpoint_model(&gguf.tensors, gguf.hyper());
+            Ok((dag.to_graph(), Some(model)))
+        }
+        Format::Safetensors => {
+            let tensors = safetensors::parse(bytes, &source)?;
+            let hyper = transformer::Hyper { model_type: "llama".into(), ..Default::default() };
+            let (dag, model) = checkpoint_model(&tensors, hyper);
+            Ok((dag.to_graph(), Some(model)))
+        }
+        _ => read_graph(bytes, format, &source),
+    }
+}
+
 /// Opens a model at the neuron level: units, channels and heads, connected by their
 /// strongest weights. Needs a safetensors checkpoint (folder or file).
 pub fn load_neurons(path: &Path, pruning: neurons::Pruning) -> Result<Loaded, LoadError> {
     let source = Source::File(path.to_owned());
-    let is_checkpoint = path.is_dir() || path.extension().is_some_and(|e| e.eq_ignore_ascii_case("safetensors"));
-    if !is_checkpoint {
+    if !is_checkpoint(path) {
         return Err(LoadError::invalid(
             &source,
             "the neuron level reads safetensors checkpoints (a .safetensors file or a folder with config.json); ONNX and GGUF weights are not read yet",
         ));
     }
     let checkpoint = safetensors::open(path)?;
-    let tensors = checkpoint.tensor_list();
-    let dag = transformer::ModuleDag::build(&tensors, checkpoint.hyper.clone());
-    let mut model = ModelSummary::of_checkpoint(&dag, &tensors);
+    let (dag, mut model) = checkpoint_model(&checkpoint.tensor_list(), checkpoint.hyper.clone());
     let (graph, notice) = neurons::expand(&dag, &checkpoint, pruning);
     if let Some(notice) = notice {
         model.notice = Some(model.notice.map_or(notice.clone(), |n| format!("{n}; {notice}")));

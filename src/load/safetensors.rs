@@ -101,6 +101,28 @@ fn shard_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(files)
 }
 
+/// The tensors of a safetensors file's bytes, in data order, with their byte ranges.
+fn tensors(bytes: &[u8], source: &Source) -> Result<Vec<(Tensor, std::ops::Range<usize>)>, LoadError> {
+    let (header, metadata) = SafeTensors::read_metadata(bytes)
+        .map_err(|e| LoadError::invalid(source, format!("not a valid safetensors file: {e}")))?;
+    let infos = metadata.tensors();
+    Ok(metadata
+        .offset_keys()
+        .into_iter()
+        .map(|name| {
+            let info = infos[&name];
+            let shape = info.shape.iter().map(|&d| d as u64).collect();
+            let data = 8 + header + info.data_offsets.0..8 + header + info.data_offsets.1;
+            (Tensor { shape, dtype: format!("{:?}", info.dtype), name }, data)
+        })
+        .collect())
+}
+
+/// The tensors of a safetensors file held in memory.
+pub fn parse(bytes: &[u8], source: &Source) -> Result<Vec<Tensor>, LoadError> {
+    Ok(tensors(bytes, source)?.into_iter().map(|(t, _)| t).collect())
+}
+
 /// Opens a checkpoint folder or a `.safetensors` file.
 pub fn open(path: &Path) -> Result<Checkpoint, LoadError> {
     let (dir, files) = if path.is_dir() {
@@ -117,18 +139,8 @@ pub fn open(path: &Path) -> Result<Checkpoint, LoadError> {
         // changed by another process while mapped gives wrong values, not unsafety we
         // act on beyond reading bytes.
         let map = unsafe { Mmap::map(&file) }.map_err(|e| LoadError::io(&source(&file_path), e))?;
-        let (header, metadata) = SafeTensors::read_metadata(&map)
-            .map_err(|e| LoadError::invalid(&source(&file_path), format!("not a valid safetensors file: {e}")))?;
         let index = checkpoint.files.len();
-        let infos = metadata.tensors();
-        for name in metadata.offset_keys() {
-            let info = infos[&name];
-            let tensor = Tensor {
-                shape: info.shape.iter().map(|&d| d as u64).collect(),
-                dtype: format!("{:?}", info.dtype),
-                name,
-            };
-            let data = 8 + header + info.data_offsets.0..8 + header + info.data_offsets.1;
+        for (tensor, data) in tensors(&map, &source(&file_path))? {
             checkpoint.tensors.push((tensor, index, data));
         }
         checkpoint.files.push((file_path, map));

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for SECONDS (default 60) each, seeded with the repository's
+# real fixtures. Needs cargo-fuzz (`cargo install cargo-fuzz`); on a stable toolchain
+# RUSTC_BOOTSTRAP=1 lets it use the sanitizer flags it needs.
+set -euo pipefail
+cd "$(dirname "$0")"
+seconds=${1:-60}
+mkdir -p corpus/edgelist corpus/mtx corpus/npy corpus/onnx corpus/gguf corpus/safetensors
+head -c 4000 ../data/cora/edges.tsv > corpus/edgelist/cora-head.tsv
+printf '%%%%MatrixMarket matrix coordinate real symmetric\n3 3 2\n2 1 1.5\n3 2 2\n' > corpus/mtx/small.mtx
+cp -f ../data/cora/labels.npy corpus/npy/
+cp -f ../data/onnx/test_if.onnx ../data/onnx/test_loop11.onnx ../data/onnx/light_resnet50.onnx corpus/onnx/
+cp -f ../data/gguf/tiny-gpt2.gguf corpus/gguf/
+for target in edgelist mtx npy onnx gguf safetensors; do
+    RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none "$target" "corpus/$target" -- -max_total_time="$seconds" -max_len=262144 2>&1 \
+        | grep -E "^#[0-9]+.*(DONE|pulse)|Done [0-9]+ runs|ERROR|panicked" | tail -2
+done
