@@ -221,3 +221,23 @@ fn bytes_load_like_files() {
     assert_eq!(graph.edge_count(), 2);
     assert!(load::load_bytes(b"\x00\x01garbage", Format::Safetensors).is_err());
 }
+
+#[test]
+fn external_data_and_other_domains() {
+    // The weights' .onnx.data file is absent: their sizes come from the dims.
+    let m = model("external_data.onnx");
+    let summary = m.model.as_ref().unwrap();
+    assert_eq!(summary.params, 64 * 64 + 64 * 10);
+    let text = m.graph.nodes.text_columns.iter().find(|c| c.name == "params").unwrap();
+    assert!((0..text.values.len()).any(|i| text.values.get(i).unwrap().contains("(external)")));
+
+    let m = model("domains.onnx");
+    let summary = m.model.as_ref().unwrap();
+    let ops: Vec<&str> = summary.ops.keys().map(String::as_str).collect();
+    assert_eq!(ops, ["Attention", "LayerNormalization", "MyGelu"]);
+    let kinds = m.graph.nodes.class_names.as_ref().unwrap();
+    let kinds: Vec<&str> = (0..kinds.len()).map(|i| kinds.get(i).unwrap()).collect();
+    assert!(kinds.contains(&"com.microsoft.Attention") && kinds.contains(&"org.example.MyGelu"), "{kinds:?}");
+    assert_eq!((summary.layers, summary.heads, summary.hidden), (Some(1), Some(4), Some(32)));
+    assert!(summary.opsets.contains(&("com.microsoft".to_owned(), 1)));
+}
