@@ -44,3 +44,29 @@ for name in ["external_data.onnx", "domains.onnx"]:
     m = onnx.load(name, load_external_data=False)
     params = sum(int(np.prod(t.dims)) for t in m.graph.initializer)
     print(name, "nodes", len(m.graph.node), "params", params, [n.op_type for n in m.graph.node])
+
+# A small CNN with seeded weights, for the neuron level: Conv (4 filters over 3 channels)
+# -> Relu -> GlobalAveragePool -> Flatten -> Gemm (transB, 10 x 4) -> MatMul (10 x 5).
+rng = np.random.default_rng(7)
+conv = numpy_helper.from_array(rng.normal(size=(4, 3, 3, 3)).astype(np.float32), "conv.weight")
+fc = numpy_helper.from_array(rng.normal(size=(10, 4)).astype(np.float32), "fc.weight")
+proj = numpy_helper.from_array(rng.normal(size=(10, 5)).astype(np.float32), "proj.weight")
+graph = helper.make_graph(
+    [
+        helper.make_node("Conv", ["image", "conv.weight"], ["c"], name="/features/conv/Conv", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"], name="/features/relu/Relu"),
+        helper.make_node("GlobalAveragePool", ["r"], ["p"], name="/pool/GlobalAveragePool"),
+        helper.make_node("Flatten", ["p"], ["f"], name="/pool/Flatten"),
+        helper.make_node("Gemm", ["f", "fc.weight"], ["g"], name="/head/fc/Gemm", transB=1),
+        helper.make_node("MatMul", ["g", "proj.weight"], ["y"], name="/head/proj/MatMul"),
+    ],
+    "cnn",
+    [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 8, 8])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 5])],
+    [conv, fc, proj],
+)
+onnx.save_model(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), "small_cnn.onnx")
+w = numpy_helper.to_array(conv)
+print("small_cnn.onnx conv unit 2, RMS of kernels per input channel:", np.sqrt((w[2] ** 2).mean(axis=(1, 2))).round(6).tolist())
+print("small_cnn.onnx fc unit 7 row:", numpy_helper.to_array(fc)[7].round(6).tolist())
+print("small_cnn.onnx proj column 3:", numpy_helper.to_array(proj)[:, 3].round(6).tolist())

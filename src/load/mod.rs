@@ -11,6 +11,7 @@ mod mtx;
 pub mod neurons;
 mod npy;
 mod onnx;
+mod onnx_neurons;
 pub mod onnx_proto;
 pub mod safetensors;
 pub mod transformer;
@@ -240,22 +241,32 @@ pub fn load_bytes(bytes: &[u8], format: Format) -> Result<(Graph, Option<ModelSu
 }
 
 /// Opens a model at the neuron level: units, channels and heads, connected by their
-/// strongest weights. Needs a safetensors checkpoint (folder or file).
+/// strongest weights. Reads ONNX models and safetensors checkpoints.
 pub fn load_neurons(path: &Path, pruning: neurons::Pruning) -> Result<Loaded, LoadError> {
     let source = Source::File(path.to_owned());
-    if !is_checkpoint(path) {
+    let (graph, mut model, notice, format) = if is_checkpoint(path) {
+        let checkpoint = safetensors::open(path)?;
+        let (dag, model) = checkpoint_model(&checkpoint.tensor_list(), checkpoint.hyper.clone());
+        let (graph, notice) = neurons::expand(&dag, &checkpoint, pruning);
+        (graph, model, notice, Format::Safetensors)
+    } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx")) {
+        let bytes = std::fs::read(path).map_err(|e| LoadError::io(&source, e))?;
+        let decoded = onnx::decode(bytes.into(), &source)?;
+        let (_, model) = onnx::summarize(&decoded, &source)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let (dag, weights) = onnx_neurons::module_dag(&decoded, &model, dir, &source)?;
+        let (graph, notice) = neurons::expand(&dag, &weights, pruning);
+        (graph, model, notice, Format::Onnx)
+    } else {
         return Err(LoadError::invalid(
             &source,
-            "the neuron level reads safetensors checkpoints (a .safetensors file or a folder with config.json); ONNX and GGUF weights are not read yet",
+            "the neuron level reads ONNX models and safetensors checkpoints (a .safetensors file or a folder with config.json); GGUF's quantised weights are not decoded yet",
         ));
-    }
-    let checkpoint = safetensors::open(path)?;
-    let (dag, mut model) = checkpoint_model(&checkpoint.tensor_list(), checkpoint.hyper.clone());
-    let (graph, notice) = neurons::expand(&dag, &checkpoint, pruning);
+    };
     if let Some(notice) = notice {
         model.notice = Some(model.notice.map_or(notice.clone(), |n| format!("{n}; {notice}")));
     }
-    Ok(Loaded { graph, format: Format::Safetensors, source, model: Some(model) })
+    Ok(Loaded { graph, format, source, model: Some(model) })
 }
 
 /// The bundled Cora citation graph with its seven subject classes.
@@ -282,7 +293,7 @@ fn read_graph(
         Format::Onnx => {
             let mut bytes = Vec::new();
             reader.read_to_end(&mut bytes).map_err(|e| LoadError::io(source, e))?;
-            let (graph, model) = onnx::read(&bytes, source)?;
+            let (graph, model) = onnx::read(bytes.into(), source)?;
             return Ok((graph, Some(model)));
         }
     };

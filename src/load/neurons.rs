@@ -1,19 +1,19 @@
 //! The neuron level: a module DAG expanded into neurons and weighted connections.
 //!
-//! Every Linear module becomes its output units, an embedding or convolution its output
-//! channels, an attention block its heads, and element-wise steps (adds, norms, gating)
-//! one neuron per channel. A Linear unit is connected to the `top_k` inputs of largest
-//! absolute weight (at least `min_weight`), read row by row from the memory-mapped
-//! checkpoint, so memory grows with the connections kept, not with the weights. Where a
-//! Linear reads more inputs than its source has neurons (the channels of all heads behind
-//! an attention block), the weights of each group are merged into their root mean square.
+//! Every Linear module (Dense, MatMul, Gemm) becomes its output units, an embedding or
+//! convolution its output channels, an attention block its heads, and element-wise steps
+//! (adds, norms, activations, gating) one neuron per channel. A unit is connected to the
+//! `top_k` inputs of largest absolute weight (at least `min_weight`), read row by row from
+//! the memory-mapped weights, so memory grows with the connections kept, not with the
+//! weights. Where a unit reads more inputs than its source has neurons (a convolution's
+//! kernel over each channel, the channels of all heads behind an attention block), the
+//! weights of each group merge into their root mean square.
 //! Attention heads receive the query, key and value channels they read, grouped-query
 //! attention included; element-wise steps connect channel to channel with weight 1.
 
 use std::collections::HashMap;
 
-use super::safetensors::Checkpoint;
-use super::transformer::{Family, ModuleDag, Op};
+use super::transformer::{ModuleDag, Op};
 use crate::graph::{Graph, GroupId, StringTable};
 
 /// How many connections the neuron level keeps.
@@ -29,6 +29,12 @@ impl Default for Pruning {
     fn default() -> Self {
         Pruning { top_k: 64, min_weight: 0.0 }
     }
+}
+
+/// Where the neuron level reads weights: a tensor's bytes and dtype name (`F32`, `F16`,
+/// `BF16`, `F64`; others are not shown).
+pub trait WeightSource {
+    fn bytes(&self, tensor: &str) -> Option<(&[u8], &str)>;
 }
 
 /// Decodes one little-endian element of `dtype` as f32; `None` for dtypes without weights
@@ -73,6 +79,9 @@ struct Builder {
     span: Vec<(u32, u32)>,
     kind_ids: HashMap<Op, i32>,
     kind_names: StringTable,
+    /// Scratch buffers reused for every unit: one weight row, its kept inputs.
+    row: Vec<f32>,
+    order: Vec<(f32, u32)>,
 }
 
 impl Builder {
@@ -100,27 +109,50 @@ impl Builder {
     }
 }
 
-/// Output width of a module from its weight shape.
-fn module_width(dag: &ModuleDag, node: usize, checkpoint: &Checkpoint) -> Option<u32> {
-    let module = dag.nodes[node].module.as_ref()?;
-    let weight = checkpoint
-        .tensors
-        .iter()
-        .find(|(t, _, _)| t.name == format!("{module}.weight") || t.name == *module)
-        .map(|(t, _, _)| t)?;
-    let transposed = dag.family == Some(Family::Gpt2) && dag.nodes[node].op == Op::Linear;
-    let dims = &weight.shape;
-    match dag.nodes[node].op {
-        Op::Linear if transposed => dims.get(1).copied(),
-        Op::Linear | Op::Conv => dims.first().copied(),
-        _ => dims.last().copied(),
+/// Connects units of a weighted module (`count` units from `first`) to their strongest
+/// inputs among `in_count` neurons from `in_first`. Returns false when the weights cannot
+/// be read or do not fit the input.
+fn connect_weighted(
+    b: &mut Builder,
+    matrix: &Matrix,
+    (first, count): (u32, u32),
+    (in_first, in_count): (u32, u32),
+    pruning: Pruning,
+) -> bool {
+    let (mut row, mut order) = (std::mem::take(&mut b.row), std::mem::take(&mut b.order));
+    if matrix.inputs == 0 || matrix.inputs % in_count as usize != 0 {
+        return false;
     }
-    .map(|d| d as u32)
+    let group_size = matrix.inputs / in_count as usize;
+    for i in 0..count {
+        matrix.row(i as usize, &mut row);
+        order.clear();
+        for (g, chunk) in row.chunks(group_size).enumerate() {
+            let w = if group_size == 1 {
+                chunk[0]
+            } else {
+                (chunk.iter().map(|v| v * v).sum::<f32>() / group_size as f32).sqrt()
+            };
+            if w.abs() >= pruning.min_weight {
+                order.push((w, g as u32));
+            }
+        }
+        if order.len() > pruning.top_k {
+            order.select_nth_unstable_by(pruning.top_k, |a, b| b.0.abs().total_cmp(&a.0.abs()));
+            order.truncate(pruning.top_k);
+        }
+        order.sort_unstable_by_key(|&(_, j)| j);
+        for &(w, j) in order.iter() {
+            b.connect(in_first + j, first + i, w);
+        }
+    }
+    (b.row, b.order) = (row, order);
+    true
 }
 
 /// Expands `dag` to neurons. Returns the graph and a notice when some weights could not
 /// be shown.
-pub fn expand(dag: &ModuleDag, checkpoint: &Checkpoint, pruning: Pruning) -> (Graph, Option<String>) {
+pub fn expand(dag: &ModuleDag, weights: &dyn WeightSource, pruning: Pruning) -> (Graph, Option<String>) {
     let mut b = Builder {
         graph: Graph::with_nodes(0, true),
         labels: StringTable::default(),
@@ -129,101 +161,80 @@ pub fn expand(dag: &ModuleDag, checkpoint: &Checkpoint, pruning: Pruning) -> (Gr
         span: Vec::with_capacity(dag.nodes.len()),
         kind_ids: HashMap::new(),
         kind_names: StringTable::default(),
+        row: Vec::new(),
+        order: Vec::new(),
     };
     b.graph.groups = dag.groups.clone();
     let hyper = &dag.hyper;
     let head_dim = if hyper.heads > 0 { (hyper.hidden / hyper.heads).max(1) as u32 } else { 1 };
     let mut skipped: Vec<String> = Vec::new();
-    let mut row = Vec::new();
-    let mut order: Vec<(f32, u32)> = Vec::new();
 
-    for (id, node) in dag.nodes.iter().enumerate() {
-        let first_input = node.inputs.first().map(|&i| b.span[i as usize].1).unwrap_or(0);
+    for node in &dag.nodes {
+        let input_widths = node.inputs.iter().map(|&i| b.span[i as usize].1);
+        let stated = node.weight.as_ref().and_then(|w| w.outputs(node.op)).or(node.width).map(|w| w as u32);
         let width = match node.op {
-            Op::Input | Op::Output => 0,
+            Op::Output => 0,
+            Op::Input | Op::Linear | Op::Conv | Op::Embedding => stated.unwrap_or(0),
             Op::Attention => hyper.heads.max(1) as u32,
-            Op::Linear | Op::Conv | Op::Embedding => module_width(dag, id, checkpoint).unwrap_or(first_input),
-            Op::Norm | Op::Add | Op::Mul | Op::Module => {
-                node.inputs.iter().map(|&i| b.span[i as usize].1).filter(|&w| w > 0).min().unwrap_or(0)
-            }
+            Op::Concat => input_widths.sum(),
+            Op::Norm | Op::Add | Op::Mul | Op::Module => input_widths.filter(|&w| w > 0).min().unwrap_or(0),
         };
         let group = node.group.map(|g| {
-            let leaf = node.name.rsplit('.').next().unwrap_or(&node.name).to_owned();
+            let leaf = node.name.rsplit(['.', '/']).next().unwrap_or(&node.name).to_owned();
             b.graph.groups.add(leaf, Some(g))
         });
         let (first, count) = b.neurons(&node.name, node.op, width, group);
         b.span.push((first, count));
 
+        let mut concat_offset = 0;
         for &input in &node.inputs {
             let (in_first, in_count) = b.span[input as usize];
-            if in_count == 0 {
+            if in_count == 0 || count == 0 {
                 continue;
             }
             match node.op {
-                Op::Linear => {
-                    let module = node.module.as_deref().unwrap_or_default();
-                    let weight = checkpoint.data(&format!("{module}.weight"));
-                    let Some((bytes, (size, decode))) =
-                        weight.and_then(|(bytes, dtype)| Some((bytes, decoder(dtype)?)))
-                    else {
-                        skipped.push(module.to_owned());
-                        continue;
-                    };
-                    let total = bytes.len() / size;
-                    let inputs = total / count.max(1) as usize;
-                    if inputs == 0 || inputs % in_count as usize != 0 {
-                        skipped.push(module.to_owned());
-                        continue;
-                    }
-                    let group_size = inputs / in_count as usize;
-                    let transposed = dag.family == Some(Family::Gpt2);
-                    let matrix = Matrix { bytes, size, decode, out: count as usize, inputs, transposed };
-                    for i in 0..count {
-                        matrix.row(i as usize, &mut row);
-                        order.clear();
-                        for (g, chunk) in row.chunks(group_size).enumerate() {
-                            let w = if group_size == 1 {
-                                chunk[0]
-                            } else {
-                                (chunk.iter().map(|v| v * v).sum::<f32>() / group_size as f32).sqrt()
-                            };
-                            if w.abs() >= pruning.min_weight {
-                                order.push((w, g as u32));
-                            }
-                        }
-                        if order.len() > pruning.top_k {
-                            order.select_nth_unstable_by(pruning.top_k, |a, b| b.0.abs().total_cmp(&a.0.abs()));
-                            order.truncate(pruning.top_k);
-                        }
-                        order.sort_unstable_by_key(|&(_, j)| j);
-                        for &(w, j) in &order {
-                            b.connect(in_first + j, first + i, w);
-                        }
+                Op::Linear | Op::Conv => {
+                    let Some(weight) = &node.weight else { continue };
+                    let readable =
+                        weights.bytes(&weight.tensor).and_then(|(bytes, dtype)| Some((bytes, decoder(dtype)?)));
+                    let done = readable.is_some_and(|(bytes, (size, decode))| {
+                        let inputs = bytes.len() / size / count as usize;
+                        let matrix =
+                            Matrix { bytes, size, decode, out: count as usize, inputs, transposed: weight.transposed };
+                        connect_weighted(&mut b, &matrix, (first, count), (in_first, in_count), pruning)
+                    });
+                    if !done {
+                        skipped.push(weight.tensor.clone());
                     }
                 }
                 Op::Attention => {
-                    // Channel j of a query, key or value projection feeds the head(s) that read it.
+                    // Channel j of a query, key or value projection feeds the head(s) reading it.
                     let heads = count;
                     let kv = hyper.kv_heads.max(1) as u32;
                     for j in 0..in_count {
-                        let channel = j % (heads * head_dim).max(1);
                         if in_count == kv * head_dim && kv < heads {
-                            let group = j / head_dim;
                             let per = heads / kv;
-                            for h in group * per..(group + 1) * per {
+                            for h in (j / head_dim) * per..(j / head_dim + 1) * per {
                                 b.connect(in_first + j, first + h, 1.0);
                             }
                         } else {
+                            let channel = j % (heads * head_dim).max(1);
                             b.connect(in_first + j, first + (channel / head_dim).min(heads - 1), 1.0);
                         }
                     }
+                }
+                Op::Concat => {
+                    for j in 0..in_count.min(count.saturating_sub(concat_offset)) {
+                        b.connect(in_first + j, first + concat_offset + j, 1.0);
+                    }
+                    concat_offset += in_count;
                 }
                 Op::Norm | Op::Add | Op::Mul | Op::Module => {
                     for j in 0..count.min(in_count) {
                         b.connect(in_first + j, first + j, 1.0);
                     }
                 }
-                Op::Embedding | Op::Conv | Op::Input | Op::Output => {}
+                Op::Embedding | Op::Input | Op::Output => {}
             }
         }
     }
@@ -232,6 +243,7 @@ pub fn expand(dag: &ModuleDag, checkpoint: &Checkpoint, pruning: Pruning) -> (Gr
     graph.nodes.labels = Some(b.labels);
     graph.nodes.classes = Some(b.classes);
     graph.nodes.class_names = Some(b.kind_names);
+    skipped.sort();
     skipped.dedup();
     let notice = (!skipped.is_empty())
         .then(|| format!("no weights shown for {} (unsupported dtype or shape)", skipped.join(", ")));

@@ -11,20 +11,29 @@
 //! node. Output shapes come from value_info and the graph outputs where present.
 //!
 //! The file is read once into memory and decoded with prost (recursion is bounded, lengths
-//! are checked against the buffer); weight bytes are skipped, not copied.
+//! are checked against the buffer); weight bytes stay in that buffer, not copied.
 
 use std::collections::HashMap;
 
 use prost::Message;
+use prost::bytes::Bytes;
 
 use super::onnx_proto::{GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto, data_type_name};
 use super::{LoadError, ModelSummary, Source};
 use crate::graph::{Column, Graph, GroupId, StringTable, TextColumn};
 
+/// Decodes a model; its raw weights stay slices of `bytes`.
+pub fn decode(bytes: Bytes, source: &Source) -> Result<ModelProto, LoadError> {
+    ModelProto::decode(bytes).map_err(|e| LoadError::invalid(source, format!("not a valid ONNX model ({e})")))
+}
+
 /// Parses an ONNX model from its bytes.
-pub fn read(bytes: &[u8], source: &Source) -> Result<(Graph, ModelSummary), LoadError> {
-    let model =
-        ModelProto::decode(bytes).map_err(|e| LoadError::invalid(source, format!("not a valid ONNX model ({e})")))?;
+pub fn read(bytes: Bytes, source: &Source) -> Result<(Graph, ModelSummary), LoadError> {
+    summarize(&decode(bytes, source)?, source)
+}
+
+/// The operator graph and summary of a decoded model.
+pub fn summarize(model: &ModelProto, source: &Source) -> Result<(Graph, ModelSummary), LoadError> {
     let graph = model.graph.as_ref().ok_or_else(|| LoadError::invalid(source, "is an ONNX model without a graph"))?;
     let mut builder = Builder::default();
     let mut scopes = Vec::new();

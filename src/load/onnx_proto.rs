@@ -1,8 +1,9 @@
 //! The parts of onnx.proto (ONNX 1.23, Apache-2.0) that netlens reads, as prost messages.
 //!
-//! Field numbers follow onnx.proto exactly; fields not declared here (weights' raw bytes,
-//! docs, metadata) are skipped by prost without being copied, so decoding a model costs
-//! little beyond its structure.
+//! Field numbers follow onnx.proto exactly; fields not declared here (docs, metadata,
+//! typed data other than floats) are skipped by prost without being copied. Raw weight
+//! bytes are `Bytes` slices of the decoded buffer, so decoding from a `Bytes` copies no
+//! weights.
 
 use prost::Message;
 
@@ -86,6 +87,10 @@ pub struct TensorProto {
     pub dims: Vec<i64>,
     #[prost(int32, tag = "2")]
     pub data_type: i32,
+    #[prost(float, repeated, tag = "4")]
+    pub float_data: Vec<f32>,
+    #[prost(bytes = "bytes", tag = "9")]
+    pub raw_data: prost::bytes::Bytes,
     #[prost(string, tag = "8")]
     pub name: String,
     #[prost(message, repeated, tag = "13")]

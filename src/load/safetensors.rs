@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use memmap2::Mmap;
 use safetensors::SafeTensors;
 
+use super::neurons::WeightSource;
 use super::transformer::{Hyper, Tensor};
 use super::{LoadError, Source};
 
@@ -29,9 +30,11 @@ impl Checkpoint {
     pub fn tensor_list(&self) -> Vec<Tensor> {
         self.tensors.iter().map(|(t, _, _)| t.clone()).collect()
     }
+}
 
+impl WeightSource for Checkpoint {
     /// The bytes and dtype of a tensor, read from the map (pages load on first touch).
-    pub fn data(&self, name: &str) -> Option<(&[u8], &str)> {
+    fn bytes(&self, name: &str) -> Option<(&[u8], &str)> {
         let (tensor, file, range) = self.tensors.iter().find(|(t, _, _)| t.name == name)?;
         Some((self.files[*file].1.get(range.clone())?, tensor.dtype.as_str()))
     }

@@ -39,7 +39,10 @@ pub enum Op {
     Add,
     Mul,
     Output,
-    /// A node of an unknown architecture's name tree.
+    /// Joins its inputs' channels, one after another.
+    Concat,
+    /// Any other operation: passes its first input's channels through (activations,
+    /// pooling, reshapes), or, in an unknown architecture's name tree, a module.
     Module,
 }
 
@@ -55,6 +58,7 @@ impl Op {
             Op::Add => "Add",
             Op::Mul => "Mul",
             Op::Output => "Output",
+            Op::Concat => "Concat",
             Op::Module => "Module",
         }
     }
@@ -304,6 +308,27 @@ static LLAMA_GGUF: Template = Template {
     head: &[step("norm", Norm, "output_norm", &["in"]), step("lm_head", Linear, "output", &["norm"])],
 };
 
+/// The main weight of a module: the tensor the neuron level reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weight {
+    pub tensor: String,
+    /// Numpy order: [out, in, ...], or [in, out] when `transposed`.
+    pub shape: Vec<u64>,
+    /// Stored inputs-first: GPT-2's Conv1D, ONNX's MatMul and untransposed Gemm.
+    pub transposed: bool,
+}
+
+impl Weight {
+    /// Output units (or channels) of the module.
+    pub fn outputs(&self, op: Op) -> Option<u64> {
+        match op {
+            Op::Linear if self.transposed => self.shape.get(1).copied(),
+            Op::Linear | Op::Conv => self.shape.first().copied(),
+            _ => self.shape.last().copied(),
+        }
+    }
+}
+
 /// A node of the module DAG.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModuleNode {
@@ -311,6 +336,9 @@ pub struct ModuleNode {
     pub op: Op,
     /// Full path of the module's tensors (`encoder.layer.0.attention.self.query`), if any.
     pub module: Option<String>,
+    pub weight: Option<Weight>,
+    /// Output width when no weight states it (a graph input's channels).
+    pub width: Option<u64>,
     pub inputs: Vec<u32>,
     pub group: Option<GroupId>,
     pub params: u64,
@@ -403,13 +431,21 @@ impl ModuleDag {
         inputs: Vec<u32>,
         group: Option<GroupId>,
     ) -> u32 {
-        let (module, params, tensors) = match module {
+        let transposed = self.family == Some(Family::Gpt2) && op == Linear;
+        let (module, weight, params, tensors) = match module {
             Some((path, ts)) => {
-                (Some(path), ts.iter().map(|t| t.elements()).sum(), ts.iter().map(|t| describe(t)).collect())
+                let main = format!("{path}.weight");
+                let weight = ts.iter().find(|t| t.name == main || t.name == path).map(|t| Weight {
+                    tensor: t.name.clone(),
+                    shape: t.shape.clone(),
+                    transposed,
+                });
+                let params = ts.iter().map(|t| t.elements()).sum();
+                (Some(path), weight, params, ts.iter().map(|t| describe(t)).collect())
             }
-            None => (None, 0, Vec::new()),
+            None => (None, None, 0, Vec::new()),
         };
-        self.nodes.push(ModuleNode { name, op, module, inputs, group, params, tensors });
+        self.nodes.push(ModuleNode { name, op, module, weight, width: None, inputs, group, params, tensors });
         (self.nodes.len() - 1) as u32
     }
 
