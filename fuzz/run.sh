@@ -11,7 +11,13 @@ printf '%%%%MatrixMarket matrix coordinate real symmetric\n3 3 2\n2 1 1.5\n3 2 2
 cp -f ../data/cora/labels.npy corpus/npy/
 cp -f ../data/onnx/test_if.onnx ../data/onnx/test_loop11.onnx ../data/onnx/light_resnet50.onnx corpus/onnx/
 cp -f ../data/gguf/tiny-gpt2.gguf corpus/gguf/
-for target in edgelist mtx npy onnx gguf safetensors; do
-    RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none "$target" "corpus/$target" -- -max_total_time="$seconds" -max_len=262144 2>&1 \
-        | grep -E "^#[0-9]+.*(DONE|pulse)|Done [0-9]+ runs|ERROR|panicked" | tail -2
+targets=(edgelist mtx npy onnx gguf safetensors)
+RUSTC_BOOTSTRAP=1 cargo fuzz build --sanitizer none
+status=0
+for target in "${targets[@]}"; do
+    echo "== $target"
+    RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none "$target" "corpus/$target" -- -max_total_time="$seconds" -max_len=262144 \
+        > "corpus/$target.log" 2>&1 || status=1
+    grep -E "^#[0-9]+.*DONE|Done [0-9]+ runs|ERROR|panicked" "corpus/$target.log" | tail -3
 done
+exit $status
