@@ -80,7 +80,7 @@ struct GraphArgs {
 #[derive(Debug, Args)]
 struct LevelArgs {
     /// Model detail: operators/modules, or neurons (units, channels and attention heads,
-    /// connected by their strongest weights; safetensors checkpoints)
+    /// connected by their strongest weights; ONNX, safetensors and GGUF)
     #[arg(long, value_enum, default_value = "ops")]
     level: Level,
     /// Neuron level: strongest inputs kept per unit

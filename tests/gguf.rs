@@ -13,7 +13,7 @@ fn fixture(name: &str) -> PathBuf {
 
 #[test]
 fn tiny_llama_matches_gguf_py() {
-    let g = gguf::open(&fixture("tiny-llama.gguf")).unwrap();
+    let g = gguf::open(&fixture("tiny-llama.gguf")).unwrap().gguf;
     assert_eq!(
         (g.version, g.tensors.len(), g.metadata.len()),
         (3, 21, 12 - 3),
@@ -35,7 +35,7 @@ fn tiny_llama_matches_gguf_py() {
 
 #[test]
 fn tiny_gpt2_and_version_2() {
-    let g = gguf::open(&fixture("tiny-gpt2.gguf")).unwrap();
+    let g = gguf::open(&fixture("tiny-gpt2.gguf")).unwrap().gguf;
     assert_eq!((g.tensors.len(), g.tensor_bytes.iter().sum::<u64>()), (9, 42_752));
     let m = load::load_graph(&fixture("tiny-gpt2.gguf")).unwrap().model.unwrap();
     assert_eq!((m.params, m.ops["Linear"], m.ops["Embedding"]), (50_880, 4, 2));
@@ -44,7 +44,7 @@ fn tiny_gpt2_and_version_2() {
     let mut bytes = std::fs::read(fixture("tiny-gpt2.gguf")).unwrap();
     bytes[4] = 2;
     std::fs::write(dir.join("v2.gguf"), &bytes).unwrap();
-    assert_eq!(gguf::open(&dir.join("v2.gguf")).unwrap().version, 2);
+    assert_eq!(gguf::open(&dir.join("v2.gguf")).unwrap().gguf.version, 2);
 }
 
 fn header(tensors: u64, kvs: u64) -> Vec<u8> {
@@ -162,4 +162,36 @@ fn damaged_and_hostile_files_fail_cleanly() {
     let path = dir.join("nested.gguf");
     std::fs::write(&path, &nested).unwrap();
     assert!(load::load_graph(&path).unwrap_err().to_string().contains("nested too deep"));
+}
+
+/// netlens's block decoders against gguf-py's `dequantize` on the same bytes.
+#[test]
+fn dequantisation_matches_gguf_py() {
+    use netlens::load::neurons::WeightSource;
+    let file = gguf::open(&fixture("quants.gguf")).unwrap();
+    let reference = npyz::NpyFile::new(std::fs::File::open(fixture("quants-reference.npy")).unwrap()).unwrap();
+    let reference: Vec<f32> = reference.into_vec().unwrap();
+    assert_eq!(file.gguf.tensors.len(), 12);
+    for (k, tensor) in file.gguf.tensors.iter().enumerate() {
+        let (bytes, dtype) = file.bytes(&tensor.name).unwrap();
+        let codec = netlens::load::dequant::codec(dtype).unwrap_or_else(|| panic!("{dtype} decodes"));
+        let mut values = Vec::new();
+        for block in bytes.chunks_exact(codec.bytes) {
+            (codec.decode)(block, &mut values);
+        }
+        let expected = &reference[k * 512..(k + 1) * 512];
+        assert_eq!(values.len(), 512, "{dtype}");
+        for (i, (&got, &want)) in values.iter().zip(expected).enumerate() {
+            assert!((got - want).abs() <= 1e-6 * want.abs().max(1.0), "{dtype}[{i}]: {got} vs {want}");
+        }
+    }
+}
+
+#[test]
+fn gguf_neurons_from_quantised_weights() {
+    let loaded = load::load_neurons(&fixture("tiny-llama.gguf"), netlens::load::neurons::Pruning::default()).unwrap();
+    let m = loaded.model.unwrap();
+    // IQ4_XS (the gate projections) is not decoded and says so; the rest connects.
+    assert!(m.notice.as_deref().is_some_and(|n| n.contains("blk.0.ffn_gate.weight")), "{:?}", m.notice);
+    assert!(loaded.graph.edge_count() > 100_000);
 }

@@ -76,3 +76,36 @@ for name, make in [("tiny-llama.gguf", llama), ("tiny-gpt2.gguf", gpt2)]:
         types[t.tensor_type.name] = types.get(t.tensor_type.name, 0) + 1
     print(name, "tensors", len(r.tensors), "kv", len(r.fields), "elements", elements, "bytes", nbytes, dict(sorted(types.items())))
     print("  shapes", [(t.name, list(map(int, t.shape))) for t in r.tensors[:3]])
+
+
+# Every block type the neuron level decodes, two rows of 256 values each, and gguf-py's
+# dequantisation of them as the reference. Types gguf-py can quantise come from normal
+# random weights; for the K-quants (which it only dequantises) the blocks are random
+# bytes with their f16 scales set to small values.
+from gguf.quants import dequantize, quantize
+
+rng = np.random.default_rng(11)
+weights = rng.normal(size=(2, 256)).astype(np.float32)
+scale_offsets = {T.Q2_K: [80, 82], T.Q3_K: [108], T.Q4_K: [0, 2], T.Q5_K: [0, 2], T.Q6_K: [208]}
+types = [T.Q4_0, T.Q4_1, T.Q5_0, T.Q5_1, T.Q8_0, T.Q2_K, T.Q3_K, T.Q4_K, T.Q5_K, T.Q6_K, T.F16, T.BF16]
+w = GGUFWriter("quants.gguf", "none")
+reference = []
+for qtype in types:
+    if qtype in scale_offsets:
+        block, size = GGML_QUANT_SIZES[qtype]
+        raw = rng.integers(0, 256, size=(2, size), dtype=np.uint8)
+        for row in raw:
+            for offset in scale_offsets[qtype]:
+                row[offset:offset + 2] = np.frombuffer(np.float16(rng.uniform(-0.05, 0.05)).tobytes(), np.uint8)
+    else:
+        raw = quantize(weights, qtype)
+    values = dequantize(raw, qtype).astype(np.float32)
+    assert np.isfinite(values).all()
+    w.add_tensor(qtype.name, raw, raw_shape=raw.shape, raw_dtype=qtype)
+    reference.append(values.reshape(-1))
+w.write_header_to_file()
+w.write_kv_data_to_file()
+w.write_tensors_to_file()
+w.close()
+np.save("quants-reference.npy", np.stack(reference))
+print("quants.gguf", [t.name for t in types], "reference", np.stack(reference).shape)

@@ -15,6 +15,7 @@ use std::path::Path;
 
 use memmap2::Mmap;
 
+use super::neurons::WeightSource;
 use super::transformer::{Hyper, Tensor};
 use super::{LoadError, Source};
 
@@ -79,6 +80,8 @@ pub struct Gguf {
     pub tensors: Vec<Tensor>,
     /// Bytes of every tensor's data, by its type and shape.
     pub tensor_bytes: Vec<u64>,
+    /// Where every tensor's data starts in the file.
+    pub data_offsets: Vec<u64>,
 }
 
 struct Cursor<'a> {
@@ -238,16 +241,18 @@ pub fn parse(bytes: &[u8], source: &Source) -> Result<Gguf, LoadError> {
         None => 32,
     };
     let data_start = (c.at as u64).div_ceil(alignment) * alignment;
+    let mut data_offsets = Vec::with_capacity(tensors.len());
     for ((tensor, &offset), &size) in tensors.iter().zip(&offsets).zip(&tensor_bytes) {
-        let end = data_start.checked_add(offset).and_then(|v| v.checked_add(size));
-        if end.is_none_or(|end| end > bytes.len() as u64) {
+        let start = data_start.checked_add(offset);
+        data_offsets.push(start.unwrap_or(u64::MAX));
+        if start.and_then(|v| v.checked_add(size)).is_none_or(|end| end > bytes.len() as u64) {
             return Err(LoadError::invalid(
                 source,
                 format!("tensor '{}' ends past the end of the file ({} bytes): truncated?", tensor.name, bytes.len()),
             ));
         }
     }
-    Ok(Gguf { version, metadata, tensors, tensor_bytes })
+    Ok(Gguf { version, metadata, tensors, tensor_bytes, data_offsets })
 }
 
 impl Gguf {
@@ -279,11 +284,27 @@ impl Gguf {
     }
 }
 
+/// A parsed GGUF file with its mapped bytes, the neuron level's weight source.
+pub struct GgufFile {
+    pub gguf: Gguf,
+    map: Mmap,
+}
+
+impl WeightSource for GgufFile {
+    fn bytes(&self, tensor: &str) -> Option<(&[u8], &str)> {
+        let g = &self.gguf;
+        let i = g.tensors.iter().position(|t| t.name == tensor)?;
+        let start = usize::try_from(g.data_offsets[i]).ok()?;
+        let bytes = self.map.get(start..start.checked_add(usize::try_from(g.tensor_bytes[i]).ok()?)?)?;
+        Some((bytes, g.tensors[i].dtype.as_str()))
+    }
+}
+
 /// Opens and parses a GGUF file.
-pub fn open(path: &Path) -> Result<Gguf, LoadError> {
+pub fn open(path: &Path) -> Result<GgufFile, LoadError> {
     let source = Source::File(path.to_owned());
     let file = File::open(path).map_err(|e| LoadError::io(&source, e))?;
     // SAFETY: read-only map of a file netlens does not modify.
     let map = unsafe { Mmap::map(&file) }.map_err(|e| LoadError::io(&source, e))?;
-    parse(&map, &source)
+    Ok(GgufFile { gguf: parse(&map, &source)?, map })
 }

@@ -5,6 +5,7 @@
 //! Every loader streams its input line by line or value by value, and every error names
 //! the file and, for text formats, the line.
 
+pub mod dequant;
 mod edgelist;
 pub mod gguf;
 mod mtx;
@@ -211,7 +212,7 @@ pub fn load_graph(path: &Path) -> Result<Loaded, LoadError> {
     let format = Format::detect(head, path);
     if format == Format::Gguf {
         drop(reader);
-        let gguf = gguf::open(path)?;
+        let gguf = gguf::open(path)?.gguf;
         let (dag, mut model) = checkpoint_model(&gguf.tensors, gguf.hyper());
         model.producer = format!("GGUF v{}", gguf.version);
         return Ok(Loaded { graph: dag.to_graph(), format, source, model: Some(model) });
@@ -241,7 +242,7 @@ pub fn load_bytes(bytes: &[u8], format: Format) -> Result<(Graph, Option<ModelSu
 }
 
 /// Opens a model at the neuron level: units, channels and heads, connected by their
-/// strongest weights. Reads ONNX models and safetensors checkpoints.
+/// strongest weights. Reads ONNX models, GGUF files and safetensors checkpoints.
 pub fn load_neurons(path: &Path, pruning: neurons::Pruning) -> Result<Loaded, LoadError> {
     let source = Source::File(path.to_owned());
     let (graph, mut model, notice, format) = if is_checkpoint(path) {
@@ -257,10 +258,15 @@ pub fn load_neurons(path: &Path, pruning: neurons::Pruning) -> Result<Loaded, Lo
         let (dag, weights) = onnx_neurons::module_dag(&decoded, &model, dir, &source)?;
         let (graph, notice) = neurons::expand(&dag, &weights, pruning);
         (graph, model, notice, Format::Onnx)
+    } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gguf")) {
+        let file = gguf::open(path)?;
+        let (dag, model) = checkpoint_model(&file.gguf.tensors, file.gguf.hyper());
+        let (graph, notice) = neurons::expand(&dag, &file, pruning);
+        (graph, model, notice, Format::Gguf)
     } else {
         return Err(LoadError::invalid(
             &source,
-            "the neuron level reads ONNX models and safetensors checkpoints (a .safetensors file or a folder with config.json); GGUF's quantised weights are not decoded yet",
+            "the neuron level reads ONNX models, GGUF files and safetensors checkpoints (a .safetensors file or a folder with config.json)",
         ));
     };
     if let Some(notice) = notice {

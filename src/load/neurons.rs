@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 
+use super::dequant::{Codec, codec};
 use super::transformer::{ModuleDag, Op};
 use crate::graph::{Graph, GroupId, StringTable};
 
@@ -32,40 +33,44 @@ impl Default for Pruning {
 }
 
 /// Where the neuron level reads weights: a tensor's bytes and dtype name (`F32`, `F16`,
-/// `BF16`, `F64`; others are not shown).
+/// `BF16`, `F64`, ggml's quantised types; see [`codec`]).
 pub trait WeightSource {
     fn bytes(&self, tensor: &str) -> Option<(&[u8], &str)>;
-}
-
-/// Decodes one little-endian element of `dtype` as f32; `None` for dtypes without weights
-/// we can show (integers, quantised blocks).
-fn decoder(dtype: &str) -> Option<(usize, fn(&[u8]) -> f32)> {
-    match dtype {
-        "F32" => Some((4, |b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))),
-        "F16" => Some((2, |b| npyz::half::f16::from_le_bytes([b[0], b[1]]).to_f32())),
-        "BF16" => Some((2, |b| f32::from_bits((u16::from_le_bytes([b[0], b[1]]) as u32) << 16))),
-        "F64" => Some((8, |b| f64::from_le_bytes(b[..8].try_into().expect("8 bytes")) as f32)),
-        _ => None,
-    }
 }
 
 /// A weight matrix viewed as `out` rows of `inputs` values.
 struct Matrix<'a> {
     bytes: &'a [u8],
-    size: usize,
-    decode: fn(&[u8]) -> f32,
+    codec: Codec,
     out: usize,
     inputs: usize,
-    /// Stored as [inputs, out] (GPT-2's Conv1D) rather than [out, inputs].
+    /// Stored as [inputs, out] (GPT-2's Conv1D, ONNX's MatMul) rather than [out, inputs].
     transposed: bool,
 }
 
-impl Matrix<'_> {
+impl<'a> Matrix<'a> {
+    /// The matrix of `count` rows in `bytes`, if its size works out: rows of whole blocks,
+    /// and element by element only for transposed storage.
+    fn new(bytes: &'a [u8], codec: Codec, count: usize, transposed: bool) -> Option<Self> {
+        let elements = bytes.len() / codec.bytes * codec.block;
+        let inputs = elements / count.max(1);
+        let fits = inputs > 0 && inputs % codec.block == 0 && (codec.block == 1 || !transposed);
+        fits.then_some(Matrix { bytes, codec, out: count, inputs, transposed })
+    }
+
     fn row(&self, i: usize, into: &mut Vec<f32>) {
         into.clear();
-        for j in 0..self.inputs {
-            let k = if self.transposed { j * self.out + i } else { i * self.inputs + j };
-            into.push((self.decode)(&self.bytes[k * self.size..(k + 1) * self.size]));
+        let Codec { block, bytes: size, decode } = self.codec;
+        if self.transposed {
+            for j in 0..self.inputs {
+                let k = j * self.out + i;
+                decode(&self.bytes[k * size..(k + 1) * size], into);
+            }
+        } else {
+            let row_bytes = self.inputs / block * size;
+            for chunk in self.bytes[i * row_bytes..(i + 1) * row_bytes].chunks_exact(size) {
+                decode(chunk, into);
+            }
         }
     }
 }
@@ -195,12 +200,10 @@ pub fn expand(dag: &ModuleDag, weights: &dyn WeightSource, pruning: Pruning) -> 
             match node.op {
                 Op::Linear | Op::Conv => {
                     let Some(weight) = &node.weight else { continue };
-                    let readable =
-                        weights.bytes(&weight.tensor).and_then(|(bytes, dtype)| Some((bytes, decoder(dtype)?)));
-                    let done = readable.is_some_and(|(bytes, (size, decode))| {
-                        let inputs = bytes.len() / size / count as usize;
-                        let matrix =
-                            Matrix { bytes, size, decode, out: count as usize, inputs, transposed: weight.transposed };
+                    let matrix = weights.bytes(&weight.tensor).and_then(|(bytes, dtype)| {
+                        Matrix::new(bytes, codec(dtype)?, count as usize, weight.transposed)
+                    });
+                    let done = matrix.is_some_and(|matrix| {
                         connect_weighted(&mut b, &matrix, (first, count), (in_first, in_count), pruning)
                     });
                     if !done {
