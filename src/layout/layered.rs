@@ -260,6 +260,23 @@ pub fn layered(graph: &Graph, dim: Dim) -> Vec<[f32; 4]> {
     }
     place(&layers, &mut x);
 
+    // Beside folded layers (neuron level), positions from the smoothing are in unfolded
+    // units and would fling small layers far out: there, small layers are centred by rank.
+    let real = |members: &Vec<u32>| members.iter().copied().filter(|&v| (v as usize) < n).collect::<Vec<u32>>();
+    let rows = fold_rows(&layers, n);
+    if layers.members.iter().any(|m| real(m).len() > rows) {
+        for members in &layers.members {
+            let members = real(members);
+            if members.len() <= SMALL_LAYER {
+                let mut ranked = members;
+                ranked.sort_by(|&a, &b| x[a as usize].total_cmp(&x[b as usize]));
+                let centre = (ranked.len() as f32 - 1.0) * 0.5;
+                for (r, &v) in ranked.iter().enumerate() {
+                    x[v as usize] = r as f32 - centre;
+                }
+            }
+        }
+    }
     match dim {
         Dim::Two => flat(&layers, &x, n),
         Dim::Three => planes(&layers, &x, n),
@@ -281,13 +298,14 @@ fn flat(layers: &Layers, x: &[f32], n: usize) -> Vec<[f32; 4]> {
     let mut local = vec![(0usize, 0f32); x.len()];
     let mut width = Vec::with_capacity(layers.members.len());
     for members in &layers.members {
+        let members: Vec<u32> = members.iter().copied().filter(|&v| (v as usize) < n).collect();
         if members.len() <= rows {
-            for &v in members {
+            for &v in &members {
                 local[v as usize] = (0, x[v as usize]);
             }
             width.push(0.0);
         } else {
-            let mut ranked: Vec<u32> = members.clone();
+            let mut ranked = members.clone();
             ranked.sort_by(|&a, &b| x[a as usize].total_cmp(&x[b as usize]));
             for (r, &v) in ranked.iter().enumerate() {
                 local[v as usize] = (r / rows, (r % rows) as f32 - (rows as f32 - 1.0) * 0.5);
