@@ -16,7 +16,7 @@ RUSTC_BOOTSTRAP=1 cargo fuzz build --sanitizer none
 status=0
 for target in "${targets[@]}"; do
     echo "== $target"
-    RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none "$target" "corpus/$target" -- -max_total_time="$seconds" -max_len=262144 \
+    RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none "$target" "corpus/$target" -- -max_total_time="$seconds" -max_len=262144 -timeout=10 -rss_limit_mb=2048 \
         > "corpus/$target.log" 2>&1 || status=1
     grep -E "^#[0-9]+.*DONE|Done [0-9]+ runs|ERROR|panicked" "corpus/$target.log" | tail -3
 done

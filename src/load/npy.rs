@@ -11,8 +11,53 @@ use npyz::{DType, NpyFile, Order, TypeChar};
 use super::{LoadError, Source};
 use crate::graph::{Graph, MAX_NODES};
 
-fn open<R: Read>(reader: R, source: &Source) -> Result<NpyFile<R>, LoadError> {
-    NpyFile::new(reader).map_err(|e| LoadError::invalid(source, format!("not a valid .npy file: {e}")))
+/// Longest header accepted: real ones are under a kilobyte.
+const MAX_HEADER: usize = 1 << 16;
+
+/// Reads and checks the header before npyz parses it (its parser is recursive: a header
+/// of thousands of nested brackets takes it minutes), then hands npyz the header again
+/// followed by the rest of the stream.
+fn open<R: Read>(
+    mut reader: R,
+    source: &Source,
+) -> Result<NpyFile<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>, LoadError> {
+    let invalid = |why: &str| LoadError::invalid(source, format!("not a valid .npy file: {why}"));
+    let mut head = vec![0u8; 10];
+    reader.read_exact(&mut head).map_err(|_| invalid("too short"))?;
+    if &head[..6] != b"\x93NUMPY" {
+        return Err(invalid("no NumPy magic"));
+    }
+    let len = match head[6] {
+        1 => u16::from_le_bytes([head[8], head[9]]) as usize,
+        2 | 3 => {
+            let mut more = [0u8; 2];
+            reader.read_exact(&mut more).map_err(|_| invalid("too short"))?;
+            head.extend(more);
+            u32::from_le_bytes([head[8], head[9], more[0], more[1]]) as usize
+        }
+        v => return Err(invalid(&format!("unknown format version {v}"))),
+    };
+    if len > MAX_HEADER {
+        return Err(invalid(&format!("a header of {len} bytes")));
+    }
+    let start = head.len();
+    head.resize(start + len, 0);
+    reader.read_exact(&mut head[start..]).map_err(|_| invalid("the header is cut short"))?;
+    let (mut depth, mut quote) = (0u32, None);
+    for &c in &head[start..] {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"') => quote = Some(c),
+            (None, b'{' | b'(' | b'[') => depth += 1,
+            (None, b'}' | b')' | b']') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > 3 {
+            return Err(invalid("the header nests too deep"));
+        }
+    }
+    NpyFile::new(std::io::Cursor::new(head).chain(reader)).map_err(|e| invalid(&e.to_string()))
 }
 
 /// Rows and columns of a 1-D (`width` 1) or 2-D array.
@@ -46,7 +91,8 @@ elements! {
     npyz::half::f16 => |v| v.into(), f32 => |v| v.into(), f64 => |v| v, bool => |v| u8::from(v).into(),
 }
 
-/// Calls `f(row, col, value)` for every element, in file order.
+/// Calls `f(row, col, value)` for every element, in file order. No buffer is sized from
+/// the declared shape: a header may claim more than the file holds.
 fn for_each_value<R: Read>(
     npy: NpyFile<R>,
     source: &Source,
@@ -110,8 +156,8 @@ pub fn edge_index(reader: impl Read, source: &Source) -> Result<Graph, LoadError
     let mut graph = Graph::default();
     graph.ids_are_indices = true;
     graph.directed = true;
-    graph.src = vec![0; edges as usize];
-    graph.dst = vec![0; edges as usize];
+    // Values arrive sources first (C order) or in pairs (Fortran order): either way each
+    // row's ids come in edge order, so both lists grow with the data actually read.
     let mut max = None::<u32>;
     for_each_value(npy, source, |row, col, v| {
         if v < 0.0 || v >= MAX_NODES as f64 {
@@ -119,10 +165,16 @@ pub fn edge_index(reader: impl Read, source: &Source) -> Result<Graph, LoadError
         }
         let id = v as u32;
         max = Some(max.map_or(id, |m| m.max(id)));
-        let ends = if row == 0 { &mut graph.src } else { &mut graph.dst };
-        ends[col as usize] = id;
+        if row == 0 {
+            graph.src.push(id)
+        } else {
+            graph.dst.push(id)
+        }
         Ok(())
     })?;
+    if graph.src.len() as u64 != edges || graph.dst.len() as u64 != edges {
+        return Err(LoadError::invalid(source, format!("declares {edges} edges but holds fewer values")));
+    }
     graph.ensure_nodes(max.map_or(0, |m| m + 1));
     Ok(graph)
 }
@@ -137,7 +189,7 @@ pub fn classes(reader: impl Read, source: &Source) -> Result<Vec<i32>, LoadError
         ));
     };
     check_rows(rows, source)?;
-    let mut classes = Vec::with_capacity(rows as usize);
+    let mut classes = Vec::new();
     for_each_value(npy, source, |row, _, v| {
         if v.fract() != 0.0 || v < -1.0 || v > i32::MAX as f64 {
             return Err(LoadError::invalid(source, format!("row {row} holds {v}; labels must be whole numbers >= -1")));
@@ -153,14 +205,21 @@ pub fn matrix(reader: impl Read, source: &Source) -> Result<(usize, Vec<f32>), L
     let npy = open(reader, source)?;
     let (rows, cols) = matrix_shape(npy.shape(), source)?;
     check_rows(rows, source)?;
-    let len = rows.checked_mul(cols).filter(|&l| l <= 1 << 32).ok_or_else(|| {
+    rows.checked_mul(cols).filter(|&l| l <= 1 << 32).ok_or_else(|| {
         LoadError::invalid(source, format!("has {rows} x {cols} values, more than netlens holds in memory"))
     })?;
-    let mut values = vec![0f32; len as usize];
-    for_each_value(npy, source, |r, c, v| {
-        values[(r * cols + c) as usize] = v as f32;
+    // Read in file order (the vector grows with the data read), then put Fortran-order
+    // columns into rows.
+    let fortran = npy.order() == Order::Fortran;
+    let mut values = Vec::new();
+    for_each_value(npy, source, |_, _, v| {
+        values.push(v as f32);
         Ok(())
     })?;
+    if fortran && cols > 1 {
+        let (rows, cols) = (rows as usize, cols as usize);
+        values = (0..rows * cols).map(|k| values[(k % cols) * rows + k / cols]).collect();
+    }
     Ok((cols as usize, values))
 }
 
@@ -228,6 +287,14 @@ mod tests {
         let truncated = &whole[..whole.len() - 12];
         assert!(edge_index(truncated, &SRC).unwrap_err().to_string().contains("cannot read values"));
         assert!(edge_index(&b"not numpy"[..], &SRC).unwrap_err().to_string().contains("not a valid .npy"));
+        // A header claiming 2 x 2^40 edges over a few bytes: an error, not a huge buffer.
+        let bytes = npy_bytes("<i8", &[2, 1 << 40], false, &le(&[0i64; 4]));
+        assert!(edge_index(bytes.as_slice(), &SRC).unwrap_err().to_string().contains("cannot read values"));
+        // Brackets nested deep enough to stall npyz's parser are refused up front.
+        let mut deep = b"\x93NUMPY\x01\x00\x40\x00".to_vec();
+        deep.extend([b'{'; 63]);
+        deep.push(b'\n');
+        assert!(edge_index(deep.as_slice(), &SRC).unwrap_err().to_string().contains("nests too deep"));
     }
 
     #[test]
@@ -240,5 +307,7 @@ mod tests {
         assert_eq!(matrix(bytes.as_slice(), &SRC).unwrap(), (2, vec![1.0, 2.0, -1.0, 0.0]));
         let bytes = npy_bytes("<f8", &[2, 2, 2], false, &le(&[0f64; 8]));
         assert!(matrix(bytes.as_slice(), &SRC).unwrap_err().to_string().contains("1-D or 2-D"));
+        let bytes = npy_bytes("<f4", &[2, 3], true, &le(&[1f32, 4., 2., 5., 3., 6.]));
+        assert_eq!(matrix(bytes.as_slice(), &SRC).unwrap(), (3, vec![1., 2., 3., 4., 5., 6.]), "Fortran order");
     }
 }
