@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for SECONDS (default 60) each, seeded with the repository's
-# real fixtures. Needs cargo-fuzz (`cargo install cargo-fuzz`); on a stable toolchain
+# Runs the fuzz targets (all, or those named after SECONDS) for SECONDS (default 60)
+# each, seeded with the repository's real fixtures: fuzz/run.sh 120 onnx gguf Needs cargo-fuzz (`cargo install cargo-fuzz`); on a stable toolchain
 # RUSTC_BOOTSTRAP=1 lets it use the sanitizer flags it needs.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -11,7 +11,8 @@ printf '%%%%MatrixMarket matrix coordinate real symmetric\n3 3 2\n2 1 1.5\n3 2 2
 cp -f ../data/cora/labels.npy corpus/npy/
 cp -f ../data/onnx/test_if.onnx ../data/onnx/test_loop11.onnx ../data/onnx/light_resnet50.onnx corpus/onnx/
 cp -f ../data/gguf/tiny-gpt2.gguf corpus/gguf/
-targets=(edgelist mtx npy onnx gguf safetensors)
+targets=("${@:2}")
+[ ${#targets[@]} -gt 0 ] || targets=(edgelist mtx npy onnx gguf safetensors)
 RUSTC_BOOTSTRAP=1 cargo fuzz build --sanitizer none
 status=0
 for target in "${targets[@]}"; do

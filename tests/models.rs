@@ -241,3 +241,12 @@ fn external_data_and_other_domains() {
     assert_eq!((summary.layers, summary.heads, summary.hidden), (Some(1), Some(4), Some(32)));
     assert!(summary.opsets.contains(&("com.microsoft".to_owned(), 1)));
 }
+
+/// Inputs the fuzz targets found (data/fuzz): sums that overflowed now saturate or fail.
+#[test]
+fn fuzz_regressions() {
+    let m = load::load_graph(&common::repo_data("fuzz/onnx-params-overflow.onnx")).unwrap();
+    assert_eq!(m.model.unwrap().params, u64::MAX, "the total saturates");
+    let error = load::load_graph(&common::repo_data("fuzz/gguf-size-overflow.gguf")).unwrap_err().to_string();
+    assert!(error.contains("is too large"), "{error}");
+}

@@ -229,7 +229,10 @@ pub fn parse(bytes: &[u8], source: &Source) -> Result<Gguf, LoadError> {
                 c.fail(format!("tensor '{name}' has a row length not a multiple of {type_name}'s block of {block}"))
             );
         }
-        tensor_bytes.push(elements / block * block_bytes);
+        let size = (elements / block)
+            .checked_mul(block_bytes)
+            .ok_or_else(|| c.fail(format!("tensor '{name}' is too large")))?;
+        tensor_bytes.push(size);
         offsets.push(offset);
         tensors.push(Tensor { name, shape, dtype: type_name.to_owned() });
     }

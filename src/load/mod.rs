@@ -159,7 +159,7 @@ impl ModelSummary {
             *tensor_types.entry(t.dtype.clone()).or_insert(0) += 1;
         }
         ModelSummary {
-            params: tensors.iter().map(transformer::Tensor::elements).sum(),
+            params: saturating_sum(tensors.iter().map(transformer::Tensor::elements)),
             tensor_types,
             ops: dag.ops(),
             architecture: h.model_type.clone(),
@@ -181,6 +181,11 @@ pub struct Loaded {
     pub source: Source,
     /// Present for model files.
     pub model: Option<ModelSummary>,
+}
+
+/// A sum of element counts that a hostile file cannot overflow.
+pub(crate) fn saturating_sum(counts: impl Iterator<Item = u64>) -> u64 {
+    counts.fold(0, u64::saturating_add)
 }
 
 /// Whether `path` names a safetensors checkpoint: a folder or a `.safetensors` file.

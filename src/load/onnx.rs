@@ -19,7 +19,7 @@ use prost::Message;
 use prost::bytes::Bytes;
 
 use super::onnx_proto::{GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto, data_type_name};
-use super::{LoadError, ModelSummary, Source};
+use super::{LoadError, ModelSummary, Source, saturating_sum};
 use crate::graph::{Column, Graph, GroupId, StringTable, TextColumn};
 
 /// Decodes a model; its raw weights stay slices of `bytes`.
@@ -147,7 +147,7 @@ impl NodeTable {
         self.graph.ensure_nodes(id + 1);
         self.labels.push(label);
         self.kinds.push(k);
-        self.params.push(params.iter().map(|p| p.count).sum::<u64>() as f32);
+        self.params.push(saturating_sum(params.iter().map(|p| p.count)) as f32);
         let text: Vec<&str> = params.iter().map(|p| p.description.as_str()).collect();
         self.param_text.push(&text.join("; "));
         self.shapes.push(shape);
@@ -222,7 +222,7 @@ impl Builder {
         for t in &g.initializer {
             scope.dims.insert(t.name.clone(), t.dims.clone());
             let param = describe(t);
-            self.summary.params += param.count;
+            self.summary.params = self.summary.params.saturating_add(param.count);
             scope.params.insert(t.name.clone(), param);
         }
         for s in &g.sparse_initializer {
@@ -232,7 +232,7 @@ impl Builder {
                     count: element_count(&s.dims),
                     description: format!("{} (sparse)", values.name),
                 };
-                self.summary.params += param.count;
+                self.summary.params = self.summary.params.saturating_add(param.count);
                 scope.params.insert(values.name.clone(), param);
             }
         }
@@ -294,7 +294,7 @@ impl Builder {
                     });
                 }
             }
-            self.summary.params += params.iter().map(|p| p.count).sum::<u64>();
+            self.summary.params = self.summary.params.saturating_add(saturating_sum(params.iter().map(|p| p.count)));
         }
 
         // Scopes from the node's name, or else from the first parameter it reads

@@ -145,7 +145,7 @@ pub fn module_dag(
         name,
         op,
         module: weight.as_ref().map(|w| w.tensor.clone()),
-        params: weight.as_ref().map_or(0, |w| w.shape.iter().product()),
+        params: weight.as_ref().map_or(0, |w| w.shape.iter().fold(1, |a: u64, &d| a.saturating_mul(d))),
         tensors: Vec::new(),
         weight,
         inputs,

@@ -440,7 +440,7 @@ impl ModuleDag {
                     shape: t.shape.clone(),
                     transposed,
                 });
-                let params = ts.iter().map(|t| t.elements()).sum();
+                let params = super::saturating_sum(ts.iter().map(|t| t.elements()));
                 (Some(path), weight, params, ts.iter().map(|t| describe(t)).collect())
             }
             None => (None, None, 0, Vec::new()),
