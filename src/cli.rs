@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::app::{self, ViewOptions};
 use crate::gpu::Gpu;
-use crate::layout::{Dim, LayoutConfig, LayoutKind};
+use crate::layout::{Dim, LayoutConfig, LayoutKind, place, quality};
 use crate::load::neurons::Pruning;
 use crate::load::{self, Loaded};
 use crate::render::frame::write_png;
@@ -25,6 +25,7 @@ Examples:
   netlens render graph.mtx -o graph.png          lay out on the GPU, write a PNG
   netlens render edges.tsv --labels y.npy -o cora.png --size 3840x2160
   netlens info --json edges.tsv                  nodes, edges, components, degrees as JSON
+  netlens layout graph.mtx -o pos.npy --metrics  positions as N x 2 float32, and their quality
   netlens info --gpu                             the adapter netlens uses and its limits
 
 Graph files: edge lists (.tsv, .csv, .txt, any separator; '#'/'%' comments; optional
@@ -53,6 +54,9 @@ enum Command {
     View(ViewArgs),
     /// Lay a graph out on the GPU and write a PNG
     Render(RenderArgs),
+    /// Lay a graph out and write the positions (.npy, N x 2 or N x 3 float32, rows in the
+    /// loader's node order) and/or print quality metrics
+    Layout(LayoutCommandArgs),
     /// Print a summary of a graph (nodes, edges, components, degrees) or of the GPU
     Info(InfoArgs),
 }
@@ -148,6 +152,27 @@ struct RenderArgs {
 }
 
 #[derive(Debug, Args)]
+struct LayoutCommandArgs {
+    #[command(flatten)]
+    graph: GraphArgs,
+    #[command(flatten)]
+    layout: LayoutArgs,
+    /// Output positions file
+    #[arg(short, long, value_name = "FILE.npy")]
+    output: Option<PathBuf>,
+    /// Print quality metrics: sampled normalised stress, neighbourhood preservation,
+    /// edge-length variation, and edge crossings for layered layouts
+    #[arg(long)]
+    metrics: bool,
+    /// Print the report as one JSON object
+    #[arg(long)]
+    json: bool,
+    /// Replace the output file if it exists
+    #[arg(short, long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
 struct ViewArgs {
     #[command(flatten)]
     graph: GraphArgs,
@@ -196,6 +221,7 @@ pub fn run() -> Result<()> {
     match cli.command {
         Command::View(args) => view(args),
         Command::Render(args) => render(args),
+        Command::Layout(args) => layout(args),
         Command::Info(args) => info(args),
     }
 }
@@ -229,11 +255,7 @@ fn load_graph(args: &GraphArgs) -> Result<Loaded> {
 /// Returns the frame and a line describing the work.
 fn render_frame(loaded: &Loaded, config: &LayoutConfig, size: (u32, u32)) -> Result<(Vec<u8>, String)> {
     let gpu = Gpu::headless()?;
-    let bar = ProgressBar::new(0).with_style(
-        ProgressStyle::with_template("layout [{bar:30}] {pos}/{len} iterations, {elapsed} (ETA {eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
+    let bar = progress_bar();
     let shot = snapshot(&gpu, &loaded.graph, config, size, |done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
@@ -256,9 +278,10 @@ fn render_frame(loaded: &Loaded, config: &LayoutConfig, size: (u32, u32)) -> Res
     Ok((shot.rgba, note))
 }
 
-fn check_png_output(path: &Path, force: bool) -> Result<()> {
-    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
-        bail!("{}: the output must be a .png file", path.display());
+/// Checks an output path before the work: the extension, an existing file, the folder.
+fn check_output(path: &Path, extension: &str, force: bool) -> Result<()> {
+    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case(extension)) {
+        bail!("{}: the output must be a .{extension} file", path.display());
     }
     if path.exists() && !force {
         bail!("{} exists; pass --force to replace it", path.display());
@@ -272,12 +295,106 @@ fn check_png_output(path: &Path, force: bool) -> Result<()> {
 }
 
 fn render(args: RenderArgs) -> Result<()> {
-    check_png_output(&args.output, args.force)?;
+    check_output(&args.output, "png", args.force)?;
     let loaded = load_graph(&args.graph)?;
     let (rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), args.size)?;
     write_png(&args.output, args.size, &rgba).with_context(|| format!("{}: cannot write", args.output.display()))?;
     eprintln!("wrote {} ({}x{}): {note}", args.output.display(), args.size.0, args.size.1);
     Ok(())
+}
+
+fn layout(args: LayoutCommandArgs) -> Result<()> {
+    if args.output.is_none() && !args.metrics {
+        bail!("nothing to do: give -o FILE.npy for the positions, --metrics for their quality, or both");
+    }
+    if let Some(path) = &args.output {
+        check_output(path, "npy", args.force)?;
+    }
+    let loaded = load_graph(&args.graph)?;
+    let config = args.layout.config(&loaded);
+    let gpu = Gpu::headless()?;
+    let bar = progress_bar();
+    let start = std::time::Instant::now();
+    let placed = place(&gpu, &loaded.graph, &config, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    let seconds = start.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    let dim = config.dim.count() as usize;
+    if let Some(path) = &args.output {
+        write_positions(path, &placed.positions, dim).with_context(|| format!("{}: cannot write", path.display()))?;
+    }
+    let kind = if config.kind == LayoutKind::Layered { "layered" } else { "force" };
+    let mut report = json!({
+        "nodes": loaded.graph.node_count(),
+        "edges": loaded.graph.edge_count(),
+        "layout": kind,
+        "dim": dim,
+        "seconds": seconds,
+        "iterations": placed.iterations,
+    });
+    if args.metrics {
+        let quality = quality::measure(&loaded.graph, &placed.positions, config.seed);
+        report
+            .as_object_mut()
+            .expect("an object")
+            .extend(serde_json::to_value(quality)?.as_object().expect("a struct is an object").clone());
+        if let Some(crossings) = placed.crossings {
+            report["crossings"] = json!(crossings);
+        }
+    }
+    if args.json {
+        println!("{report}");
+    } else {
+        let fields: Vec<String> = report
+            .as_object()
+            .expect("an object")
+            .iter()
+            .map(|(k, v)| match v.as_str() {
+                Some(text) => format!("{k} {text}"),
+                None => format!("{k} {v}"),
+            })
+            .collect();
+        println!("{}", fields.join(", "));
+        if let Some(path) = &args.output {
+            eprintln!("wrote {} ({} x {dim} float32)", path.display(), placed.positions.len());
+        }
+    }
+    Ok(())
+}
+
+/// Writes positions as an N x `dim` float32 .npy, through a temporary file renamed into
+/// place.
+fn write_positions(path: &Path, positions: &[[f32; 4]], dim: usize) -> std::io::Result<()> {
+    use npyz::WriterBuilder;
+    let tmp = path.with_extension("npy.partial");
+    let result = (|| {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let mut writer = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(&[positions.len() as u64, dim as u64])
+            .writer(&mut file)
+            .begin_nd()?;
+        writer.extend(positions.iter().flat_map(|p| p[..dim].iter().copied()))?;
+        writer.finish()?;
+        std::io::Write::flush(&mut file)
+    })();
+    match result {
+        Ok(()) => std::fs::rename(&tmp, path),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+fn progress_bar() -> ProgressBar {
+    ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("layout [{bar:30}] {pos}/{len} iterations, {elapsed} (ETA {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    )
 }
 
 fn view(args: ViewArgs) -> Result<()> {

@@ -7,14 +7,9 @@ use std::time::{Duration, Instant};
 use glam::Vec2;
 
 use crate::gpu::{Gpu, GpuError};
-use crate::graph::{Direction, Graph};
-use crate::layout::force::{ForceLayout, ForceRun};
-use crate::layout::layered::layered;
-use crate::layout::{Dim, LayoutConfig, LayoutKind, initial_positions};
+use crate::graph::Graph;
+use crate::layout::{Dim, LayoutConfig, Placed, place};
 use crate::render::{Bounds, Camera, OffscreenTarget, Renderer, Style, frame};
-
-/// Iterations submitted between progress reports.
-const BATCH: u32 = 10;
 
 pub struct Snapshot {
     /// RGBA8 rows, top first.
@@ -39,27 +34,8 @@ pub fn snapshot(
 ) -> Result<Snapshot, GpuError> {
     let target = OffscreenTarget::new(gpu, size)?; // checks the size before the long part
     let start = Instant::now();
-    let (positions, buffer, iterations) = match config.kind {
-        LayoutKind::Layered => {
-            let positions = layered(graph, config.dim);
-            let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::empty())?;
-            (positions, buffer, 0)
-        }
-        LayoutKind::Force | LayoutKind::Auto => {
-            let layout = ForceLayout::new(&gpu.device);
-            let csr = graph.csr(Direction::Both);
-            let initial = initial_positions(graph.node_count(), config);
-            let mut run = ForceRun::new(gpu, &layout, &csr, &initial, config)?;
-            drop(csr);
-            while !run.is_done() {
-                run.advance(gpu, &layout, BATCH);
-                gpu.wait()?;
-                let (done, total) = run.progress();
-                progress(done, total);
-            }
-            (run.read_positions(gpu)?, run.positions().clone(), run.progress().1)
-        }
-    };
+    let Placed { positions, iterations, .. } = place(gpu, graph, config, &mut progress)?;
+    let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::empty())?;
     let layout_time = start.elapsed();
 
     let start = Instant::now();

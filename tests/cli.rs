@@ -197,3 +197,30 @@ fn help_teaches() {
     let text = stdout(&netlens(&["view", "--help"], &dir));
     assert!(text.contains("Esc quits"), "{text}");
 }
+
+#[test]
+fn layout_writes_positions_and_measures_them() {
+    let dir = common::scratch("layout");
+    let cora = common::shared_data("cora/edges.tsv");
+    let out = netlens(
+        &["layout", cora.to_str().unwrap(), "--iterations", "60", "-o", "pos.npy", "--metrics", "--json"],
+        &dir,
+    );
+    let v = json(&out);
+    assert_eq!((v["nodes"].as_u64(), v["layout"].as_str(), v["dim"].as_u64()), (Some(2708), Some("force"), Some(2)));
+    let stress = v["stress"].as_f64().unwrap();
+    let neighbourhood = v["neighbourhood"].as_f64().unwrap();
+    assert!(stress > 0.0 && (0.0..=1.0).contains(&neighbourhood), "{v}");
+    let npy = npyz::NpyFile::new(std::fs::File::open(dir.join("pos.npy")).unwrap()).unwrap();
+    assert_eq!(npy.shape(), &[2708, 2]);
+    let values: Vec<f32> = npy.into_vec().unwrap();
+    assert!(values.iter().all(|v| v.is_finite()) && values.iter().any(|&v| v != 0.0));
+
+    let refused = netlens(&["layout", cora.to_str().unwrap(), "-o", "pos.npy"], &dir);
+    assert!(error_line(&refused).contains("pos.npy exists; pass --force"));
+    let model = common::repo_data("onnx/light_resnet50.onnx");
+    let v = json(&netlens(&["layout", model.to_str().unwrap(), "--metrics", "--json", "--dim", "3"], &dir));
+    assert_eq!((v["layout"].as_str(), v["dim"].as_u64()), (Some("layered"), Some(3)));
+    assert!(v["crossings"].as_u64().is_some(), "{v}");
+    assert!(error_line(&netlens(&["layout"], &dir)).contains("nothing to do"));
+}

@@ -128,7 +128,7 @@ impl App {
 
         let (force, positions, bounds) = match self.config.kind {
             LayoutKind::Layered => {
-                let positions = layered(&self.graph, self.config.dim);
+                let positions = layered(&self.graph, self.config.dim).positions;
                 let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::empty())?;
                 (None, buffer, Bounds::of(&positions))
             }

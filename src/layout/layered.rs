@@ -236,9 +236,54 @@ fn place(layers: &Layers, x: &mut [f32]) {
     }
 }
 
-/// Positions for every node of `graph`: layers along x (2D) or depth (3D). In 2D a deep
-/// graph wraps into bands, back and forth, so it fills a 16:9 frame.
-pub fn layered(graph: &Graph, dim: Dim) -> Vec<[f32; 4]> {
+/// A layered layout: positions, and the edge crossings its layer orders leave (counted
+/// between adjacent layers, long edges through their dummy nodes).
+pub struct Layered {
+    pub positions: Vec<[f32; 4]>,
+    pub crossings: u64,
+}
+
+/// Counts pairs of edges between each two adjacent layers that cross: inversions of the
+/// lower ends when edges are sorted by their upper ends (a Fenwick tree, O(E log V)).
+fn count_crossings(layers: &Layers) -> u64 {
+    let mut rank = vec![0u32; layers.layer.len()];
+    for members in &layers.members {
+        for (i, &v) in members.iter().enumerate() {
+            rank[v as usize] = i as u32;
+        }
+    }
+    let mut total = 0u64;
+    for (l, members) in layers.members.iter().enumerate().skip(1) {
+        let above = &layers.members[l - 1];
+        let mut edges: Vec<(u32, u32)> = above
+            .iter()
+            .flat_map(|&u| layers.down[u as usize].iter().map(move |&w| (u, w)))
+            .map(|(u, w)| (rank[u as usize], rank[w as usize]))
+            .collect();
+        edges.sort_unstable();
+        let mut tree = vec![0u64; members.len() + 1];
+        for (seen, &(_, lower)) in edges.iter().enumerate() {
+            // Edges already seen whose lower end lies right of this one cross it.
+            let mut not_right = 0;
+            let mut i = lower as usize + 1;
+            while i > 0 {
+                not_right += tree[i];
+                i &= i - 1;
+            }
+            total += seen as u64 - not_right;
+            let mut i = lower as usize + 1;
+            while i < tree.len() {
+                tree[i] += 1;
+                i += i & i.wrapping_neg();
+            }
+        }
+    }
+    total
+}
+
+/// Lays out `graph` in layers along x (2D) or depth (3D). In 2D a deep graph wraps into
+/// bands, back and forth, so it fills a 16:9 frame.
+pub fn layered(graph: &Graph, dim: Dim) -> Layered {
     let n = graph.node_count() as usize;
     let mut layers = build_layers(graph);
     let mut position: Vec<f32> = vec![0.0; layers.layer.len()];
@@ -277,10 +322,12 @@ pub fn layered(graph: &Graph, dim: Dim) -> Vec<[f32; 4]> {
             }
         }
     }
-    match dim {
+    let crossings = count_crossings(&layers);
+    let positions = match dim {
         Dim::Two => flat(&layers, &x, n),
         Dim::Three => planes(&layers, &x, n),
-    }
+    };
+    Layered { positions, crossings }
 }
 
 /// Rows of a folded layer: layers with more nodes than this (neuron-level graphs) fold
@@ -369,30 +416,6 @@ fn planes(layers: &Layers, x: &[f32], n: usize) -> Vec<[f32; 4]> {
 mod tests {
     use super::*;
 
-    /// Crossings between edges of adjacent layers, for layouts in one band.
-    fn crossings(graph: &Graph, positions: &[[f32; 4]]) -> u64 {
-        let mut by_layer: std::collections::BTreeMap<i64, Vec<(f32, f32)>> = Default::default();
-        for (&a, &b) in graph.src.iter().zip(&graph.dst) {
-            let (p, q) = (positions[a as usize], positions[b as usize]);
-            let (p, q) = if p[0] <= q[0] { (p, q) } else { (q, p) };
-            if ((q[0] - p[0]) - LAYER_GAP).abs() < 1e-3 {
-                by_layer.entry((p[0] / LAYER_GAP).round() as i64).or_default().push((p[1], q[1]));
-            }
-        }
-        let mut total = 0;
-        for edges in by_layer.values_mut() {
-            edges.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-            for i in 0..edges.len() {
-                for j in i + 1..edges.len() {
-                    if edges[i].0 < edges[j].0 && edges[i].1 > edges[j].1 {
-                        total += 1;
-                    }
-                }
-            }
-        }
-        total
-    }
-
     fn dag(n: u32, edges: &[(u32, u32)]) -> Graph {
         let mut g = Graph::with_nodes(n, true);
         for &(a, b) in edges {
@@ -405,7 +428,7 @@ mod tests {
     fn layers_follow_longest_paths() {
         // 0 -> 1 -> 2 -> 3 and a shortcut 0 -> 3: node 3 sits three layers below 0.
         let g = dag(4, &[(0, 1), (1, 2), (2, 3), (0, 3)]);
-        let p = layered(&g, Dim::Two);
+        let p = layered(&g, Dim::Two).positions;
         let layer = |v: usize| (p[v][0] / LAYER_GAP).round() as i32;
         assert_eq!((layer(0), layer(1), layer(2), layer(3)), (0, 1, 2, 3));
     }
@@ -414,7 +437,7 @@ mod tests {
     fn sources_sit_above_their_first_consumer() {
         // Weights (3, then 4 -> 5) feeding the last node wait until then.
         let g = dag(6, &[(0, 1), (1, 2), (3, 2), (4, 5), (5, 2)]);
-        let p = layered(&g, Dim::Two);
+        let p = layered(&g, Dim::Two).positions;
         let layer = |v: usize| (p[v][0] / LAYER_GAP).round() as i32;
         assert_eq!((layer(0), layer(3), layer(4), layer(5), layer(2)), (0, 1, 0, 1, 2));
     }
@@ -422,7 +445,7 @@ mod tests {
     #[test]
     fn cycles_do_not_hang_and_nodes_do_not_overlap() {
         let g = dag(5, &[(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (4, 3), (1, 1)]);
-        let p = layered(&g, Dim::Three);
+        let p = layered(&g, Dim::Three).positions;
         for a in 0..5 {
             for b in a + 1..5 {
                 let d: f32 = (0..3).map(|k| (p[a][k] - p[b][k]).powi(2)).sum();
@@ -432,10 +455,19 @@ mod tests {
     }
 
     #[test]
+    fn crossings_are_counted() {
+        // K(2,2) between two layers crosses once however it is ordered.
+        let g = dag(4, &[(0, 2), (0, 3), (1, 2), (1, 3)]);
+        assert_eq!(layered(&g, Dim::Two).crossings, 1);
+        // K(3,3): 9 edges, at least 9 crossings in any two-layer drawing.
+        let edges: Vec<(u32, u32)> = (0..3).flat_map(|a| (3..6).map(move |b| (a, b))).collect();
+        assert_eq!(layered(&dag(6, &edges), Dim::Two).crossings, 9);
+    }
+
+    #[test]
     fn sweeps_untangle_a_crossed_pair() {
         // Two chains whose second layer starts in crossed order.
         let g = dag(6, &[(0, 3), (1, 2), (2, 4), (3, 5)]);
-        let p = layered(&g, Dim::Two);
-        assert_eq!(crossings(&g, &p), 0);
+        assert_eq!(layered(&g, Dim::Two).crossings, 0);
     }
 }

@@ -10,8 +10,12 @@
 pub mod cpu;
 pub mod force;
 pub mod layered;
+pub mod quality;
 
 use bytemuck::{Pod, Zeroable};
+
+use crate::gpu::{Gpu, GpuError};
+use crate::graph::{Direction, Graph};
 
 /// Number of spatial dimensions of a layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -211,5 +215,48 @@ mod tests {
         let other = LayoutConfig { seed: 2, ..config };
         assert_ne!(initial_positions(50, &config), initial_positions(50, &other));
         assert!(initial_positions(50, &config).iter().all(|p| p[2] == 0.0 && p[0].abs() <= 3.6));
+    }
+}
+
+/// A finished layout.
+pub struct Placed {
+    /// `[x, y, z, 0]` per node.
+    pub positions: Vec<[f32; 4]>,
+    /// Force-layout iterations run (0 for the layered layout).
+    pub iterations: u32,
+    /// Edge crossings between adjacent layers (layered layout only).
+    pub crossings: Option<u64>,
+}
+
+/// Iterations submitted between progress reports.
+const BATCH: u32 = 10;
+
+/// Runs the layout `config` chooses to the end: the GPU force layout, reporting
+/// `progress(done, total)` after every batch of iterations, or the layered layout.
+pub fn place(
+    gpu: &Gpu,
+    graph: &Graph,
+    config: &LayoutConfig,
+    mut progress: impl FnMut(u32, u32),
+) -> Result<Placed, GpuError> {
+    match config.kind {
+        LayoutKind::Layered => {
+            let layout = layered::layered(graph, config.dim);
+            Ok(Placed { positions: layout.positions, iterations: 0, crossings: Some(layout.crossings) })
+        }
+        LayoutKind::Force | LayoutKind::Auto => {
+            let layout = force::ForceLayout::new(&gpu.device);
+            let csr = graph.csr(Direction::Both);
+            let initial = initial_positions(graph.node_count(), config);
+            let mut run = force::ForceRun::new(gpu, &layout, &csr, &initial, config)?;
+            drop(csr);
+            while !run.is_done() {
+                run.advance(gpu, &layout, BATCH);
+                gpu.wait()?;
+                let (done, total) = run.progress();
+                progress(done, total);
+            }
+            Ok(Placed { positions: run.read_positions(gpu)?, iterations: run.progress().1, crossings: None })
+        }
     }
 }
