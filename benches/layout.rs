@@ -1,0 +1,260 @@
+//! Layout benchmark: netlens against Graphviz in the same run, on generated graphs and Cora.
+//! Force layout vs `sfdp` (time and sampled stress), layered layout vs `dot` (time and
+//! straight-line crossings of the drawn edges). Graphviz comes from Debian's `graphviz`;
+//! without it only netlens's figures print. Run with `cargo bench --bench layout`
+//! (`-- --quick` for the small sizes only).
+
+use std::io::Write;
+use std::process::Command;
+use std::time::Instant;
+
+use netlens::gpu::Gpu;
+use netlens::graph::Graph;
+use netlens::layout::quality::measure;
+use netlens::layout::{Dim, LayoutConfig, LayoutKind, place};
+
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn unit(&mut self) -> f32 {
+        self.next() as f32 / (1u64 << 31) as f32
+    }
+}
+
+fn graph(n: u32, edges: impl IntoIterator<Item = (u32, u32)>) -> Graph {
+    let mut g = Graph::with_nodes(n, false);
+    for (a, b) in edges {
+        g.push_edge(a, b);
+    }
+    g
+}
+
+/// A w x h 4-neighbour mesh.
+fn grid(w: u32, h: u32) -> Graph {
+    let id = |x: u32, y: u32| y * w + x;
+    let mut edges = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            if x + 1 < w {
+                edges.push((id(x, y), id(x + 1, y)));
+            }
+            if y + 1 < h {
+                edges.push((id(x, y), id(x, y + 1)));
+            }
+        }
+    }
+    graph(w * h, edges)
+}
+
+/// Points in the unit square joined within a radius giving about 6 neighbours each.
+fn random_geometric(n: u32, seed: u64) -> Graph {
+    let mut rng = Lcg(seed);
+    let points: Vec<(f32, f32)> = (0..n).map(|_| (rng.unit(), rng.unit())).collect();
+    let radius = (6.0 / (std::f32::consts::PI * n as f32)).sqrt();
+    let cells = (1.0 / radius).floor().max(1.0) as usize;
+    let cell = |p: (f32, f32)| {
+        (((p.0 * cells as f32) as usize).min(cells - 1), ((p.1 * cells as f32) as usize).min(cells - 1))
+    };
+    let mut buckets = vec![Vec::new(); cells * cells];
+    for (i, &p) in points.iter().enumerate() {
+        let (cx, cy) = cell(p);
+        buckets[cy * cells + cx].push(i as u32);
+    }
+    let mut edges = Vec::new();
+    for (i, &p) in points.iter().enumerate() {
+        let (cx, cy) = cell(p);
+        for y in cy.saturating_sub(1)..(cy + 2).min(cells) {
+            for x in cx.saturating_sub(1)..(cx + 2).min(cells) {
+                for &j in &buckets[y * cells + x] {
+                    let q = points[j as usize];
+                    if (j as usize) > i && (p.0 - q.0).powi(2) + (p.1 - q.1).powi(2) < radius * radius {
+                        edges.push((i as u32, j));
+                    }
+                }
+            }
+        }
+    }
+    graph(n, edges)
+}
+
+/// Preferential attachment, 3 edges per new node.
+fn barabasi_albert(n: u32, seed: u64) -> Graph {
+    let mut rng = Lcg(seed);
+    let mut ends: Vec<u32> = vec![0, 1, 1, 2, 2, 0];
+    let mut edges = vec![(0, 1), (1, 2), (2, 0)];
+    for v in 3..n {
+        for _ in 0..3 {
+            let u = ends[rng.below(ends.len() as u64) as usize];
+            edges.push((u, v));
+            ends.extend([u, v]);
+        }
+    }
+    graph(n, edges)
+}
+
+/// A DAG of `layers` layers; every node has one or two parents in the layer above, and
+/// one in ten a parent two layers up.
+fn layered_dag(n: u32, layers: u32, seed: u64) -> Graph {
+    let mut rng = Lcg(seed);
+    let per = (n / layers).max(1);
+    let mut g = Graph::with_nodes(n, true);
+    for v in per..n {
+        let layer = v / per;
+        let above = (layer - 1) * per;
+        for _ in 0..1 + rng.below(2) {
+            g.push_edge(above + rng.below(per as u64) as u32, v);
+        }
+        if layer >= 2 && rng.below(10) == 0 {
+            g.push_edge((layer - 2) * per + rng.below(per as u64) as u32, v);
+        }
+    }
+    g
+}
+
+/// Runs a Graphviz engine on `graph`; returns its wall time and node positions.
+fn graphviz(engine: &str, graph: &Graph) -> Option<(f64, Vec<[f32; 4]>)> {
+    let dir = std::env::temp_dir().join(format!("netlens-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).ok()?;
+    let path = dir.join("g.gv");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).ok()?);
+    let (kind, arrow) = if graph.directed { ("digraph", "->") } else { ("graph", "--") };
+    writeln!(file, "{kind} G {{").ok()?;
+    for v in 0..graph.node_count() {
+        writeln!(file, "{v};").ok()?;
+    }
+    for (a, b) in graph.src.iter().zip(&graph.dst) {
+        writeln!(file, "{a} {arrow} {b};").ok()?;
+    }
+    writeln!(file, "}}").ok()?;
+    drop(file);
+    let start = Instant::now();
+    let out = Command::new(engine).args(["-Tplain"]).arg(&path).output().ok()?;
+    let seconds = start.elapsed().as_secs_f64();
+    if !out.status.success() {
+        return None;
+    }
+    let mut positions = vec![[0f32; 4]; graph.node_count() as usize];
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() >= 4 && f[0] == "node" {
+            let (Ok(id), Ok(x), Ok(y)) = (f[1].parse::<usize>(), f[2].parse::<f32>(), f[3].parse::<f32>()) else {
+                continue;
+            };
+            positions[id] = [x, y, 0.0, 0.0];
+        }
+    }
+    Some((seconds, positions))
+}
+
+/// Pairs of edges whose straight segments cross (sharing no end), O(E^2).
+fn straight_crossings(graph: &Graph, p: &[[f32; 4]]) -> u64 {
+    let segments: Vec<(u32, u32, [f32; 4])> = graph
+        .src
+        .iter()
+        .zip(&graph.dst)
+        .map(|(&a, &b)| {
+            let (pa, pb) = (p[a as usize], p[b as usize]);
+            (a, b, [pa[0], pa[1], pb[0], pb[1]])
+        })
+        .collect();
+    let orient =
+        |ax: f32, ay: f32, bx: f32, by: f32, cx: f32, cy: f32| ((bx - ax) * (cy - ay) - (by - ay) * (cx - ax)).signum();
+    let mut count = 0;
+    for (i, &(a, b, s)) in segments.iter().enumerate() {
+        for &(c, d, t) in &segments[i + 1..] {
+            if a == c || a == d || b == c || b == d {
+                continue;
+            }
+            let o1 = orient(s[0], s[1], s[2], s[3], t[0], t[1]);
+            let o2 = orient(s[0], s[1], s[2], s[3], t[2], t[3]);
+            let o3 = orient(t[0], t[1], t[2], t[3], s[0], s[1]);
+            let o4 = orient(t[0], t[1], t[2], t[3], s[2], s[3]);
+            if o1 * o2 < 0.0 && o3 * o4 < 0.0 {
+                count += 1;
+            }
+        }
+    }
+    count
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let gpu = Gpu::headless().expect("an adapter");
+    let report = gpu.report();
+    println!(
+        "netlens on {} ({}); Graphviz {}",
+        report.name,
+        report.backend,
+        if graphviz("sfdp", &grid(2, 2)).is_some() { "found" } else { "not found: netlens only" }
+    );
+
+    let cora = netlens::load::bundled_cora().graph;
+    let mut force_cases: Vec<(String, Graph)> = vec![
+        ("cora".into(), cora),
+        ("grid 100x100".into(), grid(100, 100)),
+        ("geometric 10k".into(), random_geometric(10_000, 1)),
+        ("barabasi-albert 10k".into(), barabasi_albert(10_000, 1)),
+    ];
+    if !quick {
+        force_cases.push(("grid 224x224 (50k)".into(), grid(224, 224)));
+        force_cases.push(("geometric 50k".into(), random_geometric(50_000, 2)));
+    }
+    let config = LayoutConfig { kind: LayoutKind::Force, dim: Dim::Two, ..Default::default() };
+    for (name, g) in &force_cases {
+        let start = Instant::now();
+        let placed = place(&gpu, g, &config, |_, _| {}).expect("layout");
+        let ours = start.elapsed().as_secs_f64();
+        let stress = measure(g, &placed.positions, 1).stress;
+        let mut line = format!(
+            "force   {name:<22} {:>7} nodes {:>7} edges: netlens {ours:7.2} s stress {stress:.3}",
+            g.node_count(),
+            g.edge_count()
+        );
+        if let Some((theirs, positions)) = graphviz("sfdp", g) {
+            let their_stress = measure(g, &positions, 1).stress;
+            line += &format!(
+                " | sfdp {theirs:7.2} s stress {their_stress:.3} | sfdp/netlens time {:.2}x, netlens/sfdp stress {:.2}",
+                theirs / ours,
+                stress / their_stress
+            );
+        }
+        println!("{line}");
+    }
+
+    let config = LayoutConfig { kind: LayoutKind::Layered, dim: Dim::Two, ..Default::default() };
+    let mut layered_cases = vec![(2_000, 40), (5_000, 60)];
+    if !quick {
+        layered_cases.push((50_000, 200));
+    }
+    for (n, layers) in layered_cases {
+        let g = layered_dag(n, layers, 3);
+        let start = Instant::now();
+        let placed = place(&gpu, &g, &config, |_, _| {}).expect("layout");
+        let ours = start.elapsed().as_secs_f64();
+        let mut line = format!(
+            "layered dag {n:>6} nodes {:>6} edges, {layers} layers: netlens {ours:6.2} s, {} crossings (through dummies)",
+            g.edge_count(),
+            placed.crossings.unwrap_or(0)
+        );
+        if n <= 5_000 {
+            let straight = straight_crossings(&g, &placed.positions);
+            line += &format!(", {straight} straight");
+            if let Some((theirs, positions)) = graphviz("dot", &g) {
+                let their_straight = straight_crossings(&g, &positions);
+                line += &format!(
+                    " | dot {theirs:6.2} s, {their_straight} straight | dot/netlens time {:.1}x, netlens/dot crossings {:.2}",
+                    theirs / ours,
+                    straight as f64 / their_straight.max(1) as f64
+                );
+            }
+        }
+        println!("{line}");
+    }
+}
