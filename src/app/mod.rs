@@ -20,10 +20,10 @@ use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
 use winit::window::{Window, WindowId};
 
 use crate::gpu::{Gpu, GpuError, backends_from_env};
-use crate::graph::{Direction, Graph};
+use crate::graph::Graph;
 use crate::layout::force::{ForceLayout, ForceRun};
 use crate::layout::layered::layered;
-use crate::layout::{Dim, LayoutConfig, LayoutKind, initial_positions};
+use crate::layout::{Dim, LayoutConfig, LayoutKind, multilevel, start_force};
 use crate::render::{Bounds, Camera, Renderer, Scene, Style, begin_pass, depth_view};
 use controls::{Action, Controls};
 
@@ -133,12 +133,14 @@ impl App {
                 (None, buffer, Bounds::of(&positions))
             }
             LayoutKind::Force | LayoutKind::Auto => {
+                // The coarse levels take a fraction of the time: they run before the window
+                // shows, and the finest level converges on screen.
                 let layout = ForceLayout::new(&gpu.device);
-                let csr = self.graph.csr(Direction::Both);
-                let initial = initial_positions(self.graph.node_count(), &self.config);
-                let run = ForceRun::new(&gpu, &layout, &csr, &initial, &self.config)?;
+                let levels = multilevel::hierarchy(&self.graph);
+                let run = start_force(&gpu, &layout, &levels, &self.config, &mut |_, _| {})?.run;
                 let buffer = run.positions().clone();
-                (Some((layout, run)), buffer, Bounds::of(&initial))
+                let bounds = Bounds::of(&run.read_positions(&gpu)?);
+                (Some((layout, run)), buffer, bounds)
             }
         };
         let three_d = self.config.dim == Dim::Three;

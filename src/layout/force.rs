@@ -10,7 +10,7 @@ use bytemuck::{Pod, Zeroable};
 
 use glam::Vec3;
 
-use super::{ForceParams, LayoutConfig, temperatures};
+use super::{Dim, ForceParams};
 use crate::gpu::{Gpu, GpuError, Shader, buffer_entry, dispatch_size, read_buffer};
 use crate::graph::Csr;
 use crate::render::Bounds;
@@ -113,19 +113,23 @@ pub struct ForceRun {
 
 impl ForceRun {
     /// Uploads the graph's adjacency (use [`crate::graph::Direction::Both`]) and initial
-    /// positions. The iteration count is rounded up to even.
+    /// positions; `schedule` is one temperature per iteration (see
+    /// [`super::temperatures`]), its length rounded up to even by repeating the last.
     pub fn new(
         gpu: &Gpu,
         layout: &ForceLayout,
         csr: &Csr,
         initial: &[[f32; 4]],
-        config: &LayoutConfig,
+        dim: Dim,
+        mut schedule: Vec<f32>,
     ) -> Result<Self, GpuError> {
         let device = &gpu.device;
         let n = initial.len() as u32;
-        let params = ForceParams::new(n, config.dim);
-        let iterations = config.iterations.max(2).next_multiple_of(2);
-        let schedule = temperatures(&LayoutConfig { iterations, ..*config });
+        let params = ForceParams::new(n, dim);
+        while schedule.len() < 2 || schedule.len() % 2 == 1 {
+            schedule.push(schedule.last().copied().unwrap_or(0.0));
+        }
+        let iterations = schedule.len() as u32;
 
         let copy = wgpu::BufferUsages::COPY_SRC;
         let positions = [

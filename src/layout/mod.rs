@@ -10,12 +10,13 @@
 pub mod cpu;
 pub mod force;
 pub mod layered;
+pub mod multilevel;
 pub mod quality;
 
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{Gpu, GpuError};
-use crate::graph::{Direction, Graph};
+use crate::graph::Graph;
 
 /// Number of spatial dimensions of a layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -143,12 +144,17 @@ impl ForceParams {
     }
 }
 
+/// Largest first step of a layout from scratch, as a fraction of its extent.
+pub const START_TEMPERATURE: f32 = 0.1;
+/// Largest first step when refining positions prolonged from a coarser level.
+pub const REFINE_TEMPERATURE: f32 = 0.02;
+
 /// The cooling schedule: the largest move of a node in each iteration, as a fraction of
-/// the layout's current extent, geometric from 10% down to 0.05%. Relative steps let
+/// the layout's current extent, geometric from `start` down to 0.05%. Relative steps let
 /// the layout grow or shrink to its natural scale quickly and settle at any scale.
-pub fn temperatures(config: &LayoutConfig) -> Vec<f32> {
-    let (start, end) = (0.1f32, 0.0005f32);
-    let iterations = config.iterations.max(1);
+pub fn temperatures(iterations: u32, start: f32) -> Vec<f32> {
+    let end = 0.0005f32;
+    let iterations = iterations.max(1);
     (0..iterations)
         .map(|i| {
             let t = i as f32 / (iterations - 1).max(1) as f32;
@@ -208,7 +214,7 @@ mod tests {
     #[test]
     fn schedule_cools_and_positions_are_seeded() {
         let config = LayoutConfig::default();
-        let t = temperatures(&config);
+        let t = temperatures(config.iterations, START_TEMPERATURE);
         assert_eq!(t.len(), 300);
         assert!(t.windows(2).all(|w| w[1] < w[0]));
         assert_eq!(initial_positions(50, &config), initial_positions(50, &config));
@@ -226,6 +232,70 @@ pub struct Placed {
     pub iterations: u32,
     /// Edge crossings between adjacent layers (layered layout only).
     pub crossings: Option<u64>,
+}
+
+/// The force layout of the finest level, ready to run: every coarser level has been laid
+/// out (coarsest from random positions with the full schedule, each finer one from its
+/// coarse positions with a third of it, cooler) and its positions prolonged.
+pub struct ForceStart {
+    pub run: force::ForceRun,
+    /// Iterations already run on coarser levels, and all of them with the finest.
+    pub done_before: u32,
+    pub total: u32,
+}
+
+/// Lays out the coarser levels of `levels` and returns the finest one's run, not yet
+/// advanced; `progress(done, total)` follows the coarse levels.
+pub fn start_force(
+    gpu: &Gpu,
+    layout: &force::ForceLayout,
+    levels: &[multilevel::Level],
+    config: &LayoutConfig,
+    progress: &mut impl FnMut(u32, u32),
+) -> Result<ForceStart, GpuError> {
+    let refine = (config.iterations / 3).max(2).next_multiple_of(2);
+    let total = config.iterations.max(2).next_multiple_of(2) + refine * (levels.len() as u32 - 1);
+    let coarsest = levels.len() - 1;
+    let mut positions = initial_positions(levels[coarsest].node_count, config);
+    // Level k's schedule, after prolonging the positions from level k + 1 if it exists.
+    let prepare = |k: usize, positions: &mut Vec<[f32; 4]>| {
+        if k == coarsest {
+            return temperatures(config.iterations, START_TEMPERATURE);
+        }
+        let spacing = typical_spacing(positions, config.dim);
+        let map = &levels[k + 1].fine_to_coarse;
+        *positions = multilevel::prolong(positions, map, spacing * 0.1, config.dim == Dim::Three, config.seed);
+        temperatures(refine, REFINE_TEMPERATURE)
+    };
+    let mut done = 0;
+    for k in (1..=coarsest).rev() {
+        let schedule = prepare(k, &mut positions);
+        let mut run = force::ForceRun::new(gpu, layout, &levels[k].csr, &positions, config.dim, schedule)?;
+        while !run.is_done() {
+            run.advance(gpu, layout, BATCH);
+            gpu.wait()?;
+            progress(done + run.progress().0, total);
+        }
+        done += run.progress().1;
+        positions = run.read_positions(gpu)?;
+    }
+    let schedule = prepare(0, &mut positions);
+    let run = force::ForceRun::new(gpu, layout, &levels[0].csr, &positions, config.dim, schedule)?;
+    Ok(ForceStart { run, done_before: done, total })
+}
+
+/// Mean distance to the nearest other node if `positions` filled their bounding box evenly.
+fn typical_spacing(positions: &[[f32; 4]], dim: Dim) -> f32 {
+    let (mut lo, mut hi) = ([f32::MAX; 3], [f32::MIN; 3]);
+    for p in positions {
+        for a in 0..3 {
+            lo[a] = lo[a].min(p[a]);
+            hi[a] = hi[a].max(p[a]);
+        }
+    }
+    let n = positions.len().max(1) as f32;
+    let extent = (0..dim.count() as usize).map(|a| (hi[a] - lo[a]).max(0.0)).fold(0.0f32, f32::max);
+    extent / n.powf(1.0 / dim.count() as f32)
 }
 
 /// Iterations submitted between progress reports.
@@ -246,17 +316,15 @@ pub fn place(
         }
         LayoutKind::Force | LayoutKind::Auto => {
             let layout = force::ForceLayout::new(&gpu.device);
-            let csr = graph.csr(Direction::Both);
-            let initial = initial_positions(graph.node_count(), config);
-            let mut run = force::ForceRun::new(gpu, &layout, &csr, &initial, config)?;
-            drop(csr);
-            while !run.is_done() {
-                run.advance(gpu, &layout, BATCH);
+            let levels = multilevel::hierarchy(graph);
+            let mut run = start_force(gpu, &layout, &levels, config, &mut progress)?;
+            let (before, total) = (run.done_before, run.total);
+            while !run.run.is_done() {
+                run.run.advance(gpu, &layout, BATCH);
                 gpu.wait()?;
-                let (done, total) = run.progress();
-                progress(done, total);
+                progress(before + run.run.progress().0, total);
             }
-            Ok(Placed { positions: run.read_positions(gpu)?, iterations: run.progress().1, crossings: None })
+            Ok(Placed { positions: run.run.read_positions(gpu)?, iterations: total, crossings: None })
         }
     }
 }
