@@ -83,8 +83,10 @@ pub const FIXED_SCALE: f32 = 1024.0;
 /// repel with `REPULSION * m_i * m_j / d`; edges attract linearly with their length.
 pub const REPULSION: f32 = 1.0;
 /// Pull of `GRAVITY * m_i * r` towards the origin (ForceAtlas2's strong gravity): keeps
-/// disconnected components beside the big one instead of far away.
-pub const GRAVITY: f32 = 0.25;
+/// disconnected components in a ring around the big one instead of far away. Weak, so it
+/// does not squeeze the big one into a disc (on a 30 x 30 mesh 0.25 gave stress 0.078,
+/// 0.01 gives 0.021).
+pub const GRAVITY: f32 = 0.01;
 /// Repulsion is capped at this distance, so coincident nodes do not explode.
 pub const MIN_DISTANCE: f32 = 0.01;
 
