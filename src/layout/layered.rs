@@ -7,7 +7,8 @@
 //!    each source sits just above its first consumer.
 //! 3. Edges spanning several layers pass through dummy nodes, one per layer crossed.
 //! 4. Crossings: barycenter sweeps, down and up, ordering each layer by the mean position
-//!    of its neighbours in the layer before.
+//!    of its neighbours in the layer before, each pair followed by adjacent exchanges that
+//!    remove crossings; the best orders seen are kept.
 //! 5. Coordinates: nodes move towards the mean of their neighbours, keeping their order
 //!    and a unit gap, in alternating sweeps.
 //!
@@ -24,8 +25,14 @@ use crate::graph::{Direction, Graph};
 
 /// Distance between consecutive layers, in units of the in-layer gap.
 const LAYER_GAP: f32 = 2.0;
-/// Barycenter sweeps (each one down and one up).
-const ORDER_SWEEPS: usize = 8;
+/// Passes of adjacent exchanges after each pair of sweeps, at most.
+const TRANSPOSE_PASSES: usize = 4;
+/// Edges (dummies' included) past which a quarter of the sweeps run.
+const LARGE: usize = 500_000;
+/// Largest sum of squared degrees for which the exchanges run (about a second's work).
+const MAX_EXCHANGE_WORK: u64 = 20_000_000;
+/// Barycenter sweeps (each one down and one up); the best orders seen are kept.
+const ORDER_SWEEPS: usize = 16;
 /// Coordinate-smoothing sweeps.
 const PLACE_SWEEPS: usize = 8;
 /// Layers up to this size stay a line (2D) or a row (3D); larger ones fold into blocks.
@@ -196,6 +203,35 @@ fn sweep(layers: &mut Layers, downward: bool, position: &mut [f32]) {
     }
 }
 
+/// Crossings between the edges of `u` and those of `v` (to the layers above and below)
+/// when `u` is left of `v`.
+fn pair_crossings(layers: &Layers, rank: &[u32], u: u32, v: u32) -> u64 {
+    let mut count = 0;
+    for side in [&layers.up, &layers.down] {
+        for &a in &side[u as usize] {
+            count += side[v as usize].iter().filter(|&&b| rank[a as usize] > rank[b as usize]).count() as u64;
+        }
+    }
+    count
+}
+
+/// One pass of adjacent exchanges: swaps neighbours in a layer where that alone removes
+/// crossings. Returns whether anything moved.
+fn transpose(layers: &mut Layers, rank: &mut [u32]) -> bool {
+    let mut moved = false;
+    for l in 0..layers.members.len() {
+        for i in 1..layers.members[l].len() {
+            let (u, v) = (layers.members[l][i - 1], layers.members[l][i]);
+            if pair_crossings(layers, rank, v, u) < pair_crossings(layers, rank, u, v) {
+                layers.members[l].swap(i - 1, i);
+                rank.swap(u as usize, v as usize);
+                moved = true;
+            }
+        }
+    }
+    moved
+}
+
 /// Moves nodes towards their neighbours' mean, keeping order and unit gaps.
 fn place(layers: &Layers, x: &mut [f32]) {
     for s in 0..PLACE_SWEEPS {
@@ -292,11 +328,39 @@ pub fn layered(graph: &Graph, dim: Dim) -> Layered {
             position[v as usize] = i as f32;
         }
     }
-    for _ in 0..ORDER_SWEEPS {
+    // Sweeps can make things worse as well as better: keep the best orders seen.
+    let mut best = (count_crossings(&layers), layers.members.clone());
+    let mut rank = vec![0u32; layers.layer.len()];
+    // An exchange compares two nodes' edges pairwise: affordable unless degrees are large
+    // (neuron-level layers with a hundred inputs a unit).
+    let exchange_work: u64 =
+        (0..layers.layer.len()).map(|v| ((layers.up[v].len() + layers.down[v].len()) as u64).pow(2)).sum();
+    let transposes = if exchange_work <= MAX_EXCHANGE_WORK { TRANSPOSE_PASSES } else { 0 };
+    let edges: usize = layers.down.iter().map(Vec::len).sum();
+    let sweeps = if edges > LARGE { ORDER_SWEEPS / 4 } else { ORDER_SWEEPS };
+    for _ in 0..sweeps {
         sweep(&mut layers, true, &mut position);
         sweep(&mut layers, false, &mut position);
+        for members in &layers.members {
+            for (i, &v) in members.iter().enumerate() {
+                rank[v as usize] = i as u32;
+            }
+        }
+        for _ in 0..transposes {
+            if !transpose(&mut layers, &mut rank) {
+                break;
+            }
+        }
+        for (v, &r) in rank.iter().enumerate() {
+            position[v] = r as f32;
+        }
+        let crossings = count_crossings(&layers);
+        if crossings < best.0 {
+            best = (crossings, layers.members.clone());
+        }
     }
-    let mut x = position;
+    layers.members = best.1;
+    let mut x = vec![0.0; layers.layer.len()];
     for members in &layers.members {
         let centre = (members.len() as f32 - 1.0) * 0.5;
         for (i, &v) in members.iter().enumerate() {
