@@ -463,10 +463,10 @@ fn info(args: InfoArgs) -> Result<()> {
         }
         object.insert("groups".into(), json!(graph.groups.len()));
         object.insert("repeated_groups".into(), json!(graph.groups.repeated()));
-        if let Some(model) = &loaded.model {
-            if let serde_json::Value::Object(fields) = serde_json::to_value(model)? {
-                object.extend(fields);
-            }
+        if let Some(model) = &loaded.model
+            && let serde_json::Value::Object(fields) = serde_json::to_value(model)?
+        {
+            object.extend(fields);
         }
         text.push(format!("{} ({})", loaded.source, loaded.format.name()));
         text.push(format!("nodes       {}", summary.nodes));

@@ -197,35 +197,6 @@ pub fn initial_positions(node_count: u32, config: &LayoutConfig) -> Vec<[f32; 4]
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pyramid_geometry() {
-        let p = ForceParams::new(10_000, Dim::Two);
-        assert_eq!((p.res0, p.levels), (128, 6));
-        assert_eq!(p.level_offsets[1], 128 * 128);
-        assert_eq!(p.pyramid_cells(), (0..6).map(|j| (128u32 >> j).pow(2)).sum::<u32>());
-        let p = ForceParams::new(3, Dim::Three);
-        assert_eq!((p.res0, p.levels), (4, 1));
-        let p = ForceParams::new(50_000_000, Dim::Two);
-        assert_eq!(p.res0, 1024);
-    }
-
-    #[test]
-    fn schedule_cools_and_positions_are_seeded() {
-        let config = LayoutConfig::default();
-        let t = temperatures(config.iterations, START_TEMPERATURE);
-        assert_eq!(t.len(), 300);
-        assert!(t.windows(2).all(|w| w[1] < w[0]));
-        assert_eq!(initial_positions(50, &config), initial_positions(50, &config));
-        let other = LayoutConfig { seed: 2, ..config };
-        assert_ne!(initial_positions(50, &config), initial_positions(50, &other));
-        assert!(initial_positions(50, &config).iter().all(|p| p[2] == 0.0 && p[0].abs() <= 3.6));
-    }
-}
-
 /// A finished layout.
 pub struct Placed {
     /// `[x, y, z, 0]` per node.
@@ -328,5 +299,34 @@ pub fn place(
             }
             Ok(Placed { positions: run.run.read_positions(gpu)?, iterations: total, crossings: None })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pyramid_geometry() {
+        let p = ForceParams::new(10_000, Dim::Two);
+        assert_eq!((p.res0, p.levels), (128, 6));
+        assert_eq!(p.level_offsets[1], 128 * 128);
+        assert_eq!(p.pyramid_cells(), (0..6).map(|j| (128u32 >> j).pow(2)).sum::<u32>());
+        let p = ForceParams::new(3, Dim::Three);
+        assert_eq!((p.res0, p.levels), (4, 1));
+        let p = ForceParams::new(50_000_000, Dim::Two);
+        assert_eq!(p.res0, 1024);
+    }
+
+    #[test]
+    fn schedule_cools_and_positions_are_seeded() {
+        let config = LayoutConfig::default();
+        let t = temperatures(config.iterations, START_TEMPERATURE);
+        assert_eq!(t.len(), 300);
+        assert!(t.windows(2).all(|w| w[1] < w[0]));
+        assert_eq!(initial_positions(50, &config), initial_positions(50, &config));
+        let other = LayoutConfig { seed: 2, ..config };
+        assert_ne!(initial_positions(50, &config), initial_positions(50, &other));
+        assert!(initial_positions(50, &config).iter().all(|p| p[2] == 0.0 && p[0].abs() <= 3.6));
     }
 }

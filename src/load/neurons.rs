@@ -54,7 +54,7 @@ impl<'a> Matrix<'a> {
     fn new(bytes: &'a [u8], codec: Codec, count: usize, transposed: bool) -> Option<Self> {
         let elements = bytes.len() / codec.bytes * codec.block;
         let inputs = elements / count.max(1);
-        let fits = inputs > 0 && inputs % codec.block == 0 && (codec.block == 1 || !transposed);
+        let fits = inputs > 0 && inputs.is_multiple_of(codec.block) && (codec.block == 1 || !transposed);
         fits.then_some(Matrix { bytes, codec, out: count, inputs, transposed })
     }
 
@@ -125,7 +125,7 @@ fn connect_weighted(
     pruning: Pruning,
 ) -> bool {
     let (mut row, mut order) = (std::mem::take(&mut b.row), std::mem::take(&mut b.order));
-    if matrix.inputs == 0 || matrix.inputs % in_count as usize != 0 {
+    if matrix.inputs == 0 || !matrix.inputs.is_multiple_of(in_count as usize) {
         return false;
     }
     let group_size = matrix.inputs / in_count as usize;
@@ -171,7 +171,7 @@ pub fn expand(dag: &ModuleDag, weights: &dyn WeightSource, pruning: Pruning) -> 
     };
     b.graph.groups = dag.groups.clone();
     let hyper = &dag.hyper;
-    let head_dim = if hyper.heads > 0 { (hyper.hidden / hyper.heads).max(1) as u32 } else { 1 };
+    let head_dim = hyper.hidden.checked_div(hyper.heads).map_or(1, |d| d.max(1) as u32);
     let mut skipped: Vec<String> = Vec::new();
 
     for node in &dag.nodes {

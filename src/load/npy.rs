@@ -11,16 +11,16 @@ use npyz::{DType, NpyFile, Order, TypeChar};
 use super::{LoadError, Source};
 use crate::graph::{Graph, MAX_NODES};
 
+/// An .npy stream after its checked header: the header again, then the rest.
+type Npy<R> = NpyFile<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>;
+
 /// Longest header accepted: real ones are under a kilobyte.
 const MAX_HEADER: usize = 1 << 16;
 
 /// Reads and checks the header before npyz parses it (its parser is recursive: a header
 /// of thousands of nested brackets takes it minutes), then hands npyz the header again
 /// followed by the rest of the stream.
-fn open<R: Read>(
-    mut reader: R,
-    source: &Source,
-) -> Result<NpyFile<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>, LoadError> {
+fn open<R: Read>(mut reader: R, source: &Source) -> Result<Npy<R>, LoadError> {
     let invalid = |why: &str| LoadError::invalid(source, format!("not a valid .npy file: {why}"));
     let mut head = vec![0u8; 10];
     reader.read_exact(&mut head).map_err(|_| invalid("too short"))?;

@@ -401,7 +401,7 @@ impl ModuleDag {
                     hyper.kv_heads = hyper.heads;
                 }
                 let mut dag = ModuleDag { hyper, family: Some(family), ..Default::default() };
-                dag.from_template(tensors, template, &prefix);
+                dag.fill_from_template(tensors, template, &prefix);
                 dag
             }
             None => {
@@ -492,7 +492,7 @@ impl ModuleDag {
         last
     }
 
-    fn from_template(&mut self, tensors: &[Tensor], template: &Template, prefix: &str) {
+    fn fill_from_template(&mut self, tensors: &[Tensor], template: &Template, prefix: &str) {
         let modules = Modules::new(tensors);
         let embed_group = Some(self.groups.add("embeddings", None));
         let input = self.push(template.input.to_owned(), Input, None, Vec::new(), embed_group);

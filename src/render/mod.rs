@@ -181,7 +181,7 @@ impl Renderer {
             return Err(GpuError::TooLarge { what: "the edge list", needed: bytes, limit: limits.max_buffer_size });
         }
         let align = limits.min_storage_buffer_offset_alignment as u64;
-        let per_chunk = (limits.max_storage_buffer_binding_size as u64 / 8) / (align / 8).max(1) * (align / 8).max(1);
+        let per_chunk = (limits.max_storage_buffer_binding_size / 8) / (align / 8).max(1) * (align / 8).max(1);
         let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("Scene::edges"),
             size: bytes.max(16),
