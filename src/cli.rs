@@ -29,12 +29,12 @@ Examples:
   netlens info --gpu                             the adapter netlens uses and its limits
 
 Graph files: edge lists (.tsv, .csv, .txt, any separator; '#'/'%' comments; optional
-header and weight column; integer or string ids), Matrix Market (.mtx), PyG
-edge_index arrays (.npy, 2 x E), ONNX models (.onnx: the operator graph) and
-safetensors checkpoints (a HuggingFace folder with config.json, sharded or not: the
-module graph of BERT-style, GPT-2, Llama-family and ViT models). Models are laid out in
-layers. Without a GPU, netlens runs on Mesa's software
-drivers (lavapipe or llvmpipe); NETLENS_BACKEND=vulkan|gl forces a backend.";
+header and weight column; integer or string ids), Matrix Market (.mtx) and PyG
+edge_index arrays (.npy, 2 x E). Model files: ONNX (.onnx), safetensors checkpoints (a
+HuggingFace folder with config.json, or a .safetensors file) and GGUF (.gguf), shown as
+operator or module graphs laid out in layers, or with --level neurons as neurons and
+weighted connections. Without a GPU, netlens runs on Mesa's software drivers (lavapipe or
+llvmpipe); NETLENS_BACKEND=vulkan|gl forces a backend.";
 
 #[derive(Debug, Parser)]
 #[command(name = "netlens", version, about = "See neural networks and graphs: GPU layout and rendering of millions of nodes", after_help = EXAMPLES)]
@@ -63,8 +63,8 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct GraphArgs {
-    /// Graph file: edge list, Matrix Market (.mtx), PyG edge_index (.npy), ONNX model, or
-    /// a safetensors checkpoint (a .safetensors file or a folder with config.json).
+    /// Graph file: edge list, Matrix Market (.mtx), PyG edge_index (.npy), or a model: ONNX,
+    /// GGUF, or a safetensors checkpoint (a .safetensors file or a folder with config.json).
     /// Omit it for the bundled Cora citation graph (2708 papers, 7 classes)
     graph: Option<PathBuf>,
     /// Node classes: a 1-D integer .npy (-1 for none); nodes are coloured by class
