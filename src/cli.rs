@@ -122,7 +122,8 @@ struct LayoutArgs {
     /// Seed of the initial positions: the same seed gives the same picture
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Force-layout iterations (more converge further; rounded up to even)
+    /// Force-layout iterations on the coarsest level (finer levels refine with a third as
+    /// many; rounded up to even)
     #[arg(long, default_value_t = LayoutConfig::default().iterations, value_parser = clap::value_parser!(u32).range(2..=100_000))]
     iterations: u32,
 }
