@@ -3,6 +3,7 @@
 mod common;
 
 use netlens::gpu::Gpu;
+use netlens::graph::generate::{grid, ring_with_chords};
 use netlens::graph::{Direction, Graph};
 use netlens::layout::cpu::force::CpuForce;
 use netlens::layout::force::{ForceLayout, ForceRun};
@@ -45,7 +46,7 @@ fn max_relative_difference(a: &[[f32; 4]], b: &[[f32; 4]]) -> f32 {
 #[test]
 fn gpu_matches_cpu_reference_step_by_step() {
     let cora = load::bundled_cora().graph;
-    let random = common::ring_with_chords(10_000, 15_000, 7);
+    let random = ring_with_chords(10_000, 15_000, 7);
     for (name, graph, dim) in [
         ("cora 2D", &cora, Dim::Two),
         ("cora 3D", &cora, Dim::Three),
@@ -95,7 +96,7 @@ fn full_layouts_agree_in_quality() {
 #[test]
 fn layout_is_deterministic() {
     let gpu = Gpu::headless().unwrap();
-    let graph = common::ring_with_chords(3000, 3000, 1);
+    let graph = ring_with_chords(3000, 3000, 1);
     let csr = graph.csr(Direction::Both);
     let config = LayoutConfig { iterations: 40, ..Default::default() };
     let layout = ForceLayout::new(&gpu.device);
@@ -119,17 +120,7 @@ fn layout_is_deterministic() {
 /// (stress 0.23, neighbourhood 0.18 when measured); the hierarchy unfolds most of it.
 #[test]
 fn multilevel_layout_unfolds_a_mesh() {
-    let mut g = Graph::with_nodes(900, false);
-    for y in 0..30 {
-        for x in 0..30 {
-            if x + 1 < 30 {
-                g.push_edge(y * 30 + x, y * 30 + x + 1);
-            }
-            if y + 1 < 30 {
-                g.push_edge(y * 30 + x, (y + 1) * 30 + x);
-            }
-        }
-    }
+    let g = grid(30, 30);
     let gpu = Gpu::headless().unwrap();
     let placed = netlens::layout::place(&gpu, &g, &LayoutConfig::default(), |_, _| {}).unwrap();
     let q = netlens::layout::quality::measure(&g, &placed.positions, 1);

@@ -174,18 +174,9 @@ fn varint(mut n: usize) -> Vec<u8> {
 fn model_graphs_render_layered() {
     let dir = common::scratch("model-render");
     for name in ["light_resnet50.onnx", "light_densenet121.onnx"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_netlens"))
-            .args(["render", "--size", "480x270", "-o", "m.png", "--force"])
-            .arg(common::repo_data(&format!("onnx/{name}")))
-            .current_dir(&dir)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{stderr}");
+        let model = common::repo_data(&format!("onnx/{name}"));
+        let (stderr, drawn) = common::render_cli(&dir, &["--size".as_ref(), "480x270".as_ref(), model.as_os_str()]);
         assert!(stderr.contains("layered layout"), "{stderr}");
-        let image = image::open(dir.join("m.png")).unwrap().to_rgb8();
-        let background = netlens::render::palette::BACKGROUND.map(|c| (c * 255.0).round() as u8);
-        let drawn = image.pixels().filter(|p| p.0 != background).count();
         assert!(drawn > 2000, "{name}: {drawn} pixels drawn");
     }
 }

@@ -6,6 +6,7 @@
 //! model loaders fill, and [`Csr`] turns the edge arrays into adjacency ready for GPU upload.
 
 mod csr;
+pub mod generate;
 mod groups;
 mod stats;
 

@@ -4,8 +4,6 @@
 
 use std::path::PathBuf;
 
-use netlens::graph::Graph;
-
 /// A file of the project's shared real data (`../shared/data` beside the checkout).
 pub fn shared_data(relative: &str) -> PathBuf {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(relative);
@@ -18,24 +16,21 @@ pub fn repo_data(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data").join(relative)
 }
 
-/// A connected random graph: a ring (so it is connected) plus `extra` seeded chords.
-pub fn ring_with_chords(nodes: u32, extra: u32, seed: u64) -> Graph {
-    let mut g = Graph::with_nodes(nodes, false);
-    for v in 0..nodes {
-        g.push_edge(v, (v + 1) % nodes);
-    }
-    let mut state = seed;
-    let mut next = || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (state >> 33) as u32
-    };
-    for _ in 0..extra {
-        let (a, b) = (next() % nodes, next() % nodes);
-        if a != b {
-            g.push_edge(a, b);
-        }
-    }
-    g
+/// Runs `netlens render ARGS -o out.png` in `dir` and returns its stderr and the number of
+/// pixels that differ from the background.
+pub fn render_cli(dir: &std::path::Path, args: &[&std::ffi::OsStr]) -> (String, usize) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_netlens"))
+        .arg("render")
+        .args(args)
+        .args(["-o", "out.png", "--force"])
+        .current_dir(dir)
+        .output()
+        .expect("netlens runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    let image = image::open(dir.join("out.png")).expect("a PNG").to_rgb8();
+    let background = netlens::render::palette::BACKGROUND.map(|c| (c * 255.0).round() as u8);
+    (stderr, image.pixels().filter(|p| p.0 != background).count())
 }
 
 /// A scratch folder unique to one test.
