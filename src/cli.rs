@@ -78,6 +78,10 @@ struct GraphArgs {
     undirected: bool,
     #[command(flatten)]
     level: LevelArgs,
+    /// Show every group this many levels down (0: the outermost) as one node: the blocks
+    /// of a model instead of its operators
+    #[arg(long, value_name = "DEPTH")]
+    collapse: Option<usize>,
 }
 
 /// How deep into a model to look.
@@ -205,6 +209,9 @@ struct InfoArgs {
     undirected: bool,
     #[command(flatten)]
     level: LevelArgs,
+    /// Show every group this many levels down as one node
+    #[arg(long, value_name = "DEPTH")]
+    collapse: Option<usize>,
 }
 
 fn parse_size(text: &str) -> Result<(u32, u32), String> {
@@ -248,6 +255,12 @@ fn load_graph(args: &GraphArgs) -> Result<Loaded> {
     }
     if args.undirected || loaded.source == load::Source::Bundled("cora") {
         loaded.graph.directed = false;
+    }
+    if let Some(depth) = args.collapse {
+        if loaded.graph.groups.is_empty() {
+            eprintln!("netlens: note: {} has no groups to collapse", loaded.source);
+        }
+        loaded.graph = loaded.graph.collapse(depth);
     }
     Ok(loaded)
 }
@@ -447,6 +460,7 @@ fn info(args: InfoArgs) -> Result<()> {
             node_data: Vec::new(),
             undirected: args.undirected,
             level: args.level,
+            collapse: args.collapse,
         };
         let loaded = load_graph(&graph_args)?;
         let graph = &loaded.graph;

@@ -224,3 +224,16 @@ fn layout_writes_positions_and_measures_them() {
     assert!(v["crossings"].as_u64().is_some(), "{v}");
     assert!(error_line(&netlens(&["layout"], &dir)).contains("nothing to do"));
 }
+
+#[test]
+fn collapsing_groups_shows_blocks() {
+    let dir = common::scratch("collapse");
+    let model = common::repo_data("gguf/tiny-llama.gguf");
+    let blocks = json(&netlens(&["info", "--json", "--collapse", "1", model.to_str().unwrap()], &dir));
+    // tokens and embedding, blk.0, blk.1, then the final norm, lm_head and output.
+    assert_eq!((blocks["nodes"].as_u64(), blocks["edges"].as_u64()), (Some(7), Some(6)));
+    let top = json(&netlens(&["info", "--json", "--collapse", "0", model.to_str().unwrap()], &dir));
+    assert_eq!((top["nodes"].as_u64(), top["groups"].as_u64()), (Some(3), Some(0)));
+    let out = netlens(&["info", "--collapse", "0"], &dir);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no groups to collapse"));
+}

@@ -1,0 +1,147 @@
+//! Collapsing the group hierarchy: every group `depth` levels down becomes one node that
+//! stands for all the nodes inside it, so a 12-layer encoder reads as 12 blocks.
+//!
+//! Edges between members of one collapsed group vanish, edges into or out of it attach
+//! to its node (once per pair of ends). Collapsed nodes are named by their group path,
+//! take the class `group` and the sum of their members' numeric `params`; nodes outside
+//! every collapsed group keep their own label, class and text.
+
+use std::collections::HashMap;
+
+use super::{Column, Graph, GroupId, Groups, StringTable, TextColumn};
+
+impl Graph {
+    /// The graph with every group at `depth` (0 = the outermost groups) collapsed.
+    pub fn collapse(&self, depth: usize) -> Graph {
+        let groups = &self.groups;
+        let ancestors = |g: GroupId| {
+            let mut chain = vec![g];
+            while let Some(parent) = groups.groups[*chain.last().expect("one group") as usize].parent {
+                chain.push(parent);
+            }
+            chain.reverse();
+            chain
+        };
+        // The new node of every old node: its own, or its collapsed group's.
+        let mut group_node: HashMap<GroupId, u32> = HashMap::new();
+        let mut kept: Vec<Result<u32, GroupId>> = Vec::new(); // old node, or collapsed group
+        let mut new_of = Vec::with_capacity(self.node_count() as usize);
+        for v in 0..self.node_count() {
+            let collapsed = groups.group_of(v).map(ancestors).and_then(|chain| chain.get(depth).copied());
+            let id = match collapsed {
+                Some(g) => *group_node.entry(g).or_insert_with(|| {
+                    kept.push(Err(g));
+                    (kept.len() - 1) as u32
+                }),
+                None => {
+                    kept.push(Ok(v));
+                    (kept.len() - 1) as u32
+                }
+            };
+            new_of.push(id);
+        }
+
+        let mut graph = Graph::with_nodes(kept.len() as u32, self.directed);
+        let mut pairs: Vec<(u32, u32)> = self
+            .src
+            .iter()
+            .zip(&self.dst)
+            .map(|(&a, &b)| (new_of[a as usize], new_of[b as usize]))
+            .filter(|(a, b)| a != b)
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        for (a, b) in pairs {
+            graph.push_edge(a, b);
+        }
+
+        // Groups above the collapsed depth stay, with the collapsed nodes inside them.
+        let mut remap: HashMap<GroupId, GroupId> = HashMap::new();
+        let mut new_groups = Groups::default();
+        for (g, group) in groups.groups.iter().enumerate() {
+            if ancestors(g as GroupId).len() <= depth {
+                let parent = group.parent.and_then(|p| remap.get(&p).copied());
+                remap.insert(g as GroupId, new_groups.add(group.name.clone(), parent));
+            }
+        }
+        for (id, &k) in kept.iter().enumerate() {
+            let container = match k {
+                Ok(v) => groups.group_of(v),
+                Err(g) => groups.groups[g as usize].parent,
+            };
+            if let Some(g) = container.and_then(|g| remap.get(&g)) {
+                new_groups.assign(id as u32, *g);
+            }
+        }
+        graph.groups = new_groups;
+
+        let old = &self.nodes;
+        let mut labels = StringTable::default();
+        for &k in &kept {
+            match k {
+                Ok(v) => labels.push(old.labels.as_ref().and_then(|l| l.get(v as usize)).unwrap_or("")),
+                Err(g) => labels.push(&groups.path(g).join("/")),
+            }
+        }
+        graph.nodes.labels = Some(labels);
+        if let Some(classes) = &old.classes {
+            let mut names = old.class_names.clone().unwrap_or_default();
+            let group_class = names.len() as i32;
+            names.push("group");
+            graph.nodes.classes = Some(kept.iter().map(|&k| k.map_or(group_class, |v| classes[v as usize])).collect());
+            graph.nodes.class_names = Some(names);
+        }
+        for column in &old.text_columns {
+            let mut values = StringTable::default();
+            for &k in &kept {
+                values.push(k.ok().and_then(|v| column.values.get(v as usize)).unwrap_or(""));
+            }
+            graph.nodes.text_columns.push(TextColumn { name: column.name.clone(), values });
+        }
+        if let Some(params) = old.columns.iter().find(|c| c.name == "params" && c.width == 1) {
+            let mut sums = vec![0f32; kept.len()];
+            for (v, &id) in new_of.iter().enumerate() {
+                sums[id as usize] += params.values[v];
+            }
+            graph.nodes.columns.push(Column { name: "params".into(), width: 1, values: sums });
+        }
+        graph
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// encoder > layer.0 and layer.1, two nodes each, chained, plus an ungrouped output.
+    fn encoder() -> Graph {
+        let mut g = Graph::with_nodes(5, true);
+        for (a, b) in [(0, 1), (1, 2), (2, 3), (3, 4)] {
+            g.push_edge(a, b);
+        }
+        let encoder = g.groups.add("encoder", None);
+        let l0 = g.groups.add("layer.0", Some(encoder));
+        let l1 = g.groups.add("layer.1", Some(encoder));
+        for (v, group) in [(0, l0), (1, l0), (2, l1), (3, l1)] {
+            g.groups.assign(v, group);
+        }
+        g.nodes.columns.push(Column { name: "params".into(), width: 1, values: vec![1.0, 2.0, 3.0, 4.0, 0.0] });
+        g
+    }
+
+    #[test]
+    fn collapses_at_each_depth() {
+        let g = encoder();
+        let top = g.collapse(0);
+        assert_eq!((top.node_count(), top.edge_count()), (2, 1), "encoder -> output");
+        assert_eq!(top.nodes.labels.as_ref().unwrap().get(0), Some("encoder"));
+        assert_eq!(top.nodes.columns[0].values, [10.0, 0.0]);
+        let layers = g.collapse(1);
+        assert_eq!((layers.node_count(), layers.edge_count()), (3, 2));
+        assert_eq!(layers.nodes.labels.as_ref().unwrap().get(1), Some("encoder/layer.1"));
+        assert_eq!(layers.groups.len(), 1, "the encoder group stays");
+        assert_eq!(layers.groups.group_of(0), Some(0));
+        let none = g.collapse(5);
+        assert_eq!((none.node_count(), none.edge_count()), (5, 4));
+    }
+}
