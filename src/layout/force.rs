@@ -221,10 +221,6 @@ impl ForceRun {
         })
     }
 
-    pub fn params(&self) -> &ForceParams {
-        &self.params
-    }
-
     /// Iterations run so far and in all.
     pub fn progress(&self) -> (u32, u32) {
         (self.done, self.iterations)
