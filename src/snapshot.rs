@@ -1,6 +1,7 @@
 //! One call from a graph to pixels: the layout run to the end (GPU force layout, or the
-//! layered layout for DAGs), then one offscreen frame fitted to the result. `netlens render`, the window-less fallback of
-//! `netlens view`, and the tests all go through [`snapshot`].
+//! layered layout for DAGs), then one offscreen frame fitted to the result. `netlens
+//! render`, the window-less fallback of `netlens view`, and the tests all go through
+//! [`snapshot`].
 
 use std::time::{Duration, Instant};
 
