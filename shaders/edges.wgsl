@@ -1,6 +1,7 @@
 // Edges as instanced screen-space quads of a given pixel width, anti-aliased across the
 // width, coloured by a blend of their end nodes' colours at a global alpha. Each instance
-// reads its (source, target) pair and both positions from storage buffers.
+// reads its (source, target) pair and both positions from storage buffers. Under a K-hop
+// highlight, edges inside the neighbourhood brighten and the rest fade.
 
 struct View {              // ViewUniforms in src/render/mod.rs
     clip_from_world: mat4x4<f32>,
@@ -10,12 +11,14 @@ struct View {              // ViewUniforms in src/render/mod.rs
     edge_width_px: f32,
     edge_alpha: f32,
     shaded: u32,
-    pad: u32,
+    highlight_hops: u32,
+    background: vec4<f32>,
 }
 
 @group(0) @binding(0) var<uniform> view: View;
 @group(0) @binding(1) var<storage, read> positions: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> colors: array<u32>;
+@group(0) @binding(3) var<storage, read> hops: array<u32>;   // from the K-hop pass
 @group(1) @binding(0) var<storage, read> edges: array<vec2<u32>>;
 
 struct VertexOut {
@@ -52,7 +55,13 @@ fn vs(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> VertexO
     out.side_px = s * half_width;
     let ca = unpack4x8unorm(colors[e.x]);
     let cb = unpack4x8unorm(colors[e.y]);
-    out.color = vec4<f32>(mix(ca.rgb, cb.rgb, t), view.edge_alpha);
+    // Edges shorter than a pixel fade out: a zoomed-out dense graph stays readable.
+    var alpha = view.edge_alpha * clamp(len, 0.25, 1.0);
+    if view.highlight_hops != 0xffffffffu {
+        let inside = hops[e.x] <= view.highlight_hops && hops[e.y] <= view.highlight_hops;
+        alpha = select(alpha * 0.2, max(alpha * 3.0, 0.5), inside);
+    }
+    out.color = vec4<f32>(mix(ca.rgb, cb.rgb, t), alpha);
     return out;
 }
 

@@ -10,18 +10,41 @@ struct View {              // ViewUniforms in src/render/mod.rs
     edge_width_px: f32,
     edge_alpha: f32,
     shaded: u32,           // 1: sphere impostors with perspective size
-    pad: u32,
+    highlight_hops: u32,   // nodes with hops <= this stand out; 0xffffffff: no highlight
+    background: vec4<f32>,
 }
 
 @group(0) @binding(0) var<uniform> view: View;
 @group(0) @binding(1) var<storage, read> positions: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> colors: array<u32>;
+@group(0) @binding(3) var<storage, read> hops: array<u32>;   // from the K-hop pass
 
 struct VertexOut {
     @builtin(position) clip: vec4<f32>,
     @location(0) offset_px: vec2<f32>,
     @location(1) @interpolate(flat) radius_px: f32,
     @location(2) color: vec4<f32>,
+    @location(3) @interpolate(flat) emphasis: u32,
+}
+
+const NO_HIGHLIGHT: u32 = 0xffffffffu;
+const DIMMED: u32 = 0u;
+const PLAIN: u32 = 1u;
+const SEED: u32 = 2u;
+
+// How node i looks under the K-hop highlight.
+fn emphasis(i: u32) -> u32 {
+    if view.highlight_hops == NO_HIGHLIGHT {
+        return PLAIN;
+    }
+    let h = hops[i];
+    if h == 0u {
+        return SEED;
+    }
+    if h <= view.highlight_hops {
+        return PLAIN;
+    }
+    return DIMMED;
 }
 
 @vertex
@@ -36,12 +59,24 @@ fn vs(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> VertexO
     if view.shaded == 1u {
         radius = clamp(view.node_radius * view.focal_px / center.w, 1.0, 256.0);
     }
+    let e = emphasis(i);
+    var color = unpack4x8unorm(colors[i]);
+    var z = center.z;
+    if e == DIMMED {
+        color = vec4<f32>(mix(color.rgb, view.background.rgb, 0.8), color.a);
+    } else if e == SEED {
+        radius = max(radius * 1.6, radius + 3.0);
+    }
+    if view.shaded == 0u && e != DIMMED {
+        z -= 0.25 * center.w; // flat layouts: the neighbourhood in front of the rest
+    }
     let corner = vec2<f32>(f32(v & 1u) * 2.0 - 1.0, f32((v >> 1u) & 1u) * 2.0 - 1.0);
     let extent = radius + 1.0; // one pixel of margin for anti-aliasing
-    out.clip = center + vec4<f32>(corner * extent * 2.0 / view.viewport * center.w, 0.0, 0.0);
+    out.clip = vec4<f32>(center.xy + corner * extent * 2.0 / view.viewport * center.w, z, center.w);
     out.offset_px = corner * extent;
     out.radius_px = radius;
-    out.color = unpack4x8unorm(colors[i]);
+    out.color = color;
+    out.emphasis = e;
     return out;
 }
 
@@ -64,6 +99,9 @@ fn fs(in: VertexOut) -> @location(0) vec4<f32> {
     } else if r > 2.5 {
         // A darker rim separates touching discs.
         rgb = mix(rgb, rgb * 0.5, smoothstep(r - 1.6, r - 0.6, d));
+    }
+    if in.emphasis == SEED {
+        rgb = mix(rgb, vec3<f32>(1.0), smoothstep(r - 2.6, r - 1.4, d)); // a white ring
     }
     return vec4<f32>(rgb, in.color.a * coverage);
 }

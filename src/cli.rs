@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 
 use crate::app::{self, ViewOptions};
 use crate::gpu::Gpu;
+use crate::graph::Direction;
+use crate::khop::{KHop, MAX_HOPS, Neighbourhoods, Selection};
 use crate::layout::{Dim, LayoutConfig, LayoutKind, place, quality};
 use crate::load::neurons::Pruning;
 use crate::load::{self, Loaded};
@@ -27,6 +29,8 @@ Examples:
   netlens info --json edges.tsv                  nodes, edges, components, degrees as JSON
   netlens layout graph.mtx -o pos.npy --metrics  positions as N x 2 float32, and their quality
   netlens info --gpu                             the adapter netlens uses and its limits
+  netlens khop --node 35 --hops 2 --json         how many nodes lie 0, 1, 2 hops from node 35
+  netlens render --select 35 --hops 2 -o n.png   highlight that neighbourhood in a picture
 
 Graph files: edge lists (.tsv, .csv, .txt, any separator; '#'/'%' comments; optional
 header and weight column; integer or string ids), Matrix Market (.mtx) and PyG
@@ -59,6 +63,11 @@ enum Command {
     Layout(LayoutCommandArgs),
     /// Print a summary of a graph (nodes, edges, components, degrees) or of the GPU
     Info(InfoArgs),
+    /// Count the nodes within K hops of a node (breadth-first search on the GPU)
+    ///
+    /// Prints how many nodes lie at exactly 0, 1, ..., K hops; with --json as
+    /// {"node": ID, "hops": K, "reached": [c0, c1, ..., cK]} (c0 = 1).
+    Khop(KhopArgs),
 }
 
 #[derive(Debug, Args)]
@@ -139,12 +148,43 @@ impl LayoutArgs {
     }
 }
 
+/// How far a K-hop neighbourhood reaches, and along which edges.
+#[derive(Debug, Args)]
+struct HopArgs {
+    /// Hops around the selection
+    #[arg(long, default_value_t = 1, value_name = "K", value_parser = clap::value_parser!(u32).range(0..=MAX_HOPS as i64))]
+    hops: u32,
+    /// Follow edges forward (out), backward (in) or both ways; undirected graphs ignore it
+    #[arg(long, value_enum, default_value = "both")]
+    direction: Direction,
+}
+
+impl HopArgs {
+    /// The selection of the nodes `ids` name (names, or indices where nodes are numbered).
+    fn selection(&self, loaded: &Loaded, ids: &[String]) -> Result<Option<Selection>> {
+        if ids.is_empty() {
+            return Ok(None);
+        }
+        let seeds = ids
+            .iter()
+            .map(|id| loaded.graph.find_node(id).with_context(|| format!("{}", loaded.source)))
+            .collect::<Result<Vec<u32>>>()?;
+        Ok(Some(Selection { seeds, hops: self.hops, direction: self.direction }))
+    }
+}
+
 #[derive(Debug, Args)]
 struct RenderArgs {
     #[command(flatten)]
     graph: GraphArgs,
     #[command(flatten)]
     layout: LayoutArgs,
+    /// Highlight this node and its K-hop neighbourhood (--hops), dimming the rest: a node
+    /// name, or an index where nodes are numbered; repeatable
+    #[arg(long, value_name = "ID")]
+    select: Vec<String>,
+    #[command(flatten)]
+    hops: HopArgs,
     /// Output PNG file
     #[arg(short, long, value_name = "FILE.png")]
     output: PathBuf,
@@ -195,6 +235,21 @@ struct ViewArgs {
 }
 
 #[derive(Debug, Args)]
+struct KhopArgs {
+    #[command(flatten)]
+    graph: GraphArgs,
+    /// The node to start from: its name, or its index where nodes are numbered (edge lists
+    /// with integer ids); repeatable, for the neighbourhood of several nodes
+    #[arg(long, value_name = "ID", required = true)]
+    node: Vec<String>,
+    #[command(flatten)]
+    hops: HopArgs,
+    /// Print one JSON object
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
 struct InfoArgs {
     /// Graph or model file (or checkpoint folder); omit for the bundled Cora graph
     graph: Option<PathBuf>,
@@ -231,6 +286,7 @@ pub fn run() -> Result<()> {
         Command::Render(args) => render(args),
         Command::Layout(args) => layout(args),
         Command::Info(args) => info(args),
+        Command::Khop(args) => khop(args),
     }
 }
 
@@ -267,10 +323,15 @@ fn load_graph(args: &GraphArgs) -> Result<Loaded> {
 
 /// Lays out and renders a graph offscreen, with a progress bar on a terminal.
 /// Returns the frame and a line describing the work.
-fn render_frame(loaded: &Loaded, config: &LayoutConfig, size: (u32, u32)) -> Result<(Vec<u8>, String)> {
+fn render_frame(
+    loaded: &Loaded,
+    config: &LayoutConfig,
+    size: (u32, u32),
+    selection: Option<&Selection>,
+) -> Result<(Vec<u8>, String)> {
     let gpu = Gpu::headless()?;
     let bar = progress_bar();
-    let shot = snapshot(&gpu, &loaded.graph, config, size, |done, total| {
+    let shot = snapshot(&gpu, &loaded.graph, config, size, selection, |done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     })?;
@@ -311,7 +372,8 @@ fn check_output(path: &Path, extension: &str, force: bool) -> Result<()> {
 fn render(args: RenderArgs) -> Result<()> {
     check_output(&args.output, "png", args.force)?;
     let loaded = load_graph(&args.graph)?;
-    let (rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), args.size)?;
+    let selection = args.hops.selection(&loaded, &args.select)?;
+    let (rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), args.size, selection.as_ref())?;
     write_png(&args.output, args.size, &rgba).with_context(|| format!("{}: cannot write", args.output.display()))?;
     eprintln!("wrote {} ({}x{}): {note}", args.output.display(), args.size.0, args.size.1);
     Ok(())
@@ -415,7 +477,7 @@ fn view(args: ViewArgs) -> Result<()> {
     let loaded = load_graph(&args.graph)?;
     if !app::display_available() {
         let path = fresh_path("netlens-view", "png");
-        let (rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), args.size)?;
+        let (rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), args.size, None)?;
         write_png(&path, args.size, &rgba).with_context(|| format!("{}: cannot write", path.display()))?;
         eprintln!(
             "no display (DISPLAY and WAYLAND_DISPLAY are unset): wrote {} instead ({note}); `netlens render -o FILE.png` writes PNGs directly",
@@ -549,5 +611,55 @@ fn info(args: InfoArgs) -> Result<()> {
     } else {
         println!("{}", text.join("\n"));
     }
+    Ok(())
+}
+
+fn khop(args: KhopArgs) -> Result<()> {
+    let loaded = load_graph(&args.graph)?;
+    let selection = args.hops.selection(&loaded, &args.node)?.expect("--node is required");
+    let graph = &loaded.graph;
+    let gpu = Gpu::headless()?;
+    let khop = KHop::new(&gpu.device);
+    let hops = crate::khop::hops_buffer(&gpu, graph.node_count())?;
+    let mut neighbourhoods = Neighbourhoods::new(&gpu, &khop, graph, selection.direction, hops)?;
+    let start = std::time::Instant::now();
+    neighbourhoods.select(&gpu, &khop, &selection.seeds, selection.hops)?;
+    let reached = neighbourhoods.read_counts(&gpu)?;
+    let seconds = start.elapsed().as_secs_f64();
+    // Nodes are reported as the user named them: by name where they have one.
+    let name = |v: u32| match graph.nodes.labels.as_ref().and_then(|l| l.get(v as usize)) {
+        Some(label) if !graph.ids_are_indices => json!(label),
+        _ => json!(v),
+    };
+    let direction = if graph.directed { format!("{:?}", selection.direction).to_lowercase() } else { "both".into() };
+    let mut report = serde_json::Map::new();
+    match selection.seeds.as_slice() {
+        [one] => report.insert("node".into(), name(*one)),
+        many => report.insert("nodes".into(), json!(many.iter().map(|&v| name(v)).collect::<Vec<_>>())),
+    };
+    report.insert("hops".into(), json!(selection.hops));
+    report.insert("direction".into(), json!(direction));
+    report.insert("reached".into(), json!(reached));
+    report.insert("within".into(), json!(reached.iter().sum::<u64>()));
+    report.insert("nodes_in_graph".into(), json!(graph.node_count()));
+    report.insert("seconds".into(), json!(seconds));
+    if args.json {
+        println!("{}", serde_json::Value::Object(report));
+        return Ok(());
+    }
+    let within: u64 = reached.iter().sum();
+    let at: Vec<String> = reached.iter().enumerate().map(|(h, c)| format!("{c} at {h}")).collect();
+    let seeds: Vec<String> =
+        selection.seeds.iter().map(|&v| name(v).to_string().trim_matches('"').to_owned()).collect();
+    println!(
+        "{} within {} hops of {} (direction {direction}): {} nodes, {:.2}% of {}; by hops: {}",
+        loaded.source,
+        selection.hops,
+        seeds.join(", "),
+        within,
+        100.0 * within as f64 / graph.node_count().max(1) as f64,
+        graph.node_count(),
+        at.join(", ")
+    );
     Ok(())
 }

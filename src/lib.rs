@@ -3,12 +3,13 @@
 //! Data flows one way: [`load`] reads files into a [`graph::Graph`], [`layout`] places its
 //! nodes with GPU compute passes, [`render`] draws them with instanced pipelines to a
 //! window ([`app`]) or to an offscreen frame ([`snapshot`], PNG), and [`cli`] ties the
-//! steps to commands.
+//! steps to commands. [`khop`] finds the K-hop neighbourhood of a selection on the GPU.
 
 pub mod app;
 pub mod cli;
 pub mod gpu;
 pub mod graph;
+pub mod khop;
 pub mod layout;
 pub mod load;
 pub mod render;

@@ -1,5 +1,6 @@
 //! One call from a graph to pixels: the layout run to the end (GPU force layout, or the
-//! layered layout for DAGs), then one offscreen frame fitted to the result. `netlens
+//! layered layout for DAGs), then one offscreen frame fitted to the result, with an
+//! optional K-hop highlight. `netlens
 //! render`, the window-less fallback of `netlens view`, and the tests all go through
 //! [`snapshot`].
 
@@ -9,6 +10,7 @@ use glam::Vec2;
 
 use crate::gpu::{Gpu, GpuError};
 use crate::graph::Graph;
+use crate::khop::{KHop, Neighbourhoods, Selection};
 use crate::layout::{Dim, LayoutConfig, Placed, place};
 use crate::render::{Bounds, Camera, OffscreenTarget, Renderer, Style, frame};
 
@@ -24,13 +26,14 @@ pub struct Snapshot {
     pub frame_time: Duration,
 }
 
-/// Lays `graph` out and renders it at `size`; `progress(done, total)` is called after
-/// every batch of iterations.
+/// Lays `graph` out and renders it at `size`, the K-hop neighbourhood of `selection`
+/// highlighted; `progress(done, total)` is called after every batch of iterations.
 pub fn snapshot(
     gpu: &Gpu,
     graph: &Graph,
     config: &LayoutConfig,
     size: (u32, u32),
+    selection: Option<&Selection>,
     mut progress: impl FnMut(u32, u32),
 ) -> Result<Snapshot, GpuError> {
     let target = OffscreenTarget::new(gpu, size)?; // checks the size before the long part
@@ -45,7 +48,13 @@ pub fn snapshot(
     let camera = Camera::fit(&bounds, three_d, Vec2::new(size.0 as f32, size.1 as f32));
     let renderer = Renderer::new(&gpu.device, frame::FORMAT);
     let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d);
-    let scene = renderer.scene(gpu, graph, &buffer, style)?;
+    let mut scene = renderer.scene(gpu, graph, &buffer, style)?;
+    if let Some(selection) = selection {
+        let khop = KHop::new(&gpu.device);
+        let mut neighbourhoods = Neighbourhoods::new(gpu, &khop, graph, selection.direction, scene.hops().clone())?;
+        neighbourhoods.select(gpu, &khop, &selection.seeds, selection.hops)?;
+        scene.highlight = Some(selection.hops);
+    }
     let rgba = target.render(gpu, &renderer, &scene, &camera)?;
     Ok(Snapshot { rgba, size, positions, iterations, layout_time, frame_time: start.elapsed() })
 }

@@ -7,16 +7,18 @@ pub enum Shader {
     Force,
     Nodes,
     Edges,
+    KHop,
 }
 
 impl Shader {
-    pub const ALL: [Shader; 3] = [Shader::Force, Shader::Nodes, Shader::Edges];
+    pub const ALL: [Shader; 4] = [Shader::Force, Shader::Nodes, Shader::Edges, Shader::KHop];
 
     pub fn file_name(self) -> &'static str {
         match self {
             Shader::Force => "force.wgsl",
             Shader::Nodes => "nodes.wgsl",
             Shader::Edges => "edges.wgsl",
+            Shader::KHop => "khop.wgsl",
         }
     }
 
@@ -25,6 +27,7 @@ impl Shader {
             Shader::Force => include_str!("../../shaders/force.wgsl"),
             Shader::Nodes => include_str!("../../shaders/nodes.wgsl"),
             Shader::Edges => include_str!("../../shaders/edges.wgsl"),
+            Shader::KHop => include_str!("../../shaders/khop.wgsl"),
         }
     }
 

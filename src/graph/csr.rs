@@ -7,7 +7,7 @@
 use super::Graph;
 
 /// Which edges count as the neighbours of a node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Direction {
     /// Targets of outgoing edges.
     Out,

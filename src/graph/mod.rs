@@ -117,6 +117,15 @@ pub enum AttachError {
     TooManyRows { rows: usize, max: u64 },
 }
 
+/// Why a node id given by the user names no node.
+#[derive(Debug, Error, PartialEq)]
+pub enum NodeIdError {
+    #[error("no node is named '{id}'{hint}")]
+    NoSuchName { id: String, hint: String },
+    #[error("node {id} is out of range: ids are 0 to {last}")]
+    OutOfRange { id: u64, last: i64 },
+}
+
 impl Graph {
     /// An empty graph of `node_count` isolated nodes.
     pub fn with_nodes(node_count: u32, directed: bool) -> Self {
@@ -195,6 +204,35 @@ impl Graph {
         self.groups.ensure_nodes(n);
     }
 
+    /// The node a user means by `id`: the node with that exact name, else, where ids are
+    /// indices or nodes have no names, the node with that index.
+    pub fn find_node(&self, id: &str) -> Result<u32, NodeIdError> {
+        if let Some(labels) = &self.nodes.labels
+            && let Some(i) = (0..labels.len()).find(|&i| labels.get(i) == Some(id))
+        {
+            return Ok(i as u32);
+        }
+        let by_index = self.nodes.labels.is_none() || self.ids_are_indices;
+        match id.trim().parse::<u64>() {
+            Ok(index) if by_index && index < self.node_count as u64 => Ok(index as u32),
+            Ok(index) if by_index => Err(NodeIdError::OutOfRange { id: index, last: self.node_count as i64 - 1 }),
+            _ => {
+                let labels = self.nodes.labels.as_ref();
+                let similar: Vec<&str> = labels
+                    .map(|l| (0..l.len()).filter_map(|i| l.get(i)).filter(|name| name.contains(id)).take(3).collect())
+                    .unwrap_or_default();
+                let hint = if !similar.is_empty() {
+                    format!(" (names containing it: {})", similar.join(", "))
+                } else if let Some(first) = labels.and_then(|l| l.get(0)) {
+                    format!(" (names look like '{first}')")
+                } else {
+                    format!(" (nodes have no names: use an index from 0 to {})", self.node_count as i64 - 1)
+                };
+                Err(NodeIdError::NoSuchName { id: id.to_owned(), hint })
+            }
+        }
+    }
+
     /// Number of distinct classes (ignoring `-1`), when classes are attached.
     pub fn class_count(&self) -> Option<usize> {
         let classes = self.nodes.classes.as_ref()?;
@@ -234,6 +272,26 @@ mod tests {
         assert_eq!(g.node_count(), 6);
         assert_eq!(g.nodes.classes.as_ref().unwrap().len(), 6, "classes padded");
         assert_eq!(g.class_count(), Some(4));
+    }
+
+    #[test]
+    fn nodes_are_found_by_name_then_index() {
+        let mut g = Graph::with_nodes(3, true);
+        assert_eq!(g.find_node("2"), Ok(2));
+        assert!(matches!(g.find_node("3"), Err(NodeIdError::OutOfRange { id: 3, last: 2 })));
+        assert!(g.find_node("x").unwrap_err().to_string().contains("use an index from 0 to 2"));
+        let mut names = StringTable::default();
+        for name in ["conv1", "relu", "7"] {
+            names.push(name);
+        }
+        g.nodes.labels = Some(names);
+        assert_eq!(g.find_node("relu"), Ok(1));
+        assert_eq!(g.find_node("7"), Ok(2), "a name wins over an index");
+        assert!(g.find_node("0").is_err(), "named nodes are not found by index");
+        assert_eq!(
+            g.find_node("conv").unwrap_err().to_string(),
+            "no node is named 'conv' (names containing it: conv1)"
+        );
     }
 
     #[test]

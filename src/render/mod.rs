@@ -17,6 +17,7 @@ pub use frame::OffscreenTarget;
 
 use crate::gpu::{Gpu, GpuError, Shader, buffer_entry};
 use crate::graph::Graph;
+use crate::khop;
 
 pub const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
 
@@ -31,9 +32,14 @@ struct ViewUniforms {
     edge_width_px: f32,
     edge_alpha: f32,
     shaded: u32,
-    _pad: u32,
+    /// Nodes within this many hops of the selection stand out; [`NO_HIGHLIGHT`]: none.
+    highlight_hops: u32,
+    background: [f32; 4],
 }
-const _: () = assert!(std::mem::size_of::<ViewUniforms>() == 96);
+const _: () = assert!(std::mem::size_of::<ViewUniforms>() == 112);
+
+/// `highlight_hops` when nothing is selected.
+const NO_HIGHLIGHT: u32 = u32::MAX;
 
 /// How a scene looks, independent of the camera.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -88,7 +94,12 @@ impl Renderer {
         let read_only = wgpu::BufferBindingType::Storage { read_only: true };
         let view_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("Renderer::view_layout"),
-            entries: &[entry(0, wgpu::BufferBindingType::Uniform), entry(1, read_only), entry(2, read_only)],
+            entries: &[
+                entry(0, wgpu::BufferBindingType::Uniform),
+                entry(1, read_only),
+                entry(2, read_only),
+                entry(3, read_only),
+            ],
         });
         let edge_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("Renderer::edge_layout"),
@@ -147,11 +158,14 @@ impl Renderer {
     }
 
     /// Uploads a graph's colours and edges and binds them to `positions` (one `[x, y, z, 0]`
-    /// row per node, e.g. [`crate::layout::force::ForceRun::positions`]).
+    /// row per node, e.g. [`crate::layout::force::ForceRun::positions`]). The scene's
+    /// [`Scene::hops`] buffer takes K-hop results ([`crate::khop::Neighbourhoods`]) for
+    /// [`Scene::highlight`].
     pub fn scene(&self, gpu: &Gpu, graph: &Graph, positions: &wgpu::Buffer, style: Style) -> Result<Scene, GpuError> {
         let device = &gpu.device;
         let colors = palette::node_colors(graph.nodes.classes.as_deref(), graph.node_count());
         let colors = gpu.storage_buffer("Scene::colors", &colors, wgpu::BufferUsages::empty())?;
+        let hops = khop::hops_buffer(gpu, graph.node_count())?;
         let view = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("Scene::view"),
             size: std::mem::size_of::<ViewUniforms>() as u64,
@@ -165,10 +179,11 @@ impl Renderer {
                 wgpu::BindGroupEntry { binding: 0, resource: view.as_entire_binding() },
                 wgpu::BindGroupEntry { binding: 1, resource: positions.as_entire_binding() },
                 wgpu::BindGroupEntry { binding: 2, resource: colors.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 3, resource: hops.as_entire_binding() },
             ],
         });
         let edge_chunks = self.edge_chunks(gpu, graph)?;
-        Ok(Scene { view, view_group, edge_chunks, node_count: graph.node_count(), style })
+        Ok(Scene { view, view_group, edge_chunks, hops, node_count: graph.node_count(), style, highlight: None })
     }
 
     /// Uploads the edges as (source, target) pairs in one buffer and binds it in chunks
@@ -239,11 +254,20 @@ pub struct Scene {
     view: wgpu::Buffer,
     view_group: wgpu::BindGroup,
     edge_chunks: Vec<(wgpu::BindGroup, u32)>,
+    hops: wgpu::Buffer,
     node_count: u32,
     pub style: Style,
+    /// Highlight the nodes whose [`Scene::hops`] entry is at most this (and the edges
+    /// between them), dimming the rest; `None` draws everything alike.
+    pub highlight: Option<u32>,
 }
 
 impl Scene {
+    /// One `u32` per node: hops from the selection, written by K-hop queries.
+    pub fn hops(&self) -> &wgpu::Buffer {
+        &self.hops
+    }
+
     /// Writes the view uniforms for `camera` and a viewport of `size` pixels.
     pub fn set_view(&self, queue: &wgpu::Queue, camera: &Camera, size: (u32, u32)) {
         let viewport = Vec2::new(size.0 as f32, size.1 as f32);
@@ -261,7 +285,8 @@ impl Scene {
             edge_width_px: self.style.edge_width_px,
             edge_alpha: self.style.edge_alpha,
             shaded: self.style.shaded as u32,
-            _pad: 0,
+            highlight_hops: self.highlight.unwrap_or(NO_HIGHLIGHT),
+            background: [palette::BACKGROUND[0], palette::BACKGROUND[1], palette::BACKGROUND[2], 1.0],
         };
         queue.write_buffer(&self.view, 0, bytemuck::bytes_of(&uniforms));
     }
