@@ -68,6 +68,33 @@ enum Command {
     /// Prints how many nodes lie at exactly 0, 1, ..., K hops; with --json as
     /// {"node": ID, "hops": K, "reached": [c0, c1, ..., cK]} (c0 = 1).
     Khop(KhopArgs),
+    /// Time netlens at scale on generated graphs, against baselines measured in the same run
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Frame time offscreen and K-hop query time on laid-out meshes of growing size
+    /// (10 edges a node), each beside a baseline: an empty frame ("x empty": frame time
+    /// over it), and the CPU's breadth-first search ("x cpu": GPU time over CPU time)
+    Render(BenchRenderArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchRenderArgs {
+    /// Edge counts to time, comma-separated
+    #[arg(long, value_delimiter = ',', default_value = "100000,1000000,10000000")]
+    edges: Vec<usize>,
+    /// Frame size in pixels, WIDTHxHEIGHT
+    #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Most frames timed per graph (fewer when frames are slow); the median is reported
+    #[arg(long, default_value_t = 9, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    frames: u32,
+    /// Print one JSON object per graph instead of a table
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -287,6 +314,7 @@ pub fn run() -> Result<()> {
         Command::Layout(args) => layout(args),
         Command::Info(args) => info(args),
         Command::Khop(args) => khop(args),
+        Command::Bench(BenchCommand::Render(args)) => bench_render(args),
     }
 }
 
@@ -661,5 +689,40 @@ fn khop(args: KhopArgs) -> Result<()> {
         graph.node_count(),
         at.join(", ")
     );
+    Ok(())
+}
+
+fn bench_render(args: BenchRenderArgs) -> Result<()> {
+    let gpu = Gpu::headless()?;
+    let report = gpu.report();
+    if !args.json {
+        println!("netlens bench render on {} ({}), {}x{}", report.name, report.backend, args.size.0, args.size.1);
+        println!(
+            "{:>10} {:>9} {:>10} {:>9} {:>11} {:>9} {:>9} {:>11} {:>9}",
+            "edges", "nodes", "frame ms", "x empty", "highlit ms", "reached", "khop ms", "cpu bfs ms", "x cpu"
+        );
+    }
+    for &edges in &args.edges {
+        if edges > 200_000_000 {
+            bail!("--edges {edges}: at most 200000000 edges (1.6 GB of edge list)");
+        }
+        let t = crate::bench::render(&gpu, edges, args.size, args.frames)?;
+        if args.json {
+            println!("{}", serde_json::to_string(&t)?);
+        } else {
+            println!(
+                "{:>10} {:>9} {:>10.2} {:>9.1} {:>11.2} {:>9} {:>9.2} {:>11.2} {:>9.3}",
+                t.edges,
+                t.nodes,
+                t.frame_ms,
+                t.frame_ms / t.empty_frame_ms,
+                t.highlighted_frame_ms,
+                t.khop_reached,
+                t.khop_gpu_ms,
+                t.khop_cpu_ms,
+                t.khop_gpu_ms / t.khop_cpu_ms
+            );
+        }
+    }
     Ok(())
 }

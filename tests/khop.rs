@@ -163,3 +163,17 @@ fn render_select_highlights_the_neighbourhood() {
     assert!(white(&dir) > 0, "the selected node has a white ring");
     assert!(plain > 0 && selected > 0);
 }
+
+#[test]
+fn bench_render_prints_a_row_per_graph() {
+    let out = netlens(&["bench", "render", "--edges", "2000,5000", "--frames", "1", "--size", "64x64", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        assert!(row["frame_ms"].as_f64().unwrap() > 0.0 && row["khop_cpu_ms"].as_f64().unwrap() >= 0.0);
+        assert!(row["khop_reached"].as_u64().unwrap() >= 100, "{row}");
+    }
+    assert_eq!(rows[1]["nodes"], 500);
+}

@@ -1,6 +1,6 @@
 //! Seeded graph generators for tests and benchmarks: meshes, random geometric graphs,
-//! preferential attachment, layered DAGs, and rings with random chords. The same seed
-//! gives the same graph.
+//! preferential attachment, layered DAGs, rings with random chords, and an already laid
+//! out local mesh for rendering benchmarks. The same seed gives the same graph.
 
 use super::Graph;
 
@@ -121,6 +121,36 @@ pub fn ring_with_chords(n: u32, chords: u32, seed: u64) -> Graph {
     undirected(n, edges)
 }
 
+/// A graph that comes with its positions: `n` nodes on a jittered square grid, each with
+/// `edges_per_node` edges to random nodes at most three rows or columns away, the way a
+/// good layout of a large sparse graph looks. For rendering benchmarks, which need
+/// millions of edges without a layout run.
+pub fn laid_out_mesh(n: u32, edges_per_node: u32, seed: u64) -> (Graph, Vec<[f32; 4]>) {
+    let mut rng = Lcg(seed);
+    let side = (n as f64).sqrt().ceil().max(1.0) as i64;
+    let positions = (0..n)
+        .map(|v| {
+            let (x, y) = ((v as i64 % side) as f32, (v as i64 / side) as f32);
+            [x + rng.unit() * 0.6 - 0.3, y + rng.unit() * 0.6 - 0.3, 0.0, 0.0]
+        })
+        .collect();
+    let mut g = Graph::with_nodes(n, false);
+    g.src.reserve(n as usize * edges_per_node as usize);
+    g.dst.reserve(n as usize * edges_per_node as usize);
+    for v in 0..n {
+        let (x, y) = (v as i64 % side, v as i64 / side);
+        for _ in 0..edges_per_node {
+            let tx = (x + rng.below(7) as i64 - 3).clamp(0, side - 1);
+            let ty = (y + rng.below(7) as i64 - 3).clamp(0, side - 1);
+            let target = (ty * side + tx).min(n as i64 - 1) as u32;
+            if target != v {
+                g.push_edge(v, target);
+            }
+        }
+    }
+    (g, positions)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +167,13 @@ mod tests {
         let dag = layered_dag(100, 10, 3);
         assert!(dag.src.iter().zip(&dag.dst).all(|(a, b)| a / 10 < b / 10), "edges go down");
         assert_eq!(ring_with_chords(10, 0, 1).summary().components, 1);
+        let (mesh, positions) = laid_out_mesh(1000, 10, 4);
+        assert_eq!(positions.len(), 1000);
+        assert!(mesh.edge_count() > 9000 && mesh.edge_count() <= 10_000);
+        let longest = mesh.src.iter().zip(&mesh.dst).map(|(&a, &b)| {
+            let (p, q) = (positions[a as usize], positions[b as usize]);
+            (p[0] - q[0]).hypot(p[1] - q[1])
+        });
+        assert!(longest.fold(0.0, f32::max) < 5.0, "edges stay local");
     }
 }

@@ -61,9 +61,8 @@ impl OffscreenTarget {
         self.size
     }
 
-    /// Renders `scene` from `camera` and returns the frame as tightly packed RGBA8 rows,
-    /// top row first.
-    pub fn render(&self, gpu: &Gpu, renderer: &Renderer, scene: &Scene, camera: &Camera) -> Result<Vec<u8>, GpuError> {
+    /// Records the frame's draws into a new encoder.
+    fn encode(&self, gpu: &Gpu, renderer: &Renderer, scene: &Scene, camera: &Camera) -> wgpu::CommandEncoder {
         scene.set_view(&gpu.queue, camera, self.size);
         let mut encoder = gpu
             .device
@@ -72,6 +71,20 @@ impl OffscreenTarget {
             let mut pass = begin_pass(&mut encoder, &self.view, &self.depth);
             renderer.draw(&mut pass, scene);
         }
+        encoder
+    }
+
+    /// Renders `scene` from `camera` and waits for the GPU, without reading the frame
+    /// back: what a window's frame costs, for benchmarks.
+    pub fn draw(&self, gpu: &Gpu, renderer: &Renderer, scene: &Scene, camera: &Camera) -> Result<(), GpuError> {
+        gpu.queue.submit([self.encode(gpu, renderer, scene, camera).finish()]);
+        gpu.wait()
+    }
+
+    /// Renders `scene` from `camera` and returns the frame as tightly packed RGBA8 rows,
+    /// top row first.
+    pub fn render(&self, gpu: &Gpu, renderer: &Renderer, scene: &Scene, camera: &Camera) -> Result<Vec<u8>, GpuError> {
+        let mut encoder = self.encode(gpu, renderer, scene, camera);
         encoder.copy_texture_to_buffer(
             self.texture.as_image_copy(),
             wgpu::TexelCopyBufferInfo {

@@ -1,0 +1,115 @@
+//! `netlens bench`: how fast netlens draws and queries at scale, on generated graphs that
+//! come with their positions ([`crate::graph::generate::laid_out_mesh`]). Every timing is
+//! printed beside a baseline measured in the same run, never against a stored number.
+
+use std::time::{Duration, Instant};
+
+use glam::Vec2;
+
+use crate::gpu::{Gpu, GpuError};
+use crate::graph::Direction;
+use crate::graph::generate::laid_out_mesh;
+use crate::khop::{KHop, Neighbourhoods, cpu};
+use crate::render::{Bounds, Camera, OffscreenTarget, Renderer, Style, frame};
+
+/// Edges per node of the generated graphs: 10M edges come with 1M nodes.
+pub const EDGES_PER_NODE: u32 = 10;
+/// The K-hop query timed on each graph: the window's largest K from this many seeds
+/// spread over the graph, so the neighbourhood covers a good part of it.
+pub const BENCH_HOPS: u32 = 10;
+pub const BENCH_SEEDS: u32 = 100;
+
+/// Timings on one generated graph.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RenderTiming {
+    pub nodes: u32,
+    pub edges: usize,
+    pub frames: u32,
+    /// Median time of a full frame (edges and nodes, submitted and finished).
+    pub frame_ms: f64,
+    /// Baseline: the same frame with nothing in it (clear and submit).
+    pub empty_frame_ms: f64,
+    /// The same view with one node selected and its K-hop neighbourhood highlighted.
+    pub highlighted_frame_ms: f64,
+    /// One K-hop query ([`BENCH_HOPS`] hops from [`BENCH_SEEDS`] seeds, both directions)
+    /// on the GPU, counts read back.
+    pub khop_gpu_ms: f64,
+    /// Baseline: the CPU reference's breadth-first search for the same query.
+    pub khop_cpu_ms: f64,
+    pub khop_reached: u64,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Median of `f`'s durations over at most `max_runs` runs, stopping early once `budget`
+/// is spent (always at least one run).
+fn median(
+    max_runs: u32,
+    budget: Duration,
+    mut f: impl FnMut() -> Result<(), GpuError>,
+) -> Result<(f64, u32), GpuError> {
+    let start = Instant::now();
+    let mut times = Vec::new();
+    while times.len() < max_runs as usize && (times.is_empty() || start.elapsed() < budget) {
+        let t = Instant::now();
+        f()?;
+        times.push(ms(t.elapsed()));
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[times.len() / 2], times.len() as u32))
+}
+
+/// Draws a generated graph of about `edges` edges at `size`, offscreen, and times frames
+/// and a K-hop query.
+pub fn render(gpu: &Gpu, edges: usize, size: (u32, u32), max_frames: u32) -> Result<RenderTiming, GpuError> {
+    let nodes = (edges as u64 / EDGES_PER_NODE as u64).clamp(2, crate::graph::MAX_NODES) as u32;
+    let (graph, positions) = laid_out_mesh(nodes, EDGES_PER_NODE, 1);
+    let target = OffscreenTarget::new(gpu, size)?;
+    let renderer = Renderer::new(&gpu.device, frame::FORMAT);
+    let bounds = Bounds::of(&positions);
+    let camera = Camera::fit(&bounds, false, Vec2::new(size.0 as f32, size.1 as f32));
+    let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, false);
+    let buffer = gpu.storage_buffer("bench.positions", &positions, wgpu::BufferUsages::empty())?;
+    let mut scene = renderer.scene(gpu, &graph, &buffer, style)?;
+    let empty_graph = crate::graph::Graph::with_nodes(0, false);
+    let empty = renderer.scene(gpu, &empty_graph, &buffer, style)?;
+    let budget = Duration::from_secs(20);
+
+    target.draw(gpu, &renderer, &scene, &camera)?; // warm-up: pipelines, first touch of buffers
+    let (empty_frame_ms, _) = median(max_frames, budget, || target.draw(gpu, &renderer, &empty, &camera))?;
+    let (frame_ms, frames) = median(max_frames, budget, || target.draw(gpu, &renderer, &scene, &camera))?;
+
+    let khop = KHop::new(&gpu.device);
+    let mut hoods = Neighbourhoods::new(gpu, &khop, &graph, Direction::Both, scene.hops().clone())?;
+    // Seeds scattered over the mesh by a multiplicative hash of their rank.
+    let seed: Vec<u32> =
+        (0..BENCH_SEEDS.min(nodes) as u64).map(|i| (i * 2_654_435_761 % nodes as u64) as u32).collect();
+    hoods.select(gpu, &khop, &seed, BENCH_HOPS)?;
+    hoods.read_counts(gpu)?; // warm-up
+    let mut reached = 0;
+    let (khop_gpu_ms, _) = median(max_frames, budget, || {
+        hoods.select(gpu, &khop, &seed, BENCH_HOPS)?;
+        reached = hoods.read_counts(gpu)?.iter().sum();
+        Ok(())
+    })?;
+    let csr = graph.csr(Direction::Both);
+    let (khop_cpu_ms, _) = median(max_frames, budget, || {
+        std::hint::black_box(cpu::hops(&csr, &seed, BENCH_HOPS));
+        Ok(())
+    })?;
+    scene.highlight = Some(BENCH_HOPS);
+    let (highlighted_frame_ms, _) = median(max_frames, budget, || target.draw(gpu, &renderer, &scene, &camera))?;
+    Ok(RenderTiming {
+        nodes,
+        edges: graph.edge_count(),
+        frames,
+        frame_ms,
+        empty_frame_ms,
+        highlighted_frame_ms,
+        khop_gpu_ms,
+        khop_cpu_ms,
+        khop_reached: reached,
+    })
+}
