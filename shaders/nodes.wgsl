@@ -1,4 +1,5 @@
-// Nodes as instanced quads: anti-aliased discs in 2D, shaded sphere impostors in 3D.
+// Nodes as instanced quads: anti-aliased discs in 2D, shaded sphere impostors in 3D, and
+// the same discs as node ids for picking (fs_id).
 // Positions and colours are read from storage buffers by instance index, so the layout's
 // buffer is drawn as it is, without a copy.
 
@@ -25,6 +26,7 @@ struct VertexOut {
     @location(1) @interpolate(flat) radius_px: f32,
     @location(2) color: vec4<f32>,
     @location(3) @interpolate(flat) emphasis: u32,
+    @location(4) @interpolate(flat) id: u32,
 }
 
 const NO_HIGHLIGHT: u32 = 0xffffffffu;
@@ -77,6 +79,7 @@ fn vs(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> VertexO
     out.radius_px = radius;
     out.color = color;
     out.emphasis = e;
+    out.id = i;
     return out;
 }
 
@@ -104,4 +107,13 @@ fn fs(in: VertexOut) -> @location(0) vec4<f32> {
         rgb = mix(rgb, vec3<f32>(1.0), smoothstep(r - 2.6, r - 1.4, d)); // a white ring
     }
     return vec4<f32>(rgb, in.color.a * coverage);
+}
+
+// Picking: the node's index + 1 wherever its disc covers the pixel centre (0 is "none").
+@fragment
+fn fs_id(in: VertexOut) -> @location(0) u32 {
+    if length(in.offset_px) > in.radius_px + 0.5 {
+        discard;
+    }
+    return in.id + 1u;
 }

@@ -17,7 +17,7 @@ use crate::khop::{KHop, MAX_HOPS, Neighbourhoods, Selection};
 use crate::layout::{Dim, LayoutConfig, LayoutKind, place, quality};
 use crate::load::neurons::Pruning;
 use crate::load::{self, Loaded};
-use crate::render::frame::write_png;
+use crate::render::frame::{fresh_path, write_png};
 use crate::snapshot::snapshot;
 
 const EXAMPLES: &str = "\
@@ -51,9 +51,14 @@ pub struct Cli {
 enum Command {
     /// Open a graph in a window; the layout converges while you watch
     ///
-    /// Mouse: drag to pan (2D) or orbit (3D), right-drag to pan, wheel to zoom.
-    /// Keys: arrows pan (2D) or orbit (3D), Shift+arrows pan, +/- zoom, F fits the view,
-    /// Space pauses the layout, Esc quits.
+    /// Mouse: drag to pan (2D) or orbit (3D), right-drag to pan, wheel to zoom; hover a
+    /// node for its details, click to select it and highlight its K-hop neighbourhood
+    /// (Shift-click adds). Keys: arrows pan (2D) or orbit (3D), Shift+arrows pan, +/- zoom,
+    /// F or Home fits the view, [ and ] change K, Enter flies to the selection, Backspace
+    /// clears it, V toggles fly mode (WASD/QE move, drag looks, wheel sets the speed,
+    /// Shift is fast), Space pauses the layout, P saves a screenshot, Esc quits. The side
+    /// panel searches names (regular expressions), colours by class, degree, group or a
+    /// node column, collapses groups, and switches 2D/3D.
     /// Without a display it writes a PNG instead and says where.
     View(ViewArgs),
     /// Lay a graph out on the GPU and write a PNG
@@ -253,6 +258,12 @@ struct ViewArgs {
     /// Initial window size in pixels, WIDTHxHEIGHT
     #[arg(long, default_value = "1280x800", value_parser = parse_size)]
     size: (u32, u32),
+    /// Select this node when the window opens (a name, or an index where nodes are
+    /// numbered); repeatable
+    #[arg(long, value_name = "ID")]
+    select: Vec<String>,
+    #[command(flatten)]
+    hops: HopArgs,
     /// Close the window after this many frames (for scripts and tests)
     #[arg(long, hide = true)]
     exit_after_frames: Option<u32>,
@@ -519,24 +530,17 @@ fn view(args: ViewArgs) -> Result<()> {
         loaded.graph.node_count(),
         loaded.graph.edge_count()
     );
+    let selection = args.hops.selection(&loaded, &args.select)?;
     let options = ViewOptions {
         size: args.size,
         title,
+        selection,
         exit_after_frames: args.exit_after_frames,
         report_frames: args.report_frames,
     };
     let config = args.layout.config(&loaded);
     app::run(loaded.graph, config, options)?;
     Ok(())
-}
-
-/// `stem.ext` in the current folder, or `stem-2.ext`, `stem-3.ext`, ... if taken: never
-/// overwrites a file the user has.
-fn fresh_path(stem: &str, ext: &str) -> PathBuf {
-    (1..)
-        .map(|i| PathBuf::from(if i == 1 { format!("{stem}.{ext}") } else { format!("{stem}-{i}.{ext}") }))
-        .find(|p| !p.exists())
-        .expect("some name is free")
 }
 
 fn info(args: InfoArgs) -> Result<()> {

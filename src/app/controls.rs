@@ -1,8 +1,10 @@
-//! Mouse and keyboard to camera actions: drag or arrows orbit (3D) or pan (2D),
-//! right-drag, Shift-drag or Shift-arrows pan, the wheel zooms at the cursor, +/- zoom,
-//! F fits, Space pauses the layout, Esc quits.
+//! Mouse and keyboard to actions. Drag or arrows orbit (3D) or pan (2D); right-drag,
+//! Shift-drag or Shift-arrows pan; the wheel zooms at the cursor; +/- zoom; F or Home fits.
+//! Click selects a node (Shift-click adds), Backspace clears, [ and ] change K, Enter
+//! flies to the selection. V toggles fly mode: WASD/QE move, drag looks, the wheel sets
+//! the speed, Shift is fast. Space pauses the layout, P saves a screenshot, Esc quits.
 
-use glam::Vec2;
+use glam::{Vec2, Vec3};
 use winit::event::{ElementState, MouseButton, MouseScrollDelta, WindowEvent};
 use winit::keyboard::{Key, NamedKey};
 
@@ -10,24 +12,47 @@ use winit::keyboard::{Key, NamedKey};
 const KEY_PAN: f32 = 60.0;
 /// Zoom factor of one wheel notch or key press.
 const ZOOM_STEP: f32 = 1.2;
+/// A press and release closer than this many pixels is a click, not a drag.
+const CLICK_SLOP: f32 = 4.0;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Action {
     Pan(Vec2),
     Orbit(Vec2),
-    Zoom { factor: f32, at: Option<Vec2> },
+    Zoom {
+        factor: f32,
+        at: Option<Vec2>,
+    },
     Fit,
     TogglePause,
+    /// Pick the node at this pixel; `add` keeps the current selection.
+    Click {
+        at: Vec2,
+        add: bool,
+    },
+    /// The cursor rests here (hover).
+    Hover(Vec2),
+    ClearSelection,
+    /// Change K by this much.
+    Hops(i32),
+    FlyToSelection,
+    ToggleFly,
+    Screenshot,
     Quit,
 }
 
 #[derive(Debug, Default)]
 pub struct Controls {
     cursor: Option<Vec2>,
+    pressed_at: Option<Vec2>,
     left: bool,
     right: bool,
     shift: bool,
+    /// Fly keys held: W, A, S, D, Q, E.
+    held: [bool; 6],
 }
+
+const FLY_KEYS: [&str; 6] = ["w", "a", "s", "d", "q", "e"];
 
 impl Controls {
     /// Arrow keys orbit, or pan with Shift.
@@ -37,6 +62,21 @@ impl Controls {
 
     pub fn dragging(&self) -> bool {
         self.left || self.right
+    }
+
+    pub fn shift(&self) -> bool {
+        self.shift
+    }
+
+    /// The direction the held fly keys ask for: (right, up, forward), each -1..=1.
+    pub fn fly_motion(&self) -> Vec3 {
+        let axis = |plus: usize, minus: usize| self.held[plus] as i32 as f32 - self.held[minus] as i32 as f32;
+        Vec3::new(axis(3, 1), axis(5, 4), axis(0, 2))
+    }
+
+    /// Forgets held keys and buttons (when the window loses focus).
+    pub fn release_all(&mut self) {
+        *self = Controls { cursor: self.cursor, ..Default::default() };
     }
 
     pub fn handle(&mut self, event: &WindowEvent) -> Option<Action> {
@@ -49,17 +89,30 @@ impl Controls {
                 } else if self.left {
                     Some(Action::Orbit(delta))
                 } else {
-                    None
+                    Some(Action::Hover(p))
                 }
             }
             WindowEvent::CursorLeft { .. } => {
                 self.cursor = None;
                 None
             }
+            WindowEvent::Focused(false) => {
+                self.release_all();
+                None
+            }
             WindowEvent::MouseInput { state, button, .. } => {
                 let pressed = *state == ElementState::Pressed;
                 match button {
-                    MouseButton::Left => self.left = pressed,
+                    MouseButton::Left => {
+                        self.left = pressed;
+                        if pressed {
+                            self.pressed_at = self.cursor;
+                        } else if let (Some(start), Some(at)) = (self.pressed_at.take(), self.cursor)
+                            && start.distance(at) < CLICK_SLOP
+                        {
+                            return Some(Action::Click { at, add: self.shift });
+                        }
+                    }
                     MouseButton::Right | MouseButton::Middle => self.right = pressed,
                     _ => {}
                 }
@@ -76,7 +129,17 @@ impl Controls {
                 self.shift = modifiers.state().shift_key();
                 None
             }
-            WindowEvent::KeyboardInput { event, .. } if event.state == ElementState::Pressed => {
+            WindowEvent::KeyboardInput { event, .. } => {
+                let pressed = event.state == ElementState::Pressed;
+                if let Key::Character(c) = &event.logical_key
+                    && let Some(i) = FLY_KEYS.iter().position(|k| c.eq_ignore_ascii_case(k))
+                {
+                    self.held[i] = pressed;
+                    return None;
+                }
+                if !pressed {
+                    return None;
+                }
                 match &event.logical_key {
                     Key::Named(NamedKey::Escape) => Some(Action::Quit),
                     Key::Named(NamedKey::ArrowLeft) => Some(self.turn(Vec2::new(KEY_PAN, 0.0))),
@@ -85,10 +148,16 @@ impl Controls {
                     Key::Named(NamedKey::ArrowDown) => Some(self.turn(Vec2::new(0.0, -KEY_PAN))),
                     Key::Named(NamedKey::Home) => Some(Action::Fit),
                     Key::Named(NamedKey::Space) => Some(Action::TogglePause),
+                    Key::Named(NamedKey::Backspace | NamedKey::Delete) => Some(Action::ClearSelection),
+                    Key::Named(NamedKey::Enter) => Some(Action::FlyToSelection),
                     Key::Character(c) => match c.as_str() {
                         "+" | "=" => Some(Action::Zoom { factor: ZOOM_STEP, at: None }),
                         "-" | "_" => Some(Action::Zoom { factor: 1.0 / ZOOM_STEP, at: None }),
                         "f" | "F" => Some(Action::Fit),
+                        "]" => Some(Action::Hops(1)),
+                        "[" => Some(Action::Hops(-1)),
+                        "v" | "V" => Some(Action::ToggleFly),
+                        "p" | "P" => Some(Action::Screenshot),
                         _ => None,
                     },
                     _ => None,

@@ -1,17 +1,21 @@
 //! The interactive window: winit's event loop around the same layout and renderer that
-//! `netlens render` uses.
+//! `netlens render` uses, with an egui panel on the side.
 //!
 //! The force layout advances a few iterations every frame, so the graph visibly
 //! converges; until the user moves the camera it follows the layout's bounding box. A
-//! layered layout is computed once before the window opens. The window redraws
-//! continuously only while something changes (layout running, drag), and otherwise waits
-//! for input.
+//! layered layout is computed once before the graph shows. Clicking picks a node through
+//! an id buffer ([`pick`]); its K-hop neighbourhood is found on the GPU and highlighted
+//! without leaving it. The window redraws continuously only while something changes
+//! (layout running, camera moving, egui animating), and otherwise waits for input.
 
 mod controls;
+mod pick;
+mod ui;
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use glam::Vec2;
+use glam::{Vec2, Vec3};
 use thiserror::Error;
 use winit::application::ApplicationHandler;
 use winit::dpi::PhysicalSize;
@@ -20,16 +24,25 @@ use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
 use winit::window::{Window, WindowId};
 
 use crate::gpu::{Gpu, GpuError, backends_from_env};
-use crate::graph::Graph;
+use crate::graph::{Direction, Graph};
+use crate::khop::{KHop, Neighbourhoods, Selection};
 use crate::layout::force::{ForceLayout, ForceRun};
 use crate::layout::layered::layered;
 use crate::layout::{Dim, LayoutConfig, LayoutKind, multilevel, start_force};
-use crate::render::{Bounds, Camera, Renderer, Scene, Style, begin_pass, depth_view};
+use crate::render::frame::{OffscreenTarget, fresh_path, write_png};
+use crate::render::palette::ColorBy;
+use crate::render::{Bounds, Camera, DEPTH_FORMAT, Renderer, Scene, Style, begin_pass, depth_view};
 use controls::{Action, Controls};
+use pick::Picker;
+use ui::{Panel, SLIDER_MAX_HOPS, UiAction};
 
 /// Iterations of the layout run per frame: enough to converge in seconds, few enough
 /// to keep the window responsive on a software adapter.
 const ITERATIONS_PER_FRAME: u32 = 4;
+/// How long "fly to" takes.
+const TRANSITION: Duration = Duration::from_millis(600);
+/// While a layout runs, labels and picking use positions read back this often.
+const POSITIONS_REFRESH: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Error)]
 pub enum AppError {
@@ -55,6 +68,8 @@ pub fn display_available() -> bool {
 pub struct ViewOptions {
     pub size: (u32, u32),
     pub title: String,
+    /// Nodes selected when the window opens.
+    pub selection: Option<Selection>,
     /// Close after this many presented frames.
     pub exit_after_frames: Option<u32>,
     /// Print "presented frame N" to stderr for each frame.
@@ -64,7 +79,7 @@ pub struct ViewOptions {
 /// Opens the window and runs until it is closed.
 pub fn run(graph: Graph, config: LayoutConfig, options: ViewOptions) -> Result<(), AppError> {
     let event_loop = EventLoop::new()?;
-    let mut app = App { graph, config, options, state: None, error: None };
+    let mut app = App { graph: Some(graph), config, options, state: None, error: None };
     event_loop.run_app(&mut app)?;
     match app.error {
         Some(error) => Err(error),
@@ -73,11 +88,31 @@ pub fn run(graph: Graph, config: LayoutConfig, options: ViewOptions) -> Result<(
 }
 
 struct App {
-    graph: Graph,
+    /// The graph until the window opens and takes it.
+    graph: Option<Graph>,
     config: LayoutConfig,
     options: ViewOptions,
     state: Option<State>,
     error: Option<AppError>,
+}
+
+/// One shown graph on the GPU: its layout, scene and K-hop adjacency. Rebuilt when the
+/// graph or the layout's dimension changes.
+struct Shown {
+    force: Option<ForceRun>,
+    scene: Scene,
+    neighbourhoods: Neighbourhoods,
+    bounds: Bounds,
+    /// Positions on the CPU, for labels and "fly to"; refreshed while the layout runs.
+    positions: Vec<[f32; 4]>,
+    positions_read: Instant,
+}
+
+/// The egui context, its winit input and its wgpu renderer.
+struct Egui {
+    ctx: egui::Context,
+    input: egui_winit::State,
+    renderer: egui_wgpu::Renderer,
 }
 
 /// Everything that exists while the window is open.
@@ -87,24 +122,46 @@ struct State {
     surface_config: wgpu::SurfaceConfiguration,
     depth: wgpu::TextureView,
     gpu: Gpu,
-    /// The running force layout; `None` for a layered layout, placed once.
-    force: Option<(ForceLayout, ForceRun)>,
-    /// The layout's current bounds.
-    bounds: Bounds,
+    adapter: String,
     renderer: Renderer,
-    scene: Scene,
+    force_layout: ForceLayout,
+    khop: KHop,
+    picker: Picker,
+    egui: Egui,
+    /// The graph as loaded, and the collapsed one while groups are collapsed.
+    full_graph: Graph,
+    collapsed: Option<(usize, Graph)>,
+    max_depth: usize,
+    config: LayoutConfig,
+    shown: Shown,
     camera: Camera,
-    /// Nodes and edges, for the style as the layout changes scale.
-    graph_size: (u32, usize),
+    /// "Fly to": from, to, start.
+    transition: Option<(Camera, Camera, Instant)>,
     /// The camera follows the layout until the user moves it.
     follow_layout: bool,
     paused: bool,
+    fly: bool,
+    /// Fly speed in view sizes per second.
+    fly_speed: f32,
     controls: Controls,
+    selection: Vec<u32>,
+    hops: u32,
+    direction: Direction,
+    reached: Vec<u64>,
+    hover: Option<u32>,
+    hover_at: Option<Vec2>,
+    color_by: ColorBy,
+    panel: Panel,
+    message: String,
+    /// Pixels the side panel covers on the left; the camera fits the rest.
+    panel_width: f32,
     frames: u32,
+    last_frame: Instant,
+    fps: f32,
 }
 
 impl App {
-    fn open(&self, event_loop: &ActiveEventLoop) -> Result<State, AppError> {
+    fn open(&mut self, event_loop: &ActiveEventLoop) -> Result<State, AppError> {
         let attributes = Window::default_attributes()
             .with_title(&self.options.title)
             .with_inner_size(PhysicalSize::new(self.options.size.0, self.options.size.1));
@@ -126,47 +183,74 @@ impl App {
         surface_config.present_mode = wgpu::PresentMode::AutoVsync;
         surface.configure(&gpu.device, &surface_config);
 
-        let (force, positions, bounds) = match self.config.kind {
-            LayoutKind::Layered => {
-                let positions = layered(&self.graph, self.config.dim).positions;
-                let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::empty())?;
-                (None, buffer, Bounds::of(&positions))
-            }
-            LayoutKind::Force | LayoutKind::Auto => {
-                // The coarse levels take a fraction of the time: they run before the window
-                // shows, and the finest level converges on screen.
-                let layout = ForceLayout::new(&gpu.device);
-                let levels = multilevel::hierarchy(&self.graph);
-                let run = start_force(&gpu, &layout, &levels, &self.config, &mut |_, _| {})?.run;
-                let buffer = run.positions().clone();
-                let bounds = Bounds::of(&run.read_positions(&gpu)?);
-                (Some((layout, run)), buffer, bounds)
-            }
-        };
-        let three_d = self.config.dim == Dim::Three;
         let renderer = Renderer::new(&gpu.device, format);
-        let style = Style::for_layout(self.graph.node_count(), self.graph.edge_count(), &bounds, three_d);
-        let scene = renderer.scene(&gpu, &self.graph, &positions, style)?;
+        let force_layout = ForceLayout::new(&gpu.device);
+        let khop = KHop::new(&gpu.device);
+        let full_graph = self.graph.take().expect("the window opens once");
+        let selection = self.options.selection.take();
+        let direction = selection.as_ref().map_or(Direction::Both, |s| s.direction);
+        let color_by = ColorBy::Class;
+        let shown = show(&gpu, &renderer, &force_layout, &khop, &full_graph, &self.config, direction, &color_by)?;
         let viewport = Vec2::new(surface_config.width as f32, surface_config.height as f32);
-        let camera = Camera::fit(&bounds, three_d, viewport);
-        window.request_redraw();
-        Ok(State {
+        let camera = Camera::fit(&shown.bounds, self.config.dim == Dim::Three, viewport);
+        let ctx = egui::Context::default();
+        let input = egui_winit::State::new(
+            ctx.clone(),
+            egui::ViewportId::ROOT,
+            &window,
+            Some(window.scale_factor() as f32),
+            None,
+            Some(gpu.device.limits().max_texture_dimension_2d as usize),
+        );
+        let egui_renderer = egui_wgpu::Renderer::new(
+            &gpu.device,
+            format,
+            egui_wgpu::RendererOptions { depth_stencil_format: Some(DEPTH_FORMAT), ..Default::default() },
+        );
+        let report = gpu.report();
+        let mut panel = Panel::new(&full_graph);
+        panel.positions_changed(&full_graph, &shown.positions);
+        let mut state = State {
             depth: depth_view(&gpu.device, (surface_config.width, surface_config.height)),
+            picker: Picker::new(&gpu, (surface_config.width, surface_config.height)),
             window,
             surface,
             surface_config,
+            adapter: format!("{} ({})", report.name, report.backend),
             gpu,
-            force,
-            bounds,
             renderer,
-            scene,
+            force_layout,
+            khop,
+            egui: Egui { ctx, input, renderer: egui_renderer },
+            max_depth: hierarchy_depth(&full_graph),
+            full_graph,
+            collapsed: None,
+            config: self.config,
+            shown,
             camera,
-            graph_size: (self.graph.node_count(), self.graph.edge_count()),
+            transition: None,
             follow_layout: true,
             paused: false,
+            fly: false,
+            fly_speed: 0.5,
             controls: Controls::default(),
+            hops: selection.as_ref().map_or(1, |s| s.hops.min(SLIDER_MAX_HOPS)),
+            selection: selection.map(|s| s.seeds).unwrap_or_default(),
+            direction,
+            reached: Vec::new(),
+            hover: None,
+            hover_at: None,
+            color_by,
+            panel,
+            message: String::new(),
+            panel_width: 0.0,
             frames: 0,
-        })
+            last_frame: Instant::now(),
+            fps: 0.0,
+        };
+        state.update_selection()?;
+        state.window.request_redraw();
+        Ok(state)
     }
 
     fn fail(&mut self, event_loop: &ActiveEventLoop, error: AppError) {
@@ -175,9 +259,79 @@ impl App {
     }
 }
 
+/// Lays `graph` out (the coarse force levels, or the whole layered layout) and uploads
+/// what drawing and K-hop queries need.
+#[allow(clippy::too_many_arguments)]
+fn show(
+    gpu: &Gpu,
+    renderer: &Renderer,
+    force_layout: &ForceLayout,
+    khop: &KHop,
+    graph: &Graph,
+    config: &LayoutConfig,
+    direction: Direction,
+    color_by: &ColorBy,
+) -> Result<Shown, GpuError> {
+    let (force, buffer, positions) = match config.kind {
+        LayoutKind::Layered => {
+            let positions = layered(graph, config.dim).positions;
+            let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::empty())?;
+            (None, buffer, positions)
+        }
+        LayoutKind::Force | LayoutKind::Auto => {
+            // The coarse levels take a fraction of the time: they run before the graph
+            // shows, and the finest level converges on screen.
+            let levels = multilevel::hierarchy(graph);
+            let run = start_force(gpu, force_layout, &levels, config, &mut |_, _| {})?.run;
+            let positions = run.read_positions(gpu)?;
+            let buffer = run.positions().clone();
+            (Some(run), buffer, positions)
+        }
+    };
+    let bounds = Bounds::of(&positions);
+    let three_d = config.dim == Dim::Three;
+    let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d);
+    let scene = renderer.scene(gpu, graph, &buffer, style)?;
+    if *color_by != ColorBy::Class {
+        scene.set_colors(&gpu.queue, &color_by.colors(graph));
+    }
+    let neighbourhoods = Neighbourhoods::new(gpu, khop, graph, direction, scene.hops().clone())?;
+    Ok(Shown { force, scene, neighbourhoods, bounds, positions, positions_read: Instant::now() })
+}
+
+/// Levels of the group hierarchy: 0 without groups.
+fn hierarchy_depth(graph: &Graph) -> usize {
+    let groups = &graph.groups.groups;
+    (0..groups.len())
+        .map(|g| std::iter::successors(Some(g as u32), |&h| groups[h as usize].parent).count())
+        .max()
+        .unwrap_or(0)
+}
+
 impl State {
     fn viewport(&self) -> Vec2 {
         Vec2::new(self.surface_config.width as f32, self.surface_config.height as f32)
+    }
+
+    fn size(&self) -> (u32, u32) {
+        (self.surface_config.width, self.surface_config.height)
+    }
+
+    /// The camera that shows the whole layout right of the panel.
+    fn fitted(&self) -> Camera {
+        let viewport = self.viewport();
+        let free = Vec2::new((viewport.x - self.panel_width).max(viewport.x * 0.25), viewport.y);
+        let mut camera = Camera::fit(&self.shown.bounds, self.three_d(), free);
+        camera.pan(Vec2::new((viewport.x - free.x) * 0.5, 0.0), viewport);
+        camera
+    }
+
+    fn graph(&self) -> &Graph {
+        self.collapsed.as_ref().map_or(&self.full_graph, |(_, g)| g)
+    }
+
+    fn three_d(&self) -> bool {
+        self.config.dim == Dim::Three
     }
 
     fn resize(&mut self, size: PhysicalSize<u32>) {
@@ -188,65 +342,318 @@ impl State {
         self.surface_config.height = size.height;
         self.surface.configure(&self.gpu.device, &self.surface_config);
         self.depth = depth_view(&self.gpu.device, (size.width, size.height));
+        self.picker = Picker::new(&self.gpu, (size.width, size.height));
         self.window.request_redraw();
     }
 
-    fn animating(&self) -> bool {
-        (!self.paused && self.force.as_ref().is_some_and(|(_, run)| !run.is_done())) || self.controls.dragging()
+    fn layout_running(&self) -> bool {
+        self.shown.force.as_ref().is_some_and(|run| !run.is_done())
     }
 
-    /// Advances the layout, draws and presents one frame. Returns whether one was shown.
-    fn redraw(&mut self) -> Result<bool, GpuError> {
-        if let Some((layout, run)) = self.force.as_mut().filter(|(_, run)| !self.paused && !run.is_done()) {
-            run.advance(&self.gpu, layout, ITERATIONS_PER_FRAME);
-            self.bounds = run.read_bounds(&self.gpu)?;
-            let three_d = self.scene.style.shaded;
-            self.scene.style = Style::for_layout(self.graph_size.0, self.graph_size.1, &self.bounds, three_d);
-            if self.follow_layout {
-                self.camera = Camera::fit(&self.bounds, three_d, self.viewport());
+    fn animating(&self) -> bool {
+        (!self.paused && self.layout_running())
+            || self.controls.dragging()
+            || self.transition.is_some()
+            || (self.fly && self.controls.fly_motion() != Vec3::ZERO)
+    }
+
+    /// Lays the shown graph out again (new graph, or new dimension) and keeps the view.
+    fn reshow(&mut self) -> Result<(), GpuError> {
+        let graph = self.collapsed.as_ref().map_or(&self.full_graph, |(_, g)| g);
+        self.shown = show(
+            &self.gpu,
+            &self.renderer,
+            &self.force_layout,
+            &self.khop,
+            graph,
+            &self.config,
+            self.direction,
+            &self.color_by,
+        )?;
+        self.panel.reset(graph);
+        self.panel.positions_changed(graph, &self.shown.positions);
+        self.follow_layout = true;
+        self.camera = self.fitted();
+        self.hover = None;
+        self.update_selection()
+    }
+
+    /// Runs the K-hop query for the selection and highlights it (or clears the highlight).
+    fn update_selection(&mut self) -> Result<(), GpuError> {
+        let n = self.graph().node_count();
+        self.selection.retain(|&v| v < n);
+        if self.selection.is_empty() {
+            self.shown.scene.highlight = None;
+            self.reached.clear();
+            return Ok(());
+        }
+        self.shown.neighbourhoods.select(&self.gpu, &self.khop, &self.selection, self.hops)?;
+        self.reached = self.shown.neighbourhoods.read_counts(&self.gpu)?;
+        self.shown.scene.highlight = Some(self.hops);
+        Ok(())
+    }
+
+    /// Starts a smooth camera move to the selection.
+    fn fly_to_selection(&mut self) {
+        let positions = &self.shown.positions;
+        let points: Vec<Vec3> = self
+            .selection
+            .iter()
+            .filter_map(|&v| positions.get(v as usize))
+            .map(|p| Vec3::from_slice(&p[..3]))
+            .collect();
+        if points.is_empty() {
+            return;
+        }
+        let centre = points.iter().sum::<Vec3>() / points.len() as f32;
+        let spread = points.iter().map(|p| p.distance(centre)).fold(0.0, f32::max);
+        let radius = spread.max(self.shown.scene.style.node_radius * 12.0);
+        let to = self.camera.focus(centre, radius, self.viewport());
+        self.transition = Some((self.camera, to, Instant::now()));
+        self.follow_layout = false;
+    }
+
+    /// Saves what the window shows (without the panel) as a PNG in the current folder.
+    fn screenshot(&mut self) -> Result<(), GpuError> {
+        let size = self.size();
+        let target = OffscreenTarget::new(&self.gpu, size)?;
+        let rgba = target.render(&self.gpu, &self.renderer, &self.shown.scene, &self.camera)?;
+        let path = fresh_path("netlens-screenshot", "png");
+        self.message = match write_png(&path, size, &rgba) {
+            Ok(()) => format!("saved {}", path.display()),
+            Err(e) => format!("cannot write {}: {e}", path.display()),
+        };
+        Ok(())
+    }
+
+    fn select(&mut self, nodes: Vec<u32>, add: bool) -> Result<(), GpuError> {
+        if !add {
+            self.selection.clear();
+        }
+        for v in nodes {
+            if !self.selection.contains(&v) {
+                self.selection.push(v);
             }
         }
+        self.update_selection()
+    }
+
+    fn apply(&mut self, action: Action) -> Result<(), GpuError> {
+        let viewport = self.viewport();
+        match action {
+            Action::Pan(delta) => self.camera.pan(delta, viewport),
+            Action::Orbit(delta) if self.fly => self.camera.look(delta, viewport),
+            Action::Orbit(delta) => self.camera.orbit(delta, viewport),
+            Action::Zoom { factor, .. } if self.fly => self.fly_speed = (self.fly_speed * factor).clamp(0.01, 20.0),
+            Action::Zoom { factor, at } => self.camera.zoom(factor, at.unwrap_or(viewport * 0.5), viewport),
+            Action::Fit => {
+                self.follow_layout = true;
+                self.transition = None;
+                self.camera = self.fitted();
+            }
+            Action::TogglePause => self.paused = !self.paused,
+            Action::Click { at, add } => {
+                self.shown.scene.set_view(&self.gpu.queue, &self.camera, self.picker.size());
+                let hit = self.picker.pick(&self.gpu, &self.renderer, &self.shown.scene, at.x as u32, at.y as u32)?;
+                match hit {
+                    Some(v) => self.select(vec![v], add)?,
+                    None if !add => self.select(Vec::new(), false)?,
+                    None => {}
+                }
+            }
+            Action::Hover(at) => self.hover_at = Some(at),
+            Action::ClearSelection => self.select(Vec::new(), false)?,
+            Action::Hops(delta) => {
+                self.hops = self.hops.saturating_add_signed(delta).min(SLIDER_MAX_HOPS);
+                self.update_selection()?;
+            }
+            Action::FlyToSelection => self.fly_to_selection(),
+            Action::ToggleFly => self.fly = !self.fly,
+            Action::Screenshot => self.screenshot()?,
+            Action::Quit => {} // handled by the event loop
+        }
+        if matches!(action, Action::Pan(_) | Action::Orbit(_) | Action::Zoom { .. }) {
+            self.follow_layout = false;
+            self.transition = None;
+        }
+        self.window.request_redraw();
+        Ok(())
+    }
+
+    fn apply_ui(&mut self, action: UiAction) -> Result<(), GpuError> {
+        match action {
+            UiAction::Select { nodes, fly } => {
+                self.select(nodes, false)?;
+                if fly {
+                    self.fly_to_selection();
+                }
+            }
+            UiAction::SetHops(k) => {
+                self.hops = k;
+                self.update_selection()?;
+            }
+            UiAction::SetDirection(direction) => {
+                self.direction = direction;
+                let graph = self.collapsed.as_ref().map_or(&self.full_graph, |(_, g)| g);
+                self.shown.neighbourhoods =
+                    Neighbourhoods::new(&self.gpu, &self.khop, graph, direction, self.shown.scene.hops().clone())?;
+                self.update_selection()?;
+            }
+            UiAction::ColorBy(color_by) => {
+                self.shown.scene.set_colors(&self.gpu.queue, &color_by.colors(self.graph()));
+                self.color_by = color_by;
+            }
+            UiAction::Collapse(depth) => {
+                self.collapsed = depth.map(|d| (d, self.full_graph.collapse(d)));
+                self.selection.clear();
+                self.reshow()?;
+            }
+            UiAction::ToggleDim => {
+                self.config.dim = if self.three_d() { Dim::Two } else { Dim::Three };
+                self.reshow()?;
+            }
+            UiAction::TogglePause => self.paused = !self.paused,
+            UiAction::ToggleFly => self.fly = !self.fly,
+            UiAction::Fit => self.apply(Action::Fit)?,
+            UiAction::Screenshot => self.screenshot()?,
+        }
+        self.window.request_redraw();
+        Ok(())
+    }
+
+    /// Advances the layout and the camera by one frame's worth.
+    fn step(&mut self, dt: f32) -> Result<(), GpuError> {
+        let viewport = self.viewport();
+        if !self.paused && self.layout_running() {
+            let run = self.shown.force.as_mut().expect("running");
+            run.advance(&self.gpu, &self.force_layout, ITERATIONS_PER_FRAME);
+            self.shown.bounds = run.read_bounds(&self.gpu)?;
+            let (n, e) = (self.graph().node_count(), self.graph().edge_count());
+            self.shown.scene.style = Style::for_layout(n, e, &self.shown.bounds, self.three_d());
+            if self.follow_layout {
+                self.camera = self.fitted();
+            }
+            let done = !self.layout_running();
+            if done || self.shown.positions_read.elapsed() >= POSITIONS_REFRESH {
+                let run = self.shown.force.as_ref().expect("a force layout");
+                self.shown.positions = run.read_positions(&self.gpu)?;
+                self.shown.positions_read = Instant::now();
+                let graph = self.collapsed.as_ref().map_or(&self.full_graph, |(_, g)| g);
+                self.panel.positions_changed(graph, &self.shown.positions);
+            }
+        }
+        if self.fly {
+            let motion = self.controls.fly_motion();
+            if motion != Vec3::ZERO {
+                let boost = if self.controls.shift() { 4.0 } else { 1.0 };
+                self.camera.fly(motion * self.fly_speed * boost * dt, viewport);
+                self.follow_layout = false;
+            }
+        }
+        if let Some((from, to, start)) = self.transition {
+            let t = (start.elapsed().as_secs_f32() / TRANSITION.as_secs_f32()).min(1.0);
+            self.camera = from.lerp(&to, t * t * (3.0 - 2.0 * t));
+            if t >= 1.0 {
+                self.transition = None;
+            }
+        }
+        if let Some(at) = self.hover_at.take()
+            && !self.controls.dragging()
+        {
+            self.shown.scene.set_view(&self.gpu.queue, &self.camera, self.picker.size());
+            self.hover = self.picker.pick(&self.gpu, &self.renderer, &self.shown.scene, at.x as u32, at.y as u32)?;
+        }
+        Ok(())
+    }
+
+    /// Advances, draws and presents one frame. Returns whether one was shown, and whether
+    /// egui wants another soon.
+    fn redraw(&mut self) -> Result<(bool, bool), GpuError> {
+        let now = Instant::now();
+        let dt = now.duration_since(self.last_frame).as_secs_f32().min(0.1);
+        self.last_frame = now;
+        if dt > 0.0 {
+            self.fps = if self.fps == 0.0 { 1.0 / dt } else { self.fps * 0.9 + 0.1 / dt };
+        }
+        self.step(dt)?;
+
+        let raw = self.egui.input.take_egui_input(&self.window);
+        let graph = self.collapsed.as_ref().map_or(&self.full_graph, |(_, g)| g);
+        let frame_info = ui::Frame {
+            graph,
+            selection: &self.selection,
+            hops: self.hops,
+            direction: self.direction,
+            reached: &self.reached,
+            hover: self.hover,
+            fps: self.fps,
+            adapter: &self.adapter,
+            layout_progress: self.shown.force.as_ref().filter(|run| !run.is_done()).map(ForceRun::progress),
+            paused: self.paused,
+            fly: self.fly,
+            three_d: self.config.dim == Dim::Three,
+            collapse: self.collapsed.as_ref().map(|(d, _)| *d),
+            max_depth: self.max_depth,
+            color_by: &self.color_by,
+            message: &self.message,
+            camera: &self.camera,
+            viewport: Vec2::new(self.surface_config.width as f32, self.surface_config.height as f32),
+            positions: Some(&self.shown.positions),
+        };
+        let (mut actions, mut panel_width) = (Vec::new(), self.panel_width);
+        let panel = &mut self.panel;
+        let output = self.egui.ctx.run_ui(raw, |ui| (actions, panel_width) = panel.show(ui, &frame_info));
+        if (panel_width - self.panel_width).abs() > 0.5 {
+            self.panel_width = panel_width;
+            if self.follow_layout && self.transition.is_none() {
+                self.camera = self.fitted();
+                self.window.request_redraw();
+            }
+        }
+        self.egui.input.handle_platform_output(&self.window, output.platform_output);
+        let repaint = output.viewport_output.get(&egui::ViewportId::ROOT).is_some_and(|v| v.repaint_delay.is_zero());
+        for action in actions {
+            self.apply_ui(action)?;
+        }
+
         let frame = match self.surface.get_current_texture() {
             wgpu::CurrentSurfaceTexture::Success(frame) | wgpu::CurrentSurfaceTexture::Suboptimal(frame) => frame,
             wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
                 self.surface.configure(&self.gpu.device, &self.surface_config);
                 self.window.request_redraw();
-                return Ok(false);
+                return Ok((false, repaint));
             }
-            _ => return Ok(false), // timeout or occluded: try again on the next event
+            _ => return Ok((false, repaint)), // timeout or occluded: try again on the next event
         };
         let view = frame.texture.create_view(&Default::default());
-        self.scene.set_view(&self.gpu.queue, &self.camera, (self.surface_config.width, self.surface_config.height));
+        self.shown.scene.set_view(&self.gpu.queue, &self.camera, self.size());
+        let jobs = self.egui.ctx.tessellate(output.shapes, output.pixels_per_point);
+        let screen = egui_wgpu::ScreenDescriptor {
+            size_in_pixels: [self.surface_config.width, self.surface_config.height],
+            pixels_per_point: output.pixels_per_point,
+        };
+        for (id, deltas) in &output.textures_delta.set {
+            for delta in deltas {
+                self.egui.renderer.update_texture(&self.gpu.device, &self.gpu.queue, *id, delta);
+            }
+        }
         let mut encoder =
             self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("window.frame") });
+        let egui_commands =
+            self.egui.renderer.update_buffers(&self.gpu.device, &self.gpu.queue, &mut encoder, &jobs, &screen);
         {
-            let mut pass = begin_pass(&mut encoder, &view, &self.depth);
-            self.renderer.draw(&mut pass, &self.scene);
+            let mut pass = begin_pass(&mut encoder, &view, &self.depth).forget_lifetime();
+            self.renderer.draw(&mut pass, &self.shown.scene);
+            self.egui.renderer.render(&mut pass, &jobs, &screen);
         }
-        self.gpu.queue.submit([encoder.finish()]);
+        self.gpu.queue.submit(egui_commands.into_iter().chain([encoder.finish()]));
         self.window.pre_present_notify();
         self.gpu.queue.present(frame);
+        for id in &output.textures_delta.free {
+            self.egui.renderer.free_texture(id);
+        }
         self.frames += 1;
-        Ok(true)
-    }
-
-    fn apply(&mut self, action: Action) {
-        let viewport = self.viewport();
-        match action {
-            Action::Pan(delta) => self.camera.pan(delta, viewport),
-            Action::Orbit(delta) => self.camera.orbit(delta, viewport),
-            Action::Zoom { factor, at } => self.camera.zoom(factor, at.unwrap_or(viewport * 0.5), viewport),
-            Action::Fit => {
-                self.follow_layout = true;
-                self.camera = Camera::fit(&self.bounds, self.scene.style.shaded, viewport);
-            }
-            Action::TogglePause => self.paused = !self.paused,
-            Action::Quit => {} // handled by the event loop
-        }
-        if matches!(action, Action::Pan(_) | Action::Orbit(_) | Action::Zoom { .. }) {
-            self.follow_layout = false;
-        }
-        self.window.request_redraw();
+        Ok((true, repaint))
     }
 }
 
@@ -265,27 +672,50 @@ impl ApplicationHandler for App {
         let Some(state) = self.state.as_mut() else {
             return;
         };
-        match event {
-            WindowEvent::CloseRequested => event_loop.exit(),
-            WindowEvent::Resized(size) => state.resize(size),
-            WindowEvent::RedrawRequested => match state.redraw() {
-                Ok(presented) => {
-                    if presented && self.options.report_frames {
-                        eprintln!("presented frame {}", state.frames);
-                    }
-                    if self.options.exit_after_frames.is_some_and(|n| state.frames >= n) {
-                        event_loop.exit();
-                    } else if state.animating() {
-                        state.window.request_redraw();
+        let result = match event {
+            WindowEvent::CloseRequested => {
+                event_loop.exit();
+                Ok(())
+            }
+            WindowEvent::Resized(size) => {
+                state.resize(size);
+                Ok(())
+            }
+            WindowEvent::RedrawRequested => state.redraw().map(|(presented, repaint)| {
+                if presented && self.options.report_frames {
+                    eprintln!("presented frame {}", state.frames);
+                }
+                if self.options.exit_after_frames.is_some_and(|n| state.frames >= n) {
+                    event_loop.exit();
+                } else if repaint || state.animating() {
+                    state.window.request_redraw();
+                }
+            }),
+            other => {
+                let response = state.egui.input.on_window_event(&state.window, &other);
+                if response.repaint {
+                    state.window.request_redraw();
+                }
+                if response.consumed {
+                    Ok(())
+                } else {
+                    match state.controls.handle(&other) {
+                        Some(Action::Quit) => {
+                            event_loop.exit();
+                            Ok(())
+                        }
+                        Some(Action::Hover(_)) if state.egui.ctx.is_pointer_over_egui() => {
+                            state.hover = None;
+                            Ok(())
+                        }
+                        Some(action) => state.apply(action),
+                        None => Ok(()),
                     }
                 }
-                Err(error) => self.fail(event_loop, error.into()),
-            },
-            other => match state.controls.handle(&other) {
-                Some(Action::Quit) => event_loop.exit(),
-                Some(action) => state.apply(action),
-                None => {}
-            },
+            }
+        };
+        if let Err(error) = result {
+            self.fail(event_loop, error.into());
         }
     }
 

@@ -1,5 +1,7 @@
-//! Cameras: a flat pan/zoom camera for 2D layouts and an orbit camera for 3D.
-//! Both give `clip_from_world` for a viewport in pixels; interaction works in pixels.
+//! Cameras: a flat pan/zoom camera for 2D layouts and an orbit camera for 3D, which also
+//! flies (moves with its eye, looks around from it). Both give `clip_from_world` for a
+//! viewport in pixels; interaction works in pixels, and [`Camera::lerp`] animates between
+//! two views.
 
 use glam::camera::rh::{proj::directx as proj, view};
 use glam::{Mat4, Vec2, Vec3};
@@ -88,6 +90,87 @@ impl Camera {
         }
     }
 
+    /// The pixel where `point` appears (y down), or `None` behind the camera.
+    pub fn project(&self, point: Vec3, viewport: Vec2) -> Option<Vec2> {
+        let clip = self.clip_from_world(viewport) * point.extend(1.0);
+        if clip.w <= 1e-6 || clip.z < 0.0 {
+            return None;
+        }
+        let ndc = clip.truncate().truncate() / clip.w;
+        Some(Vec2::new((ndc.x + 1.0) * 0.5 * viewport.x, (1.0 - ndc.y) * 0.5 * viewport.y))
+    }
+
+    /// A camera centred on `point`, close enough that a sphere of `radius` around it fills
+    /// about a third of the view; the orbit keeps its direction.
+    pub fn focus(&self, point: Vec3, radius: f32, viewport: Vec2) -> Camera {
+        let radius = radius.max(1e-6);
+        match *self {
+            Camera::Flat { .. } => {
+                Camera::Flat { center: point.truncate(), pixels_per_unit: viewport.min_element() / (6.0 * radius) }
+            }
+            Camera::Orbit { yaw, pitch, .. } => {
+                let distance = 3.0 * radius / (FOV_Y * 0.5).tan();
+                Camera::Orbit { target: point, distance, yaw, pitch }
+            }
+        }
+    }
+
+    /// The camera `t` (0..=1) of the way from `self` to `to`: positions linearly, scales
+    /// geometrically, so a zoom feels even. Different kinds jump at the end.
+    pub fn lerp(&self, to: &Camera, t: f32) -> Camera {
+        let geometric = |a: f32, b: f32| a * (b / a).powf(t);
+        match (*self, *to) {
+            (Camera::Flat { center: c0, pixels_per_unit: s0 }, Camera::Flat { center: c1, pixels_per_unit: s1 }) => {
+                Camera::Flat { center: c0.lerp(c1, t), pixels_per_unit: geometric(s0, s1) }
+            }
+            (
+                Camera::Orbit { target: t0, distance: d0, yaw: y0, pitch: p0 },
+                Camera::Orbit { target: t1, distance: d1, yaw: y1, pitch: p1 },
+            ) => Camera::Orbit {
+                target: t0.lerp(t1, t),
+                distance: geometric(d0, d1),
+                yaw: y0 + (y1 - y0) * t,
+                pitch: p0 + (p1 - p0) * t,
+            },
+            _ if t >= 1.0 => *to,
+            _ => *self,
+        }
+    }
+
+    /// Flies: moves by `motion` (right, up, forward) in units of the view's size (the
+    /// distance to the target in 3D, the visible height in 2D, where forward zooms).
+    pub fn fly(&mut self, motion: Vec3, viewport: Vec2) {
+        let eye = self.eye();
+        match self {
+            Camera::Flat { .. } => {
+                let pixels = Vec2::new(-motion.x, motion.y) * viewport.y;
+                self.pan(pixels, viewport);
+                self.zoom((motion.z * 2.0).exp(), viewport * 0.5, viewport);
+            }
+            Camera::Orbit { target, distance, .. } => {
+                let forward = (*target - eye).normalize();
+                let right = forward.cross(Vec3::Y).normalize_or(Vec3::X);
+                let up = right.cross(forward);
+                *target += (right * motion.x + up * motion.y + forward * motion.z) * *distance;
+            }
+        }
+    }
+
+    /// Turns the view around the eye by a drag of `delta` pixels (mouse look); the flat
+    /// camera pans.
+    pub fn look(&mut self, delta: Vec2, viewport: Vec2) {
+        let eye = self.eye();
+        match self {
+            Camera::Flat { .. } => self.pan(delta, viewport),
+            Camera::Orbit { target, distance, yaw, pitch } => {
+                *yaw += delta.x * 0.004;
+                *pitch = (*pitch - delta.y * 0.004).clamp(-1.5, 1.5);
+                let back = Vec3::new(pitch.cos() * yaw.sin(), pitch.sin(), pitch.cos() * yaw.cos());
+                *target = eye - back * *distance;
+            }
+        }
+    }
+
     fn eye(&self) -> Vec3 {
         match *self {
             Camera::Flat { center, .. } => center.extend(1.0),
@@ -167,6 +250,33 @@ mod tests {
                 assert!(ndc.x.abs() <= 1.0 && ndc.y.abs() <= 1.0 && (0.0..=1.0).contains(&ndc.z), "{three_d} {ndc}");
             }
         }
+    }
+
+    #[test]
+    fn look_keeps_the_eye_and_fly_moves_it_forward() {
+        let viewport = Vec2::new(400.0, 300.0);
+        let mut camera = Camera::Orbit { target: Vec3::ZERO, distance: 10.0, yaw: 0.3, pitch: 0.2 };
+        let eye = camera.eye();
+        camera.look(Vec2::new(50.0, -20.0), viewport);
+        assert!((camera.eye() - eye).length() < 1e-4, "mouse look turns around the eye");
+        let Camera::Orbit { target, .. } = camera else { unreachable!() };
+        let before = camera.eye();
+        camera.fly(Vec3::new(0.0, 0.0, 0.1), viewport);
+        let moved = camera.eye() - before;
+        assert!((moved.length() - 1.0).abs() < 1e-4 && moved.dot(target - before) > 0.0, "{moved}");
+        let centre = camera.project(camera.eye() + (target - before).normalize() * 5.0, viewport).unwrap();
+        assert!((centre - viewport * 0.5).length() < 1e-2, "straight ahead projects to the centre: {centre}");
+    }
+
+    #[test]
+    fn lerp_ends_at_both_cameras() {
+        let viewport = Vec2::new(400.0, 300.0);
+        let a = Camera::Flat { center: Vec2::ZERO, pixels_per_unit: 1.0 };
+        let b = a.focus(Vec3::new(4.0, 2.0, 0.0), 0.5, viewport);
+        assert_eq!(a.lerp(&b, 0.0), a);
+        assert_eq!(a.lerp(&b, 1.0), b);
+        let Camera::Flat { pixels_per_unit, .. } = a.lerp(&b, 0.5) else { unreachable!() };
+        assert!((pixels_per_unit - 10.0).abs() < 1e-3, "geometric middle of 1 and 100: {pixels_per_unit}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! PNG output, tests and (later) video frames all go through [`OffscreenTarget`].
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{Camera, Renderer, Scene, begin_pass, depth_view};
 use crate::gpu::{Gpu, GpuError, map_read};
@@ -127,4 +127,13 @@ pub fn write_png(path: &Path, size: (u32, u32), rgba: &[u8]) -> std::io::Result<
             Err(e)
         }
     }
+}
+
+/// `stem.ext` in the current folder, or `stem-2.ext`, `stem-3.ext`, ... if taken: never
+/// overwrites a file the user has.
+pub fn fresh_path(stem: &str, ext: &str) -> PathBuf {
+    (1..)
+        .map(|i| PathBuf::from(if i == 1 { format!("{stem}.{ext}") } else { format!("{stem}-{i}.{ext}") }))
+        .find(|p| !p.exists())
+        .expect("some name is free")
 }

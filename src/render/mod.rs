@@ -81,9 +81,14 @@ fn typical_spacing(node_count: u32, bounds: &Bounds, three_d: bool) -> f32 {
     (volume / n).powf(1.0 / sides.len() as f32)
 }
 
+/// The format of the picking target: node index + 1 per pixel, 0 for none.
+pub const ID_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Uint;
+
 pub struct Renderer {
     nodes: wgpu::RenderPipeline,
     edges: wgpu::RenderPipeline,
+    /// Nodes into an [`ID_FORMAT`] target, for picking.
+    node_ids: wgpu::RenderPipeline,
     view_layout: wgpu::BindGroupLayout,
     edge_layout: wgpu::BindGroupLayout,
 }
@@ -105,53 +110,58 @@ impl Renderer {
             label: Some("Renderer::edge_layout"),
             entries: &[entry(0, read_only)],
         });
-        let pipeline = |shader: Shader, layouts: &[Option<&wgpu::BindGroupLayout>], topology, depth_write| {
-            let module = shader.module(device);
-            let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                label: Some(shader.file_name()),
-                bind_group_layouts: layouts,
-                immediate_size: 0,
-            });
-            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some(&format!("Renderer::{}", shader.file_name())),
-                layout: Some(&layout),
-                vertex: wgpu::VertexState {
-                    module: &module,
-                    entry_point: Some("vs"),
-                    compilation_options: Default::default(),
-                    buffers: &[],
-                },
-                primitive: wgpu::PrimitiveState { topology, ..Default::default() },
-                depth_stencil: Some(wgpu::DepthStencilState {
-                    format: DEPTH_FORMAT,
-                    depth_write_enabled: Some(depth_write),
-                    depth_compare: Some(wgpu::CompareFunction::LessEqual),
-                    stencil: Default::default(),
-                    bias: Default::default(),
-                }),
-                multisample: Default::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module: &module,
-                    entry_point: Some("fs"),
-                    compilation_options: Default::default(),
-                    targets: &[Some(wgpu::ColorTargetState {
-                        format,
-                        blend: Some(wgpu::BlendState::ALPHA_BLENDING),
-                        write_mask: wgpu::ColorWrites::ALL,
-                    })],
-                }),
-                multiview_mask: None,
-                cache: None,
-            })
-        };
+        let pipeline =
+            |shader: Shader,
+             layouts: &[Option<&wgpu::BindGroupLayout>],
+             topology,
+             depth_write,
+             (fragment, format, blend): (&str, wgpu::TextureFormat, Option<wgpu::BlendState>)| {
+                let module = shader.module(device);
+                let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                    label: Some(shader.file_name()),
+                    bind_group_layouts: layouts,
+                    immediate_size: 0,
+                });
+                device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                    label: Some(&format!("Renderer::{}", shader.file_name())),
+                    layout: Some(&layout),
+                    vertex: wgpu::VertexState {
+                        module: &module,
+                        entry_point: Some("vs"),
+                        compilation_options: Default::default(),
+                        buffers: &[],
+                    },
+                    primitive: wgpu::PrimitiveState { topology, ..Default::default() },
+                    depth_stencil: Some(wgpu::DepthStencilState {
+                        format: DEPTH_FORMAT,
+                        depth_write_enabled: Some(depth_write),
+                        depth_compare: Some(wgpu::CompareFunction::LessEqual),
+                        stencil: Default::default(),
+                        bias: Default::default(),
+                    }),
+                    multisample: Default::default(),
+                    fragment: Some(wgpu::FragmentState {
+                        module: &module,
+                        entry_point: Some(fragment),
+                        compilation_options: Default::default(),
+                        targets: &[Some(wgpu::ColorTargetState { format, blend, write_mask: wgpu::ColorWrites::ALL })],
+                    }),
+                    multiview_mask: None,
+                    cache: None,
+                })
+            };
+        let blended = ("fs", format, Some(wgpu::BlendState::ALPHA_BLENDING));
+        let strip = wgpu::PrimitiveTopology::TriangleStrip;
         Renderer {
-            nodes: pipeline(Shader::Nodes, &[Some(&view_layout)], wgpu::PrimitiveTopology::TriangleStrip, true),
+            nodes: pipeline(Shader::Nodes, &[Some(&view_layout)], strip, true, blended),
             edges: pipeline(
                 Shader::Edges,
                 &[Some(&view_layout), Some(&edge_layout)],
                 wgpu::PrimitiveTopology::TriangleList,
                 false,
+                blended,
             ),
+            node_ids: pipeline(Shader::Nodes, &[Some(&view_layout)], strip, true, ("fs_id", ID_FORMAT, None)),
             view_layout,
             edge_layout,
         }
@@ -183,7 +193,16 @@ impl Renderer {
             ],
         });
         let edge_chunks = self.edge_chunks(gpu, graph)?;
-        Ok(Scene { view, view_group, edge_chunks, hops, node_count: graph.node_count(), style, highlight: None })
+        Ok(Scene {
+            view,
+            view_group,
+            colors,
+            edge_chunks,
+            hops,
+            node_count: graph.node_count(),
+            style,
+            highlight: None,
+        })
     }
 
     /// Uploads the edges as (source, target) pairs in one buffer and binds it in chunks
@@ -247,12 +266,20 @@ impl Renderer {
         pass.set_pipeline(&self.nodes);
         pass.draw(0..4, 0..scene.node_count);
     }
+
+    /// Records the scene's nodes as ids into a pass on an [`ID_FORMAT`] target.
+    pub fn draw_ids(&self, pass: &mut wgpu::RenderPass<'_>, scene: &Scene) {
+        pass.set_bind_group(0, &scene.view_group, &[]);
+        pass.set_pipeline(&self.node_ids);
+        pass.draw(0..4, 0..scene.node_count);
+    }
 }
 
 /// One graph's render data.
 pub struct Scene {
     view: wgpu::Buffer,
     view_group: wgpu::BindGroup,
+    colors: wgpu::Buffer,
     edge_chunks: Vec<(wgpu::BindGroup, u32)>,
     hops: wgpu::Buffer,
     node_count: u32,
@@ -263,6 +290,12 @@ pub struct Scene {
 }
 
 impl Scene {
+    /// Replaces the node colours (one packed RGBA8 per node, see [`palette::ColorBy`]).
+    pub fn set_colors(&self, queue: &wgpu::Queue, colors: &[u32]) {
+        debug_assert_eq!(colors.len(), self.node_count as usize);
+        queue.write_buffer(&self.colors, 0, bytemuck::cast_slice(colors));
+    }
+
     /// One `u32` per node: hops from the selection, written by K-hop queries.
     pub fn hops(&self) -> &wgpu::Buffer {
         &self.hops

@@ -1,5 +1,8 @@
 //! Colours: a 20-colour categorical palette (Tableau 10, then 10 lighter or shifted
-//! companions, all distinct on the dark background), packed as RGBA8 for the GPU.
+//! companions, all distinct on the dark background), a sequential ramp for numbers, and
+//! the colourings a user can pick ([`ColorBy`]), packed as RGBA8 for the GPU.
+
+use crate::graph::{Direction, Graph};
 
 /// Background of every frame (sRGB).
 pub const BACKGROUND: [f32; 3] = [0.063, 0.071, 0.094];
@@ -45,6 +48,93 @@ pub fn node_colors(classes: Option<&[i32]>, node_count: u32) -> Vec<u32> {
     }
 }
 
+/// Stops of a perceptually ordered ramp (viridis, brightened at the low end so it stays
+/// visible on the dark background).
+const RAMP: [[u8; 3]; 6] = [
+    [0x48, 0x3d, 0x8b],
+    [0x3b, 0x6c, 0xa8],
+    [0x21, 0x91, 0x8c],
+    [0x35, 0xb7, 0x79],
+    [0x90, 0xd7, 0x43],
+    [0xfd, 0xe7, 0x25],
+];
+
+/// The ramp's colour at `t` in 0..=1 (clamped).
+pub fn ramp(t: f32) -> [u8; 3] {
+    let x = t.clamp(0.0, 1.0) * (RAMP.len() - 1) as f32;
+    let i = (x.floor() as usize).min(RAMP.len() - 2);
+    let f = x - i as f32;
+    std::array::from_fn(|c| (RAMP[i][c] as f32 * (1.0 - f) + RAMP[i + 1][c] as f32 * f).round() as u8)
+}
+
+/// What decides a node's colour.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColorBy {
+    /// The class (labels, operator types), or one colour without classes.
+    Class,
+    /// Degree, on a log scale.
+    Degree,
+    /// The innermost group (module, layer).
+    Group,
+    /// The first value of a numeric node column, by name (parameter counts, features).
+    Column(String),
+}
+
+impl ColorBy {
+    /// The choices `graph` offers.
+    pub fn choices(graph: &Graph) -> Vec<ColorBy> {
+        let mut choices = vec![ColorBy::Class, ColorBy::Degree];
+        if !graph.groups.is_empty() {
+            choices.push(ColorBy::Group);
+        }
+        choices.extend(graph.nodes.columns.iter().map(|c| ColorBy::Column(c.name.clone())));
+        choices
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            ColorBy::Class => "class".into(),
+            ColorBy::Degree => "degree".into(),
+            ColorBy::Group => "group".into(),
+            ColorBy::Column(name) => name.clone(),
+        }
+    }
+
+    /// One packed colour per node.
+    pub fn colors(&self, graph: &Graph) -> Vec<u32> {
+        let n = graph.node_count() as usize;
+        let numbers = |values: Vec<f32>| -> Vec<u32> { scaled(&values).into_iter().map(|t| pack(ramp(t))).collect() };
+        match self {
+            ColorBy::Class => node_colors(graph.nodes.classes.as_deref(), graph.node_count()),
+            ColorBy::Degree => {
+                let csr = graph.csr(Direction::Both);
+                numbers((0..n as u32).map(|v| (csr.degree(v) as f32 + 1.0).ln()).collect())
+            }
+            ColorBy::Group => (0..n as u32)
+                .map(|v| pack(graph.groups.group_of(v).map_or(UNLABELLED, |g| class_color(g as i32))))
+                .collect(),
+            ColorBy::Column(name) => match graph.nodes.columns.iter().find(|c| &c.name == name) {
+                Some(column) => numbers(column.values.chunks(column.width.max(1)).map(|row| row[0]).collect()),
+                None => node_colors(None, graph.node_count()),
+            },
+        }
+    }
+}
+
+/// Values mapped to 0..=1 between their 2nd and 98th percentiles, so one outlier does not
+/// flatten the rest; non-finite values map to 0.
+fn scaled(values: &[f32]) -> Vec<f32> {
+    let mut sorted: Vec<f32> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if sorted.is_empty() {
+        return vec![0.0; values.len()];
+    }
+    sorted.sort_by(f32::total_cmp);
+    let at = |q: f32| sorted[((sorted.len() - 1) as f32 * q).round() as usize];
+    let (lo, hi) = (at(0.02), at(0.98));
+    let span = (hi - lo).max(f32::EPSILON);
+    values.iter().map(|&v| if v.is_finite() { ((v - lo) / span).clamp(0.0, 1.0) } else { 0.0 }).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +150,18 @@ mod tests {
         }
         assert_eq!(class_color(-1), UNLABELLED);
         assert_ne!(class_color(20), class_color(21));
+    }
+
+    #[test]
+    fn degree_colouring_runs_along_the_ramp() {
+        let mut g = Graph::with_nodes(4, false);
+        for (a, b) in [(0, 1), (0, 2), (0, 3)] {
+            g.push_edge(a, b);
+        }
+        let colors = ColorBy::Degree.colors(&g);
+        assert_eq!(colors[0], pack(ramp(1.0)), "the hub is brightest");
+        assert_eq!(colors[1], pack(ramp(0.0)));
+        assert_eq!(ramp(0.5), ramp(0.5000001));
+        assert_eq!(ColorBy::choices(&g), [ColorBy::Class, ColorBy::Degree]);
     }
 }

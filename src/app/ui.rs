@@ -1,0 +1,424 @@
+//! The window's egui layer: a side panel (statistics, search, selection and K-hop,
+//! hierarchy, colours, layout, screenshot), a tooltip for the node under the cursor, and
+//! labels on the most important visible nodes and groups, placed so they never overlap.
+//! It reads the state it is given and answers with [`UiAction`]s for the window to apply.
+
+use std::collections::HashMap;
+
+use egui::{Align2, Color32, FontId, Pos2, Rect};
+use glam::{Vec2, Vec3};
+
+use crate::graph::{Direction, Graph};
+use crate::khop::MAX_HOPS;
+use crate::render::Camera;
+use crate::render::palette::ColorBy;
+
+/// The most K the slider and keys offer.
+pub const SLIDER_MAX_HOPS: u32 = 10;
+const _: () = assert!(SLIDER_MAX_HOPS <= MAX_HOPS);
+/// Search results listed (all matches can still be selected at once).
+const LISTED_MATCHES: usize = 200;
+/// Labels drawn at most per frame, and node candidates considered for them.
+const MAX_LABELS: usize = 250;
+const LABEL_CANDIDATES: usize = 5000;
+
+/// What the user asked for through the panel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UiAction {
+    /// Select these nodes; `fly` moves the camera to them.
+    Select {
+        nodes: Vec<u32>,
+        fly: bool,
+    },
+    SetHops(u32),
+    SetDirection(Direction),
+    ColorBy(ColorBy),
+    /// Show groups this many levels down as single nodes (`None`: everything expanded).
+    Collapse(Option<usize>),
+    ToggleDim,
+    TogglePause,
+    ToggleFly,
+    Fit,
+    Screenshot,
+}
+
+/// Everything the panel shows that the window owns.
+pub struct Frame<'a> {
+    pub graph: &'a Graph,
+    pub selection: &'a [u32],
+    pub hops: u32,
+    pub direction: Direction,
+    /// Nodes at 0, 1, ..., K hops from the selection.
+    pub reached: &'a [u64],
+    pub hover: Option<u32>,
+    pub fps: f32,
+    pub adapter: &'a str,
+    /// Iterations done and in all, while a force layout runs.
+    pub layout_progress: Option<(u32, u32)>,
+    pub paused: bool,
+    pub fly: bool,
+    pub three_d: bool,
+    pub collapse: Option<usize>,
+    pub max_depth: usize,
+    pub color_by: &'a ColorBy,
+    pub message: &'a str,
+    /// Camera, viewport in pixels and node positions, for labels.
+    pub camera: &'a Camera,
+    pub viewport: Vec2,
+    pub positions: Option<&'a [[f32; 4]]>,
+}
+
+/// State the panel keeps between frames.
+pub struct Panel {
+    search: String,
+    matches: Vec<u32>,
+    search_error: Option<String>,
+    degrees: Degrees,
+    labels: Labels,
+}
+
+/// In- and out-degree of every node, counted once per graph for tooltips and labels.
+struct Degrees {
+    incoming: Vec<u32>,
+    outgoing: Vec<u32>,
+}
+
+impl Degrees {
+    fn new(graph: &Graph) -> Degrees {
+        let mut d =
+            Degrees { incoming: vec![0; graph.node_count() as usize], outgoing: vec![0; graph.node_count() as usize] };
+        for (&a, &b) in graph.src.iter().zip(&graph.dst) {
+            d.outgoing[a as usize] += 1;
+            d.incoming[b as usize] += 1;
+        }
+        d
+    }
+
+    fn total(&self, v: u32) -> u32 {
+        self.incoming[v as usize] + self.outgoing[v as usize]
+    }
+}
+
+impl Panel {
+    pub fn new(graph: &Graph) -> Panel {
+        let degrees = Degrees::new(graph);
+        let labels = Labels::new(graph, &degrees);
+        Panel { search: String::new(), matches: Vec::new(), search_error: None, degrees, labels }
+    }
+
+    /// The graph changed (collapse, expand): forget what refers to its nodes.
+    pub fn reset(&mut self, graph: &Graph) {
+        *self = Panel { search: std::mem::take(&mut self.search), ..Panel::new(graph) };
+        self.run_search(graph);
+    }
+
+    /// Positions changed: group labels move with them.
+    pub fn positions_changed(&mut self, graph: &Graph, positions: &[[f32; 4]]) {
+        self.labels.anchor_groups(graph, positions);
+    }
+
+    fn run_search(&mut self, graph: &Graph) {
+        self.matches.clear();
+        self.search_error = None;
+        if self.search.is_empty() {
+            return;
+        }
+        match regex::RegexBuilder::new(&self.search).case_insensitive(true).size_limit(1 << 20).build() {
+            Ok(re) => self.matches = (0..graph.node_count()).filter(|&v| re.is_match(&node_name(graph, v))).collect(),
+            Err(e) => self.search_error = Some(e.to_string().lines().last().unwrap_or("invalid").to_owned()),
+        }
+    }
+
+    /// Builds this frame's UI in the root `ui` and returns what the user asked for, and
+    /// the panel's width in pixels (the graph's view is what lies right of it).
+    pub fn show(&mut self, ui: &mut egui::Ui, frame: &Frame<'_>) -> (Vec<UiAction>, f32) {
+        let mut actions = Vec::new();
+        let ctx = ui.ctx().clone();
+        let panel = egui::Panel::left("netlens.panel").default_size(270.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| self.panel(ui, frame, &mut actions));
+        });
+        let view_area = ui.available_rect_before_wrap();
+        self.labels.draw(&ctx, frame, view_area);
+        if let (Some(v), Some(pointer)) = (frame.hover, ctx.pointer_latest_pos()) {
+            egui::Area::new(egui::Id::unique("netlens.hover"))
+                .fixed_pos(pointer + egui::vec2(14.0, 14.0))
+                .order(egui::Order::Tooltip)
+                .interactable(false)
+                .show(&ctx, |ui| {
+                    egui::Frame::popup(ui.style()).show(ui, |ui| describe(ui, frame.graph, &self.degrees, v));
+                });
+        }
+        (actions, panel.response.rect.width() * ctx.pixels_per_point())
+    }
+
+    fn panel(&mut self, ui: &mut egui::Ui, frame: &Frame<'_>, actions: &mut Vec<UiAction>) {
+        let graph = frame.graph;
+        ui.heading("netlens");
+        ui.label(format!("{} nodes, {} edges", graph.node_count(), graph.edge_count()));
+        ui.label(format!("{:.0} fps  ·  {}", frame.fps, frame.adapter));
+        if let Some((done, total)) = frame.layout_progress {
+            ui.label(format!("layout {done}/{total} iterations{}", if frame.paused { " (paused)" } else { "" }));
+        }
+        if !frame.message.is_empty() {
+            ui.label(frame.message);
+        }
+
+        ui.separator();
+        ui.label("Search names (regular expression)");
+        if ui.text_edit_singleline(&mut self.search).changed() {
+            self.run_search(graph);
+        }
+        if let Some(error) = &self.search_error {
+            ui.colored_label(Color32::LIGHT_RED, error);
+        } else if !self.search.is_empty() {
+            ui.horizontal(|ui| {
+                ui.label(format!("{} matches", self.matches.len()));
+                if !self.matches.is_empty() && ui.button("select all").clicked() {
+                    actions.push(UiAction::Select { nodes: self.matches.clone(), fly: true });
+                }
+            });
+            for &v in self.matches.iter().take(LISTED_MATCHES) {
+                if ui.selectable_label(frame.selection.contains(&v), node_name(graph, v)).clicked() {
+                    actions.push(UiAction::Select { nodes: vec![v], fly: true });
+                }
+            }
+        }
+
+        ui.separator();
+        ui.label("Selection: click a node, Shift-click adds");
+        let mut hops = frame.hops;
+        if ui.add(egui::Slider::new(&mut hops, 0..=SLIDER_MAX_HOPS).text("hops (K)")).changed() {
+            actions.push(UiAction::SetHops(hops));
+        }
+        if graph.directed {
+            ui.horizontal(|ui| {
+                for (direction, name) in [(Direction::Out, "out"), (Direction::In, "in"), (Direction::Both, "both")] {
+                    if ui.selectable_label(frame.direction == direction, name).clicked() {
+                        actions.push(UiAction::SetDirection(direction));
+                    }
+                }
+            });
+        }
+        if !frame.selection.is_empty() {
+            let within: u64 = frame.reached.iter().sum();
+            ui.label(format!("{} selected, {within} within {} hops", frame.selection.len(), frame.hops));
+            let per_hop: Vec<String> = frame.reached.iter().map(u64::to_string).collect();
+            ui.label(format!("per hop: {}", per_hop.join(", ")));
+            ui.horizontal(|ui| {
+                if ui.button("fly to").clicked() {
+                    actions.push(UiAction::Select { nodes: frame.selection.to_vec(), fly: true });
+                }
+                if ui.button("clear").clicked() {
+                    actions.push(UiAction::Select { nodes: Vec::new(), fly: false });
+                }
+            });
+            let v = frame.selection[0];
+            if let Some(group) = graph.groups.group_of(v) {
+                ui.label("groups (click one to select it):");
+                ui.horizontal_wrapped(|ui| {
+                    let mut chain = vec![group];
+                    while let Some(parent) = graph.groups.groups[*chain.last().expect("one") as usize].parent {
+                        chain.push(parent);
+                    }
+                    for &g in chain.iter().rev() {
+                        if ui.link(&graph.groups.groups[g as usize].name).clicked() {
+                            actions.push(UiAction::Select { nodes: members(graph, g), fly: true });
+                        }
+                        ui.label("›");
+                    }
+                });
+            }
+            egui::CollapsingHeader::new("details")
+                .default_open(true)
+                .show(ui, |ui| describe(ui, graph, &self.degrees, v));
+        }
+
+        if frame.max_depth > 0 || frame.collapse.is_some() {
+            ui.separator();
+            ui.label("Hierarchy");
+            let mut expanded = frame.collapse.is_none();
+            let mut depth = frame.collapse.unwrap_or(frame.max_depth.saturating_sub(1));
+            ui.horizontal(|ui| {
+                if ui.checkbox(&mut expanded, "expand all").changed() {
+                    actions.push(UiAction::Collapse(if expanded { None } else { Some(depth) }));
+                }
+            });
+            if !expanded
+                && ui
+                    .add(egui::Slider::new(&mut depth, 0..=frame.max_depth.saturating_sub(1)).text("collapse at depth"))
+                    .changed()
+            {
+                actions.push(UiAction::Collapse(Some(depth)));
+            }
+        }
+
+        ui.separator();
+        let mut color_by = frame.color_by.clone();
+        egui::ComboBox::from_label("colour by").selected_text(color_by.name()).show_ui(ui, |ui| {
+            for choice in ColorBy::choices(graph) {
+                let name = choice.name();
+                ui.selectable_value(&mut color_by, choice, name);
+            }
+        });
+        if &color_by != frame.color_by {
+            actions.push(UiAction::ColorBy(color_by));
+        }
+
+        ui.separator();
+        ui.horizontal_wrapped(|ui| {
+            if frame.layout_progress.is_some() && ui.button(if frame.paused { "resume" } else { "pause" }).clicked() {
+                actions.push(UiAction::TogglePause);
+            }
+            if ui
+                .button(if frame.three_d { "2D" } else { "3D" })
+                .on_hover_text("lay out again in the other dimension")
+                .clicked()
+            {
+                actions.push(UiAction::ToggleDim);
+            }
+            if ui.selectable_label(frame.fly, "fly").on_hover_text("V: WASD/QE move, drag looks").clicked() {
+                actions.push(UiAction::ToggleFly);
+            }
+            if ui.button("fit").clicked() {
+                actions.push(UiAction::Fit);
+            }
+            if ui.button("screenshot").on_hover_text("P: a PNG in the current folder").clicked() {
+                actions.push(UiAction::Screenshot);
+            }
+        });
+    }
+}
+
+/// A node's display name: its label, else its index.
+pub fn node_name(graph: &Graph, v: u32) -> String {
+    match graph.nodes.labels.as_ref().and_then(|l| l.get(v as usize)).filter(|s| !s.is_empty()) {
+        Some(name) => name.to_owned(),
+        None => format!("node {v}"),
+    }
+}
+
+/// All nodes inside group `g` or its descendants.
+fn members(graph: &Graph, g: u32) -> Vec<u32> {
+    (0..graph.node_count())
+        .filter(|&v| {
+            let mut at = graph.groups.group_of(v);
+            while let Some(h) = at {
+                if h == g {
+                    return true;
+                }
+                at = graph.groups.groups[h as usize].parent;
+            }
+            false
+        })
+        .collect()
+}
+
+/// Name, type, text and numeric columns, degree and group of node `v`.
+fn describe(ui: &mut egui::Ui, graph: &Graph, degrees: &Degrees, v: u32) {
+    let nodes = &graph.nodes;
+    ui.strong(node_name(graph, v));
+    if let (Some(classes), Some(names)) = (&nodes.classes, &nodes.class_names)
+        && let Some(name) = classes.get(v as usize).and_then(|&c| names.get(c.max(0) as usize).filter(|_| c >= 0))
+    {
+        ui.label(format!("type: {name}"));
+    } else if let Some(&class) = nodes.classes.as_ref().and_then(|c| c.get(v as usize)) {
+        ui.label(format!("class: {class}"));
+    }
+    for column in &nodes.text_columns {
+        if let Some(text) = column.values.get(v as usize).filter(|t| !t.is_empty()) {
+            ui.label(format!("{}: {text}", column.name));
+        }
+    }
+    for column in &nodes.columns {
+        let row = &column.values[v as usize * column.width..(v as usize + 1) * column.width];
+        let shown: Vec<String> = row.iter().take(4).map(|x| format!("{x}")).collect();
+        let more = if column.width > 4 { format!(", ... ({} values)", column.width) } else { String::new() };
+        ui.label(format!("{}: {}{more}", column.name, shown.join(", ")));
+    }
+    let (inn, out) = (degrees.incoming[v as usize], degrees.outgoing[v as usize]);
+    ui.label(if graph.directed { format!("edges: {inn} in, {out} out") } else { format!("degree: {}", inn + out) });
+    if let Some(g) = graph.groups.group_of(v) {
+        ui.label(format!("in: {}", graph.groups.path(g).join(" › ")));
+    }
+}
+
+/// Labels for nodes and groups: candidates chosen once per graph (named nodes by degree),
+/// placed greedily each frame by priority, skipping any that would overlap.
+struct Labels {
+    /// Named nodes, most connected first.
+    candidates: Vec<u32>,
+    /// Outer groups (two levels) and the centre of their nodes.
+    groups: Vec<(String, Vec3)>,
+}
+
+impl Labels {
+    fn new(graph: &Graph, degrees: &Degrees) -> Labels {
+        let Some(labels) = &graph.nodes.labels else {
+            return Labels { candidates: Vec::new(), groups: Vec::new() };
+        };
+        let mut candidates: Vec<u32> =
+            (0..graph.node_count()).filter(|&v| labels.get(v as usize).is_some_and(|s| !s.is_empty())).collect();
+        candidates.sort_by_key(|&v| (std::cmp::Reverse(degrees.total(v)), v));
+        candidates.truncate(LABEL_CANDIDATES);
+        Labels { candidates, groups: Vec::new() }
+    }
+
+    fn anchor_groups(&mut self, graph: &Graph, positions: &[[f32; 4]]) {
+        let mut sums: HashMap<u32, (Vec3, u32)> = HashMap::new();
+        for v in 0..graph.node_count().min(positions.len() as u32) {
+            let mut chain = Vec::new();
+            let mut at = graph.groups.group_of(v);
+            while let Some(g) = at {
+                chain.push(g);
+                at = graph.groups.groups[g as usize].parent;
+            }
+            let p = Vec3::from_slice(&positions[v as usize][..3]);
+            for &g in chain.iter().rev().take(2) {
+                let entry = sums.entry(g).or_insert((Vec3::ZERO, 0));
+                entry.0 += p;
+                entry.1 += 1;
+            }
+        }
+        let mut groups: Vec<(u32, String, Vec3, u32)> = sums
+            .into_iter()
+            .filter(|(_, (_, n))| *n >= 2)
+            .map(|(g, (sum, n))| (g, graph.groups.groups[g as usize].name.clone(), sum / n as f32, n))
+            .collect();
+        groups.sort_by_key(|&(g, _, _, n)| (std::cmp::Reverse(n), g));
+        self.groups = groups.into_iter().map(|(_, name, centre, _)| (name, centre)).collect();
+    }
+
+    /// Draws labels inside `screen` (points).
+    fn draw(&self, ctx: &egui::Context, frame: &Frame<'_>, screen: Rect) {
+        let Some(positions) = frame.positions else { return };
+        let painter = ctx.layer_painter(egui::LayerId::background()).with_clip_rect(screen);
+        let points_per_pixel = 1.0 / ctx.pixels_per_point();
+        let mut placed: Vec<Rect> = Vec::new();
+        let mut try_place = |text: String, at: Vec3, size: f32, color: Color32| {
+            if placed.len() >= MAX_LABELS {
+                return;
+            }
+            let Some(px) = frame.camera.project(at, frame.viewport) else { return };
+            let anchor = Pos2::new(px.x, px.y) * points_per_pixel + egui::vec2(6.0, 0.0);
+            let width = text.chars().count() as f32 * size * 0.55;
+            let rect = Align2::LEFT_CENTER.anchor_size(anchor, egui::vec2(width, size * 1.2));
+            if !screen.contains_rect(rect) || placed.iter().any(|r| r.intersects(rect)) {
+                return;
+            }
+            placed.push(rect);
+            painter.text(anchor, Align2::LEFT_CENTER, text, FontId::proportional(size), color);
+        };
+        let node_at = |v: u32| Vec3::from_slice(&positions[v as usize][..3]);
+        for &v in frame.selection.iter().take(20) {
+            try_place(node_name(frame.graph, v), node_at(v), 14.0, Color32::WHITE);
+        }
+        for (name, centre) in &self.groups {
+            try_place(name.clone(), *centre, 15.0, Color32::from_rgb(0xf2, 0xd0, 0x8a));
+        }
+        for &v in &self.candidates {
+            if (v as usize) < positions.len() {
+                try_place(node_name(frame.graph, v), node_at(v), 12.0, Color32::from_gray(200));
+            }
+        }
+    }
+}
