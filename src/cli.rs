@@ -530,7 +530,11 @@ fn view(args: ViewArgs) -> Result<()> {
         loaded.graph.node_count(),
         loaded.graph.edge_count()
     );
-    let selection = args.hops.selection(&loaded, &args.select)?;
+    let selection = args.hops.selection(&loaded, &args.select)?.unwrap_or(Selection {
+        seeds: Vec::new(),
+        hops: args.hops.hops,
+        direction: args.hops.direction,
+    });
     let options = ViewOptions {
         size: args.size,
         title,

@@ -1,5 +1,6 @@
 //! Tier 3: a real window under Xvfb. Opens `netlens view`, waits for frames, takes a
-//! screenshot of the X screen, resizes the window, and quits with Esc.
+//! screenshot of the X screen, clicks a node and sees its neighbourhood highlighted,
+//! clears the selection, resizes the window, and quits with Esc.
 //!
 //! Needs Xvfb, ImageMagick's `import` and xdotool (`.ci/run` installs them). Where they
 //! are missing the test says so and passes, except under CI (`CI` set), where it fails.
@@ -44,6 +45,17 @@ fn start_xvfb() -> (Guard, String) {
 fn xdotool(display: &str, args: &[&str]) {
     let status = Command::new("xdotool").args(args).env("DISPLAY", display).status().expect("xdotool runs");
     assert!(status.success(), "xdotool {args:?}");
+}
+
+fn screenshot(display: &str, path: &std::path::Path) -> image::RgbImage {
+    let status = Command::new("import").args(["-display", display, "-window", "root"]).arg(path).status().unwrap();
+    assert!(status.success(), "screenshot");
+    image::open(path).unwrap().to_rgb8()
+}
+
+/// Near-white pixels in the graph's area (right of the panel): the selection's rings.
+fn white_pixels(screen: &image::RgbImage) -> usize {
+    screen.enumerate_pixels().filter(|(x, _, p)| *x > 290 && p.0.iter().all(|&c| c > 235)).count()
 }
 
 /// Waits until the window reports frame `n` (or fails after a minute).
@@ -92,9 +104,7 @@ fn window_shows_the_graph_resizes_and_quits_on_escape() {
     wait_for_frame(&frames, 10);
 
     let shot = scratch.join("screen.png");
-    let status = Command::new("import").args(["-display", &display, "-window", "root"]).arg(&shot).status().unwrap();
-    assert!(status.success(), "screenshot");
-    let screen = image::open(&shot).unwrap().to_rgb8();
+    let screen = screenshot(&display, &shot);
     let background = BACKGROUND.map(|c| (c * 255.0).round() as u8);
     let near = |p: &image::Rgb<u8>, c: [u8; 3]| p.0.iter().zip(&c).all(|(&a, &b)| (a as i32 - b as i32).abs() <= 3);
     let total = (screen.width() * screen.height()) as usize;
@@ -104,6 +114,37 @@ fn window_shows_the_graph_resizes_and_quits_on_escape() {
     println!("screen: {bg} background pixels, {black} black (outside the window), {drawn} drawn");
     assert!(bg > 800 * 600 / 3, "the window's background is on screen");
     assert!(drawn > 2000, "the graph is drawn ({drawn} pixels)");
+
+    // Pause the layout so nodes stay where the screenshot saw them, then click one: a
+    // pixel whose 3x3 block has exactly one class colour is the inside of a node.
+    xdotool(&display, &["search", "--sync", "--name", "netlens", "windowfocus", "--sync", "%1", "key", "space"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let screen = screenshot(&display, &shot);
+    assert_eq!(white_pixels(&screen), 0, "nothing is selected yet");
+    let class_colors: Vec<[u8; 3]> = (0..7).map(netlens::render::palette::class_color).collect();
+    let node = (300..screen.height() - 1)
+        .flat_map(|y| (300..screen.width().min(790)).map(move |x| (x, y)))
+        .find(|&(x, y)| {
+            let c = screen.get_pixel(x, y).0;
+            class_colors.contains(&c)
+                && (-1..=1).all(|dy: i32| {
+                    (-1..=1).all(|dx: i32| screen.get_pixel((x as i32 + dx) as u32, (y as i32 + dy) as u32).0 == c)
+                })
+        })
+        .expect("a node inside the view");
+    let before = frames.try_iter().last().unwrap_or(10);
+    let (x, y) = (node.0.to_string(), node.1.to_string());
+    xdotool(&display, &["mousemove", "--sync", &x, &y, "click", "1"]);
+    wait_for_frame(&frames, before + 1);
+    std::thread::sleep(Duration::from_millis(800));
+    let selected = screenshot(&display, &shot);
+    let ring = white_pixels(&selected);
+    println!("clicked the node at {node:?}: {ring} white ring pixels");
+    assert!(ring > 0, "the clicked node shows its white ring");
+    xdotool(&display, &["key", "BackSpace"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(white_pixels(&screenshot(&display, &shot)), 0, "Backspace clears the selection");
+    xdotool(&display, &["key", "space"]); // the layout runs on, so frames keep coming
 
     xdotool(&display, &["search", "--sync", "--name", "netlens", "windowsize", "%1", "640", "480"]);
     let after_resize = frames.try_iter().last().unwrap_or(10);

@@ -68,8 +68,8 @@ pub fn display_available() -> bool {
 pub struct ViewOptions {
     pub size: (u32, u32),
     pub title: String,
-    /// Nodes selected when the window opens.
-    pub selection: Option<Selection>,
+    /// Nodes selected when the window opens (perhaps none), K and the direction.
+    pub selection: Selection,
     /// Close after this many presented frames.
     pub exit_after_frames: Option<u32>,
     /// Print "presented frame N" to stderr for each frame.
@@ -187,8 +187,8 @@ impl App {
         let force_layout = ForceLayout::new(&gpu.device);
         let khop = KHop::new(&gpu.device);
         let full_graph = self.graph.take().expect("the window opens once");
-        let selection = self.options.selection.take();
-        let direction = selection.as_ref().map_or(Direction::Both, |s| s.direction);
+        let selection = std::mem::take(&mut self.options.selection.seeds);
+        let (hops, direction) = (self.options.selection.hops, self.options.selection.direction);
         let color_by = ColorBy::Class;
         let shown = show(&gpu, &renderer, &force_layout, &khop, &full_graph, &self.config, direction, &color_by)?;
         let viewport = Vec2::new(surface_config.width as f32, surface_config.height as f32);
@@ -234,8 +234,8 @@ impl App {
             fly: false,
             fly_speed: 0.5,
             controls: Controls::default(),
-            hops: selection.as_ref().map_or(1, |s| s.hops.min(SLIDER_MAX_HOPS)),
-            selection: selection.map(|s| s.seeds).unwrap_or_default(),
+            hops: hops.min(SLIDER_MAX_HOPS),
+            selection,
             direction,
             reached: Vec::new(),
             hover: None,
