@@ -299,6 +299,12 @@ fn show(
     Ok(Shown { force, scene, neighbourhoods, bounds, positions, positions_read: Instant::now() })
 }
 
+/// The graph on screen: the collapsed one while groups are collapsed. (A free function,
+/// so callers can borrow other fields of the state beside it.)
+fn visible<'a>(full: &'a Graph, collapsed: &'a Option<(usize, Graph)>) -> &'a Graph {
+    collapsed.as_ref().map_or(full, |(_, g)| g)
+}
+
 /// Levels of the group hierarchy: 0 without groups.
 fn hierarchy_depth(graph: &Graph) -> usize {
     let groups = &graph.groups.groups;
@@ -327,7 +333,7 @@ impl State {
     }
 
     fn graph(&self) -> &Graph {
-        self.collapsed.as_ref().map_or(&self.full_graph, |(_, g)| g)
+        visible(&self.full_graph, &self.collapsed)
     }
 
     fn three_d(&self) -> bool {
@@ -359,7 +365,7 @@ impl State {
 
     /// Lays the shown graph out again (new graph, or new dimension) and keeps the view.
     fn reshow(&mut self) -> Result<(), GpuError> {
-        let graph = self.collapsed.as_ref().map_or(&self.full_graph, |(_, g)| g);
+        let graph = visible(&self.full_graph, &self.collapsed);
         self.shown = show(
             &self.gpu,
             &self.renderer,
@@ -494,7 +500,7 @@ impl State {
             }
             UiAction::SetDirection(direction) => {
                 self.direction = direction;
-                let graph = self.collapsed.as_ref().map_or(&self.full_graph, |(_, g)| g);
+                let graph = visible(&self.full_graph, &self.collapsed);
                 self.shown.neighbourhoods =
                     Neighbourhoods::new(&self.gpu, &self.khop, graph, direction, self.shown.scene.hops().clone())?;
                 self.update_selection()?;
@@ -538,7 +544,7 @@ impl State {
                 let run = self.shown.force.as_ref().expect("a force layout");
                 self.shown.positions = run.read_positions(&self.gpu)?;
                 self.shown.positions_read = Instant::now();
-                let graph = self.collapsed.as_ref().map_or(&self.full_graph, |(_, g)| g);
+                let graph = visible(&self.full_graph, &self.collapsed);
                 self.panel.positions_changed(graph, &self.shown.positions);
             }
         }
@@ -578,7 +584,7 @@ impl State {
         self.step(dt)?;
 
         let raw = self.egui.input.take_egui_input(&self.window);
-        let graph = self.collapsed.as_ref().map_or(&self.full_graph, |(_, g)| g);
+        let graph = visible(&self.full_graph, &self.collapsed);
         let frame_info = ui::Frame {
             graph,
             selection: &self.selection,

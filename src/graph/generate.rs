@@ -128,6 +128,7 @@ pub fn ring_with_chords(n: u32, chords: u32, seed: u64) -> Graph {
 pub fn laid_out_mesh(n: u32, edges_per_node: u32, seed: u64) -> (Graph, Vec<[f32; 4]>) {
     let mut rng = Lcg(seed);
     let side = (n as f64).sqrt().ceil().max(1.0) as i64;
+    let rows = (n as i64 + side - 1) / side;
     let positions = (0..n)
         .map(|v| {
             let (x, y) = ((v as i64 % side) as f32, (v as i64 / side) as f32);
@@ -141,8 +142,11 @@ pub fn laid_out_mesh(n: u32, edges_per_node: u32, seed: u64) -> (Graph, Vec<[f32
         let (x, y) = (v as i64 % side, v as i64 / side);
         for _ in 0..edges_per_node {
             let tx = (x + rng.below(7) as i64 - 3).clamp(0, side - 1);
-            let ty = (y + rng.below(7) as i64 - 3).clamp(0, side - 1);
-            let target = (ty * side + tx).min(n as i64 - 1) as u32;
+            let mut ty = (y + rng.below(7) as i64 - 3).clamp(0, rows - 1);
+            if ty * side + tx >= n as i64 {
+                ty -= 1; // the last row is partial: take the node above
+            }
+            let target = (ty * side + tx) as u32;
             if target != v {
                 g.push_edge(v, target);
             }
@@ -170,6 +174,10 @@ mod tests {
         let (mesh, positions) = laid_out_mesh(1000, 10, 4);
         assert_eq!(positions.len(), 1000);
         assert!(mesh.edge_count() > 9000 && mesh.edge_count() <= 10_000);
+        for n in [1, 2, 200, 1001] {
+            let (g, _) = laid_out_mesh(n, 10, 1);
+            assert!(g.src.iter().chain(&g.dst).all(|&v| v < n), "{n} nodes: edges stay inside");
+        }
         let longest = mesh.src.iter().zip(&mesh.dst).map(|(&a, &b)| {
             let (p, q) = (positions[a as usize], positions[b as usize]);
             (p[0] - q[0]).hypot(p[1] - q[1])

@@ -161,7 +161,7 @@ mod tests {
         let colors = ColorBy::Degree.colors(&g);
         assert_eq!(colors[0], pack(ramp(1.0)), "the hub is brightest");
         assert_eq!(colors[1], pack(ramp(0.0)));
-        assert_eq!(ramp(0.5), ramp(0.5000001));
+        assert_eq!((ramp(-1.0), ramp(0.0), ramp(1.0), ramp(2.0)), (RAMP[0], RAMP[0], RAMP[5], RAMP[5]));
         assert_eq!(ColorBy::choices(&g), [ColorBy::Class, ColorBy::Degree]);
     }
 }
