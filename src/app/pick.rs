@@ -3,7 +3,7 @@
 //! size exactly, in 2D and 3D alike, and costs one nodes-only pass per pick.
 
 use crate::gpu::{Gpu, GpuError, map_read};
-use crate::render::{ID_FORMAT, Renderer, Scene, depth_view};
+use crate::render::{ID_FORMAT, Renderer, Scene, depth_view, target_texture};
 
 pub struct Picker {
     view: wgpu::TextureView,
@@ -15,16 +15,7 @@ pub struct Picker {
 
 impl Picker {
     pub fn new(gpu: &Gpu, size: (u32, u32)) -> Picker {
-        let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("Picker::ids"),
-            size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: ID_FORMAT,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-            view_formats: &[],
-        });
+        let texture = target_texture(&gpu.device, "Picker::ids", size, ID_FORMAT, wgpu::TextureUsages::COPY_SRC);
         let staging = gpu.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("Picker::staging"),
             size: 4,

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{Camera, Renderer, Scene, begin_pass, depth_view};
+use super::{Camera, Renderer, Scene, begin_pass, depth_view, target_texture};
 use crate::gpu::{Gpu, GpuError, map_read};
 
 /// The colour format of offscreen frames: plain RGBA8, blended in sRGB space like the
@@ -30,16 +30,8 @@ impl OffscreenTarget {
                 limit: max as u64,
             });
         }
-        let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("OffscreenTarget::color"),
-            size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: FORMAT,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-            view_formats: &[],
-        });
+        let texture =
+            target_texture(&gpu.device, "OffscreenTarget::color", size, FORMAT, wgpu::TextureUsages::COPY_SRC);
         let padded_row = (size.0 * 4).next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT);
         let readback = gpu.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("OffscreenTarget::readback"),

@@ -356,16 +356,27 @@ pub fn begin_pass<'e>(
 
 /// A depth texture matching a colour target of `size`.
 pub fn depth_view(device: &wgpu::Device, size: (u32, u32)) -> wgpu::TextureView {
-    device
-        .create_texture(&wgpu::TextureDescriptor {
-            label: Some("netlens.depth"),
-            size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: DEPTH_FORMAT,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-            view_formats: &[],
-        })
+    target_texture(device, "netlens.depth", size, DEPTH_FORMAT, wgpu::TextureUsages::empty())
         .create_view(&Default::default())
+}
+
+/// A 2D texture of `size` that passes render into, plus `extra` usages (`COPY_SRC` for
+/// targets read back): frames, depth, picking ids.
+pub fn target_texture(
+    device: &wgpu::Device,
+    label: &'static str,
+    size: (u32, u32),
+    format: wgpu::TextureFormat,
+    extra: wgpu::TextureUsages,
+) -> wgpu::Texture {
+    device.create_texture(&wgpu::TextureDescriptor {
+        label: Some(label),
+        size: wgpu::Extent3d { width: size.0, height: size.1, depth_or_array_layers: 1 },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT | extra,
+        view_formats: &[],
+    })
 }
