@@ -16,6 +16,9 @@ use netlens::render::palette::BACKGROUND;
 
 const TOOLS: [&str; 3] = ["Xvfb", "import", "xdotool"];
 
+/// Moves the pointer to the screen's corner, outside the 800x600 window.
+const OUTSIDE: [&str; 4] = ["mousemove", "--sync", "1000", "750"];
+
 fn have(tool: &str) -> bool {
     Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success())
 }
@@ -117,7 +120,9 @@ fn window_shows_the_graph_resizes_and_quits_on_escape() {
 
     // Pause the layout so nodes stay where the screenshot saw them, then click one: a
     // pixel whose 3x3 block has exactly one class colour is the inside of a node.
+    // The pointer waits outside the window, so no hover tooltip covers what is checked.
     xdotool(&display, &["search", "--sync", "--name", "netlens", "windowfocus", "--sync", "%1", "key", "space"]);
+    xdotool(&display, &OUTSIDE);
     std::thread::sleep(Duration::from_millis(1500));
     let screen = screenshot(&display, &shot);
     assert_eq!(white_pixels(&screen), 0, "nothing is selected yet");
@@ -135,14 +140,17 @@ fn window_shows_the_graph_resizes_and_quits_on_escape() {
     let before = frames.try_iter().last().unwrap_or(10);
     let (x, y) = (node.0.to_string(), node.1.to_string());
     xdotool(&display, &["mousemove", "--sync", &x, &y, "click", "1"]);
+    xdotool(&display, &OUTSIDE);
     wait_for_frame(&frames, before + 1);
     std::thread::sleep(Duration::from_millis(800));
     let selected = screenshot(&display, &shot);
     let ring = white_pixels(&selected);
     println!("clicked the node at {node:?}: {ring} white ring pixels");
     assert!(ring > 0, "the clicked node shows its white ring");
+    let before = frames.try_iter().last().unwrap_or(before);
     xdotool(&display, &["key", "BackSpace"]);
-    std::thread::sleep(Duration::from_millis(1500));
+    wait_for_frame(&frames, before + 1);
+    std::thread::sleep(Duration::from_millis(800));
     assert_eq!(white_pixels(&screenshot(&display, &shot)), 0, "Backspace clears the selection");
     xdotool(&display, &["key", "space"]); // the layout runs on, so frames keep coming
 

@@ -30,8 +30,8 @@ pub enum Action {
         at: Vec2,
         add: bool,
     },
-    /// The cursor rests here (hover).
-    Hover(Vec2),
+    /// The cursor rests here (hover), or left the window (`None`).
+    Hover(Option<Vec2>),
     ClearSelection,
     /// Change K by this much.
     Hops(i32),
@@ -89,12 +89,12 @@ impl Controls {
                 } else if self.left {
                     Some(Action::Orbit(delta))
                 } else {
-                    Some(Action::Hover(p))
+                    Some(Action::Hover(Some(p)))
                 }
             }
             WindowEvent::CursorLeft { .. } => {
                 self.cursor = None;
-                None
+                Some(Action::Hover(None))
             }
             WindowEvent::Focused(false) => {
                 self.release_all();

@@ -467,7 +467,11 @@ impl State {
                     None => {}
                 }
             }
-            Action::Hover(at) => self.hover_at = Some(at),
+            Action::Hover(Some(at)) => self.hover_at = Some(at),
+            Action::Hover(None) => {
+                self.hover_at = None;
+                self.hover = None;
+            }
             Action::ClearSelection => self.select(Vec::new(), false)?,
             Action::Hops(delta) => {
                 self.hops = self.hops.saturating_add_signed(delta).min(SLIDER_MAX_HOPS);
