@@ -19,6 +19,7 @@ use crate::load::neurons::Pruning;
 use crate::load::{self, Loaded};
 use crate::render::frame::{fresh_path, write_png};
 use crate::snapshot::snapshot;
+use crate::video;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -73,9 +74,44 @@ enum Command {
     /// Prints how many nodes lie at exactly 0, 1, ..., K hops; with --json as
     /// {"node": ID, "hops": K, "reached": [c0, c1, ..., cK]} (c0 = 1).
     Khop(KhopArgs),
+    /// Record a camera tour of a graph, headless, to MP4, GIF or numbered PNGs
+    ///
+    /// Without --tour, a tour is made up: for a model, a flight from its inputs to its
+    /// outputs with the layer in view named in a corner; for a 3D graph, an orbit; for a 2D
+    /// graph, a visit to its best-connected node and its 2-hop neighbourhood. A tour file
+    /// (TOML) sets keyframes (time, what to look at, zoom, yaw and pitch, easing) and
+    /// actions (select nodes with K hops, captions); the README has a full example. The
+    /// output has exactly fps x duration frames, and the same input gives the same file.
+    Record(RecordArgs),
     /// Time netlens at scale on generated graphs, against baselines measured in the same run
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+struct RecordArgs {
+    #[command(flatten)]
+    graph: GraphArgs,
+    #[command(flatten)]
+    layout: LayoutArgs,
+    /// Tour file (TOML); omit it for an automatic tour
+    #[arg(long, value_name = "TOUR.toml")]
+    tour: Option<PathBuf>,
+    /// Output: FILE.mp4 (H.264), FILE.gif, or a folder for frame-000001.png ...
+    #[arg(short, long, value_name = "OUT")]
+    output: PathBuf,
+    /// Frame size in pixels, WIDTHxHEIGHT [default: 1920x1080, or 640x360 for GIF]
+    #[arg(long, value_parser = parse_size)]
+    size: Option<(u32, u32)>,
+    /// Frames a second [default: 30, or 25 for GIF, whose delays are whole hundredths]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=240))]
+    fps: Option<u32>,
+    /// Length in seconds [default: the tour file's, or 10 for an automatic tour]
+    #[arg(long, value_name = "SECONDS")]
+    duration: Option<f32>,
+    /// Replace the output if it exists
+    #[arg(short, long)]
+    force: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -325,6 +361,7 @@ pub fn run() -> Result<()> {
         Command::Layout(args) => layout(args),
         Command::Info(args) => info(args),
         Command::Khop(args) => khop(args),
+        Command::Record(args) => record(args),
         Command::Bench(BenchCommand::Render(args)) => bench_render(args),
     }
 }
@@ -502,6 +539,70 @@ fn write_positions(path: &Path, positions: &[[f32; 4]], dim: usize) -> std::io::
             Err(e)
         }
     }
+}
+
+fn record(args: RecordArgs) -> Result<()> {
+    let format = video::sink::Format::of(&args.output)?;
+    let gif = format == video::sink::Format::Gif;
+    let size = args.size.unwrap_or(if gif { (640, 360) } else { (1920, 1080) });
+    let fps = args.fps.unwrap_or(if gif { 25 } else { 30 });
+    if let Some(seconds) = args.duration
+        && !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0)
+    {
+        bail!("--duration must be more than 0 and at most 3600 seconds, not {seconds}");
+    }
+    if let Some(tour) = &args.tour
+        && !tour.is_file()
+    {
+        bail!("{}: no such tour file", tour.display());
+    }
+    let mut sink = video::sink::Sink::create(&args.output, size, fps, args.force)?;
+    let loaded = load_graph(&args.graph)?;
+    let title = match &loaded.source {
+        load::Source::File(path) => path.file_stem().unwrap_or(path.as_os_str()).to_string_lossy().into_owned(),
+        load::Source::Bundled(name) => (*name).to_owned(),
+    };
+    let options = video::Options {
+        size,
+        fps,
+        duration: args.duration,
+        tour: args.tour.clone(),
+        title: (title, Some(format!("{} nodes, {} edges", loaded.graph.node_count(), loaded.graph.edge_count()))),
+        is_model: loaded.model.is_some(),
+    };
+    let gpu = Gpu::headless()?;
+    let bar = progress_bar();
+    let frames_style = ProgressStyle::with_template("record [{bar:30}] {pos}/{len} frames, {elapsed} (ETA {eta})")
+        .expect("valid template")
+        .progress_chars("=> ");
+    let mut phase = video::Phase::Layout;
+    let report =
+        video::record(&gpu, &loaded.graph, &args.layout.config(&loaded), &options, &mut sink, |now, done, total| {
+            if now != phase {
+                phase = now;
+                bar.set_style(frames_style.clone());
+                bar.reset();
+            }
+            bar.set_length(total);
+            bar.set_position(done);
+        })?;
+    bar.finish_and_clear();
+    sink.finish()?;
+    let gpu_report = gpu.report();
+    eprintln!(
+        "wrote {} ({}x{}, {} frames at {fps} fps, {:.2} s): layout {:.2} s, frames drawn in {:.2} s and encoded in {:.2} s on {} ({})",
+        args.output.display(),
+        size.0,
+        size.1,
+        report.frames,
+        report.duration,
+        report.layout.as_secs_f64(),
+        report.render.as_secs_f64(),
+        report.encode.as_secs_f64(),
+        gpu_report.name,
+        gpu_report.backend
+    );
+    Ok(())
 }
 
 fn progress_bar() -> ProgressBar {

@@ -16,3 +16,4 @@ pub mod layout;
 pub mod load;
 pub mod render;
 pub mod snapshot;
+pub mod video;

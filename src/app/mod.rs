@@ -30,8 +30,9 @@ use crate::layout::force::{ForceLayout, ForceRun};
 use crate::layout::layered::layered;
 use crate::layout::{Dim, LayoutConfig, LayoutKind, multilevel, start_force};
 use crate::render::frame::{OffscreenTarget, fresh_path, write_png};
+use crate::render::overlay::Overlay;
 use crate::render::palette::ColorBy;
-use crate::render::{Bounds, Camera, DEPTH_FORMAT, Renderer, Scene, Style, begin_pass, depth_view};
+use crate::render::{Bounds, Camera, Renderer, Scene, Style, begin_pass, depth_view};
 use controls::{Action, Controls};
 use pick::Picker;
 use ui::{Panel, SLIDER_MAX_HOPS, UiAction};
@@ -108,11 +109,10 @@ struct Shown {
     positions_read: Instant,
 }
 
-/// The egui context, its winit input and its wgpu renderer.
+/// The egui overlay and its winit input.
 struct Egui {
-    ctx: egui::Context,
+    overlay: Overlay,
     input: egui_winit::State,
-    renderer: egui_wgpu::Renderer,
 }
 
 /// Everything that exists while the window is open.
@@ -193,19 +193,14 @@ impl App {
         let shown = show(&gpu, &renderer, &force_layout, &khop, &full_graph, &self.config, direction, &color_by)?;
         let viewport = Vec2::new(surface_config.width as f32, surface_config.height as f32);
         let camera = Camera::fit(&shown.bounds, self.config.dim == Dim::Three, viewport);
-        let ctx = egui::Context::default();
+        let overlay = Overlay::new(&gpu.device, format);
         let input = egui_winit::State::new(
-            ctx.clone(),
+            overlay.ctx.clone(),
             egui::ViewportId::ROOT,
             &window,
             Some(window.scale_factor() as f32),
             None,
             Some(gpu.device.limits().max_texture_dimension_2d as usize),
-        );
-        let egui_renderer = egui_wgpu::Renderer::new(
-            &gpu.device,
-            format,
-            egui_wgpu::RendererOptions { depth_stencil_format: Some(DEPTH_FORMAT), ..Default::default() },
         );
         let report = gpu.report();
         let mut panel = Panel::new(&full_graph);
@@ -221,7 +216,7 @@ impl App {
             renderer,
             force_layout,
             khop,
-            egui: Egui { ctx, input, renderer: egui_renderer },
+            egui: Egui { overlay, input },
             max_depth: hierarchy_depth(&full_graph),
             full_graph,
             collapsed: None,
@@ -408,13 +403,10 @@ impl State {
             .filter_map(|&v| positions.get(v as usize))
             .map(|p| Vec3::from_slice(&p[..3]))
             .collect();
-        if points.is_empty() {
+        let min_radius = self.shown.scene.style.node_radius * 12.0;
+        let Some(to) = self.camera.frame(&points, min_radius, self.viewport()) else {
             return;
-        }
-        let centre = points.iter().sum::<Vec3>() / points.len() as f32;
-        let spread = points.iter().map(|p| p.distance(centre)).fold(0.0, f32::max);
-        let radius = spread.max(self.shown.scene.style.node_radius * 12.0);
-        let to = self.camera.focus(centre, radius, self.viewport());
+        };
         self.transition = Some((self.camera, to, Instant::now()));
         self.follow_layout = false;
     }
@@ -612,7 +604,7 @@ impl State {
         };
         let (mut actions, mut panel_width) = (Vec::new(), self.panel_width);
         let panel = &mut self.panel;
-        let output = self.egui.ctx.run_ui(raw, |ui| (actions, panel_width) = panel.show(ui, &frame_info));
+        let mut output = self.egui.overlay.ctx.run_ui(raw, |ui| (actions, panel_width) = panel.show(ui, &frame_info));
         if (panel_width - self.panel_width).abs() > 0.5 {
             self.panel_width = panel_width;
             if self.follow_layout && self.transition.is_none() {
@@ -620,7 +612,7 @@ impl State {
                 self.window.request_redraw();
             }
         }
-        self.egui.input.handle_platform_output(&self.window, output.platform_output);
+        self.egui.input.handle_platform_output(&self.window, std::mem::take(&mut output.platform_output));
         let repaint = output.viewport_output.get(&egui::ViewportId::ROOT).is_some_and(|v| v.repaint_delay.is_zero());
         for action in actions {
             self.apply_ui(action)?;
@@ -637,31 +629,19 @@ impl State {
         };
         let view = frame.texture.create_view(&Default::default());
         self.shown.scene.set_view(&self.gpu.queue, &self.camera, self.size());
-        let jobs = self.egui.ctx.tessellate(output.shapes, output.pixels_per_point);
-        let screen = egui_wgpu::ScreenDescriptor {
-            size_in_pixels: [self.surface_config.width, self.surface_config.height],
-            pixels_per_point: output.pixels_per_point,
-        };
-        for (id, deltas) in &output.textures_delta.set {
-            for delta in deltas {
-                self.egui.renderer.update_texture(&self.gpu.device, &self.gpu.queue, *id, delta);
-            }
-        }
+        let size = self.size();
+        let mut prepared = self.egui.overlay.prepare(&self.gpu, output, size);
         let mut encoder =
             self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("window.frame") });
-        let egui_commands =
-            self.egui.renderer.update_buffers(&self.gpu.device, &self.gpu.queue, &mut encoder, &jobs, &screen);
         {
             let mut pass = begin_pass(&mut encoder, &view, &self.depth).forget_lifetime();
             self.renderer.draw(&mut pass, &self.shown.scene);
-            self.egui.renderer.render(&mut pass, &jobs, &screen);
+            self.egui.overlay.paint(&mut pass, &prepared);
         }
-        self.gpu.queue.submit(egui_commands.into_iter().chain([encoder.finish()]));
+        self.gpu.queue.submit(prepared.commands.drain(..).chain([encoder.finish()]));
         self.window.pre_present_notify();
         self.gpu.queue.present(frame);
-        for id in &output.textures_delta.free {
-            self.egui.renderer.free_texture(id);
-        }
+        self.egui.overlay.finish(prepared);
         self.frames += 1;
         Ok((true, repaint))
     }
@@ -714,7 +694,7 @@ impl ApplicationHandler for App {
                             event_loop.exit();
                             Ok(())
                         }
-                        Some(Action::Hover(_)) if state.egui.ctx.is_pointer_over_egui() => {
+                        Some(Action::Hover(_)) if state.egui.overlay.ctx.is_pointer_over_egui() => {
                             state.hover = None;
                             Ok(())
                         }

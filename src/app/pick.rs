@@ -80,8 +80,8 @@ impl Picker {
             wgpu::Extent3d { width: 1, height: 1, depth_or_array_layers: 1 },
         );
         gpu.queue.submit([encoder.finish()]);
-        let bytes = map_read(gpu, &self.staging, 4)?;
-        let id = u32::from_le_bytes(bytes[..4].try_into().expect("four bytes"));
+        let id =
+            map_read(gpu, &self.staging, 4, |bytes| u32::from_le_bytes(bytes[..4].try_into().expect("four bytes")))?;
         Ok(id.checked_sub(1))
     }
 }

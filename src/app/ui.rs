@@ -124,7 +124,7 @@ impl Panel {
             return;
         }
         match regex::RegexBuilder::new(&self.search).case_insensitive(true).size_limit(1 << 20).build() {
-            Ok(re) => self.matches = (0..graph.node_count()).filter(|&v| re.is_match(&node_name(graph, v))).collect(),
+            Ok(re) => self.matches = (0..graph.node_count()).filter(|&v| re.is_match(&graph.node_name(v))).collect(),
             Err(e) => self.search_error = Some(e.to_string().lines().last().unwrap_or("invalid").to_owned()),
         }
     }
@@ -178,7 +178,7 @@ impl Panel {
                 }
             });
             for &v in self.matches.iter().take(LISTED_MATCHES) {
-                if ui.selectable_label(frame.selection.contains(&v), node_name(graph, v)).clicked() {
+                if ui.selectable_label(frame.selection.contains(&v), graph.node_name(v)).clicked() {
                     actions.push(UiAction::Select { nodes: vec![v], fly: true });
                 }
             }
@@ -222,7 +222,7 @@ impl Panel {
                     }
                     for &g in chain.iter().rev() {
                         if ui.link(&graph.groups.groups[g as usize].name).clicked() {
-                            actions.push(UiAction::Select { nodes: members(graph, g), fly: true });
+                            actions.push(UiAction::Select { nodes: graph.groups.members(g), fly: true });
                         }
                         ui.label("›");
                     }
@@ -289,34 +289,10 @@ impl Panel {
     }
 }
 
-/// A node's display name: its label, else its index.
-pub fn node_name(graph: &Graph, v: u32) -> String {
-    match graph.nodes.labels.as_ref().and_then(|l| l.get(v as usize)).filter(|s| !s.is_empty()) {
-        Some(name) => name.to_owned(),
-        None => format!("node {v}"),
-    }
-}
-
-/// All nodes inside group `g` or its descendants.
-fn members(graph: &Graph, g: u32) -> Vec<u32> {
-    (0..graph.node_count())
-        .filter(|&v| {
-            let mut at = graph.groups.group_of(v);
-            while let Some(h) = at {
-                if h == g {
-                    return true;
-                }
-                at = graph.groups.groups[h as usize].parent;
-            }
-            false
-        })
-        .collect()
-}
-
 /// Name, type, text and numeric columns, degree and group of node `v`.
 fn describe(ui: &mut egui::Ui, graph: &Graph, degrees: &Degrees, v: u32) {
     let nodes = &graph.nodes;
-    ui.strong(node_name(graph, v));
+    ui.strong(graph.node_name(v));
     if let (Some(classes), Some(names)) = (&nodes.classes, &nodes.class_names)
         && let Some(name) = classes.get(v as usize).and_then(|&c| names.get(c.max(0) as usize).filter(|_| c >= 0))
     {
@@ -410,14 +386,14 @@ impl Labels {
         };
         let node_at = |v: u32| Vec3::from_slice(&positions[v as usize][..3]);
         for &v in frame.selection.iter().take(20) {
-            try_place(node_name(frame.graph, v), node_at(v), 14.0, Color32::WHITE);
+            try_place(frame.graph.node_name(v), node_at(v), 14.0, Color32::WHITE);
         }
         for (name, centre) in &self.groups {
             try_place(name.clone(), *centre, 15.0, Color32::from_rgb(0xf2, 0xd0, 0x8a));
         }
         for &v in &self.candidates {
             if (v as usize) < positions.len() {
-                try_place(node_name(frame.graph, v), node_at(v), 12.0, Color32::from_gray(200));
+                try_place(frame.graph.node_name(v), node_at(v), 12.0, Color32::from_gray(200));
             }
         }
     }

@@ -15,21 +15,18 @@ pub fn read_buffer(gpu: &Gpu, buffer: &wgpu::Buffer, size: u64) -> Result<Vec<u8
         gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("netlens.readback") });
     encoder.copy_buffer_to_buffer(buffer, 0, &staging, 0, padded);
     gpu.queue.submit([encoder.finish()]);
-    map_read(gpu, &staging, padded).map(|mut bytes| {
-        bytes.truncate(size as usize);
-        bytes
-    })
+    map_read(gpu, &staging, padded, |bytes| bytes[..size as usize].to_vec())
 }
 
-/// Maps a `MAP_READ` buffer, waits, and copies out its first `size` bytes.
-pub fn map_read(gpu: &Gpu, staging: &wgpu::Buffer, size: u64) -> Result<Vec<u8>, GpuError> {
+/// Maps a `MAP_READ` buffer, waits, and hands its first `size` bytes to `read`.
+pub fn map_read<R>(gpu: &Gpu, staging: &wgpu::Buffer, size: u64, read: impl FnOnce(&[u8]) -> R) -> Result<R, GpuError> {
     let (tx, rx) = std::sync::mpsc::channel();
     staging.map_async(wgpu::MapMode::Read, ..size, move |r| {
         let _ = tx.send(r);
     });
     gpu.wait()?;
     rx.recv().map_err(|e| GpuError::Readback(e.to_string()))?.map_err(|e| GpuError::Readback(e.to_string()))?;
-    let bytes = staging.get_mapped_range(..size).map_err(|e| GpuError::Readback(e.to_string()))?.to_vec();
+    let result = read(&staging.get_mapped_range(..size).map_err(|e| GpuError::Readback(e.to_string()))?);
     staging.unmap();
-    Ok(bytes)
+    Ok(result)
 }

@@ -7,7 +7,8 @@
 use super::Graph;
 
 /// Which edges count as the neighbours of a node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// Targets of outgoing edges.
     Out,

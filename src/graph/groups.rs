@@ -70,6 +70,39 @@ impl Groups {
         self.groups.len()
     }
 
+    /// All nodes inside `group` or its descendants, in index order.
+    pub fn members(&self, group: GroupId) -> Vec<u32> {
+        let inside = |mut at: Option<GroupId>| {
+            while let Some(g) = at {
+                if g == group {
+                    return true;
+                }
+                at = self.groups[g as usize].parent;
+            }
+            false
+        };
+        (0..self.node_group.len() as u32).filter(|&v| inside(self.group_of(v))).collect()
+    }
+
+    /// The group a user means by `name`: its path from the outermost group joined by `/`,
+    /// or its own name where only one group has it.
+    pub fn find(&self, name: &str) -> Result<GroupId, String> {
+        let ids = 0..self.groups.len() as GroupId;
+        if let Some(g) = ids.clone().find(|&g| self.path(g).join("/") == name) {
+            return Ok(g);
+        }
+        let named: Vec<GroupId> = ids.filter(|&g| self.groups[g as usize].name == name).collect();
+        match named.as_slice() {
+            [g] => Ok(*g),
+            [] => Err(format!("no group is named '{name}'")),
+            [g, ..] => Err(format!(
+                "{} groups are named '{name}': give a path, such as '{}'",
+                named.len(),
+                self.path(*g).join("/")
+            )),
+        }
+    }
+
     /// Kinds of which some parent holds two or more indexed instances, with the largest
     /// such count: `{"layer": 12}` for a 12-layer encoder.
     pub fn repeated(&self) -> BTreeMap<String, usize> {

@@ -204,6 +204,14 @@ impl Graph {
         self.groups.ensure_nodes(n);
     }
 
+    /// A node's display name: its label, else `node INDEX`.
+    pub fn node_name(&self, v: u32) -> String {
+        match self.nodes.labels.as_ref().and_then(|l| l.get(v as usize)).filter(|s| !s.is_empty()) {
+            Some(name) => name.to_owned(),
+            None => format!("node {v}"),
+        }
+    }
+
     /// The node a user means by `id`: the node with that exact name, else, where ids are
     /// indices or nodes have no names, the node with that index.
     pub fn find_node(&self, id: &str) -> Result<u32, NodeIdError> {

@@ -95,6 +95,13 @@ struct Layers {
     down: Vec<Vec<u32>>,
 }
 
+/// The layer of every node, from the inputs (0) on, as the layered layout places them.
+pub fn layer_of(graph: &Graph) -> Vec<u32> {
+    let mut layer = build_layers(graph).layer;
+    layer.truncate(graph.node_count() as usize);
+    layer
+}
+
 fn build_layers(graph: &Graph) -> Layers {
     let n = graph.node_count() as usize;
     let topo = order(graph);

@@ -115,6 +115,17 @@ impl Camera {
         }
     }
 
+    /// A camera like `self` centred on the mean of `points`, their spread from it (at least
+    /// `min_radius`) filling about a third of the view; `None` without points.
+    pub fn frame(&self, points: &[Vec3], min_radius: f32, viewport: Vec2) -> Option<Camera> {
+        if points.is_empty() {
+            return None;
+        }
+        let centre = points.iter().sum::<Vec3>() / points.len() as f32;
+        let spread = points.iter().map(|p| p.distance(centre)).fold(0.0, f32::max);
+        Some(self.focus(centre, spread.max(min_radius), viewport))
+    }
+
     /// The camera `t` (0..=1) of the way from `self` to `to`: positions linearly, scales
     /// geometrically, so a zoom feels even. Different kinds jump at the end.
     pub fn lerp(&self, to: &Camera, t: f32) -> Camera {

@@ -1,9 +1,10 @@
 //! The offscreen path: render a scene into a texture and read it back as RGBA8 rows.
-//! PNG output, tests and (later) video frames all go through [`OffscreenTarget`].
+//! PNG output, tests and recorded video frames all go through [`OffscreenTarget`].
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::overlay::{Overlay, Prepared};
 use super::{Camera, Renderer, Scene, begin_pass, depth_view, target_texture};
 use crate::gpu::{Gpu, GpuError, map_read};
 
@@ -53,15 +54,25 @@ impl OffscreenTarget {
         self.size
     }
 
-    /// Records the frame's draws into a new encoder.
-    fn encode(&self, gpu: &Gpu, renderer: &Renderer, scene: &Scene, camera: &Camera) -> wgpu::CommandEncoder {
+    /// Records the frame's draws, and `overlay` on top, into a new encoder.
+    fn encode(
+        &self,
+        gpu: &Gpu,
+        renderer: &Renderer,
+        scene: &Scene,
+        camera: &Camera,
+        overlay: Option<(&Overlay, &Prepared)>,
+    ) -> wgpu::CommandEncoder {
         scene.set_view(&gpu.queue, camera, self.size);
         let mut encoder = gpu
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("OffscreenTarget::render") });
         {
-            let mut pass = begin_pass(&mut encoder, &self.view, &self.depth);
+            let mut pass = begin_pass(&mut encoder, &self.view, &self.depth).forget_lifetime();
             renderer.draw(&mut pass, scene);
+            if let Some((overlay, prepared)) = overlay {
+                overlay.paint(&mut pass, prepared);
+            }
         }
         encoder
     }
@@ -69,14 +80,35 @@ impl OffscreenTarget {
     /// Renders `scene` from `camera` and waits for the GPU, without reading the frame
     /// back: what a window's frame costs, for benchmarks.
     pub fn draw(&self, gpu: &Gpu, renderer: &Renderer, scene: &Scene, camera: &Camera) -> Result<(), GpuError> {
-        gpu.queue.submit([self.encode(gpu, renderer, scene, camera).finish()]);
+        gpu.queue.submit([self.encode(gpu, renderer, scene, camera, None).finish()]);
         gpu.wait()
     }
 
     /// Renders `scene` from `camera` and returns the frame as tightly packed RGBA8 rows,
     /// top row first.
     pub fn render(&self, gpu: &Gpu, renderer: &Renderer, scene: &Scene, camera: &Camera) -> Result<Vec<u8>, GpuError> {
-        let mut encoder = self.encode(gpu, renderer, scene, camera);
+        let mut rgba = Vec::new();
+        self.render_into(gpu, renderer, scene, camera, None, &mut rgba)?;
+        Ok(rgba)
+    }
+
+    /// Renders `scene` from `camera` with `overlay` (prepared for this size) on top, into
+    /// `rgba` (replacing its contents, reusing its memory): tightly packed RGBA8 rows, top
+    /// row first.
+    pub fn render_into(
+        &self,
+        gpu: &Gpu,
+        renderer: &Renderer,
+        scene: &Scene,
+        camera: &Camera,
+        overlay: Option<(&Overlay, &mut Prepared)>,
+        rgba: &mut Vec<u8>,
+    ) -> Result<(), GpuError> {
+        let (commands, overlay) = match overlay {
+            Some((overlay, prepared)) => (std::mem::take(&mut prepared.commands), Some((overlay, &*prepared))),
+            None => (Vec::new(), None),
+        };
+        let mut encoder = self.encode(gpu, renderer, scene, camera, overlay);
         encoder.copy_texture_to_buffer(
             self.texture.as_image_copy(),
             wgpu::TexelCopyBufferInfo {
@@ -89,14 +121,14 @@ impl OffscreenTarget {
             },
             wgpu::Extent3d { width: self.size.0, height: self.size.1, depth_or_array_layers: 1 },
         );
-        gpu.queue.submit([encoder.finish()]);
-        let padded = map_read(gpu, &self.readback, self.readback.size())?;
+        gpu.queue.submit(commands.into_iter().chain([encoder.finish()]));
         let row = self.size.0 as usize * 4;
-        let mut rgba = Vec::with_capacity(row * self.size.1 as usize);
-        for line in padded.chunks_exact(self.padded_row as usize) {
-            rgba.extend_from_slice(&line[..row]);
-        }
-        Ok(rgba)
+        rgba.clear();
+        map_read(gpu, &self.readback, self.readback.size(), |padded| {
+            for line in padded.chunks_exact(self.padded_row as usize) {
+                rgba.extend_from_slice(&line[..row]);
+            }
+        })
     }
 }
 

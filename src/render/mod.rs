@@ -7,6 +7,7 @@
 
 pub mod camera;
 pub mod frame;
+pub mod overlay;
 pub mod palette;
 
 use bytemuck::{Pod, Zeroable};

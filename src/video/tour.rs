@@ -1,0 +1,417 @@
+//! Tours: a camera path through keyframes plus actions at given times (select with K hops,
+//! captions), read from a TOML file or made up for the graph ([`Tour::automatic`]).
+//!
+//! A tour file:
+//! ```toml
+//! title = "ResNet-50"              # a title card over the first seconds (optional)
+//! subtitle = "from pixels to classes"
+//! duration = 12.0                  # seconds; default: the last keyframe's time
+//!
+//! [[key]]                          # keyframes, in time order
+//! t = 0.0                          # no target: the whole graph
+//! [[key]]
+//! t = 4.0
+//! look_at = "layer2"               # a group (name, or path with /) or a node (name or index)
+//! zoom = 1.5                       # > 1 closer, < 1 farther (default 1)
+//! ease = "smooth"                  # how the move into this key goes: linear, smooth, in, out
+//! [[key]]
+//! t = 8.0
+//! target = [0.0, 1.0, 0.0]         # a point; with radius = the world units framed
+//! radius = 5.0
+//! yaw = 40.0                       # degrees, 3D only (as are pitch = ...)
+//!
+//! [[at]]                           # actions
+//! t = 4.5
+//! select = ["35"]                  # nodes; [] clears the selection
+//! hops = 2                         # K of the highlight (default 1); alone, changes K
+//! direction = "both"               # out, in or both
+//! [[at]]
+//! t = 5.0
+//! caption = "The 2-hop neighbourhood of paper 35"
+//! for = 3.0                        # seconds shown (default: until the next caption)
+//! ```
+
+use std::path::Path;
+
+use glam::{Vec2, Vec3};
+use serde::Deserialize;
+
+use crate::graph::{Direction, Graph};
+use crate::layout::layered;
+use crate::render::{Bounds, Camera};
+
+/// How long the title card stays, in seconds (it fades out over the last half second).
+pub const TITLE_SECONDS: f32 = 3.0;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TourFile {
+    title: Option<String>,
+    subtitle: Option<String>,
+    duration: Option<f32>,
+    #[serde(default)]
+    key: Vec<KeySpec>,
+    #[serde(default)]
+    at: Vec<ActionSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeySpec {
+    t: f32,
+    look_at: Option<String>,
+    target: Option<[f32; 3]>,
+    radius: Option<f32>,
+    zoom: Option<f32>,
+    yaw: Option<f32>,
+    pitch: Option<f32>,
+    #[serde(default)]
+    ease: Ease,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionSpec {
+    t: f32,
+    select: Option<Vec<String>>,
+    hops: Option<u32>,
+    direction: Option<Direction>,
+    caption: Option<String>,
+    #[serde(rename = "for")]
+    seconds: Option<f32>,
+}
+
+/// How a move into a keyframe speeds up and slows down.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ease {
+    Linear,
+    /// Slow at both ends.
+    #[default]
+    Smooth,
+    /// Slow start.
+    In,
+    /// Slow end.
+    Out,
+}
+
+impl Ease {
+    fn apply(self, t: f32) -> f32 {
+        match self {
+            Ease::Linear => t,
+            Ease::Smooth => t * t * (3.0 - 2.0 * t),
+            Ease::In => t * t,
+            Ease::Out => t * (2.0 - t),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    pub t: f32,
+    pub camera: Camera,
+    pub ease: Ease,
+}
+
+/// Something that happens at a moment of the tour.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Select these nodes (none: clear) and highlight their neighbourhood.
+    Select { seeds: Vec<u32>, hops: Option<u32>, direction: Option<Direction> },
+    /// Change K or the direction of the current highlight.
+    Highlight { hops: Option<u32>, direction: Option<Direction> },
+    /// Show a caption until `until` seconds.
+    Caption { text: String, until: f32 },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tour {
+    pub title: Option<(String, Option<String>)>,
+    pub duration: f32,
+    /// At least one, in time order.
+    pub keys: Vec<Key>,
+    /// In time order.
+    pub events: Vec<(f32, Event)>,
+}
+
+/// What a tour needs to know of the laid-out graph to resolve names and frame things.
+pub struct Stage<'a> {
+    pub graph: &'a Graph,
+    pub positions: &'a [[f32; 4]],
+    pub three_d: bool,
+    pub viewport: Vec2,
+    /// The smallest radius to frame around one node, in world units.
+    pub min_radius: f32,
+}
+
+impl Stage<'_> {
+    fn point(&self, v: u32) -> Vec3 {
+        Vec3::from_slice(&self.positions[v as usize][..3])
+    }
+
+    fn whole(&self) -> Camera {
+        Camera::fit(&Bounds::of(self.positions), self.three_d, self.viewport)
+    }
+
+    /// The camera that frames `nodes` (the whole graph when empty) around `centre`
+    /// (default: their mean): the `share` of them nearest it fill the view, so a few far
+    /// ones do not zoom it out.
+    fn framing(&self, nodes: &[u32], centre: Option<u32>, share: f32) -> Camera {
+        if nodes.is_empty() {
+            return self.whole();
+        }
+        let points: Vec<Vec3> = nodes.iter().map(|&v| self.point(v)).collect();
+        let centre = centre.map_or_else(|| points.iter().sum::<Vec3>() / points.len() as f32, |v| self.point(v));
+        let mut distances: Vec<f32> = points.iter().map(|p| p.distance(centre)).collect();
+        let nearest = ((distances.len() - 1) as f32 * share) as usize;
+        let (_, radius, _) = distances.select_nth_unstable_by(nearest, f32::total_cmp);
+        let radius = Vec3::splat(radius.max(self.min_radius));
+        Camera::fit(&Bounds { min: centre - radius, max: centre + radius }, self.three_d, self.viewport)
+    }
+
+    /// The nodes `name` means: a group's members, else one node.
+    fn resolve(&self, name: &str) -> Result<Vec<u32>, String> {
+        match self.graph.groups.find(name) {
+            Ok(g) => {
+                Some(self.graph.groups.members(g)).filter(|m| !m.is_empty()).ok_or(format!("group '{name}' is empty"))
+            }
+            Err(group_error) => match self.graph.find_node(name) {
+                Ok(v) => Ok(vec![v]),
+                Err(_) if !self.graph.groups.groups.is_empty() => Err(group_error),
+                Err(node_error) => Err(node_error.to_string()),
+            },
+        }
+    }
+}
+
+impl Tour {
+    /// Reads a tour file and resolves its names against the graph on `stage`.
+    pub fn load(path: &Path, stage: &Stage) -> anyhow::Result<Tour> {
+        use anyhow::Context;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the tour", path.display()))?;
+        Tour::parse(&text, stage).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+
+    /// Parses and resolves a tour; errors name the entry (`key 2`, `at 1`) and the problem.
+    pub fn parse(text: &str, stage: &Stage) -> Result<Tour, String> {
+        let file: TourFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        if file.key.is_empty() {
+            return Err("a tour needs at least one [[key]]".into());
+        }
+        let mut keys = Vec::with_capacity(file.key.len());
+        for (i, spec) in file.key.iter().enumerate() {
+            let key = spec.resolve(stage).map_err(|e| format!("key {} (t = {}): {e}", i + 1, spec.t))?;
+            if keys.last().is_some_and(|last: &Key| key.t <= last.t) {
+                return Err(format!("key {}: t = {} is not after the key before it", i + 1, spec.t));
+            }
+            keys.push(key);
+        }
+        let last_key = keys.last().expect("at least one").t;
+        let duration = file.duration.unwrap_or(last_key);
+        if !(duration.is_finite() && duration > 0.0) {
+            return Err(format!("the duration must be positive, not {duration} (set duration = SECONDS)"));
+        }
+        let mut events = Vec::new();
+        let mut specs: Vec<&ActionSpec> = file.at.iter().collect();
+        specs.sort_by(|a, b| a.t.total_cmp(&b.t));
+        for (i, spec) in file.at.iter().enumerate() {
+            if !(spec.t.is_finite() && spec.t >= 0.0) {
+                return Err(format!("at {}: t must be 0 or more, not {}", i + 1, spec.t));
+            }
+            let event =
+                spec.resolve(stage, &specs, duration).map_err(|e| format!("at {} (t = {}): {e}", i + 1, spec.t))?;
+            events.push((spec.t, event));
+        }
+        events.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let title = file.title.map(|t| (t, file.subtitle));
+        Ok(Tour { title, duration, keys, events })
+    }
+
+    /// A tour made up for the graph: for a model, a fly-through from its inputs to its
+    /// outputs, a stop at each stretch of layers; for other graphs, an orbit around it in
+    /// 3D, or in 2D a visit to the best-connected node and its 2-hop neighbourhood.
+    pub fn automatic(stage: &Stage, is_model: bool, duration: f32, title: (String, Option<String>)) -> Tour {
+        let whole = stage.whole();
+        let n = stage.graph.node_count() as usize;
+        let key = |t: f32, camera: Camera| Key { t, camera, ease: Ease::Smooth };
+        let mut events = Vec::new();
+        let keys = if n == 0 {
+            vec![key(0.0, whole)]
+        } else if is_model {
+            // Stops along the layers, one a second, between views of the whole; each
+            // centres on the middle node of its stretch, the nearest third of it in view.
+            let layer = layered::layer_of(stage.graph);
+            let mut order: Vec<u32> = (0..n as u32).collect();
+            order.sort_by_key(|&v| layer[v as usize]);
+            let stops = (duration as usize).saturating_sub(2).clamp(1, 24).min(n);
+            let ends = duration * 0.12;
+            let mut keys = vec![key(0.0, whole), key(ends, whole)];
+            for s in 0..stops {
+                let stretch = &order[s * n / stops..(s + 1) * n / stops];
+                let t = ends + (duration - 2.0 * ends) * (s as f32 + 0.5) / stops as f32;
+                keys.push(key(t, stage.framing(stretch, Some(stretch[stretch.len() / 2]), 0.3)));
+            }
+            keys.push(key(duration, whole));
+            keys
+        } else if stage.three_d {
+            let Camera::Orbit { target, distance, yaw, pitch } = whole else { unreachable!("3D fits an orbit") };
+            (0..=4)
+                .map(|i| {
+                    let yaw = yaw + std::f32::consts::TAU * i as f32 / 4.0;
+                    Key {
+                        t: duration * i as f32 / 4.0,
+                        camera: Camera::Orbit { target, distance, yaw, pitch },
+                        ease: Ease::Linear,
+                    }
+                })
+                .collect()
+        } else {
+            let both = stage.graph.csr(Direction::Both);
+            let hub = (0..n as u32).max_by_key(|&v| (both.degree(v), std::cmp::Reverse(v))).expect("nodes");
+            let hops = crate::khop::cpu::hops(&both, &[hub], 2);
+            let near: Vec<u32> = (0..n as u32).filter(|&v| hops[v as usize] != crate::khop::UNREACHED).collect();
+            let close = stage.framing(&near, Some(hub), 0.9);
+            let name = stage.graph.node_name(hub);
+            events.push((0.3 * duration, Event::Select { seeds: vec![hub], hops: Some(2), direction: None }));
+            events.push((
+                0.3 * duration,
+                Event::Caption { text: format!("The 2-hop neighbourhood of {name}"), until: 0.8 * duration },
+            ));
+            events.push((0.85 * duration, Event::Select { seeds: Vec::new(), hops: None, direction: None }));
+            vec![
+                key(0.0, whole),
+                key(0.25 * duration, whole),
+                key(0.45 * duration, close),
+                key(0.75 * duration, close),
+                key(duration, whole),
+            ]
+        };
+        Tour { title: Some(title), duration, keys, events }
+    }
+
+    /// The camera at `t` seconds: the keyframes eased into one another, the first before
+    /// it and the last after it.
+    pub fn camera_at(&self, t: f32) -> Camera {
+        let next = self.keys.partition_point(|k| k.t <= t);
+        match (next.checked_sub(1).map(|i| &self.keys[i]), self.keys.get(next)) {
+            (Some(a), Some(b)) => a.camera.lerp(&b.camera, b.ease.apply((t - a.t) / (b.t - a.t))),
+            (Some(a), None) => a.camera,
+            (None, Some(b)) => b.camera,
+            (None, None) => unreachable!("a tour has a key"),
+        }
+    }
+}
+
+impl KeySpec {
+    fn resolve(&self, stage: &Stage) -> Result<Key, String> {
+        if !(self.t.is_finite() && self.t >= 0.0) {
+            return Err(format!("t must be 0 or more, not {}", self.t));
+        }
+        let mut camera = match (&self.look_at, self.target) {
+            (Some(_), Some(_)) => return Err("give look_at or target, not both".into()),
+            (Some(name), None) => stage.framing(&stage.resolve(name)?, None, 0.9),
+            (None, Some(point)) => {
+                let radius = self.radius.unwrap_or(stage.min_radius);
+                stage.whole().focus(Vec3::from(point), radius, stage.viewport)
+            }
+            (None, None) => stage.whole(),
+        };
+        if let Some(zoom) = self.zoom {
+            if !(zoom.is_finite() && zoom > 0.0) {
+                return Err(format!("zoom must be positive, not {zoom}"));
+            }
+            match &mut camera {
+                Camera::Flat { pixels_per_unit, .. } => *pixels_per_unit *= zoom,
+                Camera::Orbit { distance, .. } => *distance /= zoom,
+            }
+        }
+        match &mut camera {
+            Camera::Orbit { yaw, pitch, .. } => {
+                if let Some(degrees) = self.yaw {
+                    *yaw = degrees.to_radians();
+                }
+                if let Some(degrees) = self.pitch {
+                    *pitch = degrees.to_radians().clamp(-1.5, 1.5);
+                }
+            }
+            Camera::Flat { .. } if self.yaw.is_some() || self.pitch.is_some() => {
+                return Err("yaw and pitch turn a 3D view: record with --dim 3".into());
+            }
+            Camera::Flat { .. } => {}
+        }
+        Ok(Key { t: self.t, camera, ease: self.ease })
+    }
+}
+
+impl ActionSpec {
+    /// The event; `all` (sorted by time) finds when a caption gives way to the next.
+    fn resolve(&self, stage: &Stage, all: &[&ActionSpec], duration: f32) -> Result<Event, String> {
+        let hops = self.hops.filter(|&k| k > crate::khop::MAX_HOPS);
+        if let Some(k) = hops {
+            return Err(format!("hops = {k} is more than {}", crate::khop::MAX_HOPS));
+        }
+        match (&self.select, &self.caption) {
+            (Some(_), Some(_)) => Err("one action per [[at]]: select or caption, not both".into()),
+            (Some(ids), None) => {
+                let mut seeds = Vec::new();
+                for id in ids {
+                    seeds.extend(stage.resolve(id)?);
+                }
+                Ok(Event::Select { seeds, hops: self.hops, direction: self.direction })
+            }
+            (None, Some(text)) => {
+                let next = all.iter().find(|a| a.caption.is_some() && a.t > self.t).map_or(duration, |a| a.t);
+                let until = match self.seconds {
+                    Some(s) if !(s.is_finite() && s > 0.0) => return Err(format!("for must be positive, not {s}")),
+                    Some(s) => (self.t + s).min(next),
+                    None => next,
+                };
+                Ok(Event::Caption { text: text.clone(), until })
+            }
+            (None, None) if self.hops.is_some() || self.direction.is_some() => {
+                Ok(Event::Highlight { hops: self.hops, direction: self.direction })
+            }
+            (None, None) => Err("nothing to do: give select, hops, direction or caption".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tour_of(graph: &Graph, positions: &[[f32; 4]]) -> Tour {
+        let stage = Stage { graph, positions, three_d: false, viewport: Vec2::new(200.0, 100.0), min_radius: 0.1 };
+        let text = "duration = 4\n[[key]]\nt = 0\n[[key]]\nt = 2\ntarget = [1, 0, 0]\nradius = 0.5\nease = \"linear\"\n\
+                    [[at]]\nt = 1\ncaption = \"a\"\n[[at]]\nt = 3\ncaption = \"b\"\nfor = 5\n";
+        Tour::parse(text, &stage).unwrap()
+    }
+
+    #[test]
+    fn keys_interpolate_and_captions_end_at_the_next() {
+        let mut graph = Graph::with_nodes(2, false);
+        graph.push_edge(0, 1);
+        let positions = [[-1.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]];
+        let tour = tour_of(&graph, &positions);
+        assert_eq!(tour.duration, 4.0);
+        assert_eq!(tour.camera_at(0.0), tour.keys[0].camera);
+        assert_eq!(tour.camera_at(2.0), tour.keys[1].camera);
+        assert_eq!(tour.camera_at(3.5), tour.keys[1].camera, "the last key holds");
+        let (Camera::Flat { center: a, .. }, Camera::Flat { center: b, .. }, Camera::Flat { center: mid, .. }) =
+            (tour.camera_at(0.0), tour.camera_at(2.0), tour.camera_at(1.0))
+        else {
+            panic!("2D cameras")
+        };
+        assert!((mid - (a + b) / 2.0).length() < 1e-5, "linear easing: halfway at half time");
+        let captions: Vec<f32> = tour
+            .events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                Event::Caption { until, .. } => Some(*until),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(captions, [3.0, 4.0], "a caption lasts until the next, for its own time, or to the end");
+    }
+}
