@@ -120,6 +120,26 @@ enum BenchCommand {
     /// (10 edges a node), each beside a baseline: an empty frame ("x empty": frame time
     /// over it), and the CPU's breadth-first search ("x cpu": GPU time over CPU time)
     Render(BenchRenderArgs),
+    /// Recording speed: the bundled Cora's automatic tour recorded to MP4, with the time to
+    /// draw and read back a frame and to encode it, and the speed against real time (video
+    /// seconds over seconds spent; above 1 is faster than real time)
+    Record(BenchRecordArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchRecordArgs {
+    /// Frame size in pixels, WIDTHxHEIGHT (even, for H.264)
+    #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Frames a second
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=240))]
+    fps: u32,
+    /// Seconds of video
+    #[arg(long, default_value_t = 4.0)]
+    seconds: f32,
+    /// Print one JSON object instead of a line
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -363,6 +383,7 @@ pub fn run() -> Result<()> {
         Command::Khop(args) => khop(args),
         Command::Record(args) => record(args),
         Command::Bench(BenchCommand::Render(args)) => bench_render(args),
+        Command::Bench(BenchCommand::Record(args)) => bench_record(args),
     }
 }
 
@@ -798,6 +819,58 @@ fn khop(args: KhopArgs) -> Result<()> {
         graph.node_count(),
         at.join(", ")
     );
+    Ok(())
+}
+
+fn bench_record(args: BenchRecordArgs) -> Result<()> {
+    if !(args.seconds.is_finite() && args.seconds > 0.0 && args.seconds <= 600.0) {
+        bail!("--seconds must be more than 0 and at most 600, not {}", args.seconds);
+    }
+    let loaded = load::bundled_cora();
+    let gpu = Gpu::headless()?;
+    let path = std::env::temp_dir().join(format!("netlens-bench-record-{}.mp4", std::process::id()));
+    let mut sink = video::sink::Sink::create(&path, args.size, args.fps, true)?;
+    let options = video::Options {
+        size: args.size,
+        fps: args.fps,
+        duration: Some(args.seconds),
+        tour: None,
+        title: ("cora".into(), None),
+        is_model: false,
+    };
+    let config = LayoutConfig { kind: LayoutKind::Force, ..LayoutConfig::default() };
+    let report = video::record(&gpu, &loaded.graph, &config, &options, &mut sink, |_, _, _| {})?;
+    sink.finish()?;
+    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let _ = std::fs::remove_file(&path);
+    let frames = report.frames as f64;
+    let spent = (report.render + report.encode).as_secs_f64();
+    let result = json!({
+        "size": format!("{}x{}", args.size.0, args.size.1),
+        "fps": args.fps,
+        "frames": report.frames,
+        "render_ms_per_frame": report.render.as_secs_f64() * 1e3 / frames,
+        "encode_ms_per_frame": report.encode.as_secs_f64() * 1e3 / frames,
+        "x_real_time": report.duration as f64 / spent,
+        "mp4_bytes": bytes,
+        "adapter": gpu.report().name,
+    });
+    if args.json {
+        println!("{result}");
+    } else {
+        println!(
+            "netlens bench record on {}: {} frames at {}x{} {} fps; draw+readback {:.2} ms/frame, encode {:.2} ms/frame; {:.2}x real time; {} bytes",
+            result["adapter"].as_str().unwrap_or_default(),
+            report.frames,
+            args.size.0,
+            args.size.1,
+            args.fps,
+            result["render_ms_per_frame"].as_f64().unwrap_or_default(),
+            result["encode_ms_per_frame"].as_f64().unwrap_or_default(),
+            result["x_real_time"].as_f64().unwrap_or_default(),
+            bytes
+        );
+    }
     Ok(())
 }
 

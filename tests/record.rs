@@ -211,3 +211,13 @@ fn bad_tours_and_outputs_are_clear_errors() {
     let stderr = fails(&netlens(&dir, &["record", "--tour", "missing.toml", "-o", "out.mp4"]));
     assert!(stderr.contains("missing.toml: no such tour file"), "{stderr}");
 }
+
+#[test]
+fn bench_record_reports_speed_against_real_time() {
+    let dir = common::scratch("record-bench");
+    let out = netlens(&dir, &["bench", "record", "--size", "64x64", "--fps", "10", "--seconds", "0.5", "--json"]);
+    ok(&out);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(report["frames"], 5);
+    assert!(report["x_real_time"].as_f64().unwrap() > 0.0 && report["mp4_bytes"].as_u64().unwrap() > 0, "{report}");
+}

@@ -1,6 +1,7 @@
 //! Tier 3: a real window under Xvfb. Opens `netlens view`, waits for frames, takes a
 //! screenshot of the X screen, clicks a node and sees its neighbourhood highlighted,
-//! clears the selection, resizes the window, and quits with Esc.
+//! clears the selection, saves a keyframe that `netlens record` plays, resizes the window,
+//! and quits with Esc.
 //!
 //! Needs Xvfb, ImageMagick's `import` and xdotool (`.ci/run` installs them). Where they
 //! are missing the test says so and passes, except under CI (`CI` set), where it fails.
@@ -86,6 +87,7 @@ fn window_shows_the_graph_resizes_and_quits_on_escape() {
         .args(["view", "--size", "800x600", "--iterations", "2000", "--report-frames"])
         .env("DISPLAY", &display)
         .env("XDG_RUNTIME_DIR", &scratch)
+        .current_dir(&scratch)
         .env_remove("WAYLAND_DISPLAY")
         .stderr(Stdio::piped())
         .spawn()
@@ -152,6 +154,24 @@ fn window_shows_the_graph_resizes_and_quits_on_escape() {
     wait_for_frame(&frames, before + 1);
     std::thread::sleep(Duration::from_millis(800));
     assert_eq!(white_pixels(&screenshot(&display, &shot)), 0, "Backspace clears the selection");
+
+    // K writes the camera as a keyframe into a tour file that `netlens record` plays.
+    xdotool(&display, &["key", "k"]);
+    let tour = scratch.join("netlens-tour.toml");
+    for _ in 0..100 {
+        if tour.exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let text = std::fs::read_to_string(&tour).expect("K writes netlens-tour.toml");
+    assert!(text.contains("[[key]]") && text.contains("target = ["), "{text}");
+    let record = Command::new(env!("CARGO_BIN_EXE_netlens"))
+        .args(["record", "--tour", "netlens-tour.toml", "-o", "k.gif", "--size", "64x64", "--duration", "0.2"])
+        .current_dir(&scratch)
+        .output()
+        .unwrap();
+    assert!(record.status.success(), "{}", String::from_utf8_lossy(&record.stderr));
     xdotool(&display, &["key", "space"]); // the layout runs on, so frames keep coming
 
     xdotool(&display, &["search", "--sync", "--name", "netlens", "windowsize", "%1", "640", "480"]);

@@ -2,7 +2,9 @@
 //! Shift-drag or Shift-arrows pan; the wheel zooms at the cursor; +/- zoom; F or Home fits.
 //! Click selects a node (Shift-click adds), Backspace clears, [ and ] change K, Enter
 //! flies to the selection. V toggles fly mode: WASD/QE move, drag looks, the wheel sets
-//! the speed, Shift is fast. Space pauses the layout, P saves a screenshot, Esc quits.
+//! the speed, Shift is fast. Space pauses the layout, P saves a screenshot, R starts and
+//! stops writing the camera path into a tour file, K adds the camera to one as a keyframe,
+//! Esc quits.
 
 use glam::{Vec2, Vec3};
 use winit::event::{ElementState, MouseButton, MouseScrollDelta, WindowEvent};
@@ -38,6 +40,10 @@ pub enum Action {
     FlyToSelection,
     ToggleFly,
     Screenshot,
+    /// Start or stop writing the camera's path and the selections into a tour file.
+    RecordTour,
+    /// Append the camera as a keyframe to this session's tour file.
+    AddKeyframe,
     Quit,
 }
 
@@ -158,6 +164,8 @@ impl Controls {
                         "[" => Some(Action::Hops(-1)),
                         "v" | "V" => Some(Action::ToggleFly),
                         "p" | "P" => Some(Action::Screenshot),
+                        "r" | "R" => Some(Action::RecordTour),
+                        "k" | "K" => Some(Action::AddKeyframe),
                         _ => None,
                     },
                     _ => None,

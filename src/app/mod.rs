@@ -12,6 +12,7 @@ mod controls;
 mod pick;
 mod ui;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -33,6 +34,7 @@ use crate::render::frame::{OffscreenTarget, fresh_path, write_png};
 use crate::render::overlay::Overlay;
 use crate::render::palette::ColorBy;
 use crate::render::{Bounds, Camera, Renderer, Scene, Style, begin_pass, depth_view};
+use crate::video::tour::TourWriter;
 use controls::{Action, Controls};
 use pick::Picker;
 use ui::{Panel, SLIDER_MAX_HOPS, UiAction};
@@ -109,6 +111,17 @@ struct Shown {
     positions_read: Instant,
 }
 
+/// How often a tour being recorded (R) takes a keyframe.
+const CAPTURE_INTERVAL: Duration = Duration::from_millis(250);
+
+/// A tour being written from the window.
+struct Capture {
+    writer: TourWriter,
+    started: Instant,
+    last_key: Instant,
+    last_camera: Camera,
+}
+
 /// The egui overlay and its winit input.
 struct Egui {
     overlay: Overlay,
@@ -153,6 +166,10 @@ struct State {
     color_by: ColorBy,
     panel: Panel,
     message: String,
+    /// The camera path being written into a tour file (R).
+    capture: Option<Capture>,
+    /// This session's keyframe file (K) and what it holds.
+    keyframes: Option<(PathBuf, TourWriter)>,
     /// Pixels the side panel covers on the left; the camera fits the rest.
     panel_width: f32,
     frames: u32,
@@ -238,6 +255,8 @@ impl App {
             color_by,
             panel,
             message: String::new(),
+            capture: None,
+            keyframes: None,
             panel_width: 0.0,
             frames: 0,
             last_frame: Instant::now(),
@@ -383,6 +402,20 @@ impl State {
     fn update_selection(&mut self) -> Result<(), GpuError> {
         let n = self.graph().node_count();
         self.selection.retain(|&v| v < n);
+        if let Some(capture) = &mut self.capture
+            && self.collapsed.is_none()
+        {
+            let graph = &self.full_graph;
+            let ids: Vec<String> = self
+                .selection
+                .iter()
+                .map(|&v| match graph.nodes.labels.as_ref().and_then(|l| l.get(v as usize)).filter(|s| !s.is_empty()) {
+                    Some(name) if !graph.ids_are_indices => name.to_owned(),
+                    _ => v.to_string(),
+                })
+                .collect();
+            capture.writer.select(capture.started.elapsed().as_secs_f32(), &ids, self.hops);
+        }
         if self.selection.is_empty() {
             self.shown.scene.highlight = None;
             self.reached.clear();
@@ -409,6 +442,43 @@ impl State {
         };
         self.transition = Some((self.camera, to, Instant::now()));
         self.follow_layout = false;
+    }
+
+    /// R: starts writing the camera path (a keyframe every [`CAPTURE_INTERVAL`]) and the
+    /// selections into a tour, or stops and saves it in the current folder.
+    fn toggle_capture(&mut self) {
+        let viewport = self.viewport();
+        match self.capture.take() {
+            None => {
+                let mut writer =
+                    TourWriter::new("recorded in netlens view: netlens record GRAPH --tour THIS_FILE -o tour.mp4");
+                writer.key(0.0, &self.camera, viewport);
+                let now = Instant::now();
+                self.capture = Some(Capture { writer, started: now, last_key: now, last_camera: self.camera });
+                self.message = "recording the camera into a tour (R stops)".into();
+            }
+            Some(mut capture) => {
+                capture.writer.key(capture.started.elapsed().as_secs_f32(), &self.camera, viewport);
+                let path = fresh_path("netlens-recording", "toml");
+                self.message = match std::fs::write(&path, capture.writer.text()) {
+                    Ok(()) => format!("saved {}: render it with netlens record --tour", path.display()),
+                    Err(e) => format!("cannot write {}: {e}", path.display()),
+                };
+            }
+        }
+    }
+
+    /// K: appends the camera as a keyframe, 3 s after the last, to this session's tour file.
+    fn add_keyframe(&mut self) {
+        let viewport = self.viewport();
+        let (path, writer) = self.keyframes.get_or_insert_with(|| {
+            (fresh_path("netlens-tour", "toml"), TourWriter::new("keyframes added in netlens view with K"))
+        });
+        writer.key(3.0 * writer.keys() as f32, &self.camera, viewport);
+        self.message = match std::fs::write(&*path, writer.text()) {
+            Ok(()) => format!("keyframe {} added to {}", writer.keys(), path.display()),
+            Err(e) => format!("cannot write {}: {e}", path.display()),
+        };
     }
 
     /// Saves what the window shows (without the panel) as a PNG in the current folder.
@@ -472,6 +542,8 @@ impl State {
             Action::FlyToSelection => self.fly_to_selection(),
             Action::ToggleFly => self.fly = !self.fly,
             Action::Screenshot => self.screenshot()?,
+            Action::RecordTour => self.toggle_capture(),
+            Action::AddKeyframe => self.add_keyframe(),
             Action::Quit => {} // handled by the event loop
         }
         if matches!(action, Action::Pan(_) | Action::Orbit(_) | Action::Zoom { .. }) {
@@ -578,6 +650,19 @@ impl State {
             self.fps = if self.fps == 0.0 { 1.0 / dt } else { self.fps * 0.9 + 0.1 / dt };
         }
         self.step(dt)?;
+        if let Some(capture) = &mut self.capture
+            && capture.last_key.elapsed() >= CAPTURE_INTERVAL
+        {
+            let viewport = Vec2::new(self.surface_config.width as f32, self.surface_config.height as f32);
+            let t = capture.started.elapsed().as_secs_f32();
+            if capture.last_key.elapsed() >= 2 * CAPTURE_INTERVAL {
+                // Nothing was drawn for a while: the camera held still until just now.
+                capture.writer.key(t - CAPTURE_INTERVAL.as_secs_f32(), &capture.last_camera, viewport);
+            }
+            capture.writer.key(t, &self.camera, viewport);
+            capture.last_key = Instant::now();
+            capture.last_camera = self.camera;
+        }
 
         let raw = self.egui.input.take_egui_input(&self.window);
         let graph = visible(&self.full_graph, &self.collapsed);

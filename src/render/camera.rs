@@ -115,6 +115,14 @@ impl Camera {
         }
     }
 
+    /// The radius that [`Camera::focus`] frames to give this camera's closeness.
+    pub fn framed_radius(&self, viewport: Vec2) -> f32 {
+        match *self {
+            Camera::Flat { pixels_per_unit, .. } => viewport.min_element() / (6.0 * pixels_per_unit),
+            Camera::Orbit { distance, .. } => distance * (FOV_Y * 0.5).tan() / 3.0,
+        }
+    }
+
     /// A camera like `self` centred on the mean of `points`, their spread from it (at least
     /// `min_radius`) filling about a third of the view; `None` without points.
     pub fn frame(&self, points: &[Vec3], min_radius: f32, viewport: Vec2) -> Option<Camera> {

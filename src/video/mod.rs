@@ -77,19 +77,13 @@ pub fn record(
     let bounds = Bounds::of(&positions);
     let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d);
     let stage = Stage { graph, positions: &positions, three_d, viewport, min_radius: style.node_radius * 12.0 };
-    let mut tour = match &options.tour {
-        Some(path) => Tour::load(path, &stage)?,
-        None => Tour::automatic(
-            &stage,
-            options.is_model,
-            options.duration.unwrap_or(AUTOMATIC_SECONDS),
-            options.title.clone(),
-        ),
+    let tour = match &options.tour {
+        Some(path) => Tour::load(path, &stage, options.duration)?,
+        None => {
+            let seconds = options.duration.unwrap_or(AUTOMATIC_SECONDS);
+            Tour::automatic(&stage, options.is_model, seconds, options.title.clone())
+        }
     };
-    if let Some(seconds) = options.duration {
-        anyhow::ensure!(seconds.is_finite() && seconds > 0.0, "--duration must be positive, not {seconds}");
-        tour.duration = seconds;
-    }
 
     let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::empty())?;
     let renderer = Renderer::new(&gpu.device, frame::FORMAT);

@@ -185,16 +185,17 @@ impl Stage<'_> {
 }
 
 impl Tour {
-    /// Reads a tour file and resolves its names against the graph on `stage`.
-    pub fn load(path: &Path, stage: &Stage) -> anyhow::Result<Tour> {
+    /// Reads a tour file and resolves its names against the graph on `stage`; `duration`
+    /// overrides the file's.
+    pub fn load(path: &Path, stage: &Stage, duration: Option<f32>) -> anyhow::Result<Tour> {
         use anyhow::Context;
         let text =
             std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the tour", path.display()))?;
-        Tour::parse(&text, stage).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        Tour::parse(&text, stage, duration).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
     }
 
     /// Parses and resolves a tour; errors name the entry (`key 2`, `at 1`) and the problem.
-    pub fn parse(text: &str, stage: &Stage) -> Result<Tour, String> {
+    pub fn parse(text: &str, stage: &Stage, duration: Option<f32>) -> Result<Tour, String> {
         let file: TourFile = toml::from_str(text).map_err(|e| e.to_string())?;
         if file.key.is_empty() {
             return Err("a tour needs at least one [[key]]".into());
@@ -208,9 +209,11 @@ impl Tour {
             keys.push(key);
         }
         let last_key = keys.last().expect("at least one").t;
-        let duration = file.duration.unwrap_or(last_key);
+        let duration = duration.or(file.duration).unwrap_or(last_key);
         if !(duration.is_finite() && duration > 0.0) {
-            return Err(format!("the duration must be positive, not {duration} (set duration = SECONDS)"));
+            return Err(format!(
+                "the duration must be positive, not {duration} (set duration = SECONDS, or pass --duration)"
+            ));
         }
         let mut events = Vec::new();
         let mut specs: Vec<&ActionSpec> = file.at.iter().collect();
@@ -303,6 +306,56 @@ impl Tour {
     }
 }
 
+/// Tour text written from the window: keyframes of the camera (linear moves between them)
+/// and the selections made, for `netlens record --tour`.
+pub struct TourWriter {
+    text: String,
+    keys: usize,
+    last_t: f32,
+}
+
+impl TourWriter {
+    pub fn new(comment: &str) -> TourWriter {
+        TourWriter { text: format!("# {comment}\n"), keys: 0, last_t: -1.0 }
+    }
+
+    pub fn keys(&self) -> usize {
+        self.keys
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Appends `camera`, as seen in a `viewport`, as the keyframe at `t` seconds.
+    pub fn key(&mut self, t: f32, camera: &Camera, viewport: Vec2) {
+        use std::fmt::Write;
+        let t = t.max(self.last_t + 0.01); // keys must follow one another
+        self.last_t = t;
+        let radius = camera.framed_radius(viewport);
+        let (target, turn) = match *camera {
+            Camera::Flat { center, .. } => (center.extend(0.0), String::new()),
+            Camera::Orbit { target, yaw, pitch, .. } => {
+                (target, format!("yaw = {:.3}\npitch = {:.3}\n", yaw.to_degrees(), pitch.to_degrees()))
+            }
+        };
+        let [x, y, z] = target.to_array();
+        let _ = write!(
+            self.text,
+            "\n[[key]]\nt = {t:.3}\ntarget = [{x}, {y}, {z}]\nradius = {radius}\n{turn}ease = \"linear\"\n"
+        );
+        self.keys += 1;
+    }
+
+    /// Appends a selection of the nodes `ids` (names or indices; none clears it) with K
+    /// hops at `t` seconds.
+    pub fn select(&mut self, t: f32, ids: &[String], hops: u32) {
+        use std::fmt::Write;
+        let ids: Vec<String> = ids.iter().map(|id| toml::Value::String(id.clone()).to_string()).collect();
+        let _ = write!(self.text, "\n[[at]]\nt = {t:.3}\nselect = [{}]\nhops = {hops}\n", ids.join(", "));
+    }
+}
+
 impl KeySpec {
     fn resolve(&self, stage: &Stage) -> Result<Key, String> {
         if !(self.t.is_finite() && self.t >= 0.0) {
@@ -385,7 +438,7 @@ mod tests {
         let stage = Stage { graph, positions, three_d: false, viewport: Vec2::new(200.0, 100.0), min_radius: 0.1 };
         let text = "duration = 4\n[[key]]\nt = 0\n[[key]]\nt = 2\ntarget = [1, 0, 0]\nradius = 0.5\nease = \"linear\"\n\
                     [[at]]\nt = 1\ncaption = \"a\"\n[[at]]\nt = 3\ncaption = \"b\"\nfor = 5\n";
-        Tour::parse(text, &stage).unwrap()
+        Tour::parse(text, &stage, None).unwrap()
     }
 
     #[test]
