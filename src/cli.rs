@@ -413,7 +413,7 @@ fn load_graph(args: &GraphArgs) -> Result<Loaded> {
         if loaded.graph.groups.is_empty() {
             eprintln!("netlens: note: {} has no groups to collapse", loaded.source);
         }
-        loaded.graph = loaded.graph.collapse(depth);
+        loaded.graph = loaded.graph.collapse(depth).0;
     }
     Ok(loaded)
 }

@@ -197,6 +197,7 @@ fn bad_tours_and_outputs_are_clear_errors() {
         ("[[key]]\nt = 0\nspeed = 3\n", "unknown field `speed`"),
         ("[[key]]\nt = 1\n[[at]]\nt = 0\n", "at 1 (t = 0): nothing to do"),
         ("title = \"x\"\n", "a tour needs at least one [[key]]"),
+        ("[[key]]\nt = 1\n[[at]]\nt = 0\ncollapse = 1\n", "the graph has no groups to collapse"),
     ];
     for (text, message) in cases {
         std::fs::write(dir.join("bad.toml"), text).unwrap();
@@ -220,4 +221,33 @@ fn bench_record_reports_speed_against_real_time() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(report["frames"], 5);
     assert!(report["x_real_time"].as_f64().unwrap() > 0.0 && report["mp4_bytes"].as_u64().unwrap() > 0, "{report}");
+}
+
+#[test]
+fn a_tour_collapses_a_model_and_expands_it_again() {
+    let dir = common::scratch("record-collapse");
+    let tour = "duration = 3.0\n[[key]]\nt = 0\n[[at]]\nt = 0.5\ncollapse = 1\n[[at]]\nt = 2.0\nexpand = true\n";
+    std::fs::write(dir.join("collapse.toml"), tour).unwrap();
+    let model = common::repo_data("gguf/tiny-llama.gguf");
+    let args = [
+        "record",
+        model.to_str().unwrap(),
+        "--tour",
+        "collapse.toml",
+        "-o",
+        "frames",
+        "--size",
+        "320x180",
+        "--fps",
+        "5",
+    ];
+    ok(&netlens(&dir, &args));
+    let frame = |i: u32| image::open(dir.join(format!("frames/frame-{i:06}.png"))).unwrap().to_rgb8();
+    let background = netlens::render::palette::BACKGROUND.map(|c| (c * 255.0).round() as u8);
+    let drawn = |image: &image::RgbImage| image.pixels().filter(|p| p.0 != background).count();
+    // 0.5 s: the collapse starts; 0.8 s later the two decoder layers are one node each.
+    let (whole, collapsed) = (drawn(&frame(1)), drawn(&frame(8)));
+    println!("drawn pixels: whole {whole}, collapsed {collapsed}");
+    assert!(collapsed * 10 < whole * 8, "collapsing leaves fewer nodes to draw");
+    assert!(frame(1) == frame(15), "expanded again, the graph is as it was");
 }

@@ -578,7 +578,7 @@ impl State {
                 self.color_by = color_by;
             }
             UiAction::Collapse(depth) => {
-                self.collapsed = depth.map(|d| (d, self.full_graph.collapse(d)));
+                self.collapsed = depth.map(|d| (d, self.full_graph.collapse(d).0));
                 self.selection.clear();
                 self.reshow()?;
             }

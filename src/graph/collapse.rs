@@ -11,8 +11,9 @@ use std::collections::HashMap;
 use super::{Column, Graph, GroupId, Groups, StringTable, TextColumn};
 
 impl Graph {
-    /// The graph with every group at `depth` (0 = the outermost groups) collapsed.
-    pub fn collapse(&self, depth: usize) -> Graph {
+    /// The graph with every group at `depth` (0 = the outermost groups) collapsed, and the
+    /// node that every node of `self` became in it.
+    pub fn collapse(&self, depth: usize) -> (Graph, Vec<u32>) {
         let groups = &self.groups;
         let ancestors = |g: GroupId| {
             let mut chain = vec![g];
@@ -105,7 +106,7 @@ impl Graph {
             }
             graph.nodes.columns.push(Column { name: "params".into(), width: 1, values: sums });
         }
-        graph
+        (graph, new_of)
     }
 }
 
@@ -132,16 +133,17 @@ mod tests {
     #[test]
     fn collapses_at_each_depth() {
         let g = encoder();
-        let top = g.collapse(0);
+        let (top, new_of) = g.collapse(0);
+        assert_eq!(new_of, [0, 0, 0, 0, 1]);
         assert_eq!((top.node_count(), top.edge_count()), (2, 1), "encoder -> output");
         assert_eq!(top.nodes.labels.as_ref().unwrap().get(0), Some("encoder"));
         assert_eq!(top.nodes.columns[0].values, [10.0, 0.0]);
-        let layers = g.collapse(1);
+        let layers = g.collapse(1).0;
         assert_eq!((layers.node_count(), layers.edge_count()), (3, 2));
         assert_eq!(layers.nodes.labels.as_ref().unwrap().get(1), Some("encoder/layer.1"));
         assert_eq!(layers.groups.len(), 1, "the encoder group stays");
         assert_eq!(layers.groups.group_of(0), Some(0));
-        let none = g.collapse(5);
+        let none = g.collapse(5).0;
         assert_eq!((none.node_count(), none.edge_count()), (5, 4));
     }
 }

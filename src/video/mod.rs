@@ -14,7 +14,7 @@ use glam::{Vec2, Vec3};
 
 use crate::gpu::Gpu;
 use crate::graph::{Direction, Graph};
-use crate::khop::{KHop, Neighbourhoods};
+use crate::khop::{KHop, Neighbourhoods, Selection};
 use crate::layout::{Dim, LayoutConfig, Placed, place};
 use crate::render::overlay::Overlay;
 use crate::render::{Bounds, Camera, OffscreenTarget, Renderer, Style, frame};
@@ -85,9 +85,10 @@ pub fn record(
         }
     };
 
-    let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::empty())?;
     let renderer = Renderer::new(&gpu.device, frame::FORMAT);
-    let mut scene = renderer.scene(gpu, graph, &buffer, style)?;
+    let mut shown = Level::new(gpu, &renderer, graph, &positions, None, style)?;
+    let mut morph: Option<(Level, f32)> = None; // the level before a collapse or expand, and when
+    let mut morphed = Vec::new();
     let mut overlay = Overlay::new(&gpu.device, frame::FORMAT);
     // Text scales with the frame: 720 lines is egui's own size.
     let pixels_per_point = options.size.1 as f32 / 720.0;
@@ -97,7 +98,7 @@ pub fn record(
 
     let frames = ((tour.duration * options.fps as f32).round() as u64).max(1);
     let khop = KHop::new(&gpu.device);
-    let mut highlight = Highlight { seeds: Vec::new(), hops: 1, direction: Direction::Both, neighbourhoods: None };
+    let mut selection = Selection { seeds: Vec::new(), hops: 1, direction: Direction::Both };
     let mut next_event = 0;
     let mut rgba = Vec::new();
     let (mut render, mut encode) = (Duration::ZERO, Duration::ZERO);
@@ -106,11 +107,49 @@ pub fn record(
         let begun = Instant::now();
         let mut changed = false;
         while let Some((_, event)) = tour.events.get(next_event).filter(|(at, _)| *at <= t) {
-            changed |= highlight.apply(event);
+            match event {
+                Event::Select { seeds, hops, direction } => {
+                    selection.seeds.clone_from(seeds);
+                    selection.hops = hops.unwrap_or(selection.hops);
+                    selection.direction = direction.unwrap_or(selection.direction);
+                    changed = true;
+                }
+                Event::Highlight { hops, direction } => {
+                    selection.hops = hops.unwrap_or(selection.hops);
+                    selection.direction = direction.unwrap_or(selection.direction);
+                    changed = true;
+                }
+                Event::Collapse(depth) if *depth != shown.depth => {
+                    let level = Level::new(gpu, &renderer, graph, &positions, *depth, style)?;
+                    morph = Some((std::mem::replace(&mut shown, level), t));
+                    changed = true;
+                }
+                Event::Collapse(_) | Event::Caption { .. } => {}
+            }
             next_event += 1;
         }
         if changed {
-            scene.highlight = highlight.show(gpu, &khop, graph, &scene)?;
+            shown.show(gpu, &khop, graph, &selection)?;
+        }
+        let (mut scene, mut morphed_in) = (&shown.scene, false);
+        if let Some((before, since)) = &morph {
+            let s = (t - since) / MORPH_SECONDS;
+            let collapsing = finer(before.depth, shown.depth);
+            let (fine, coarse) = if collapsing { (before, &shown) } else { (&shown, before) };
+            let e = tour::Ease::Smooth.apply(s.min(1.0));
+            let towards = if collapsing { e } else { 1.0 - e };
+            morphed.clear();
+            morphed.extend((0..fine.positions.len()).map(|v| {
+                let own = Vec3::from_slice(&fine.positions[v][..3]);
+                let into = coarse.positions[coarse.node_of(fine.first_member[v]) as usize];
+                own.lerp(Vec3::from_slice(&into[..3]), towards).extend(0.0).to_array()
+            }));
+            gpu.queue.write_buffer(&fine.buffer, 0, bytemuck::cast_slice(&morphed));
+            if s < 1.0 {
+                scene = &fine.scene;
+            } else {
+                morphed_in = true;
+            }
         }
         let camera = tour.camera_at(t);
         let texts =
@@ -128,8 +167,11 @@ pub fn record(
         let raw = egui::RawInput { screen_rect: Some(screen), time: Some(t as f64), ..Default::default() };
         let output = overlay.ctx.run_ui(raw, |ui| texts.show(ui.ctx(), screen));
         let mut prepared = overlay.prepare(gpu, output, options.size);
-        target.render_into(gpu, &renderer, &scene, &camera, Some((&overlay, &mut prepared)), &mut rgba)?;
+        target.render_into(gpu, &renderer, scene, &camera, Some((&overlay, &mut prepared)), &mut rgba)?;
         overlay.finish(prepared);
+        if morphed_in {
+            morph = None;
+        }
         let rendered = Instant::now();
         render += rendered - begun;
         sink.push(&rgba)?;
@@ -148,48 +190,92 @@ fn closer_than(camera: &Camera, whole: &Camera, factor: f32) -> bool {
     }
 }
 
-/// The selection a tour has made so far, and its K-hop pass once it needs one.
-struct Highlight {
-    seeds: Vec<u32>,
-    hops: u32,
-    direction: Direction,
+/// How long a collapse or expand takes: members glide into their group's node, or out.
+const MORPH_SECONDS: f32 = 0.8;
+
+/// Whether detail `a` shows more than `b` (`None`: nothing collapsed).
+fn finer(a: Option<usize>, b: Option<usize>) -> bool {
+    match (a, b) {
+        (None, Some(_)) => true,
+        (Some(a), Some(b)) => a > b,
+        _ => false,
+    }
+}
+
+/// The graph as the tour shows it: whole, or collapsed at a depth with every group's node
+/// at the mean of its members, on the GPU with its own scene and K-hop pass.
+struct Level {
+    depth: Option<usize>,
+    /// The collapsed graph and the node of every full node in it; `None`: the full graph.
+    collapsed: Option<(Graph, Vec<u32>)>,
+    positions: Vec<[f32; 4]>,
+    /// A full-graph node inside each node (itself, when nothing is collapsed).
+    first_member: Vec<u32>,
+    buffer: wgpu::Buffer,
+    scene: crate::render::Scene,
     neighbourhoods: Option<(Direction, Neighbourhoods)>,
 }
 
-impl Highlight {
-    /// Takes in an event; says whether the highlight changed.
-    fn apply(&mut self, event: &Event) -> bool {
-        let (hops, direction) = match event {
-            Event::Select { seeds, hops, direction } => {
-                self.seeds = seeds.clone();
-                (hops, direction)
+impl Level {
+    fn new(
+        gpu: &Gpu,
+        renderer: &Renderer,
+        full: &Graph,
+        full_positions: &[[f32; 4]],
+        depth: Option<usize>,
+        style: Style,
+    ) -> Result<Level, crate::gpu::GpuError> {
+        let collapsed = depth.map(|d| full.collapse(d));
+        let (positions, first_member) = match &collapsed {
+            None => (full_positions.to_vec(), (0..full.node_count()).collect()),
+            Some((graph, node_of)) => {
+                let n = graph.node_count() as usize;
+                let (mut sums, mut counts, mut first) = (vec![Vec3::ZERO; n], vec![0u32; n], vec![u32::MAX; n]);
+                for (v, &c) in node_of.iter().enumerate() {
+                    sums[c as usize] += Vec3::from_slice(&full_positions[v][..3]);
+                    counts[c as usize] += 1;
+                    first[c as usize] = first[c as usize].min(v as u32);
+                }
+                let positions =
+                    sums.iter().zip(&counts).map(|(s, &k)| (*s / k.max(1) as f32).extend(0.0).to_array()).collect();
+                (positions, first)
             }
-            Event::Highlight { hops, direction } => (hops, direction),
-            Event::Caption { .. } => return false,
         };
-        self.hops = hops.unwrap_or(self.hops);
-        self.direction = direction.unwrap_or(self.direction);
-        true
+        let graph = collapsed.as_ref().map_or(full, |(g, _)| g);
+        let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::COPY_DST)?;
+        let scene = renderer.scene(gpu, graph, &buffer, style)?;
+        Ok(Level { depth, collapsed, positions, first_member, buffer, scene, neighbourhoods: None })
     }
 
-    /// Runs the K-hop pass into the scene's hops buffer; returns the scene's highlight.
+    /// This level's node that full-graph node `v` lies in.
+    fn node_of(&self, v: u32) -> u32 {
+        self.collapsed.as_ref().map_or(v, |(_, node_of)| node_of[v as usize])
+    }
+
+    /// Highlights `selection` (full-graph seeds) with this level's K-hop pass.
     fn show(
         &mut self,
         gpu: &Gpu,
         khop: &KHop,
-        graph: &Graph,
-        scene: &crate::render::Scene,
-    ) -> Result<Option<u32>, crate::gpu::GpuError> {
-        if self.seeds.is_empty() {
-            return Ok(None);
+        full: &Graph,
+        selection: &Selection,
+    ) -> Result<(), crate::gpu::GpuError> {
+        if selection.seeds.is_empty() {
+            self.scene.highlight = None;
+            return Ok(());
         }
-        if self.neighbourhoods.as_ref().is_none_or(|(d, _)| *d != self.direction) {
-            let n = Neighbourhoods::new(gpu, khop, graph, self.direction, scene.hops().clone())?;
-            self.neighbourhoods = Some((self.direction, n));
+        let graph = self.collapsed.as_ref().map_or(full, |(g, _)| g);
+        if self.neighbourhoods.as_ref().is_none_or(|(d, _)| *d != selection.direction) {
+            let n = Neighbourhoods::new(gpu, khop, graph, selection.direction, self.scene.hops().clone())?;
+            self.neighbourhoods = Some((selection.direction, n));
         }
+        let mut seeds: Vec<u32> = selection.seeds.iter().map(|&v| self.node_of(v)).collect();
+        seeds.sort_unstable();
+        seeds.dedup();
         let (_, neighbourhoods) = self.neighbourhoods.as_mut().expect("made above");
-        neighbourhoods.select(gpu, khop, &self.seeds, self.hops)?;
-        Ok(Some(self.hops))
+        neighbourhoods.select(gpu, khop, &seeds, selection.hops)?;
+        self.scene.highlight = Some(selection.hops);
+        Ok(())
     }
 }
 

@@ -29,6 +29,9 @@
 //! t = 5.0
 //! caption = "The 2-hop neighbourhood of paper 35"
 //! for = 3.0                        # seconds shown (default: until the next caption)
+//! [[at]]
+//! t = 6.0
+//! collapse = 1                     # every group 1 level down becomes one node; expand = true undoes it
 //! ```
 
 use std::path::Path;
@@ -79,6 +82,8 @@ struct ActionSpec {
     caption: Option<String>,
     #[serde(rename = "for")]
     seconds: Option<f32>,
+    collapse: Option<usize>,
+    expand: Option<bool>,
 }
 
 /// How a move into a keyframe speeds up and slows down.
@@ -96,7 +101,7 @@ pub enum Ease {
 }
 
 impl Ease {
-    fn apply(self, t: f32) -> f32 {
+    pub fn apply(self, t: f32) -> f32 {
         match self {
             Ease::Linear => t,
             Ease::Smooth => t * t * (3.0 - 2.0 * t),
@@ -122,6 +127,8 @@ pub enum Event {
     Highlight { hops: Option<u32>, direction: Option<Direction> },
     /// Show a caption until `until` seconds.
     Caption { text: String, until: f32 },
+    /// Collapse every group at this depth into one node (`None`: expand all).
+    Collapse(Option<usize>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -404,8 +411,21 @@ impl ActionSpec {
         if let Some(k) = hops {
             return Err(format!("hops = {k} is more than {}", crate::khop::MAX_HOPS));
         }
+        let given = [self.select.is_some(), self.caption.is_some(), self.collapse.is_some(), self.expand.is_some()];
+        if given.iter().filter(|&&g| g).count() > 1 {
+            return Err("one action per [[at]]: select, caption, collapse or expand".into());
+        }
+        if (self.collapse.is_some() || self.expand.is_some()) && stage.graph.groups.groups.is_empty() {
+            return Err("the graph has no groups to collapse or expand".into());
+        }
+        if let Some(depth) = self.collapse {
+            return Ok(Event::Collapse(Some(depth)));
+        }
+        if let Some(expand) = self.expand {
+            return if expand { Ok(Event::Collapse(None)) } else { Err("expand = false does nothing".into()) };
+        }
         match (&self.select, &self.caption) {
-            (Some(_), Some(_)) => Err("one action per [[at]]: select or caption, not both".into()),
+            (Some(_), Some(_)) => unreachable!("checked above"),
             (Some(ids), None) => {
                 let mut seeds = Vec::new();
                 for id in ids {
@@ -425,7 +445,7 @@ impl ActionSpec {
             (None, None) if self.hops.is_some() || self.direction.is_some() => {
                 Ok(Event::Highlight { hops: self.hops, direction: self.direction })
             }
-            (None, None) => Err("nothing to do: give select, hops, direction or caption".into()),
+            (None, None) => Err("nothing to do: give select, hops, direction, caption, collapse or expand".into()),
         }
     }
 }
