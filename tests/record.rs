@@ -193,6 +193,7 @@ fn bad_tours_and_outputs_are_clear_errors() {
     let cases = [
         ("[[key]]\nt = 0\nlook_at = \"no such paper\"\n", "key 1 (t = 0): no node is named 'no such paper'"),
         ("[[key]]\nt = 0\nyaw = 10\n", "yaw and pitch turn a 3D view"),
+        ("[[key]]\nt = 0\neye = [1, 2, 3]\n", "eye places a 3D camera"),
         ("[[key]]\nt = 1\n[[key]]\nt = 1\n", "key 2: t = 1 is not after the key before it"),
         ("[[key]]\nt = 0\nspeed = 3\n", "unknown field `speed`"),
         ("[[key]]\nt = 1\n[[at]]\nt = 0\n", "at 1 (t = 0): nothing to do"),

@@ -115,6 +115,14 @@ impl Camera {
         }
     }
 
+    /// The orbit camera at `eye` looking at `target`.
+    pub fn looking(eye: Vec3, target: Vec3) -> Camera {
+        let offset = eye - target;
+        let distance = offset.length().max(1e-6);
+        let pitch = (offset.y / distance).clamp(-1.0, 1.0).asin().clamp(-1.5, 1.5);
+        Camera::Orbit { target, distance, yaw: offset.x.atan2(offset.z), pitch }
+    }
+
     /// The radius that [`Camera::focus`] frames to give this camera's closeness.
     pub fn framed_radius(&self, viewport: Vec2) -> f32 {
         match *self {
@@ -244,6 +252,12 @@ impl Camera {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn looking_puts_the_eye_where_asked() {
+        let (eye, target) = (Vec3::new(3.0, 2.0, -4.0), Vec3::new(1.0, 0.5, 0.0));
+        assert!((Camera::looking(eye, target).eye() - eye).length() < 1e-5);
+    }
 
     #[test]
     fn fit_puts_bounds_inside_clip_space() {

@@ -19,6 +19,7 @@
 //! target = [0.0, 1.0, 0.0]         # a point; with radius = the world units framed
 //! radius = 5.0
 //! yaw = 40.0                       # degrees, 3D only (as are pitch = ...)
+//! # eye = [10.0, 5.0, 10.0]        # 3D: the camera's own position, looking at the target
 //!
 //! [[at]]                           # actions
 //! t = 4.5
@@ -64,6 +65,7 @@ struct KeySpec {
     t: f32,
     look_at: Option<String>,
     target: Option<[f32; 3]>,
+    eye: Option<[f32; 3]>,
     radius: Option<f32>,
     zoom: Option<f32>,
     yaw: Option<f32>,
@@ -385,6 +387,17 @@ impl KeySpec {
                 Camera::Flat { pixels_per_unit, .. } => *pixels_per_unit *= zoom,
                 Camera::Orbit { distance, .. } => *distance /= zoom,
             }
+        }
+        if let Some(eye) = self.eye {
+            if self.zoom.is_some() || self.yaw.is_some() || self.pitch.is_some() || self.radius.is_some() {
+                return Err("eye places the camera: drop zoom, radius, yaw and pitch".into());
+            }
+            return match camera {
+                Camera::Orbit { target, .. } => {
+                    Ok(Key { t: self.t, camera: Camera::looking(Vec3::from(eye), target), ease: self.ease })
+                }
+                Camera::Flat { .. } => Err("eye places a 3D camera: record with --dim 3".into()),
+            };
         }
         match &mut camera {
             Camera::Orbit { yaw, pitch, .. } => {
