@@ -270,6 +270,34 @@ pub fn buffer_entry(
 
 /// Workgroups for `n` invocations of `workgroup_size`, folded into two dimensions when one
 /// is not enough. Shaders recover the index as `gid.x + gid.y * num_workgroups.x * size`.
+/// Compute pipelines for the entry points `entries` of `shader`, sharing one pipeline
+/// layout over the bind group `layouts` (group 0, 1, ...); labelled `owner::entry`.
+pub fn compute_pipelines<const N: usize>(
+    device: &wgpu::Device,
+    owner: &str,
+    shader: Shader,
+    layouts: &[&wgpu::BindGroupLayout],
+    entries: [&str; N],
+) -> [wgpu::ComputePipeline; N] {
+    let groups: Vec<Option<&wgpu::BindGroupLayout>> = layouts.iter().map(|&l| Some(l)).collect();
+    let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some(&format!("{owner}::pipeline_layout")),
+        bind_group_layouts: &groups,
+        immediate_size: 0,
+    });
+    let module = shader.module(device);
+    entries.map(|entry| {
+        device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(&format!("{owner}::{entry}")),
+            layout: Some(&layout),
+            module: &module,
+            entry_point: Some(entry),
+            compilation_options: Default::default(),
+            cache: None,
+        })
+    })
+}
+
 pub fn dispatch_size(n: u32, workgroup_size: u32) -> (u32, u32) {
     const MAX: u32 = 65535;
     let groups = n.div_ceil(workgroup_size).max(1);

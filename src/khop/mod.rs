@@ -11,7 +11,7 @@ pub mod cpu;
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::gpu::{Gpu, GpuError, Shader, buffer_entry, dispatch_size, read_buffer};
+use crate::gpu::{Gpu, GpuError, Shader, buffer_entry, compute_pipelines, dispatch_size, read_buffer};
 use crate::graph::{Direction, Graph};
 
 /// What to highlight: the nodes within `hops` of the seeds, following `direction`.
@@ -60,30 +60,14 @@ impl KHop {
             label: Some("KHop::step_layout"),
             entries: &[buffer_entry(0, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Uniform, true)],
         });
-        let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("KHop::pipeline_layout"),
-            bind_group_layouts: &[Some(&data_layout), Some(&step_layout)],
-            immediate_size: 0,
-        });
-        let module = Shader::KHop.module(device);
-        let pipeline = |entry: &str| {
-            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(&format!("KHop::{entry}")),
-                layout: Some(&layout),
-                module: &module,
-                entry_point: Some(entry),
-                compilation_options: Default::default(),
-                cache: None,
-            })
-        };
-        KHop {
-            clear: pipeline("clear"),
-            seed: pipeline("seed"),
-            expand: pipeline("expand"),
-            count: pipeline("count"),
-            data_layout,
-            step_layout,
-        }
+        let [clear, seed, expand, count] = compute_pipelines(
+            device,
+            "KHop",
+            Shader::KHop,
+            &[&data_layout, &step_layout],
+            ["clear", "seed", "expand", "count"],
+        );
+        KHop { clear, seed, expand, count, data_layout, step_layout }
     }
 }
 

@@ -11,7 +11,7 @@ use bytemuck::{Pod, Zeroable};
 use glam::Vec3;
 
 use super::{Dim, ForceParams};
-use crate::gpu::{Gpu, GpuError, Shader, buffer_entry, dispatch_size, read_buffer};
+use crate::gpu::{Gpu, GpuError, Shader, buffer_entry, compute_pipelines, dispatch_size, read_buffer};
 use crate::graph::Csr;
 use crate::render::Bounds;
 
@@ -66,32 +66,14 @@ impl ForceLayout {
             label: Some("ForceLayout::step_layout"),
             entries: &[uniform_entry(0, true)],
         });
-        let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("ForceLayout::pipeline_layout"),
-            bind_group_layouts: &[Some(&shared_layout), Some(&positions_layout), Some(&step_layout)],
-            immediate_size: 0,
-        });
-        let module = Shader::Force.module(device);
-        let pipeline = |entry: &str| {
-            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(&format!("ForceLayout::{entry}")),
-                layout: Some(&layout),
-                module: &module,
-                entry_point: Some(entry),
-                compilation_options: Default::default(),
-                cache: None,
-            })
-        };
-        ForceLayout {
-            bounds: pipeline("bounds_pass"),
-            splat: pipeline("splat"),
-            finalize: pipeline("finalize"),
-            coarsen: pipeline("coarsen"),
-            force: pipeline("force"),
-            shared_layout,
-            positions_layout,
-            step_layout,
-        }
+        let [bounds, splat, finalize, coarsen, force] = compute_pipelines(
+            device,
+            "ForceLayout",
+            Shader::Force,
+            &[&shared_layout, &positions_layout, &step_layout],
+            ["bounds_pass", "splat", "finalize", "coarsen", "force"],
+        );
+        ForceLayout { bounds, splat, finalize, coarsen, force, shared_layout, positions_layout, step_layout }
     }
 }
 
