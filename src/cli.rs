@@ -11,6 +11,7 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 
 use crate::app::{self, ViewOptions};
+use crate::embed;
 use crate::gpu::Gpu;
 use crate::graph::Direction;
 use crate::khop::{KHop, MAX_HOPS, Neighbourhoods, Selection};
@@ -74,6 +75,22 @@ enum Command {
     /// Prints how many nodes lie at exactly 0, 1, ..., K hops; with --json as
     /// {"node": ID, "hops": K, "reached": [c0, c1, ..., cK]} (c0 = 1).
     Khop(KhopArgs),
+    /// Project a node embedding to 2D or 3D on the GPU (PCA) and write the coordinates
+    ///
+    /// Reads an N x D matrix (.npy of any numeric dtype, float16 and float32 included, or a
+    /// CSV of numbers) and writes N x 2 (or N x 3) float32 .npy, rows in the same order.
+    /// Prints the share of the variance each axis explains.
+    Project(ProjectArgs),
+    /// Compare a node embedding with its graph: how far each node's nearest neighbours in
+    /// the embedding are its neighbours in the graph, and more
+    ///
+    /// --metrics prints the agreement per node (Jaccard overlap of the K-hop neighbourhood,
+    /// --hops, with as many nearest neighbours in embedding space, at most --k): mean,
+    /// histogram and the most disagreeing nodes; the trustworthiness of the PCA view; with
+    /// --labels and --pred the accuracy and the agreement of right and wrong predictions.
+    /// -o FILE.png renders the graph's layout and the embedding's PCA side by side, in the
+    /// same colours.
+    Gnn(GnnArgs),
     /// Record a camera tour of a graph, headless, to MP4, GIF or numbered PNGs
     ///
     /// Without --tour, a tour is made up: for a model, a flight from its inputs to its
@@ -86,6 +103,69 @@ enum Command {
     /// Time netlens at scale on generated graphs, against baselines measured in the same run
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+struct ProjectArgs {
+    /// The embedding: N x D .npy or CSV
+    embedding: PathBuf,
+    /// Output coordinates (.npy)
+    #[arg(short, long, value_name = "FILE.npy")]
+    output: PathBuf,
+    /// Projection method
+    #[arg(long, value_enum, default_value = "pca")]
+    method: Method,
+    /// Project to 2 or 3 dimensions
+    #[arg(long, default_value = "2")]
+    dim: Dim,
+    /// Print the report as one JSON object
+    #[arg(long)]
+    json: bool,
+    /// Replace the output file if it exists
+    #[arg(short, long)]
+    force: bool,
+}
+
+/// How to project an embedding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Method {
+    /// Principal component analysis: the axes of largest variance (linear, exact)
+    Pca,
+}
+
+#[derive(Debug, Args)]
+struct GnnArgs {
+    #[command(flatten)]
+    graph: GraphArgs,
+    /// The node embedding: N x D .npy or CSV, one row per node of the graph
+    #[arg(long, value_name = "E.npy", required = true)]
+    embedding: PathBuf,
+    /// Predicted classes (1-D integer .npy), compared with --labels
+    #[arg(long, value_name = "P.npy")]
+    pred: Option<PathBuf>,
+    /// Hops of the graph neighbourhood compared with the nearest neighbours
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
+    hops: u32,
+    /// Most nearest neighbours compared per node
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=embed::MAX_K as i64))]
+    k: u32,
+    /// Print the measures
+    #[arg(long)]
+    metrics: bool,
+    /// Print the measures as one JSON object
+    #[arg(long)]
+    json: bool,
+    /// Render the graph and the embedding side by side into this PNG
+    #[arg(short, long, value_name = "FILE.png")]
+    output: Option<PathBuf>,
+    /// Image size in pixels, WIDTHxHEIGHT (each view gets half the width)
+    #[arg(long, default_value = "1920x960", value_parser = parse_size)]
+    size: (u32, u32),
+    #[command(flatten)]
+    layout: LayoutArgs,
+    /// Replace the output file if it exists
+    #[arg(short, long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -381,6 +461,8 @@ pub fn run() -> Result<()> {
         Command::Layout(args) => layout(args),
         Command::Info(args) => info(args),
         Command::Khop(args) => khop(args),
+        Command::Project(args) => project(args),
+        Command::Gnn(args) => gnn(args),
         Command::Record(args) => record(args),
         Command::Bench(BenchCommand::Render(args)) => bench_render(args),
         Command::Bench(BenchCommand::Record(args)) => bench_record(args),
@@ -560,6 +642,151 @@ fn write_positions(path: &Path, positions: &[[f32; 4]], dim: usize) -> std::io::
             Err(e)
         }
     }
+}
+
+fn project(args: ProjectArgs) -> Result<()> {
+    check_output(&args.output, "npy", args.force)?;
+    let embedding = load::load_embedding(&args.embedding, None)?;
+    let gpu = Gpu::headless()?;
+    let start = std::time::Instant::now();
+    let dim = args.dim.count() as usize;
+    let Method::Pca = args.method;
+    let pca = embed::pca(&gpu, &embed::EmbedPasses::new(&gpu.device), &embedding, dim)?;
+    let seconds = start.elapsed().as_secs_f64();
+    write_positions(&args.output, &pca.positions, dim)
+        .with_context(|| format!("{}: cannot write", args.output.display()))?;
+    let explained: Vec<f64> = pca.variance.iter().map(|v| v / pca.total_variance.max(f64::MIN_POSITIVE)).collect();
+    let report = json!({
+        "rows": embedding.rows,
+        "dims": embedding.dims,
+        "method": "pca",
+        "dim": dim,
+        "explained_variance": explained,
+        "seconds": seconds,
+    });
+    if args.json {
+        println!("{report}");
+    } else {
+        let shares: Vec<String> = explained.iter().map(|e| format!("{:.1}%", e * 100.0)).collect();
+        eprintln!(
+            "wrote {} ({} x {dim}): PCA of {} x {} in {seconds:.2} s; the axes explain {} of the variance",
+            args.output.display(),
+            embedding.rows,
+            embedding.rows,
+            embedding.dims,
+            shares.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn gnn(args: GnnArgs) -> Result<()> {
+    if !args.metrics && !args.json && args.output.is_none() {
+        bail!("netlens gnn opens no window yet: give --metrics for the measures, -o FILE.png for a picture, or both");
+    }
+    if let Some(path) = &args.output {
+        check_output(path, "png", args.force)?;
+    }
+    let loaded = load_graph(&args.graph)?;
+    let graph = &loaded.graph;
+    let embedding = load::load_embedding(&args.embedding, Some(graph.node_count()))?;
+    let k = args.k as usize;
+    if k >= embedding.rows {
+        bail!("--k {k}: the embedding has only {} rows", embedding.rows);
+    }
+    let predictions = match &args.pred {
+        Some(path) => {
+            let pred = load::load_classes(path)?;
+            if pred.len() != embedding.rows {
+                bail!("{}: has {} rows, but the graph has {} nodes", path.display(), pred.len(), embedding.rows);
+            }
+            Some(pred)
+        }
+        None => None,
+    };
+    let gpu = Gpu::headless()?;
+    let passes = embed::EmbedPasses::new(&gpu.device);
+    let start = std::time::Instant::now();
+    let pca = embed::pca(&gpu, &passes, &embedding, 2)?;
+    if args.metrics || args.json {
+        let neighbours = embed::knn(&gpu, &passes, &embedding, k)?;
+        let agreement = embed::metrics::agreement(graph, &neighbours, k, args.hops);
+        let trust = embed::metrics::trustworthiness(&embedding, &pca.positions, k, 2000);
+        let mut report = json!({
+            "nodes": embedding.rows,
+            "dims": embedding.dims,
+            "agreement": agreement,
+            "pca": {
+                "trustworthiness": trust,
+                "explained_variance": pca.variance.iter().map(|v| v / pca.total_variance.max(f64::MIN_POSITIVE)).collect::<Vec<f64>>(),
+            },
+        });
+        report["agreement"]["most_disagreeing"] = agreement
+            .most_disagreeing
+            .iter()
+            .map(|&v| json!({"node": graph.node_name(v), "index": v, "agreement": agreement.per_node[v as usize]}))
+            .collect();
+        if let (Some(labels), Some(pred)) = (&graph.nodes.classes, &predictions) {
+            let mean_of = |right: bool| {
+                let scores: Vec<f64> = (0..embedding.rows)
+                    .filter(|&v| labels[v] >= 0 && (pred[v] == labels[v]) == right)
+                    .filter_map(|v| agreement.per_node[v].map(f64::from))
+                    .collect();
+                (scores.iter().sum::<f64>() / scores.len().max(1) as f64, scores.len())
+            };
+            let labelled = labels.iter().filter(|&&l| l >= 0).count();
+            let right = (0..embedding.rows).filter(|&v| labels[v] >= 0 && pred[v] == labels[v]).count();
+            let ((mean_right, _), (mean_wrong, wrong)) = (mean_of(true), mean_of(false));
+            report["predictions"] = json!({
+                "accuracy": right as f64 / labelled.max(1) as f64,
+                "labelled": labelled,
+                "agreement_right": mean_right,
+                "agreement_wrong": mean_wrong,
+                "wrong": wrong,
+            });
+        }
+        report["seconds"] = json!(start.elapsed().as_secs_f64());
+        if args.json {
+            println!("{report}");
+        } else {
+            println!(
+                "{} nodes, {}-dimensional embedding; agreement ({}-hop neighbourhood vs up to {k} nearest) mean {:.3} over {} nodes",
+                embedding.rows, embedding.dims, args.hops, agreement.mean, agreement.nodes
+            );
+            let bars: Vec<String> = agreement.histogram.iter().map(|c| c.to_string()).collect();
+            println!("histogram (tenths of 0..1): {}", bars.join(" "));
+            println!("most disagreeing: {}", report["agreement"]["most_disagreeing"]);
+            println!("PCA view: trustworthiness at {k} {trust:.3}");
+            if let Some(p) = report.get("predictions") {
+                println!("predictions: {p}");
+            }
+        }
+    }
+    if let Some(path) = &args.output {
+        let half = (args.size.0 / 2, args.size.1);
+        let (graph_rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), half, None)?;
+        let mut points = graph.clone();
+        points.src.clear();
+        points.dst.clear();
+        // Fit the bulk: a few far points would shrink the rest to a speck.
+        let bulk = crate::render::Bounds::of_most(&pca.positions, 0.005);
+        let embedding_rgba = crate::snapshot::picture(&gpu, &points, &pca.positions, &bulk, false, half, None)?;
+        let mut rgba = Vec::with_capacity(args.size.0 as usize * args.size.1 as usize * 4);
+        let row = half.0 as usize * 4;
+        for y in 0..half.1 as usize {
+            rgba.extend_from_slice(&graph_rgba[y * row..(y + 1) * row]);
+            rgba.extend_from_slice(&embedding_rgba[y * row..(y + 1) * row]);
+        }
+        let size = (half.0 * 2, half.1);
+        write_png(path, size, &rgba).with_context(|| format!("{}: cannot write", path.display()))?;
+        eprintln!(
+            "wrote {} ({}x{}): left the graph ({note}), right the embedding's PCA",
+            path.display(),
+            size.0,
+            size.1
+        );
+    }
+    Ok(())
 }
 
 fn record(args: RecordArgs) -> Result<()> {

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod bench;
 pub mod cli;
+pub mod embed;
 pub mod gpu;
 pub mod graph;
 pub mod khop;

@@ -36,18 +36,31 @@ pub fn snapshot(
     selection: Option<&Selection>,
     mut progress: impl FnMut(u32, u32),
 ) -> Result<Snapshot, GpuError> {
-    let target = OffscreenTarget::new(gpu, size)?; // checks the size before the long part
+    OffscreenTarget::new(gpu, size)?; // checks the size before the long part
     let start = Instant::now();
     let Placed { positions, iterations, .. } = place(gpu, graph, config, &mut progress)?;
-    let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::empty())?;
     let layout_time = start.elapsed();
-
     let start = Instant::now();
-    let three_d = config.dim == Dim::Three;
-    let bounds = Bounds::of(&positions);
-    let camera = Camera::fit(&bounds, three_d, Vec2::new(size.0 as f32, size.1 as f32));
+    let rgba = picture(gpu, graph, &positions, &Bounds::of(&positions), config.dim == Dim::Three, size, selection)?;
+    Ok(Snapshot { rgba, size, positions, iterations, layout_time, frame_time: start.elapsed() })
+}
+
+/// Renders `graph` with its nodes at `positions` (`[x, y, z, _]`), `bounds` fitted to
+/// `size`, the K-hop neighbourhood of `selection` highlighted: RGBA8 rows, top first.
+pub fn picture(
+    gpu: &Gpu,
+    graph: &Graph,
+    positions: &[[f32; 4]],
+    bounds: &Bounds,
+    three_d: bool,
+    size: (u32, u32),
+    selection: Option<&Selection>,
+) -> Result<Vec<u8>, GpuError> {
+    let target = OffscreenTarget::new(gpu, size)?;
+    let buffer = gpu.storage_buffer("netlens.positions", positions, wgpu::BufferUsages::empty())?;
+    let camera = Camera::fit(bounds, three_d, Vec2::new(size.0 as f32, size.1 as f32));
     let renderer = Renderer::new(&gpu.device, frame::FORMAT);
-    let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d);
+    let style = Style::for_layout(graph.node_count(), graph.edge_count(), bounds, three_d);
     let mut scene = renderer.scene(gpu, graph, &buffer, style)?;
     if let Some(selection) = selection {
         let khop = KHop::new(&gpu.device);
@@ -55,6 +68,5 @@ pub fn snapshot(
         neighbourhoods.select(gpu, &khop, &selection.seeds, selection.hops)?;
         scene.highlight = Some(selection.hops);
     }
-    let rgba = target.render(gpu, &renderer, &scene, &camera)?;
-    Ok(Snapshot { rgba, size, positions, iterations, layout_time, frame_time: start.elapsed() })
+    target.render(gpu, &renderer, &scene, &camera)
 }

@@ -8,10 +8,11 @@ pub enum Shader {
     Nodes,
     Edges,
     KHop,
+    Embed,
 }
 
 impl Shader {
-    pub const ALL: [Shader; 4] = [Shader::Force, Shader::Nodes, Shader::Edges, Shader::KHop];
+    pub const ALL: [Shader; 5] = [Shader::Force, Shader::Nodes, Shader::Edges, Shader::KHop, Shader::Embed];
 
     pub fn file_name(self) -> &'static str {
         match self {
@@ -19,6 +20,7 @@ impl Shader {
             Shader::Nodes => "nodes.wgsl",
             Shader::Edges => "edges.wgsl",
             Shader::KHop => "khop.wgsl",
+            Shader::Embed => "embed.wgsl",
         }
     }
 
@@ -28,6 +30,7 @@ impl Shader {
             Shader::Nodes => include_str!("../../shaders/nodes.wgsl"),
             Shader::Edges => include_str!("../../shaders/edges.wgsl"),
             Shader::KHop => include_str!("../../shaders/khop.wgsl"),
+            Shader::Embed => include_str!("../../shaders/embed.wgsl"),
         }
     }
 

@@ -323,9 +323,73 @@ fn attach_error(source: &Source, error: AttachError) -> LoadError {
 
 /// Attaches a 1-D integer .npy of classes (`-1` for none) to `graph`.
 pub fn attach_labels(graph: &mut Graph, path: &Path) -> Result<(), LoadError> {
+    graph.attach_classes(load_classes(path)?).map_err(|e| attach_error(&Source::File(path.to_owned()), e))
+}
+
+/// Reads a 1-D integer .npy of classes (`-1` for none).
+pub fn load_classes(path: &Path) -> Result<Vec<i32>, LoadError> {
     let (reader, source) = open(path)?;
-    let classes = npy::classes(reader, &source)?;
-    graph.attach_classes(classes).map_err(|e| attach_error(&source, e))
+    npy::classes(reader, &source)
+}
+
+/// Reads a node embedding: a 2-D .npy (any numeric dtype, float16 and float32 included)
+/// or a CSV / TSV / whitespace table of numbers (an optional header line); one row per
+/// node. `nodes` is the graph's node count, where there is a graph: another row count is
+/// an error.
+pub fn load_embedding(path: &Path, nodes: Option<u32>) -> Result<crate::embed::Embedding, LoadError> {
+    let (mut reader, source) = open(path)?;
+    let head = reader.fill_buf().map_err(|e| LoadError::io(&source, e))?;
+    let (dims, values) =
+        if head.starts_with(b"\x93NUMPY") { npy::matrix(reader, &source)? } else { table(reader, &source)? };
+    let rows = values.len().checked_div(dims).unwrap_or(0);
+    if rows == 0 {
+        return Err(LoadError::invalid(&source, "holds no rows"));
+    }
+    if let Some(nodes) = nodes.filter(|&n| n as usize != rows) {
+        return Err(LoadError::invalid(
+            &source,
+            format!("has {rows} rows, but the graph has {nodes} nodes: one row per node"),
+        ));
+    }
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(LoadError::invalid(
+            &source,
+            format!("row {} holds {}: embeddings must be finite", i / dims, values[i]),
+        ));
+    }
+    Ok(crate::embed::Embedding { rows, dims, values })
+}
+
+/// A table of numbers separated by commas, tabs or spaces, all rows as wide.
+fn table(reader: impl BufRead, source: &Source) -> Result<(usize, Vec<f32>), LoadError> {
+    let mut values = Vec::new();
+    let mut width = None;
+    for (i, line) in reader.lines().enumerate() {
+        let line = line.map_err(|e| LoadError::io(source, e))?;
+        let fields: Vec<&str> = line.split([',', '\t', ' ']).map(str::trim).filter(|f| !f.is_empty()).collect();
+        if fields.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let parsed: Result<Vec<f32>, _> = fields.iter().map(|f| f.parse::<f32>()).collect();
+        let row = match parsed {
+            Ok(row) => row,
+            Err(_) if i == 0 => continue, // a header
+            Err(_) => return Err(LoadError::line(source, i as u64 + 1, format!("'{line}' is not a row of numbers"))),
+        };
+        match width {
+            None => width = Some(row.len()),
+            Some(w) if w != row.len() => {
+                return Err(LoadError::line(
+                    source,
+                    i as u64 + 1,
+                    format!("has {} numbers; the rows above have {w}", row.len()),
+                ));
+            }
+            Some(_) => {}
+        }
+        values.extend(row);
+    }
+    Ok((width.unwrap_or(0), values))
 }
 
 /// Attaches a 1-D or 2-D numeric .npy as a node column named `name`.

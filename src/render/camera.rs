@@ -27,6 +27,25 @@ impl Bounds {
         b
     }
 
+    /// The box from the `share` quantile to the `1 - share` quantile on every axis: the
+    /// bulk of the points, a few far outliers left out.
+    pub fn of_most(positions: &[[f32; 4]], share: f32) -> Bounds {
+        if positions.is_empty() {
+            return Bounds::of(positions);
+        }
+        let mut b = Bounds { min: Vec3::ZERO, max: Vec3::ZERO };
+        let mut axis = Vec::with_capacity(positions.len());
+        for c in 0..3 {
+            axis.clear();
+            axis.extend(positions.iter().map(|p| p[c]));
+            axis.sort_by(f32::total_cmp);
+            let at = |q: f32| axis[((axis.len() - 1) as f32 * q).round() as usize];
+            b.min[c] = at(share);
+            b.max[c] = at(1.0 - share);
+        }
+        b
+    }
+
     pub fn center(&self) -> Vec3 {
         (self.min + self.max) * 0.5
     }

@@ -1,0 +1,320 @@
+//! Node embeddings (one row of numbers per node, such as a GNN layer's output) on the GPU:
+//! a PCA projection to 2D or 3D, the exact k nearest neighbours of every row, and the
+//! measures of how an embedding agrees with its graph ([`metrics`]).
+//!
+//! [`EmbedPasses`] owns the pipelines of shaders/embed.wgsl (create once per device). PCA
+//! sums columns and the covariance on the GPU in chunks of rows, finds the top principal
+//! axes of the small dims x dims covariance on the CPU (subspace iteration), then projects
+//! every row on the GPU. [`cpu`] is the reference the tests compare against.
+
+pub mod cpu;
+pub mod metrics;
+
+use bytemuck::{Pod, Zeroable};
+use wgpu::util::DeviceExt;
+
+use crate::gpu::{Gpu, GpuError, Shader, buffer_entry, compute_pipelines, dispatch_size, read_buffer};
+
+/// The most neighbours [`knn`] keeps per row (a private array in the shader).
+pub const MAX_K: usize = 32;
+/// The widest embedding read.
+pub const MAX_DIMS: usize = 4096;
+const WG: u32 = 64;
+/// Rows per partial sum, at least; more where the covariance partials would grow large.
+const CHUNK: u32 = 1024;
+/// The most floats of covariance partials held on the GPU at once.
+const MAX_PARTIALS: u64 = 1 << 24;
+
+/// Row-major `rows x dims` values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Embedding {
+    pub rows: usize,
+    pub dims: usize,
+    pub values: Vec<f32>,
+}
+
+impl Embedding {
+    pub fn row(&self, r: usize) -> &[f32] {
+        &self.values[r * self.dims..(r + 1) * self.dims]
+    }
+}
+
+/// Mirrors `Params` in embed.wgsl (padded to 32 bytes).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+struct Params {
+    rows: u32,
+    dims: u32,
+    chunk: u32,
+    chunks: u32,
+    k: u32,
+    out_dims: u32,
+    pad: [u32; 2],
+}
+
+/// A PCA projection.
+#[derive(Debug, Clone)]
+pub struct Pca {
+    /// `[x, y, z, 0]` per row (z = 0 in 2D).
+    pub positions: Vec<[f32; 4]>,
+    /// The variance along each axis, largest first.
+    pub variance: Vec<f64>,
+    /// The total variance of the embedding, so `variance[i] / total_variance` is the share
+    /// an axis explains.
+    pub total_variance: f64,
+}
+
+pub struct EmbedPasses {
+    column_sums: wgpu::ComputePipeline,
+    covariance: wgpu::ComputePipeline,
+    project: wgpu::ComputePipeline,
+    knn: wgpu::ComputePipeline,
+    layout: wgpu::BindGroupLayout,
+}
+
+impl EmbedPasses {
+    pub fn new(device: &wgpu::Device) -> Self {
+        let storage = |binding, read_only| {
+            buffer_entry(binding, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Storage { read_only }, false)
+        };
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("EmbedPasses::layout"),
+            entries: &[
+                storage(0, true),
+                buffer_entry(1, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Uniform, false),
+                storage(2, true),
+                storage(3, false),
+                storage(4, true),
+                storage(5, false),
+                storage(6, false),
+            ],
+        });
+        let [column_sums, covariance, project, knn] = compute_pipelines(
+            device,
+            "EmbedPasses",
+            Shader::Embed,
+            &[&layout],
+            ["column_sums", "covariance", "project", "knn"],
+        );
+        EmbedPasses { column_sums, covariance, project, knn, layout }
+    }
+}
+
+/// The buffers one run of a pass binds; `None`: a pass that does not use it (bound to a
+/// small placeholder of its own, as a writable binding may share with nothing).
+struct Bindings<'a> {
+    values: &'a wgpu::Buffer,
+    params: wgpu::Buffer,
+    mean: Option<&'a wgpu::Buffer>,
+    partial: Option<&'a wgpu::Buffer>,
+    basis: Option<&'a wgpu::Buffer>,
+    projected: Option<&'a wgpu::Buffer>,
+    neighbours: Option<&'a wgpu::Buffer>,
+}
+
+fn params_buffer(gpu: &Gpu, params: Params) -> wgpu::Buffer {
+    gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("EmbedPasses::params"),
+        contents: bytemuck::bytes_of(&params),
+        usage: wgpu::BufferUsages::UNIFORM,
+    })
+}
+
+/// Runs `pipeline` over `invocations` and waits.
+fn run(
+    gpu: &Gpu,
+    passes: &EmbedPasses,
+    pipeline: &wgpu::ComputePipeline,
+    b: &Bindings,
+    invocations: u64,
+) -> Result<(), GpuError> {
+    let invocations = u32::try_from(invocations).map_err(|_| GpuError::TooLarge {
+        what: "an embedding pass (invocations)",
+        needed: invocations,
+        limit: u32::MAX as u64,
+    })?;
+    let slots = [Some(b.values), Some(&b.params), b.mean, b.partial, b.basis, b.projected, b.neighbours];
+    let placeholders: Vec<wgpu::Buffer> = slots
+        .iter()
+        .filter(|s| s.is_none())
+        .map(|_| gpu.zeroed_storage("EmbedPasses::unused", 16, wgpu::BufferUsages::empty()))
+        .collect::<Result<_, _>>()?;
+    let mut spare = placeholders.iter();
+    let entries: Vec<wgpu::BindGroupEntry> = slots
+        .into_iter()
+        .enumerate()
+        .map(|(i, buffer)| {
+            let buffer = buffer.unwrap_or_else(|| spare.next().expect("one placeholder per empty slot"));
+            wgpu::BindGroupEntry { binding: i as u32, resource: buffer.as_entire_binding() }
+        })
+        .collect();
+    let group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("EmbedPasses::bindings"),
+        layout: &passes.layout,
+        entries: &entries,
+    });
+    let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("EmbedPasses") });
+    {
+        let mut pass = encoder
+            .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("EmbedPasses"), timestamp_writes: None });
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, &group, &[]);
+        let (x, y) = dispatch_size(invocations, WG);
+        pass.dispatch_workgroups(x, y, 1);
+    }
+    gpu.queue.submit([encoder.finish()]);
+    gpu.wait()
+}
+
+fn read_f32(gpu: &Gpu, buffer: &wgpu::Buffer, count: usize) -> Result<Vec<f32>, GpuError> {
+    Ok(bytemuck::cast_slice(&read_buffer(gpu, buffer, count as u64 * 4)?).to_vec())
+}
+
+fn check(embedding: &Embedding) -> Result<(), GpuError> {
+    if embedding.dims == 0 || embedding.dims > MAX_DIMS {
+        return Err(GpuError::TooLarge {
+            what: "an embedding's width",
+            needed: embedding.dims as u64,
+            limit: MAX_DIMS as u64,
+        });
+    }
+    Ok(())
+}
+
+/// Projects the rows onto their `out_dims` (2 or 3) principal axes.
+pub fn pca(gpu: &Gpu, passes: &EmbedPasses, embedding: &Embedding, out_dims: usize) -> Result<Pca, GpuError> {
+    check(embedding)?;
+    let (rows, dims) = (embedding.rows as u32, embedding.dims as u32);
+    let cells = dims as u64 * dims as u64;
+    let chunk = CHUNK.max(rows.div_ceil((MAX_PARTIALS / cells).max(1) as u32));
+    let chunks = rows.div_ceil(chunk).max(1);
+    let params = Params { rows, dims, chunk, chunks, k: 0, out_dims: out_dims as u32, pad: [0; 2] };
+    let values = gpu.storage_buffer("EmbedPasses::values", &embedding.values, wgpu::BufferUsages::empty())?;
+    let partial =
+        gpu.zeroed_storage("EmbedPasses::partial", cells * chunks as u64 * 4, wgpu::BufferUsages::COPY_SRC)?;
+    let mut b = Bindings {
+        values: &values,
+        params: params_buffer(gpu, params),
+        mean: None,
+        partial: Some(&partial),
+        basis: None,
+        projected: None,
+        neighbours: None,
+    };
+
+    run(gpu, passes, &passes.column_sums, &b, dims as u64 * chunks as u64)?;
+    let sums = read_f32(gpu, &partial, dims as usize * chunks as usize)?;
+    let mean: Vec<f64> = (0..dims as usize)
+        .map(|c| sums.iter().skip(c).step_by(dims as usize).map(|&s| s as f64).sum::<f64>() / rows.max(1) as f64)
+        .collect();
+    let mean_f32: Vec<f32> = mean.iter().map(|&m| m as f32).collect();
+    let mean_buffer = gpu.storage_buffer("EmbedPasses::mean", &mean_f32, wgpu::BufferUsages::empty())?;
+    b.mean = Some(&mean_buffer);
+
+    run(gpu, passes, &passes.covariance, &b, cells * chunks as u64)?;
+    let partials = read_f32(gpu, &partial, (cells * chunks as u64) as usize)?;
+    let d = dims as usize;
+    let mut covariance = vec![0.0f64; d * d];
+    for (cell, value) in covariance.iter_mut().enumerate() {
+        let (i, j) = (cell / d, cell % d);
+        let upper = i.min(j) * d + i.max(j);
+        *value =
+            (0..chunks as usize).map(|c| partials[c * d * d + upper] as f64).sum::<f64>() / (rows.max(2) - 1) as f64;
+    }
+    let (axes, variance) = principal_axes(&covariance, d, out_dims);
+
+    let basis: Vec<f32> = (0..d).flat_map(|c| axes.iter().map(move |axis| axis[c] as f32)).collect();
+    let basis_buffer = gpu.storage_buffer("EmbedPasses::basis", &basis, wgpu::BufferUsages::empty())?;
+    let projected =
+        gpu.zeroed_storage("EmbedPasses::projected", rows as u64 * out_dims as u64 * 4, wgpu::BufferUsages::COPY_SRC)?;
+    b.basis = Some(&basis_buffer);
+    b.projected = Some(&projected);
+    run(gpu, passes, &passes.project, &b, rows as u64)?;
+    let flat = read_f32(gpu, &projected, rows as usize * out_dims)?;
+    let positions = flat
+        .chunks_exact(out_dims)
+        .map(|p| [p[0], p.get(1).copied().unwrap_or(0.0), p.get(2).copied().unwrap_or(0.0), 0.0])
+        .collect();
+    let total_variance = (0..d).map(|i| covariance[i * d + i]).sum();
+    Ok(Pca { positions, variance, total_variance })
+}
+
+/// The `k` nearest other rows of every row (squared Euclidean distance, ties to the lower
+/// index), nearest first: `rows x k` indices. `k` is at most [`MAX_K`] and less than the
+/// rows.
+pub fn knn(gpu: &Gpu, passes: &EmbedPasses, embedding: &Embedding, k: usize) -> Result<Vec<u32>, GpuError> {
+    check(embedding)?;
+    assert!((1..=MAX_K).contains(&k) && k < embedding.rows, "k from 1 to MAX_K, below the rows");
+    let rows = embedding.rows as u32;
+    let params =
+        Params { rows, dims: embedding.dims as u32, chunk: 0, chunks: 0, k: k as u32, out_dims: 0, pad: [0; 2] };
+    let values = gpu.storage_buffer("EmbedPasses::values", &embedding.values, wgpu::BufferUsages::empty())?;
+    let neighbours =
+        gpu.zeroed_storage("EmbedPasses::neighbours", rows as u64 * k as u64 * 4, wgpu::BufferUsages::COPY_SRC)?;
+    let b = Bindings {
+        values: &values,
+        params: params_buffer(gpu, params),
+        mean: None,
+        partial: None,
+        basis: None,
+        projected: None,
+        neighbours: Some(&neighbours),
+    };
+    run(gpu, passes, &passes.knn, &b, rows as u64)?;
+    Ok(bytemuck::cast_slice(&read_buffer(gpu, &neighbours, rows as u64 * k as u64 * 4)?).to_vec())
+}
+
+/// The `count` leading eigenvectors (unit length, largest entry positive) and eigenvalues
+/// of the symmetric `d x d` matrix `m`, by subspace iteration from a fixed start.
+pub fn principal_axes(m: &[f64], d: usize, count: usize) -> (Vec<Vec<f64>>, Vec<f64>) {
+    let count = count.min(d);
+    // A fixed, well-spread start: no seed, so the result is the same on every run.
+    let mut q: Vec<Vec<f64>> =
+        (0..count).map(|j| (0..d).map(|i| ((i * 7 + j * 13 + 1) as f64 * 0.618_034).fract() - 0.5).collect()).collect();
+    orthonormalize(&mut q);
+    for _ in 0..500 {
+        let mut next: Vec<Vec<f64>> =
+            q.iter().map(|v| (0..d).map(|i| (0..d).map(|j| m[i * d + j] * v[j]).sum()).collect()).collect();
+        orthonormalize(&mut next);
+        let change: f64 =
+            next.iter().zip(&q).map(|(a, b)| 1.0 - a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>().abs()).sum();
+        q = next;
+        if change < 1e-13 {
+            break;
+        }
+    }
+    let values: Vec<f64> =
+        q.iter().map(|v| (0..d).map(|i| v[i] * (0..d).map(|j| m[i * d + j] * v[j]).sum::<f64>()).sum()).collect();
+    // Order by eigenvalue, and fix each sign: the largest entry is positive.
+    let mut order: Vec<usize> = (0..count).collect();
+    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
+    let axes = order
+        .iter()
+        .map(|&a| {
+            let v = &q[a];
+            let largest = v.iter().copied().fold(0.0f64, |acc, x| if x.abs() > acc.abs() { x } else { acc });
+            v.iter().map(|&x| if largest < 0.0 { -x } else { x }).collect()
+        })
+        .collect();
+    (axes, order.iter().map(|&a| values[a]).collect())
+}
+
+/// Modified Gram-Schmidt; a vector that vanishes is replaced by a unit axis.
+fn orthonormalize(vectors: &mut [Vec<f64>]) {
+    for i in 0..vectors.len() {
+        for j in 0..i {
+            let dot: f64 = vectors[i].iter().zip(&vectors[j]).map(|(a, b)| a * b).sum();
+            let (done, rest) = vectors.split_at_mut(i);
+            for (x, y) in rest[0].iter_mut().zip(&done[j]) {
+                *x -= dot * y;
+            }
+        }
+        let norm = vectors[i].iter().map(|x| x * x).sum::<f64>().sqrt();
+        if norm > 1e-300 {
+            vectors[i].iter_mut().for_each(|x| *x /= norm);
+        } else {
+            let d = vectors[i].len();
+            vectors[i] = (0..d).map(|k| if k == i % d { 1.0 } else { 0.0 }).collect();
+        }
+    }
+}

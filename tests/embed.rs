@@ -1,0 +1,182 @@
+//! Node embeddings: the GPU's PCA and k-nearest-neighbour passes against their CPU
+//! references on Cora's and CiteSeer's GCN embeddings, PCA against a known answer, the
+//! agreement measure on a hand-made case, and the `project` and `gnn` commands.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use netlens::embed::{self, EmbedPasses, Embedding, cpu, metrics};
+use netlens::gpu::Gpu;
+use netlens::graph::Graph;
+
+fn gcn_hidden(set: &str) -> Embedding {
+    let path = common::shared_data(&format!("{set}/gcn_hidden.npy"));
+    netlens::load::load_embedding(&path, None).expect("the GCN embedding loads")
+}
+
+#[test]
+fn pca_on_the_gpu_matches_the_cpu() {
+    let gpu = Gpu::headless().expect("an adapter");
+    let passes = EmbedPasses::new(&gpu.device);
+    for set in ["cora", "citeseer"] {
+        let embedding = gcn_hidden(set);
+        for dim in [2, 3] {
+            let gpu_pca = embed::pca(&gpu, &passes, &embedding, dim).unwrap();
+            let reference = cpu::pca(&embedding, dim);
+            let spread = reference.iter().flat_map(|p| p[..dim].iter()).fold(0.0f32, |m, &x| m.max(x.abs()));
+            let worst = gpu_pca
+                .positions
+                .iter()
+                .zip(&reference)
+                .flat_map(|(a, b)| (0..dim).map(move |c| (a[c] - b[c]).abs()))
+                .fold(0.0f32, f32::max);
+            println!("{set} {dim}D: largest difference {worst:.2e} of a spread of {spread:.2}");
+            assert!(worst <= 1e-4 * spread, "{set} {dim}D: the GPU projection differs by {worst}");
+            let shares: f64 = gpu_pca.variance.iter().sum::<f64>() / gpu_pca.total_variance;
+            assert!(shares > 0.0 && shares <= 1.0 + 1e-9);
+        }
+    }
+}
+
+#[test]
+fn pca_finds_the_axis_of_a_stretched_cloud() {
+    // 500 points spread 10 times wider along (1, 2, 2) / 3 than across it.
+    let axis = [1.0f32 / 3.0, 2.0 / 3.0, 2.0 / 3.0];
+    let across = [2.0f32 / 3.0, 1.0 / 3.0, -2.0 / 3.0];
+    let values: Vec<f32> = (0..500)
+        .flat_map(|i| {
+            let along = ((i * 37 % 500) as f32 / 500.0 - 0.5) * 10.0;
+            let side = ((i * 91 % 500) as f32 / 500.0 - 0.5) * 1.0;
+            (0..3).map(move |c| along * axis[c] + side * across[c] + 5.0)
+        })
+        .collect();
+    let embedding = Embedding { rows: 500, dims: 3, values };
+    let gpu = Gpu::headless().expect("an adapter");
+    let pca = embed::pca(&gpu, &EmbedPasses::new(&gpu.device), &embedding, 2).unwrap();
+    let ratio = pca.variance[0] / pca.variance[1];
+    assert!((ratio - 100.0).abs() < 5.0, "variance ratio {ratio}, expected about 100");
+    // The first coordinate is the position along the axis, from the mean (up to sign).
+    let along = |i: usize| ((i * 37 % 500) as f32 / 500.0 - 0.5) * 10.0;
+    let mean = (0..500).map(along).sum::<f32>() / 500.0;
+    let sign = pca.positions[0][0].signum() * (along(0) - mean).signum();
+    for (i, p) in pca.positions.iter().enumerate() {
+        let expected = sign * (along(i) - mean);
+        assert!((p[0] - expected).abs() < 1e-2, "row {i}: {} vs {expected}", p[0]);
+    }
+}
+
+#[test]
+fn nearest_neighbours_on_the_gpu_match_the_cpu() {
+    let gpu = Gpu::headless().expect("an adapter");
+    let passes = EmbedPasses::new(&gpu.device);
+    let embedding = gcn_hidden("cora");
+    let k = 10;
+    let found = embed::knn(&gpu, &passes, &embedding, k).unwrap();
+    let reference = cpu::knn(&embedding, k);
+    assert_eq!(found.len(), embedding.rows * k);
+    let same = found.iter().zip(&reference).filter(|(a, b)| a == b).count();
+    println!("{same} of {} neighbours identical", found.len());
+    // Rounding may swap two neighbours at equal distance; the distances must agree.
+    assert!(same as f64 >= 0.99 * found.len() as f64);
+    for r in 0..embedding.rows {
+        for n in 0..k {
+            let (a, b) = (found[r * k + n] as usize, reference[r * k + n] as usize);
+            let (da, db) = (cpu::distance(&embedding, r, a), cpu::distance(&embedding, r, b));
+            assert!((da - db).abs() <= 1e-5 * db.max(1e-6), "row {r}, neighbour {n}: {da} vs {db}");
+        }
+    }
+}
+
+#[test]
+fn agreement_is_the_jaccard_overlap_of_neighbourhoods() {
+    // A path 0-1-2-3 and an isolated node 4; embedding neighbours chosen by hand.
+    let mut graph = Graph::with_nodes(5, false);
+    for (a, b) in [(0, 1), (1, 2), (2, 3)] {
+        graph.push_edge(a, b);
+    }
+    let k = 2;
+    let neighbours = [1, 2, 3, 0, 1, 3, 0, 1, 0, 1];
+    let a = metrics::agreement(&graph, &neighbours, k, 1);
+    // 0: {1} vs {1}: 1. 1: {0, 2} vs {3, 0}: 1/3. 2: {1, 3} vs {1, 3}: 1. 3: {2} vs {0}: 0.
+    let per_node: Vec<Option<f32>> = a.per_node.clone();
+    assert_eq!(per_node, [Some(1.0), Some(1.0 / 3.0), Some(1.0), Some(0.0), None]);
+    assert_eq!(a.nodes, 4);
+    assert!((a.mean - (1.0 + 1.0 / 3.0 + 1.0) / 4.0).abs() < 1e-6);
+    assert_eq!(a.histogram, [1, 0, 0, 1, 0, 0, 0, 0, 0, 2]);
+    assert_eq!(a.most_disagreeing, [3, 1, 2, 0], "worst first; on a tie the larger neighbourhood");
+    let two_hops = metrics::agreement(&graph, &neighbours, k, 2);
+    // 0 within 2 hops: {1, 2}, its 2 nearest {1, 2}: 1.
+    assert_eq!(two_hops.per_node[0], Some(1.0));
+}
+
+#[test]
+fn trustworthiness_is_one_for_a_faithful_view() {
+    let values: Vec<f32> = (0..60).flat_map(|i| [(i as f32).sin() * 3.0, (i as f32 * 0.7).cos() * 2.0]).collect();
+    let embedding = Embedding { rows: 60, dims: 2, values };
+    let same: Vec<[f32; 4]> = (0..60).map(|r| [embedding.row(r)[0], embedding.row(r)[1], 0.0, 0.0]).collect();
+    assert!((metrics::trustworthiness(&embedding, &same, 5, 60) - 1.0).abs() < 1e-12);
+    let scrambled: Vec<[f32; 4]> = (0..60).map(|r| same[(r * 17) % 60]).collect();
+    assert!(metrics::trustworthiness(&embedding, &scrambled, 5, 60) < 0.8);
+}
+
+fn netlens(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_netlens")).args(args).current_dir(dir).output().expect("netlens runs")
+}
+
+#[test]
+fn project_and_gnn_commands() {
+    let dir = common::scratch("embed-cli");
+    let hidden = common::shared_data("cora/gcn_hidden.npy");
+    let hidden = hidden.to_str().unwrap();
+    let out = netlens(&dir, &["project", hidden, "-o", "p.npy", "--dim", "3", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((report["rows"].as_u64(), report["dim"].as_u64()), (Some(2708), Some(3)));
+    let bytes = std::fs::read(dir.join("p.npy")).unwrap();
+    let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
+    assert_eq!(npy.shape(), [2708, 3]);
+
+    let cora = common::shared_data("cora/edges.tsv");
+    let labels = common::shared_data("cora/labels.npy");
+    let pred = common::shared_data("cora/gcn_pred.npy");
+    let args = [
+        "gnn",
+        cora.to_str().unwrap(),
+        "--labels",
+        labels.to_str().unwrap(),
+        "--embedding",
+        hidden,
+        "--pred",
+        pred.to_str().unwrap(),
+        "--metrics",
+        "--json",
+    ];
+    let out = netlens(&dir, &args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    println!("{report}");
+    let mean = report["agreement"]["mean"].as_f64().unwrap();
+    assert!(mean > 0.0 && mean < 1.0);
+    let histogram: u64 = report["agreement"]["histogram"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).sum();
+    assert_eq!(histogram, report["agreement"]["nodes"].as_u64().unwrap());
+    // meta.json: the GCN's test accuracy is 0.823; over all labelled nodes it is close.
+    let accuracy = report["predictions"]["accuracy"].as_f64().unwrap();
+    assert!((0.75..0.95).contains(&accuracy), "accuracy {accuracy}");
+    let trust = report["pca"]["trustworthiness"].as_f64().unwrap();
+    assert!((0.5..=1.0).contains(&trust), "trustworthiness {trust}");
+
+    let out = netlens(&dir, &["gnn", "--embedding", hidden, "-o", "side.png", "--size", "320x160"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(image::open(dir.join("side.png")).unwrap().to_rgb8().dimensions(), (320, 160));
+
+    // CiteSeer's embedding has 3327 rows, the bundled Cora 2708 nodes.
+    let citeseer = common::shared_data("citeseer/gcn_hidden.npy");
+    let out = netlens(&dir, &["gnn", "--embedding", citeseer.to_str().unwrap(), "--metrics"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("gcn_hidden.npy: has 3327 rows, but the graph has 2708 nodes"), "{stderr}");
+    let out = netlens(&dir, &["gnn", "--embedding", hidden]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("opens no window yet"));
+}
