@@ -1,24 +1,28 @@
 // Node embeddings: the passes of a PCA projection and an exact k-nearest-neighbour search.
 // Every invocation gathers what it needs and writes only its own outputs: no atomics, and
-// the same result on every run.
+// the same result on every run. Long loops are cut into dispatches over a range
+// (`first`, `count`): Mesa's software drivers end any shader loop after 65535 turns.
 //
-// column_sums : sum of each column over one chunk of rows (partials; the CPU adds chunks).
-// covariance  : sum of (x_i - m_i)(x_j - m_j) over one chunk of rows, for i <= j.
+// column_sums : sum of each column over one chunk of rows, for `count` chunks from chunk
+//               `first` (partials; the CPU adds the chunks).
+// covariance  : sum of (x_i - m_i)(x_j - m_j) over one chunk of rows, for i <= j, likewise.
 // project     : each row centred and multiplied by the basis (dims x out_dims).
-// knn         : each row scans all rows and keeps its k nearest (squared Euclidean,
-//               ties to the lower index), nearest first.
+// knn         : each row scans rows `first` .. `first + count` and keeps its k nearest so
+//               far (squared Euclidean, ties to the lower index), nearest first; the
+//               distances go to `partial`. Dispatched once per range, in order.
 // Mirrors src/embed/cpu.rs.
 
 const WG: u32 = 64u;
-const MAX_K: u32 = 32u;            // embed::MAX_K
 
 struct Params {                    // Params in src/embed/mod.rs
     rows: u32,
     dims: u32,
     chunk: u32,                    // rows per partial sum
-    chunks: u32,
     k: u32,
     out_dims: u32,
+    first: u32,                    // the first chunk or candidate row of this dispatch
+    count: u32,                    // chunks or candidate rows in this dispatch
+    pad: u32,
 }
 
 @group(0) @binding(0) var<storage, read> values: array<f32>;      // rows x dims
@@ -36,11 +40,11 @@ fn flat_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
 @compute @workgroup_size(WG)
 fn column_sums(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let id = flat_index(gid, groups);
-    if id >= params.dims * params.chunks {
+    if id >= params.dims * params.count {
         return;
     }
     let c = id % params.dims;
-    let chunk = id / params.dims;
+    let chunk = params.first + id / params.dims;
     let end = min((chunk + 1u) * params.chunk, params.rows);
     var sum = 0.0;
     for (var r = chunk * params.chunk; r < end; r++) {
@@ -53,7 +57,7 @@ fn column_sums(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
 fn covariance(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let id = flat_index(gid, groups);
     let cells = params.dims * params.dims;
-    if id >= cells * params.chunks {
+    if id >= cells * params.count {
         return;
     }
     let i = (id % cells) / params.dims;
@@ -61,7 +65,7 @@ fn covariance(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     if j < i {
         return;                    // the lower triangle mirrors the upper
     }
-    let chunk = id / cells;
+    let chunk = params.first + id / cells;
     let end = min((chunk + 1u) * params.chunk, params.rows);
     let mi = mean[i];
     let mj = mean[j];
@@ -93,35 +97,36 @@ fn knn(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) g
     if r >= params.rows {
         return;
     }
-    var best_d: array<f32, MAX_K>;
-    var best_i: array<u32, MAX_K>;
+    // The row's list lives in its own slots of the outputs (distances in `partial`):
+    // nearest first, kept sorted by insertion.
     let k = params.k;
-    for (var n = 0u; n < k; n++) {
-        best_d[n] = 3.0e38;
-        best_i[n] = 0xffffffffu;
-    }
-    for (var s = 0u; s < params.rows; s++) {
-        if s == r {
-            continue;
+    let base = r * k;
+    if params.first == 0u {
+        for (var n = 0u; n < k; n++) {
+            partial[base + n] = 3.0e38;
+            neighbours[base + n] = 0xffffffffu;
         }
+    }
+    let end = min(params.first + params.count, params.rows);
+    for (var s = params.first; s < end; s++) {
         var d = 0.0;
         for (var c = 0u; c < params.dims; c++) {
             let diff = values[r * params.dims + c] - values[s * params.dims + c];
             d += diff * diff;
         }
         // Rows come in index order, so a tie never displaces the earlier row.
-        if d < best_d[k - 1u] {
+        if s != r && d < partial[base + k - 1u] {
             var at = k - 1u;
-            while at > 0u && best_d[at - 1u] > d {
-                best_d[at] = best_d[at - 1u];
-                best_i[at] = best_i[at - 1u];
+            for (var shifts = 0u; shifts + 1u < k; shifts++) {
+                if partial[base + at - 1u] <= d {
+                    break;
+                }
+                partial[base + at] = partial[base + at - 1u];
+                neighbours[base + at] = neighbours[base + at - 1u];
                 at -= 1u;
             }
-            best_d[at] = d;
-            best_i[at] = s;
+            partial[base + at] = d;
+            neighbours[base + at] = s;
         }
-    }
-    for (var n = 0u; n < k; n++) {
-        neighbours[r * k + n] = best_i[n];
     }
 }

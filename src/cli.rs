@@ -75,21 +75,24 @@ enum Command {
     /// Prints how many nodes lie at exactly 0, 1, ..., K hops; with --json as
     /// {"node": ID, "hops": K, "reached": [c0, c1, ..., cK]} (c0 = 1).
     Khop(KhopArgs),
-    /// Project a node embedding to 2D or 3D on the GPU (PCA) and write the coordinates
+    /// Project a node embedding to 2D or 3D on the GPU and write the coordinates
     ///
     /// Reads an N x D matrix (.npy of any numeric dtype, float16 and float32 included, or a
     /// CSV of numbers) and writes N x 2 (or N x 3) float32 .npy, rows in the same order.
-    /// Prints the share of the variance each axis explains.
+    /// --method umap (the default) keeps neighbourhoods: a UMAP-style embedding of the
+    /// exact k-nearest-neighbour graph, started from the PCA; --method pca is linear and
+    /// prints the share of the variance each axis explains. The same input and --seed-free
+    /// settings give the same coordinates on every run.
     Project(ProjectArgs),
     /// Compare a node embedding with its graph: how far each node's nearest neighbours in
     /// the embedding are its neighbours in the graph, and more
     ///
     /// --metrics prints the agreement per node (Jaccard overlap of the K-hop neighbourhood,
     /// --hops, with as many nearest neighbours in embedding space, at most --k): mean,
-    /// histogram and the most disagreeing nodes; the trustworthiness of the PCA view; with
-    /// --labels and --pred the accuracy and the agreement of right and wrong predictions.
-    /// -o FILE.png renders the graph's layout and the embedding's PCA side by side, in the
-    /// same colours.
+    /// histogram and the most disagreeing nodes; the trustworthiness of the embedding's 2D
+    /// view (--method); with --labels and --pred the accuracy and the agreement of right
+    /// and wrong predictions. -o FILE.png renders the graph's layout and the embedding's
+    /// view side by side, in the same colours.
     Gnn(GnnArgs),
     /// Record a camera tour of a graph, headless, to MP4, GIF or numbered PNGs
     ///
@@ -113,11 +116,13 @@ struct ProjectArgs {
     #[arg(short, long, value_name = "FILE.npy")]
     output: PathBuf,
     /// Projection method
-    #[arg(long, value_enum, default_value = "pca")]
+    #[arg(long, value_enum, default_value = "umap")]
     method: Method,
     /// Project to 2 or 3 dimensions
     #[arg(long, default_value = "2")]
     dim: Dim,
+    #[command(flatten)]
+    umap: UmapArgs,
     /// Print the report as one JSON object
     #[arg(long)]
     json: bool,
@@ -131,6 +136,78 @@ struct ProjectArgs {
 enum Method {
     /// Principal component analysis: the axes of largest variance (linear, exact)
     Pca,
+    /// UMAP-style neighbour embedding: near rows stay near (non-linear)
+    Umap,
+}
+
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Method::Pca => "pca",
+            Method::Umap => "umap",
+        }
+    }
+}
+
+/// Settings of the UMAP-style projection.
+#[derive(Debug, Args)]
+struct UmapArgs {
+    /// UMAP: neighbours per row
+    #[arg(long = "neighbours", default_value_t = 15, value_parser = clap::value_parser!(u32).range(2..=embed::MAX_K as i64))]
+    neighbours: u32,
+    /// UMAP: optimisation epochs [default: 2000 up to 10,000 rows, else 500]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    epochs: Option<u32>,
+}
+
+impl UmapArgs {
+    fn config(&self, rows: usize, dim: usize) -> Result<embed::umap::UmapConfig> {
+        let mut config = embed::umap::UmapConfig::for_rows(rows, dim);
+        if self.neighbours as usize >= rows {
+            bail!("--neighbours {}: the embedding has only {rows} rows", self.neighbours);
+        }
+        config.k = self.neighbours as usize;
+        config.epochs = self.epochs.unwrap_or(config.epochs);
+        Ok(config)
+    }
+}
+
+/// An embedding's projection, and for PCA the share of the variance each axis explains.
+struct Projection {
+    positions: Vec<[f32; 4]>,
+    explained: Option<Vec<f64>>,
+}
+
+/// Projects `embedding` by `method`, with a progress bar for UMAP's epochs.
+fn project_embedding(
+    gpu: &Gpu,
+    embedding: &embed::Embedding,
+    method: Method,
+    dim: usize,
+    umap: &UmapArgs,
+) -> Result<Projection> {
+    let passes = embed::EmbedPasses::new(&gpu.device);
+    Ok(match method {
+        Method::Pca => {
+            let pca = embed::pca(gpu, &passes, embedding, dim)?;
+            let shares = pca.variance.iter().map(|v| v / pca.total_variance.max(f64::MIN_POSITIVE)).collect();
+            Projection { positions: pca.positions, explained: Some(shares) }
+        }
+        Method::Umap => {
+            let config = umap.config(embedding.rows, dim)?;
+            let bar = ProgressBar::new(config.epochs as u64).with_style(
+                ProgressStyle::with_template("umap [{bar:30}] {pos}/{len} epochs, {elapsed} (ETA {eta})")
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            );
+            let umap_passes = embed::umap::UmapPasses::new(&gpu.device);
+            let positions = embed::umap::umap(gpu, &passes, &umap_passes, embedding, &config, |done, _| {
+                bar.set_position(done as u64)
+            })?;
+            bar.finish_and_clear();
+            Projection { positions, explained: None }
+        }
+    })
 }
 
 #[derive(Debug, Args)]
@@ -149,6 +226,11 @@ struct GnnArgs {
     /// Most nearest neighbours compared per node
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=embed::MAX_K as i64))]
     k: u32,
+    /// How to project the embedding for its view (and its trustworthiness)
+    #[arg(long, value_enum, default_value = "umap")]
+    method: Method,
+    #[command(flatten)]
+    umap: UmapArgs,
     /// Print the measures
     #[arg(long)]
     metrics: bool,
@@ -650,31 +732,34 @@ fn project(args: ProjectArgs) -> Result<()> {
     let gpu = Gpu::headless()?;
     let start = std::time::Instant::now();
     let dim = args.dim.count() as usize;
-    let Method::Pca = args.method;
-    let pca = embed::pca(&gpu, &embed::EmbedPasses::new(&gpu.device), &embedding, dim)?;
+    let Projection { positions, explained } = project_embedding(&gpu, &embedding, args.method, dim, &args.umap)?;
     let seconds = start.elapsed().as_secs_f64();
-    write_positions(&args.output, &pca.positions, dim)
+    write_positions(&args.output, &positions, dim)
         .with_context(|| format!("{}: cannot write", args.output.display()))?;
-    let explained: Vec<f64> = pca.variance.iter().map(|v| v / pca.total_variance.max(f64::MIN_POSITIVE)).collect();
-    let report = json!({
+    let mut report = json!({
         "rows": embedding.rows,
         "dims": embedding.dims,
-        "method": "pca",
+        "method": args.method.name(),
         "dim": dim,
-        "explained_variance": explained,
         "seconds": seconds,
     });
+    if let Some(explained) = &explained {
+        report["explained_variance"] = json!(explained);
+    }
     if args.json {
         println!("{report}");
     } else {
-        let shares: Vec<String> = explained.iter().map(|e| format!("{:.1}%", e * 100.0)).collect();
+        let explained = explained.map_or(String::new(), |e| {
+            let shares: Vec<String> = e.iter().map(|e| format!("{:.1}%", e * 100.0)).collect();
+            format!("; the axes explain {} of the variance", shares.join(", "))
+        });
         eprintln!(
-            "wrote {} ({} x {dim}): PCA of {} x {} in {seconds:.2} s; the axes explain {} of the variance",
+            "wrote {} ({} x {dim}): {} of {} x {} in {seconds:.2} s{explained}",
             args.output.display(),
             embedding.rows,
+            args.method.name(),
             embedding.rows,
             embedding.dims,
-            shares.join(", ")
         );
     }
     Ok(())
@@ -705,22 +790,21 @@ fn gnn(args: GnnArgs) -> Result<()> {
         None => None,
     };
     let gpu = Gpu::headless()?;
-    let passes = embed::EmbedPasses::new(&gpu.device);
     let start = std::time::Instant::now();
-    let pca = embed::pca(&gpu, &passes, &embedding, 2)?;
+    let Projection { positions: view, explained } = project_embedding(&gpu, &embedding, args.method, 2, &args.umap)?;
     if args.metrics || args.json {
-        let neighbours = embed::knn(&gpu, &passes, &embedding, k)?;
+        let neighbours = embed::knn(&gpu, &embed::EmbedPasses::new(&gpu.device), &embedding, k)?;
         let agreement = embed::metrics::agreement(graph, &neighbours, k, args.hops);
-        let trust = embed::metrics::trustworthiness(&embedding, &pca.positions, k, 2000);
+        let trust = embed::metrics::trustworthiness(&embedding, &view, k, 2000);
         let mut report = json!({
             "nodes": embedding.rows,
             "dims": embedding.dims,
             "agreement": agreement,
-            "pca": {
-                "trustworthiness": trust,
-                "explained_variance": pca.variance.iter().map(|v| v / pca.total_variance.max(f64::MIN_POSITIVE)).collect::<Vec<f64>>(),
-            },
+            "view": { "method": args.method.name(), "trustworthiness": trust },
         });
+        if let Some(explained) = explained {
+            report["view"]["explained_variance"] = json!(explained);
+        }
         report["agreement"]["most_disagreeing"] = agreement
             .most_disagreeing
             .iter()
@@ -756,7 +840,7 @@ fn gnn(args: GnnArgs) -> Result<()> {
             let bars: Vec<String> = agreement.histogram.iter().map(|c| c.to_string()).collect();
             println!("histogram (tenths of 0..1): {}", bars.join(" "));
             println!("most disagreeing: {}", report["agreement"]["most_disagreeing"]);
-            println!("PCA view: trustworthiness at {k} {trust:.3}");
+            println!("{} view: trustworthiness at {k} {trust:.3}", args.method.name());
             if let Some(p) = report.get("predictions") {
                 println!("predictions: {p}");
             }
@@ -769,8 +853,8 @@ fn gnn(args: GnnArgs) -> Result<()> {
         points.src.clear();
         points.dst.clear();
         // Fit the bulk: a few far points would shrink the rest to a speck.
-        let bulk = crate::render::Bounds::of_most(&pca.positions, 0.005);
-        let embedding_rgba = crate::snapshot::picture(&gpu, &points, &pca.positions, &bulk, false, half, None)?;
+        let bulk = crate::render::Bounds::of_most(&view, 0.005);
+        let embedding_rgba = crate::snapshot::picture(&gpu, &points, &view, &bulk, false, half, None)?;
         let mut rgba = Vec::with_capacity(args.size.0 as usize * args.size.1 as usize * 4);
         let row = half.0 as usize * 4;
         for y in 0..half.1 as usize {
@@ -780,10 +864,11 @@ fn gnn(args: GnnArgs) -> Result<()> {
         let size = (half.0 * 2, half.1);
         write_png(path, size, &rgba).with_context(|| format!("{}: cannot write", path.display()))?;
         eprintln!(
-            "wrote {} ({}x{}): left the graph ({note}), right the embedding's PCA",
+            "wrote {} ({}x{}): left the graph ({note}), right the embedding ({})",
             path.display(),
             size.0,
-            size.1
+            size.1,
+            args.method.name()
         );
     }
     Ok(())

@@ -6,6 +6,7 @@ mod common;
 
 use std::process::{Command, Output};
 
+use netlens::embed::umap::{self, UmapConfig, UmapPasses};
 use netlens::embed::{self, EmbedPasses, Embedding, cpu, metrics};
 use netlens::gpu::Gpu;
 use netlens::graph::Graph;
@@ -70,20 +71,23 @@ fn pca_finds_the_axis_of_a_stretched_cloud() {
 fn nearest_neighbours_on_the_gpu_match_the_cpu() {
     let gpu = Gpu::headless().expect("an adapter");
     let passes = EmbedPasses::new(&gpu.device);
-    let embedding = gcn_hidden("cora");
-    let k = 10;
-    let found = embed::knn(&gpu, &passes, &embedding, k).unwrap();
-    let reference = cpu::knn(&embedding, k);
-    assert_eq!(found.len(), embedding.rows * k);
-    let same = found.iter().zip(&reference).filter(|(a, b)| a == b).count();
-    println!("{same} of {} neighbours identical", found.len());
-    // Rounding may swap two neighbours at equal distance; the distances must agree.
-    assert!(same as f64 >= 0.99 * found.len() as f64);
-    for r in 0..embedding.rows {
-        for n in 0..k {
-            let (a, b) = (found[r * k + n] as usize, reference[r * k + n] as usize);
-            let (da, db) = (cpu::distance(&embedding, r, a), cpu::distance(&embedding, r, b));
-            assert!((da - db).abs() <= 1e-5 * db.max(1e-6), "row {r}, neighbour {n}: {da} vs {db}");
+    // CiteSeer with k = 32 takes the search past the software drivers' limit of 65535
+    // turns of a shader loop: the candidates come in several dispatches.
+    for (set, k) in [("cora", 10), ("citeseer", 32)] {
+        let embedding = gcn_hidden(set);
+        let found = embed::knn(&gpu, &passes, &embedding, k).unwrap();
+        let reference = cpu::knn(&embedding, k);
+        assert_eq!(found.len(), embedding.rows * k);
+        let same = found.iter().zip(&reference).filter(|(a, b)| a == b).count();
+        println!("{set}, k = {k}: {same} of {} neighbours identical", found.len());
+        // Rounding may swap two neighbours at equal distance; the distances must agree.
+        assert!(same as f64 >= 0.99 * found.len() as f64);
+        for r in 0..embedding.rows {
+            for n in 0..k {
+                let (a, b) = (found[r * k + n] as usize, reference[r * k + n] as usize);
+                let (da, db) = (cpu::distance(&embedding, r, a), cpu::distance(&embedding, r, b));
+                assert!((da - db).abs() <= 1e-5 * db.max(1e-6), "{set} row {r}, neighbour {n}: {da} vs {db}");
+            }
         }
     }
 }
@@ -118,6 +122,60 @@ fn trustworthiness_is_one_for_a_faithful_view() {
     assert!((metrics::trustworthiness(&embedding, &same, 5, 60) - 1.0).abs() < 1e-12);
     let scrambled: Vec<[f32; 4]> = (0..60).map(|r| same[(r * 17) % 60]).collect();
     assert!(metrics::trustworthiness(&embedding, &scrambled, 5, 60) < 0.8);
+}
+
+#[test]
+fn an_epoch_on_the_gpu_matches_the_cpu() {
+    let gpu = Gpu::headless().expect("an adapter");
+    let passes = EmbedPasses::new(&gpu.device);
+    let embedding = gcn_hidden("cora");
+    let config = UmapConfig::for_rows(embedding.rows, 2);
+    let neighbours = embed::knn(&gpu, &passes, &embedding, config.k).unwrap();
+    let graph = umap::fuzzy_graph(&embedding, &neighbours, config.k);
+    let symmetric = (0..embedding.rows).all(|i| {
+        (graph.offsets[i]..graph.offsets[i + 1]).all(|e| {
+            let j = graph.targets[e as usize] as usize;
+            (graph.offsets[j]..graph.offsets[j + 1]).any(|f| graph.targets[f as usize] as usize == i)
+        })
+    });
+    assert!(symmetric, "the fuzzy graph holds both directions of every edge");
+    let start = embed::pca(&gpu, &passes, &embedding, 2).unwrap().positions;
+    let umap_passes = UmapPasses::new(&gpu.device);
+    // Epochs 0..3 on the GPU against three CPU epochs from the same start.
+    let on_gpu = umap::run_epochs(&gpu, &umap_passes, &graph, start.clone(), &config, 0..3, &mut |_, _| {}).unwrap();
+    let mut on_cpu = start;
+    for e in 0..3 {
+        on_cpu = umap::cpu_epoch(&graph, &on_cpu, &config, e);
+    }
+    let worst =
+        on_gpu.iter().zip(&on_cpu).flat_map(|(a, b)| (0..2).map(move |c| (a[c] - b[c]).abs())).fold(0.0, f32::max);
+    println!("three epochs: largest difference {worst:.2e}");
+    assert!(worst < 1e-3, "GPU and CPU epochs differ by {worst}");
+}
+
+/// umap-learn 0.5.12's trustworthiness at k = 10 (scikit-learn 1.x) on the GCN embeddings,
+/// the lowest of random_state 0, 1, 2 with n_neighbors=15, min_dist=0.1: Cora 0.97848,
+/// 0.97804, 0.97756; CiteSeer 0.98303, 0.98290, 0.98403.
+const UMAP_LEARN: [(&str, f64); 2] = [("cora", 0.97756), ("citeseer", 0.98290)];
+
+#[test]
+fn umap_keeps_neighbourhoods_as_well_as_umap_learn() {
+    let gpu = Gpu::headless().expect("an adapter");
+    let (passes, umap_passes) = (EmbedPasses::new(&gpu.device), UmapPasses::new(&gpu.device));
+    for (set, reference) in UMAP_LEARN {
+        let embedding = gcn_hidden(set);
+        let config = UmapConfig::for_rows(embedding.rows, 2);
+        let positions = umap::umap(&gpu, &passes, &umap_passes, &embedding, &config, |_, _| {}).unwrap();
+        let trust = metrics::trustworthiness(&embedding, &positions, 10, embedding.rows);
+        let pca = embed::pca(&gpu, &passes, &embedding, 2).unwrap();
+        let pca_trust = metrics::trustworthiness(&embedding, &pca.positions, 10, embedding.rows);
+        println!(
+            "{set}: trustworthiness at 10: netlens umap {trust:.5}, umap-learn {reference:.5}, pca {pca_trust:.5}"
+        );
+        assert!(trust >= reference, "{set}: {trust} is below umap-learn's {reference}");
+        let again = umap::umap(&gpu, &passes, &umap_passes, &embedding, &config, |_, _| {}).unwrap();
+        assert!(again == positions, "{set}: the same input gives the same projection");
+    }
 }
 
 fn netlens(dir: &std::path::Path, args: &[&str]) -> Output {
@@ -163,8 +221,8 @@ fn project_and_gnn_commands() {
     // meta.json: the GCN's test accuracy is 0.823; over all labelled nodes it is close.
     let accuracy = report["predictions"]["accuracy"].as_f64().unwrap();
     assert!((0.75..0.95).contains(&accuracy), "accuracy {accuracy}");
-    let trust = report["pca"]["trustworthiness"].as_f64().unwrap();
-    assert!((0.5..=1.0).contains(&trust), "trustworthiness {trust}");
+    let trust = report["view"]["trustworthiness"].as_f64().unwrap();
+    assert!((0.9..=1.0).contains(&trust), "trustworthiness of the UMAP view {trust}");
 
     let out = netlens(&dir, &["gnn", "--embedding", hidden, "-o", "side.png", "--size", "320x160"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -9,21 +9,25 @@
 
 pub mod cpu;
 pub mod metrics;
+pub mod umap;
 
 use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
 
 use crate::gpu::{Gpu, GpuError, Shader, buffer_entry, compute_pipelines, dispatch_size, read_buffer};
 
-/// The most neighbours [`knn`] keeps per row (a private array in the shader).
+/// The most neighbours [`knn`] keeps per row.
 pub const MAX_K: usize = 32;
 /// The widest embedding read.
 pub const MAX_DIMS: usize = 4096;
 const WG: u32 = 64;
-/// Rows per partial sum, at least; more where the covariance partials would grow large.
+/// Rows per partial sum (a shader loop: Mesa's software drivers end loops after 65535
+/// turns).
 const CHUNK: u32 = 1024;
-/// The most floats of covariance partials held on the GPU at once.
+/// The most floats of partial sums held on the GPU at once.
 const MAX_PARTIALS: u64 = 1 << 24;
+/// Loop turns one k-nearest-neighbour dispatch may take per row, under that limit.
+const KNN_TURNS: u64 = 60_000;
 
 /// Row-major `rows x dims` values.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,17 +43,19 @@ impl Embedding {
     }
 }
 
-/// Mirrors `Params` in embed.wgsl (padded to 32 bytes).
+/// Mirrors `Params` in embed.wgsl.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+#[derive(Debug, Clone, Copy, Default, Pod, Zeroable)]
 struct Params {
     rows: u32,
     dims: u32,
     chunk: u32,
-    chunks: u32,
     k: u32,
     out_dims: u32,
-    pad: [u32; 2],
+    /// The first chunk or candidate row of a dispatch, and how many.
+    first: u32,
+    count: u32,
+    pad: u32,
 }
 
 /// A PCA projection.
@@ -104,7 +110,7 @@ impl EmbedPasses {
 /// small placeholder of its own, as a writable binding may share with nothing).
 struct Bindings<'a> {
     values: &'a wgpu::Buffer,
-    params: wgpu::Buffer,
+    params: &'a wgpu::Buffer,
     mean: Option<&'a wgpu::Buffer>,
     partial: Option<&'a wgpu::Buffer>,
     basis: Option<&'a wgpu::Buffer>,
@@ -112,28 +118,30 @@ struct Bindings<'a> {
     neighbours: Option<&'a wgpu::Buffer>,
 }
 
-fn params_buffer(gpu: &Gpu, params: Params) -> wgpu::Buffer {
+fn params_buffer(gpu: &Gpu) -> wgpu::Buffer {
     gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
         label: Some("EmbedPasses::params"),
-        contents: bytemuck::bytes_of(&params),
-        usage: wgpu::BufferUsages::UNIFORM,
+        contents: bytemuck::bytes_of(&Params::default()),
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
     })
 }
 
-/// Runs `pipeline` over `invocations` and waits.
+/// Sets `params` and queues `pipeline` over `invocations` (the queue keeps the order).
 fn run(
     gpu: &Gpu,
     passes: &EmbedPasses,
     pipeline: &wgpu::ComputePipeline,
     b: &Bindings,
+    params: Params,
     invocations: u64,
 ) -> Result<(), GpuError> {
+    gpu.queue.write_buffer(b.params, 0, bytemuck::bytes_of(&params));
     let invocations = u32::try_from(invocations).map_err(|_| GpuError::TooLarge {
         what: "an embedding pass (invocations)",
         needed: invocations,
         limit: u32::MAX as u64,
     })?;
-    let slots = [Some(b.values), Some(&b.params), b.mean, b.partial, b.basis, b.projected, b.neighbours];
+    let slots = [Some(b.values), Some(b.params), b.mean, b.partial, b.basis, b.projected, b.neighbours];
     let placeholders: Vec<wgpu::Buffer> = slots
         .iter()
         .filter(|s| s.is_none())
@@ -163,7 +171,7 @@ fn run(
         pass.dispatch_workgroups(x, y, 1);
     }
     gpu.queue.submit([encoder.finish()]);
-    gpu.wait()
+    Ok(())
 }
 
 fn read_f32(gpu: &Gpu, buffer: &wgpu::Buffer, count: usize) -> Result<Vec<f32>, GpuError> {
@@ -184,42 +192,22 @@ fn check(embedding: &Embedding) -> Result<(), GpuError> {
 /// Projects the rows onto their `out_dims` (2 or 3) principal axes.
 pub fn pca(gpu: &Gpu, passes: &EmbedPasses, embedding: &Embedding, out_dims: usize) -> Result<Pca, GpuError> {
     check(embedding)?;
-    let (rows, dims) = (embedding.rows as u32, embedding.dims as u32);
-    let cells = dims as u64 * dims as u64;
-    let chunk = CHUNK.max(rows.div_ceil((MAX_PARTIALS / cells).max(1) as u32));
-    let chunks = rows.div_ceil(chunk).max(1);
-    let params = Params { rows, dims, chunk, chunks, k: 0, out_dims: out_dims as u32, pad: [0; 2] };
+    let (rows, d) = (embedding.rows as u32, embedding.dims);
+    let chunks = rows.div_ceil(CHUNK).max(1);
+    let base = Params { rows, dims: d as u32, chunk: CHUNK, out_dims: out_dims as u32, ..Params::default() };
     let values = gpu.storage_buffer("EmbedPasses::values", &embedding.values, wgpu::BufferUsages::empty())?;
-    let partial =
-        gpu.zeroed_storage("EmbedPasses::partial", cells * chunks as u64 * 4, wgpu::BufferUsages::COPY_SRC)?;
-    let mut b = Bindings {
-        values: &values,
-        params: params_buffer(gpu, params),
-        mean: None,
-        partial: Some(&partial),
-        basis: None,
-        projected: None,
-        neighbours: None,
-    };
-
-    run(gpu, passes, &passes.column_sums, &b, dims as u64 * chunks as u64)?;
-    let sums = read_f32(gpu, &partial, dims as usize * chunks as usize)?;
-    let mean: Vec<f64> = (0..dims as usize)
-        .map(|c| sums.iter().skip(c).step_by(dims as usize).map(|&s| s as f64).sum::<f64>() / rows.max(1) as f64)
-        .collect();
+    let params = params_buffer(gpu);
+    // Column sums, then the covariance's upper triangle, each in batches of chunks whose
+    // partial sums fit the buffer.
+    let sums = partial_sums(gpu, passes, &values, &params, None, base, d as u64, chunks)?;
+    let mean: Vec<f64> = sums.iter().map(|s| s / rows.max(1) as f64).collect();
     let mean_f32: Vec<f32> = mean.iter().map(|&m| m as f32).collect();
     let mean_buffer = gpu.storage_buffer("EmbedPasses::mean", &mean_f32, wgpu::BufferUsages::empty())?;
-    b.mean = Some(&mean_buffer);
-
-    run(gpu, passes, &passes.covariance, &b, cells * chunks as u64)?;
-    let partials = read_f32(gpu, &partial, (cells * chunks as u64) as usize)?;
-    let d = dims as usize;
+    let upper = partial_sums(gpu, passes, &values, &params, Some(&mean_buffer), base, (d * d) as u64, chunks)?;
     let mut covariance = vec![0.0f64; d * d];
     for (cell, value) in covariance.iter_mut().enumerate() {
         let (i, j) = (cell / d, cell % d);
-        let upper = i.min(j) * d + i.max(j);
-        *value =
-            (0..chunks as usize).map(|c| partials[c * d * d + upper] as f64).sum::<f64>() / (rows.max(2) - 1) as f64;
+        *value = upper[i.min(j) * d + i.max(j)] / (rows.max(2) - 1) as f64;
     }
     let (axes, variance) = principal_axes(&covariance, d, out_dims);
 
@@ -227,9 +215,16 @@ pub fn pca(gpu: &Gpu, passes: &EmbedPasses, embedding: &Embedding, out_dims: usi
     let basis_buffer = gpu.storage_buffer("EmbedPasses::basis", &basis, wgpu::BufferUsages::empty())?;
     let projected =
         gpu.zeroed_storage("EmbedPasses::projected", rows as u64 * out_dims as u64 * 4, wgpu::BufferUsages::COPY_SRC)?;
-    b.basis = Some(&basis_buffer);
-    b.projected = Some(&projected);
-    run(gpu, passes, &passes.project, &b, rows as u64)?;
+    let b = Bindings {
+        values: &values,
+        params: &params,
+        mean: Some(&mean_buffer),
+        partial: None,
+        basis: Some(&basis_buffer),
+        projected: Some(&projected),
+        neighbours: None,
+    };
+    run(gpu, passes, &passes.project, &b, base, rows as u64)?;
     let flat = read_f32(gpu, &projected, rows as usize * out_dims)?;
     let positions = flat
         .chunks_exact(out_dims)
@@ -239,6 +234,37 @@ pub fn pca(gpu: &Gpu, passes: &EmbedPasses, embedding: &Embedding, out_dims: usi
     Ok(Pca { positions, variance, total_variance })
 }
 
+/// Sums over all chunks of rows: the column sums (`mean` not given, `cells` = dims) or
+/// the centred products (`cells` = dims x dims), added up in f64 on the CPU.
+#[allow(clippy::too_many_arguments)]
+fn partial_sums(
+    gpu: &Gpu,
+    passes: &EmbedPasses,
+    values: &wgpu::Buffer,
+    params: &wgpu::Buffer,
+    mean: Option<&wgpu::Buffer>,
+    base: Params,
+    cells: u64,
+    chunks: u32,
+) -> Result<Vec<f64>, GpuError> {
+    let batch = (MAX_PARTIALS / cells).clamp(1, chunks as u64) as u32;
+    let partial = gpu.zeroed_storage("EmbedPasses::partial", cells * batch as u64 * 4, wgpu::BufferUsages::COPY_SRC)?;
+    let b = Bindings { values, params, mean, partial: Some(&partial), basis: None, projected: None, neighbours: None };
+    let pipeline = if mean.is_some() { &passes.covariance } else { &passes.column_sums };
+    let mut totals = vec![0.0f64; cells as usize];
+    let mut first = 0;
+    while first < chunks {
+        let count = batch.min(chunks - first);
+        run(gpu, passes, pipeline, &b, Params { first, count, ..base }, cells * count as u64)?;
+        let sums = read_f32(gpu, &partial, (cells * count as u64) as usize)?;
+        for (i, &s) in sums.iter().enumerate() {
+            totals[i % cells as usize] += s as f64;
+        }
+        first += count;
+    }
+    Ok(totals)
+}
+
 /// The `k` nearest other rows of every row (squared Euclidean distance, ties to the lower
 /// index), nearest first: `rows x k` indices. `k` is at most [`MAX_K`] and less than the
 /// rows.
@@ -246,22 +272,30 @@ pub fn knn(gpu: &Gpu, passes: &EmbedPasses, embedding: &Embedding, k: usize) -> 
     check(embedding)?;
     assert!((1..=MAX_K).contains(&k) && k < embedding.rows, "k from 1 to MAX_K, below the rows");
     let rows = embedding.rows as u32;
-    let params =
-        Params { rows, dims: embedding.dims as u32, chunk: 0, chunks: 0, k: k as u32, out_dims: 0, pad: [0; 2] };
     let values = gpu.storage_buffer("EmbedPasses::values", &embedding.values, wgpu::BufferUsages::empty())?;
-    let neighbours =
-        gpu.zeroed_storage("EmbedPasses::neighbours", rows as u64 * k as u64 * 4, wgpu::BufferUsages::COPY_SRC)?;
+    let slots = rows as u64 * k as u64 * 4;
+    let neighbours = gpu.zeroed_storage("EmbedPasses::neighbours", slots, wgpu::BufferUsages::COPY_SRC)?;
+    let distances = gpu.zeroed_storage("EmbedPasses::distances", slots, wgpu::BufferUsages::empty())?;
+    let params = params_buffer(gpu);
     let b = Bindings {
         values: &values,
-        params: params_buffer(gpu, params),
+        params: &params,
         mean: None,
-        partial: None,
+        partial: Some(&distances),
         basis: None,
         projected: None,
         neighbours: Some(&neighbours),
     };
-    run(gpu, passes, &passes.knn, &b, rows as u64)?;
-    Ok(bytemuck::cast_slice(&read_buffer(gpu, &neighbours, rows as u64 * k as u64 * 4)?).to_vec())
+    // Candidates in ranges short enough for the software drivers' loop limit.
+    let tile = (KNN_TURNS / (embedding.dims + k + 2) as u64).max(1) as u32;
+    let mut first = 0;
+    while first < rows {
+        let count = tile.min(rows - first);
+        let params = Params { rows, dims: embedding.dims as u32, k: k as u32, first, count, ..Params::default() };
+        run(gpu, passes, &passes.knn, &b, params, rows as u64)?;
+        first += count;
+    }
+    Ok(bytemuck::cast_slice(&read_buffer(gpu, &neighbours, slots)?).to_vec())
 }
 
 /// The `count` leading eigenvectors (unit length, largest entry positive) and eigenvalues

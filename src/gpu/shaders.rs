@@ -9,10 +9,12 @@ pub enum Shader {
     Edges,
     KHop,
     Embed,
+    Umap,
 }
 
 impl Shader {
-    pub const ALL: [Shader; 5] = [Shader::Force, Shader::Nodes, Shader::Edges, Shader::KHop, Shader::Embed];
+    pub const ALL: [Shader; 6] =
+        [Shader::Force, Shader::Nodes, Shader::Edges, Shader::KHop, Shader::Embed, Shader::Umap];
 
     pub fn file_name(self) -> &'static str {
         match self {
@@ -21,6 +23,7 @@ impl Shader {
             Shader::Edges => "edges.wgsl",
             Shader::KHop => "khop.wgsl",
             Shader::Embed => "embed.wgsl",
+            Shader::Umap => "umap.wgsl",
         }
     }
 
@@ -31,6 +34,7 @@ impl Shader {
             Shader::Edges => include_str!("../../shaders/edges.wgsl"),
             Shader::KHop => include_str!("../../shaders/khop.wgsl"),
             Shader::Embed => include_str!("../../shaders/embed.wgsl"),
+            Shader::Umap => include_str!("../../shaders/umap.wgsl"),
         }
     }
 
