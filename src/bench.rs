@@ -1,6 +1,7 @@
-//! `netlens bench`: how fast netlens draws and queries at scale, on generated graphs that
-//! come with their positions ([`crate::graph::generate::laid_out_mesh`]). Every timing is
-//! printed beside a baseline measured in the same run, never against a stored number.
+//! `netlens bench`: how fast netlens draws, queries and projects at scale, on generated
+//! graphs that come with their positions ([`crate::graph::generate::laid_out_mesh`]) and
+//! generated embeddings ([`blobs`]). Every timing is printed beside a baseline measured in
+//! the same run, never against a stored number.
 
 use std::time::{Duration, Instant};
 
@@ -111,5 +112,88 @@ pub fn render(gpu: &Gpu, edges: usize, size: (u32, u32), max_frames: u32) -> Res
         khop_gpu_ms,
         khop_cpu_ms,
         khop_reached: reached,
+    })
+}
+
+/// Timings of the embedding projections on one generated embedding.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProjectTiming {
+    pub rows: usize,
+    pub dims: usize,
+    /// PCA to 2D on the GPU, all passes and read-backs.
+    pub pca_gpu_ms: f64,
+    /// Baseline: the CPU reference PCA.
+    pub pca_cpu_ms: f64,
+    /// The exact 15 nearest neighbours of every row on the GPU.
+    pub knn_gpu_ms: f64,
+    /// UMAP's fuzzy graph on the CPU.
+    pub fuzzy_ms: f64,
+    pub epochs: u32,
+    /// One UMAP epoch on the GPU (the mean of all).
+    pub epoch_gpu_ms: f64,
+    /// Baseline: one epoch of the CPU reference.
+    pub epoch_cpu_ms: f64,
+    /// The whole UMAP projection: kNN, fuzzy graph, PCA start and epochs.
+    pub umap_total_ms: f64,
+}
+
+/// `rows` points in `dims` dimensions around 20 centres (sums of uniforms, close to
+/// Gaussian): the shape of a trained embedding's classes.
+pub fn blobs(rows: usize, dims: usize, seed: u64) -> crate::embed::Embedding {
+    let mut rng = crate::graph::generate::Lcg(seed);
+    let centres: Vec<f32> = (0..20 * dims).map(|_| rng.unit() * 10.0).collect();
+    let mut values = Vec::with_capacity(rows * dims);
+    for _ in 0..rows {
+        let c = rng.below(20) as usize;
+        for d in 0..dims {
+            let noise = (0..4).map(|_| rng.unit()).sum::<f32>() - 2.0;
+            values.push(centres[c * dims + d] + noise);
+        }
+    }
+    crate::embed::Embedding { rows, dims, values }
+}
+
+/// Times PCA and the UMAP-style projection of a generated `rows x dims` embedding.
+pub fn project(gpu: &Gpu, rows: usize, dims: usize) -> Result<ProjectTiming, GpuError> {
+    use crate::embed::{self, EmbedPasses, umap};
+    let embedding = blobs(rows, dims, 1);
+    let passes = EmbedPasses::new(&gpu.device);
+    let umap_passes = umap::UmapPasses::new(&gpu.device);
+    embed::pca(gpu, &passes, &embedding, 2)?; // warm-up
+    let t = Instant::now();
+    let pca = embed::pca(gpu, &passes, &embedding, 2)?;
+    let pca_gpu_ms = ms(t.elapsed());
+    let t = Instant::now();
+    std::hint::black_box(embed::cpu::pca(&embedding, 2));
+    let pca_cpu_ms = ms(t.elapsed());
+
+    let config = umap::UmapConfig::for_rows(rows, 2);
+    let total = Instant::now();
+    let t = Instant::now();
+    let neighbours = embed::knn(gpu, &passes, &embedding, config.k)?;
+    let knn_gpu_ms = ms(t.elapsed());
+    let t = Instant::now();
+    let graph = umap::fuzzy_graph(&embedding, &neighbours, config.k);
+    let fuzzy_ms = ms(t.elapsed());
+    let start = embed::pca(gpu, &passes, &embedding, 2)?.positions;
+    let t = Instant::now();
+    let positions = umap::run_epochs(gpu, &umap_passes, &graph, start, &config, 0..config.epochs, &mut |_, _| {})?;
+    let epoch_gpu_ms = ms(t.elapsed()) / config.epochs as f64;
+    let umap_total_ms = ms(total.elapsed());
+    let t = Instant::now();
+    std::hint::black_box(umap::cpu_epoch(&graph, &pca.positions, &config, 0));
+    let epoch_cpu_ms = ms(t.elapsed());
+    std::hint::black_box(positions);
+    Ok(ProjectTiming {
+        rows,
+        dims,
+        pca_gpu_ms,
+        pca_cpu_ms,
+        knn_gpu_ms,
+        fuzzy_ms,
+        epochs: config.epochs,
+        epoch_gpu_ms,
+        epoch_cpu_ms,
+        umap_total_ms,
     })
 }

@@ -286,6 +286,23 @@ enum BenchCommand {
     /// draw and read back a frame and to encode it, and the speed against real time (video
     /// seconds over seconds spent; above 1 is faster than real time)
     Record(BenchRecordArgs),
+    /// Projection of generated embeddings (20 clusters): PCA on the GPU against the CPU
+    /// reference ("x cpu"), the exact k-nearest-neighbour search, and UMAP epochs on the
+    /// GPU against one CPU epoch ("x cpu"), with the whole UMAP projection's time
+    Project(BenchProjectArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchProjectArgs {
+    /// Row counts to time, comma-separated
+    #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+    rows: Vec<usize>,
+    /// Dimensions of the generated embeddings
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(2..=embed::MAX_DIMS as i64))]
+    dims: u32,
+    /// Print one JSON object per size instead of a table
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -548,6 +565,7 @@ pub fn run() -> Result<()> {
         Command::Record(args) => record(args),
         Command::Bench(BenchCommand::Render(args)) => bench_render(args),
         Command::Bench(BenchCommand::Record(args)) => bench_record(args),
+        Command::Bench(BenchCommand::Project(args)) => bench_project(args),
     }
 }
 
@@ -1131,6 +1149,41 @@ fn khop(args: KhopArgs) -> Result<()> {
         graph.node_count(),
         at.join(", ")
     );
+    Ok(())
+}
+
+fn bench_project(args: BenchProjectArgs) -> Result<()> {
+    let gpu = Gpu::headless()?;
+    let report = gpu.report();
+    if !args.json {
+        println!("netlens bench project on {} ({}), {} dimensions", report.name, report.backend, args.dims);
+        println!(
+            "{:>9} {:>9} {:>8} {:>10} {:>9} {:>7} {:>9} {:>8} {:>9}",
+            "rows", "pca ms", "x cpu", "knn ms", "fuzzy ms", "epochs", "epoch ms", "x cpu", "umap s"
+        );
+    }
+    for &rows in &args.rows {
+        if !(32..=crate::graph::MAX_NODES as usize).contains(&rows) {
+            bail!("--rows {rows}: from 32 to {} rows", crate::graph::MAX_NODES);
+        }
+        let t = crate::bench::project(&gpu, rows, args.dims as usize)?;
+        if args.json {
+            println!("{}", serde_json::to_string(&t)?);
+        } else {
+            println!(
+                "{:>9} {:>9.1} {:>8.3} {:>10.1} {:>9.1} {:>7} {:>9.3} {:>8.3} {:>9.2}",
+                t.rows,
+                t.pca_gpu_ms,
+                t.pca_gpu_ms / t.pca_cpu_ms,
+                t.knn_gpu_ms,
+                t.fuzzy_ms,
+                t.epochs,
+                t.epoch_gpu_ms,
+                t.epoch_gpu_ms / t.epoch_cpu_ms,
+                t.umap_total_ms / 1e3
+            );
+        }
+    }
     Ok(())
 }
 

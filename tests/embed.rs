@@ -238,3 +238,15 @@ fn project_and_gnn_commands() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("opens no window yet"));
 }
+
+#[test]
+fn bench_project_prints_a_row_per_size() {
+    let dir = common::scratch("embed-bench");
+    let out = netlens(&dir, &["bench", "project", "--rows", "300,600", "--dims", "8", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1]["rows"], 600);
+    assert!(rows[1]["epoch_gpu_ms"].as_f64().unwrap() > 0.0 && rows[1]["knn_gpu_ms"].as_f64().unwrap() > 0.0);
+}

@@ -4,16 +4,17 @@
 
 use super::Graph;
 
-/// A small linear congruential generator: enough for test graphs, and the same everywhere.
-struct Lcg(u64);
+/// A small linear congruential generator: enough for test data, and the same everywhere.
+pub struct Lcg(pub u64);
 
 impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (self.0 >> 33) % n.max(1)
     }
 
-    fn unit(&mut self) -> f32 {
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f32 {
         self.below(1 << 31) as f32 / (1u64 << 31) as f32
     }
 }
