@@ -84,9 +84,12 @@ enum Command {
     /// prints the share of the variance each axis explains. The same input and --seed-free
     /// settings give the same coordinates on every run.
     Project(ProjectArgs),
-    /// Compare a node embedding with its graph: how far each node's nearest neighbours in
-    /// the embedding are its neighbours in the graph, and more
+    /// Compare a node embedding with its graph: side by side in a window, or measured
     ///
+    /// Without --metrics or -o, opens a window: the graph's layout on the left, the
+    /// embedding's 2D view on the right, in the same colours; a click in either selects
+    /// the node and highlights its K-hop neighbourhood in both; the panel colours by class,
+    /// agreement, prediction or correct (with --pred). The mouse and keys are view's.
     /// --metrics prints the agreement per node (Jaccard overlap of the K-hop neighbourhood,
     /// --hops, with as many nearest neighbours in embedding space, at most --k): mean,
     /// histogram and the most disagreeing nodes; the trustworthiness of the embedding's 2D
@@ -243,11 +246,20 @@ struct GnnArgs {
     /// Image size in pixels, WIDTHxHEIGHT (each view gets half the width)
     #[arg(long, default_value = "1920x960", value_parser = parse_size)]
     size: (u32, u32),
+    /// Window size in pixels, WIDTHxHEIGHT
+    #[arg(long, default_value = "1600x900", value_parser = parse_size)]
+    window_size: (u32, u32),
     #[command(flatten)]
     layout: LayoutArgs,
     /// Replace the output file if it exists
     #[arg(short, long)]
     force: bool,
+    /// Close the window after this many frames (for scripts and tests)
+    #[arg(long, hide = true)]
+    exit_after_frames: Option<u32>,
+    /// Print a line to stderr for every frame presented (for scripts and tests)
+    #[arg(long, hide = true)]
+    report_frames: bool,
 }
 
 #[derive(Debug, Args)]
@@ -784,8 +796,9 @@ fn project(args: ProjectArgs) -> Result<()> {
 }
 
 fn gnn(args: GnnArgs) -> Result<()> {
-    if !args.metrics && !args.json && args.output.is_none() {
-        bail!("netlens gnn opens no window yet: give --metrics for the measures, -o FILE.png for a picture, or both");
+    let window = !args.metrics && !args.json && args.output.is_none();
+    if window && !app::display_available() {
+        bail!("no display for the window: give --metrics for the measures, -o FILE.png for a picture, or both");
     }
     if let Some(path) = &args.output {
         check_output(path, "png", args.force)?;
@@ -810,9 +823,13 @@ fn gnn(args: GnnArgs) -> Result<()> {
     let gpu = Gpu::headless()?;
     let start = std::time::Instant::now();
     let Projection { positions: view, explained } = project_embedding(&gpu, &embedding, args.method, 2, &args.umap)?;
-    if args.metrics || args.json {
+    let agreement = if window || args.metrics || args.json {
         let neighbours = embed::knn(&gpu, &embed::EmbedPasses::new(&gpu.device), &embedding, k)?;
-        let agreement = embed::metrics::agreement(graph, &neighbours, k, args.hops);
+        Some(embed::metrics::agreement(graph, &neighbours, k, args.hops))
+    } else {
+        None
+    };
+    if let Some(agreement) = agreement.as_ref().filter(|_| args.metrics || args.json) {
         let trust = embed::metrics::trustworthiness(&embedding, &view, k, 2000);
         let mut report = json!({
             "nodes": embedding.rows,
@@ -888,6 +905,33 @@ fn gnn(args: GnnArgs) -> Result<()> {
             size.1,
             args.method.name()
         );
+    }
+    if let (true, Some(agreement)) = (window, agreement) {
+        let config = args.layout.config(&loaded);
+        let title = format!("netlens: {} and {}", loaded.source, args.embedding.display());
+        let mut graph = loaded.graph;
+        // Columns the panel can colour by.
+        let mut columns =
+            vec![("agreement", agreement.per_node.iter().map(|a| a.unwrap_or(0.0)).collect::<Vec<f32>>())];
+        if let Some(pred) = &predictions {
+            columns.push(("prediction", pred.iter().map(|&p| p as f32).collect()));
+            if let Some(labels) = &graph.nodes.classes {
+                columns.push(("correct", labels.iter().zip(pred).map(|(l, p)| f32::from(u8::from(l == p))).collect()));
+            }
+        }
+        for (name, values) in columns {
+            graph.attach_column(crate::graph::Column { name: name.into(), width: 1, values })?;
+        }
+        let name = args.embedding.file_name().unwrap_or(args.embedding.as_os_str()).to_string_lossy();
+        let options = ViewOptions {
+            size: args.window_size,
+            title,
+            selection: Selection { seeds: Vec::new(), hops: 1, direction: Direction::Both },
+            exit_after_frames: args.exit_after_frames,
+            report_frames: args.report_frames,
+            embedding: Some(app::EmbeddingView { positions: view, name: format!("{name} ({})", args.method.name()) }),
+        };
+        app::run(graph, config, options)?;
     }
     Ok(())
 }
@@ -993,6 +1037,7 @@ fn view(args: ViewArgs) -> Result<()> {
         selection,
         exit_after_frames: args.exit_after_frames,
         report_frames: args.report_frames,
+        embedding: None,
     };
     let config = args.layout.config(&loaded);
     app::run(loaded.graph, config, options)?;

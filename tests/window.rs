@@ -57,9 +57,78 @@ fn screenshot(display: &str, path: &std::path::Path) -> image::RgbImage {
     image::open(path).unwrap().to_rgb8()
 }
 
+/// Near-white pixels between columns `from` and `to`: the selection's rings.
+fn white_between(screen: &image::RgbImage, from: u32, to: u32) -> usize {
+    screen.enumerate_pixels().filter(|(x, _, p)| (from..to).contains(x) && p.0.iter().all(|&c| c > 235)).count()
+}
+
 /// Near-white pixels in the graph's area (right of the panel): the selection's rings.
 fn white_pixels(screen: &image::RgbImage) -> usize {
-    screen.enumerate_pixels().filter(|(x, _, p)| *x > 290 && p.0.iter().all(|&c| c > 235)).count()
+    white_between(screen, 290, screen.width())
+}
+
+/// A pixel inside a node between columns `from` and `to` (rows from 100): its 3x3 block
+/// has exactly one class colour.
+fn node_pixel(screen: &image::RgbImage, from: u32, to: u32) -> Option<(u32, u32)> {
+    let class_colors: Vec<[u8; 3]> = (0..7).map(netlens::render::palette::class_color).collect();
+    (100..screen.height() - 1).flat_map(|y| (from..to.min(screen.width() - 1)).map(move |x| (x, y))).find(|&(x, y)| {
+        let c = screen.get_pixel(x, y).0;
+        class_colors.contains(&c)
+            && (-1..=1).all(|dy: i32| {
+                (-1..=1).all(|dx: i32| screen.get_pixel((x as i32 + dx) as u32, (y as i32 + dy) as u32).0 == c)
+            })
+    })
+}
+
+/// Starts `netlens ARGS` on `display` in `dir`; returns it and a channel of the frames it
+/// reports presenting.
+fn start_netlens(display: &str, dir: &std::path::Path, args: &[&str]) -> (Guard, mpsc::Receiver<u32>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netlens"))
+        .args(args)
+        .arg("--report-frames")
+        .env("DISPLAY", display)
+        .env("XDG_RUNTIME_DIR", dir)
+        .env_remove("WAYLAND_DISPLAY")
+        .current_dir(dir)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("netlens starts");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, frames) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(n) = line.strip_prefix("presented frame ").and_then(|n| n.parse().ok()) {
+                if tx.send(n).is_err() {
+                    break;
+                }
+            } else {
+                eprintln!("netlens: {line}");
+            }
+        }
+    });
+    (Guard(child), frames)
+}
+
+/// Esc closes the window of `child` with success within 20 s.
+fn quit_with_escape(display: &str, child: &mut Guard) {
+    xdotool(display, &["search", "--sync", "--name", "netlens", "windowfocus", "--sync", "%1", "key", "Escape"]);
+    for _ in 0..200 {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            assert!(status.success(), "the window exits cleanly on Esc: {status}");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the window did not close on Esc within 20 s");
+}
+
+fn tools_present() -> bool {
+    let missing: Vec<&str> = TOOLS.into_iter().filter(|t| !have(t)).collect();
+    if !missing.is_empty() {
+        assert!(std::env::var_os("CI").is_none(), "CI must install {missing:?}");
+        eprintln!("SKIPPED: the window tests need {missing:?} (see .ci/run)");
+    }
+    missing.is_empty()
 }
 
 /// Waits until the window reports frame `n` (or fails after a minute).
@@ -75,37 +144,13 @@ fn wait_for_frame(frames: &mpsc::Receiver<u32>, n: u32) {
 
 #[test]
 fn window_shows_the_graph_resizes_and_quits_on_escape() {
-    let missing: Vec<&str> = TOOLS.into_iter().filter(|t| !have(t)).collect();
-    if !missing.is_empty() {
-        assert!(std::env::var_os("CI").is_none(), "CI must install {missing:?}");
-        eprintln!("SKIPPED: the window test needs {missing:?} (see .ci/run)");
+    if !tools_present() {
         return;
     }
     let scratch = common::scratch("window");
     let (_xvfb, display) = start_xvfb();
-    let mut view = Command::new(env!("CARGO_BIN_EXE_netlens"))
-        .args(["view", "--size", "800x600", "--iterations", "2000", "--report-frames"])
-        .env("DISPLAY", &display)
-        .env("XDG_RUNTIME_DIR", &scratch)
-        .current_dir(&scratch)
-        .env_remove("WAYLAND_DISPLAY")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("netlens view starts");
-    let stderr = view.stderr.take().unwrap();
-    let mut view = Guard(view);
-    let (tx, frames) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(n) = line.strip_prefix("presented frame ").and_then(|n| n.parse().ok()) {
-                if tx.send(n).is_err() {
-                    break;
-                }
-            } else {
-                eprintln!("netlens view: {line}");
-            }
-        }
-    });
+    let args = ["view", "--size", "800x600", "--iterations", "2000"];
+    let (mut view, frames) = start_netlens(&display, &scratch, &args);
     wait_for_frame(&frames, 10);
 
     let shot = scratch.join("screen.png");
@@ -128,17 +173,7 @@ fn window_shows_the_graph_resizes_and_quits_on_escape() {
     std::thread::sleep(Duration::from_millis(1500));
     let screen = screenshot(&display, &shot);
     assert_eq!(white_pixels(&screen), 0, "nothing is selected yet");
-    let class_colors: Vec<[u8; 3]> = (0..7).map(netlens::render::palette::class_color).collect();
-    let node = (300..screen.height() - 1)
-        .flat_map(|y| (300..screen.width().min(790)).map(move |x| (x, y)))
-        .find(|&(x, y)| {
-            let c = screen.get_pixel(x, y).0;
-            class_colors.contains(&c)
-                && (-1..=1).all(|dy: i32| {
-                    (-1..=1).all(|dx: i32| screen.get_pixel((x as i32 + dx) as u32, (y as i32 + dy) as u32).0 == c)
-                })
-        })
-        .expect("a node inside the view");
+    let node = node_pixel(&screen, 300, 790).expect("a node inside the view");
     let before = frames.try_iter().last().unwrap_or(10);
     let (x, y) = (node.0.to_string(), node.1.to_string());
     xdotool(&display, &["mousemove", "--sync", &x, &y, "click", "1"]);
@@ -178,13 +213,42 @@ fn window_shows_the_graph_resizes_and_quits_on_escape() {
     let after_resize = frames.try_iter().last().unwrap_or(10);
     wait_for_frame(&frames, after_resize + 5);
 
-    xdotool(&display, &["search", "--sync", "--name", "netlens", "windowfocus", "--sync", "%1", "key", "Escape"]);
-    for _ in 0..200 {
-        if let Some(status) = view.0.try_wait().unwrap() {
-            assert!(status.success(), "view exits cleanly on Esc: {status}");
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
+    quit_with_escape(&display, &mut view);
+}
+
+#[test]
+fn gnn_window_links_the_graph_and_the_embedding() {
+    if !tools_present() {
+        return;
     }
-    panic!("the window did not close on Esc within 20 s");
+    let scratch = common::scratch("window-gnn");
+    let (_xvfb, display) = start_xvfb();
+    let embedding = common::shared_data("cora/gcn_hidden.npy");
+    let args = ["gnn", "--embedding", embedding.to_str().unwrap(), "--window-size", "1000x600", "--epochs", "200"];
+    let (mut gnn, frames) = start_netlens(&display, &scratch, &args);
+    wait_for_frame(&frames, 10);
+    // Pause the layout, then click a node of the embedding (right half, past the panel).
+    xdotool(&display, &["search", "--sync", "--name", "netlens", "windowfocus", "--sync", "%1", "key", "space"]);
+    xdotool(&display, &OUTSIDE);
+    std::thread::sleep(Duration::from_millis(1500));
+    let shot = scratch.join("screen.png");
+    let screen = screenshot(&display, &shot);
+    let split = 270 + (1000 - 270) / 2;
+    assert_eq!(white_between(&screen, 280, 1000), 0, "nothing is selected yet");
+    let node = node_pixel(&screen, split + 20, 990).expect("a node in the embedding's view");
+    let before = frames.try_iter().last().unwrap_or(10);
+    let (x, y) = (node.0.to_string(), node.1.to_string());
+    xdotool(&display, &["mousemove", "--sync", &x, &y, "click", "1"]);
+    xdotool(&display, &OUTSIDE);
+    wait_for_frame(&frames, before + 1);
+    std::thread::sleep(Duration::from_millis(800));
+    let selected = screenshot(&display, &shot);
+    let (graph_ring, embedding_ring) =
+        (white_between(&selected, 280, split - 5), white_between(&selected, split + 5, 1000));
+    println!(
+        "clicked the embedding at {node:?}: {graph_ring} white pixels in the graph, {embedding_ring} in the embedding"
+    );
+    assert!(embedding_ring > 0, "the clicked node shows its ring in the embedding");
+    assert!(graph_ring > 0, "and the same node its ring in the graph");
+    quit_with_escape(&display, &mut gnn);
 }

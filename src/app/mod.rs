@@ -6,11 +6,16 @@
 //! layered layout is computed once before the graph shows. Clicking picks a node through
 //! an id buffer ([`pick`]); its K-hop neighbourhood is found on the GPU and highlighted
 //! without leaving it. The window redraws continuously only while something changes
-//! (layout running, camera moving, egui animating), and otherwise waits for input.
+//! (layout running, camera moving, egui animating), and otherwise waits for input. With
+//! an embedding ([`linked`]) the area splits: the graph left, the embedding right, one
+//! selection and highlight in both.
 
 mod controls;
+mod linked;
 mod pick;
 mod ui;
+
+pub use linked::EmbeddingView;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -36,6 +41,7 @@ use crate::render::palette::ColorBy;
 use crate::render::{Bounds, Camera, Renderer, Scene, Style, begin_pass, depth_view};
 use crate::video::tour::TourWriter;
 use controls::{Action, Controls};
+use linked::Linked;
 use pick::Picker;
 use ui::{Panel, SLIDER_MAX_HOPS, UiAction};
 
@@ -77,6 +83,8 @@ pub struct ViewOptions {
     pub exit_after_frames: Option<u32>,
     /// Print "presented frame N" to stderr for each frame.
     pub report_frames: bool,
+    /// An embedding to show beside the graph.
+    pub embedding: Option<EmbeddingView>,
 }
 
 /// Opens the window and runs until it is closed.
@@ -172,6 +180,10 @@ struct State {
     keyframes: Option<(PathBuf, TourWriter)>,
     /// Pixels the side panel covers on the left; the camera fits the rest.
     panel_width: f32,
+    /// The embedding beside the graph.
+    linked: Option<Linked>,
+    /// Where the pointer last was: drags and the wheel act on the view under it.
+    pointer: Option<Vec2>,
     frames: u32,
     last_frame: Instant,
     fps: f32,
@@ -258,10 +270,16 @@ impl App {
             capture: None,
             keyframes: None,
             panel_width: 0.0,
+            linked: None,
+            pointer: None,
             frames: 0,
             last_frame: Instant::now(),
             fps: 0.0,
         };
+        if let Some(view) = self.options.embedding.take() {
+            let size = state.linked_size(state.split().unwrap_or(0.0));
+            state.linked = Some(Linked::new(&state.gpu, &state.renderer, &state.full_graph, view, size)?);
+        }
         state.update_selection()?;
         state.window.request_redraw();
         Ok(state)
@@ -337,12 +355,43 @@ impl State {
         (self.surface_config.width, self.surface_config.height)
     }
 
-    /// The camera that shows the whole layout right of the panel.
+    /// The node under window pixel `at`, in whichever view it lies.
+    fn pick(&self, at: Vec2) -> Result<Option<u32>, GpuError> {
+        if let (Some(local), Some(linked)) = (self.in_linked(at), &self.linked) {
+            return linked.pick(&self.gpu, &self.renderer, local);
+        }
+        self.shown.scene.set_view(&self.gpu.queue, &self.camera, self.picker.size());
+        self.picker.pick(&self.gpu, &self.renderer, &self.shown.scene, at.x as u32, at.y as u32)
+    }
+
+    /// Where the embedding's view begins, when there is one: halfway across the area right
+    /// of the panel.
+    fn split(&self) -> Option<f32> {
+        self.linked.is_some().then(|| {
+            let width = self.surface_config.width as f32;
+            (self.panel_width + (width - self.panel_width) * 0.5).round()
+        })
+    }
+
+    /// The embedding view's size for a split at `split`.
+    fn linked_size(&self, split: f32) -> (u32, u32) {
+        ((self.surface_config.width as f32 - split).max(1.0) as u32, self.surface_config.height)
+    }
+
+    /// Whether `at` (window pixels) lies in the embedding's view; then also where in it.
+    fn in_linked(&self, at: Vec2) -> Option<Vec2> {
+        let split = self.split()?;
+        (at.x >= split).then(|| Vec2::new(at.x - split, at.y))
+    }
+
+    /// The camera that shows the whole layout right of the panel (and left of the split).
     fn fitted(&self) -> Camera {
         let viewport = self.viewport();
-        let free = Vec2::new((viewport.x - self.panel_width).max(viewport.x * 0.25), viewport.y);
+        let right = self.split().unwrap_or(viewport.x);
+        let free = Vec2::new((right - self.panel_width).max(viewport.x * 0.25), viewport.y);
         let mut camera = Camera::fit(&self.shown.bounds, self.three_d(), free);
-        camera.pan(Vec2::new((viewport.x - free.x) * 0.5, 0.0), viewport);
+        // Fitted around the window's centre; moved to the centre of the free area.
+        camera.pan(Vec2::new((self.panel_width + right - viewport.x) * 0.5, 0.0), viewport);
         camera
     }
 
@@ -363,7 +412,18 @@ impl State {
         self.surface.configure(&self.gpu.device, &self.surface_config);
         self.depth = depth_view(&self.gpu.device, (size.width, size.height));
         self.picker = Picker::new(&self.gpu, (size.width, size.height));
+        self.resize_linked(false);
         self.window.request_redraw();
+    }
+
+    /// Sizes the embedding's view to the split (and refits its camera with `fit`).
+    fn resize_linked(&mut self, fit: bool) {
+        if let Some(split) = self.split() {
+            let size = self.linked_size(split);
+            if let Some(linked) = &mut self.linked {
+                linked.resize(&self.gpu, size, fit);
+            }
+        }
     }
 
     fn layout_running(&self) -> bool {
@@ -419,11 +479,14 @@ impl State {
         if self.selection.is_empty() {
             self.shown.scene.highlight = None;
             self.reached.clear();
-            return Ok(());
+        } else {
+            self.shown.neighbourhoods.select(&self.gpu, &self.khop, &self.selection, self.hops)?;
+            self.reached = self.shown.neighbourhoods.read_counts(&self.gpu)?;
+            self.shown.scene.highlight = Some(self.hops);
         }
-        self.shown.neighbourhoods.select(&self.gpu, &self.khop, &self.selection, self.hops)?;
-        self.reached = self.shown.neighbourhoods.read_counts(&self.gpu)?;
-        self.shown.scene.highlight = Some(self.hops);
+        if let Some(linked) = &mut self.linked {
+            linked.mirror(&self.gpu, &self.shown.scene);
+        }
         Ok(())
     }
 
@@ -509,6 +572,25 @@ impl State {
     fn apply(&mut self, action: Action) -> Result<(), GpuError> {
         let viewport = self.viewport();
         match action {
+            Action::Pan(_) | Action::Orbit(_) | Action::Zoom { .. }
+                if !self.fly && self.pointer.and_then(|p| self.in_linked(p)).is_some() =>
+            {
+                let local = self.pointer.and_then(|p| self.in_linked(p));
+                let zoom_at = match action {
+                    Action::Zoom { at, .. } => at.and_then(|a| self.in_linked(a)).or(local),
+                    _ => None,
+                };
+                let linked = self.linked.as_mut().expect("a split has an embedding view");
+                let size = linked.size();
+                let view = Vec2::new(size.0 as f32, size.1 as f32);
+                match action {
+                    Action::Pan(delta) | Action::Orbit(delta) => linked.camera.pan(delta, view),
+                    Action::Zoom { factor, .. } => linked.camera.zoom(factor, zoom_at.unwrap_or(view * 0.5), view),
+                    _ => unreachable!("matched above"),
+                }
+                self.window.request_redraw();
+                return Ok(());
+            }
             Action::Pan(delta) => self.camera.pan(delta, viewport),
             Action::Orbit(delta) if self.fly => self.camera.look(delta, viewport),
             Action::Orbit(delta) => self.camera.orbit(delta, viewport),
@@ -518,21 +600,25 @@ impl State {
                 self.follow_layout = true;
                 self.transition = None;
                 self.camera = self.fitted();
+                self.resize_linked(true);
             }
             Action::TogglePause => self.paused = !self.paused,
             Action::Click { at, add } => {
-                self.shown.scene.set_view(&self.gpu.queue, &self.camera, self.picker.size());
-                let hit = self.picker.pick(&self.gpu, &self.renderer, &self.shown.scene, at.x as u32, at.y as u32)?;
+                let hit = self.pick(at)?;
                 match hit {
                     Some(v) => self.select(vec![v], add)?,
                     None if !add => self.select(Vec::new(), false)?,
                     None => {}
                 }
             }
-            Action::Hover(Some(at)) => self.hover_at = Some(at),
+            Action::Hover(Some(at)) => {
+                self.hover_at = Some(at);
+                self.pointer = Some(at);
+            }
             Action::Hover(None) => {
                 self.hover_at = None;
                 self.hover = None;
+                self.pointer = None;
             }
             Action::ClearSelection => self.select(Vec::new(), false)?,
             Action::Hops(delta) => {
@@ -574,8 +660,15 @@ impl State {
                 self.update_selection()?;
             }
             UiAction::ColorBy(color_by) => {
-                self.shown.scene.set_colors(&self.gpu.queue, &color_by.colors(self.graph()));
+                let colors = color_by.colors(self.graph());
+                self.shown.scene.set_colors(&self.gpu.queue, &colors);
+                if let Some(linked) = &self.linked {
+                    linked.scene.set_colors(&self.gpu.queue, &colors);
+                }
                 self.color_by = color_by;
+            }
+            UiAction::Collapse(_) if self.linked.is_some() => {
+                self.message = "groups stay expanded beside an embedding (one row per node)".into();
             }
             UiAction::Collapse(depth) => {
                 self.collapsed = depth.map(|d| (d, self.full_graph.collapse(d).0));
@@ -634,8 +727,7 @@ impl State {
         if let Some(at) = self.hover_at.take()
             && !self.controls.dragging()
         {
-            self.shown.scene.set_view(&self.gpu.queue, &self.camera, self.picker.size());
-            self.hover = self.picker.pick(&self.gpu, &self.renderer, &self.shown.scene, at.x as u32, at.y as u32)?;
+            self.hover = self.pick(at)?;
         }
         Ok(())
     }
@@ -686,12 +778,14 @@ impl State {
             camera: &self.camera,
             viewport: Vec2::new(self.surface_config.width as f32, self.surface_config.height as f32),
             positions: Some(&self.shown.positions),
+            split: self.split().zip(self.linked.as_ref().map(|l| l.name.as_str())),
         };
         let (mut actions, mut panel_width) = (Vec::new(), self.panel_width);
         let panel = &mut self.panel;
         let mut output = self.egui.overlay.ctx.run_ui(raw, |ui| (actions, panel_width) = panel.show(ui, &frame_info));
         if (panel_width - self.panel_width).abs() > 0.5 {
             self.panel_width = panel_width;
+            self.resize_linked(true);
             if self.follow_layout && self.transition.is_none() {
                 self.camera = self.fitted();
                 self.window.request_redraw();
@@ -714,13 +808,30 @@ impl State {
         };
         let view = frame.texture.create_view(&Default::default());
         self.shown.scene.set_view(&self.gpu.queue, &self.camera, self.size());
+        if let Some(linked) = &self.linked {
+            linked.scene.set_view(&self.gpu.queue, &linked.camera, linked.size());
+        }
         let size = self.size();
         let mut prepared = self.egui.overlay.prepare(&self.gpu, output, size);
         let mut encoder =
             self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("window.frame") });
         {
             let mut pass = begin_pass(&mut encoder, &view, &self.depth).forget_lifetime();
-            self.renderer.draw(&mut pass, &self.shown.scene);
+            match (self.split(), &self.linked) {
+                (Some(split), Some(linked)) => {
+                    // The graph left of the split, the embedding right of it.
+                    let (width, height) = size;
+                    let split = (split as u32).min(width - 1);
+                    pass.set_scissor_rect(0, 0, split, height);
+                    self.renderer.draw(&mut pass, &self.shown.scene);
+                    pass.set_viewport(split as f32, 0.0, (width - split) as f32, height as f32, 0.0, 1.0);
+                    pass.set_scissor_rect(split, 0, width - split, height);
+                    self.renderer.draw(&mut pass, &linked.scene);
+                    pass.set_viewport(0.0, 0.0, width as f32, height as f32, 0.0, 1.0);
+                    pass.set_scissor_rect(0, 0, width, height);
+                }
+                _ => self.renderer.draw(&mut pass, &self.shown.scene),
+            }
             self.egui.overlay.paint(&mut pass, &prepared);
         }
         self.gpu.queue.submit(prepared.commands.drain(..).chain([encoder.finish()]));

@@ -66,6 +66,8 @@ pub struct Frame<'a> {
     pub camera: &'a Camera,
     pub viewport: Vec2,
     pub positions: Option<&'a [[f32; 4]]>,
+    /// Where the embedding's view begins (window pixels), and what it shows.
+    pub split: Option<(f32, &'a str)>,
 }
 
 /// State the panel keeps between frames.
@@ -137,7 +139,25 @@ impl Panel {
         let panel = egui::Panel::left("netlens.panel").default_size(270.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| self.panel(ui, frame, &mut actions));
         });
-        let view_area = ui.available_rect_before_wrap();
+        let mut view_area = ui.available_rect_before_wrap();
+        if let Some((split, name)) = frame.split {
+            let x = split / ctx.pixels_per_point();
+            let painter = ctx.layer_painter(egui::LayerId::background());
+            let stroke = egui::Stroke::new(1.0, Color32::from_gray(90));
+            painter.vline(x, view_area.y_range(), stroke);
+            let font = egui::FontId::proportional(14.0);
+            let color = Color32::from_gray(170);
+            painter.text(
+                view_area.left_top() + egui::vec2(10.0, 8.0),
+                egui::Align2::LEFT_TOP,
+                "graph",
+                font.clone(),
+                color,
+            );
+            let title = format!("embedding: {name}");
+            painter.text(egui::pos2(x + 10.0, view_area.top() + 8.0), egui::Align2::LEFT_TOP, title, font, color);
+            view_area.max.x = x;
+        }
         self.labels.draw(&ctx, frame, view_area);
         if let (Some(v), Some(pointer)) = (frame.hover, ctx.pointer_latest_pos()) {
             egui::Area::new(egui::Id::unique("netlens.hover"))
