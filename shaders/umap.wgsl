@@ -16,7 +16,7 @@ struct Epoch {                     // EpochUniforms in src/embed/umap.rs
     a: f32,
     b: f32,
     alpha: f32,                    // learning rate of this epoch
-    pad: f32,
+    seed: u32,                     // varies the negative samples
 }
 
 @group(0) @binding(0) var<storage, read> current: array<vec4<f32>>;
@@ -64,7 +64,7 @@ fn epoch_step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     // head: each draw stands for the node's whole weight.
     let share = strength;
     for (var s = 0u; s < epoch.negatives; s++) {
-        let k = hash(hash(i * 977u + epoch.epoch) ^ (s * 2654435761u)) % epoch.nodes;
+        let k = hash(hash(i * 977u + epoch.epoch) ^ (s * 2654435761u) ^ epoch.seed) % epoch.nodes;
         if k == i {
             continue;
         }

@@ -81,8 +81,8 @@ enum Command {
     /// CSV of numbers) and writes N x 2 (or N x 3) float32 .npy, rows in the same order.
     /// --method umap (the default) keeps neighbourhoods: a UMAP-style embedding of the
     /// exact k-nearest-neighbour graph, started from the PCA; --method pca is linear and
-    /// prints the share of the variance each axis explains. The same input and --seed-free
-    /// settings give the same coordinates on every run.
+    /// prints the share of the variance each axis explains. The same input and --seed give
+    /// the same coordinates on every run.
     Project(ProjectArgs),
     /// Compare a node embedding with its graph: side by side in a window, or measured
     ///
@@ -126,6 +126,9 @@ struct ProjectArgs {
     dim: Dim,
     #[command(flatten)]
     umap: UmapArgs,
+    /// UMAP: seed of the negative samples; the same seed gives the same projection
+    #[arg(long, default_value_t = 0)]
+    seed: u32,
     /// Print the report as one JSON object
     #[arg(long)]
     json: bool,
@@ -164,13 +167,14 @@ struct UmapArgs {
 }
 
 impl UmapArgs {
-    fn config(&self, rows: usize, dim: usize) -> Result<embed::umap::UmapConfig> {
+    fn config(&self, rows: usize, dim: usize, seed: u32) -> Result<embed::umap::UmapConfig> {
         let mut config = embed::umap::UmapConfig::for_rows(rows, dim);
         if self.neighbours as usize >= rows {
             bail!("--neighbours {}: the embedding has only {rows} rows", self.neighbours);
         }
         config.k = self.neighbours as usize;
         config.epochs = self.epochs.unwrap_or(config.epochs);
+        config.seed = seed;
         Ok(config)
     }
 }
@@ -188,6 +192,7 @@ fn project_embedding(
     method: Method,
     dim: usize,
     umap: &UmapArgs,
+    seed: u32,
 ) -> Result<Projection> {
     let passes = embed::EmbedPasses::new(&gpu.device);
     Ok(match method {
@@ -197,7 +202,7 @@ fn project_embedding(
             Projection { positions: pca.positions, explained: Some(shares) }
         }
         Method::Umap => {
-            let config = umap.config(embedding.rows, dim)?;
+            let config = umap.config(embedding.rows, dim, seed)?;
             let bar = ProgressBar::new(config.epochs as u64).with_style(
                 ProgressStyle::with_template("umap [{bar:30}] {pos}/{len} epochs, {elapsed} (ETA {eta})")
                     .expect("valid template")
@@ -217,12 +222,17 @@ fn project_embedding(
 struct GnnArgs {
     #[command(flatten)]
     graph: GraphArgs,
-    /// The node embedding: N x D .npy or CSV, one row per node of the graph
+    /// A node embedding: N x D .npy or CSV, one row per node of the graph; repeatable (one
+    /// per GNN layer, say), each measured and shown in turn
     #[arg(long, value_name = "E.npy", required = true)]
-    embedding: PathBuf,
+    embedding: Vec<PathBuf>,
     /// Predicted classes (1-D integer .npy), compared with --labels
     #[arg(long, value_name = "P.npy")]
     pred: Option<PathBuf>,
+    /// Split of the nodes (1-D integer .npy, e.g. 0 unused, 1 train, 2 validation, 3 test),
+    /// to colour by
+    #[arg(long, value_name = "S.npy")]
+    split: Option<PathBuf>,
     /// Hops of the graph neighbourhood compared with the nearest neighbours
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
     hops: u32,
@@ -762,7 +772,8 @@ fn project(args: ProjectArgs) -> Result<()> {
     let gpu = Gpu::headless()?;
     let start = std::time::Instant::now();
     let dim = args.dim.count() as usize;
-    let Projection { positions, explained } = project_embedding(&gpu, &embedding, args.method, dim, &args.umap)?;
+    let Projection { positions, explained } =
+        project_embedding(&gpu, &embedding, args.method, dim, &args.umap, args.seed)?;
     let seconds = start.elapsed().as_secs_f64();
     write_positions(&args.output, &positions, dim)
         .with_context(|| format!("{}: cannot write", args.output.display()))?;
@@ -804,136 +815,214 @@ fn gnn(args: GnnArgs) -> Result<()> {
         check_output(path, "png", args.force)?;
     }
     let loaded = load_graph(&args.graph)?;
-    let graph = &loaded.graph;
-    let embedding = load::load_embedding(&args.embedding, Some(graph.node_count()))?;
+    let nodes = loaded.graph.node_count();
+    let embeddings =
+        args.embedding.iter().map(|path| load::load_embedding(path, Some(nodes))).collect::<Result<Vec<_>, _>>()?;
     let k = args.k as usize;
-    if k >= embedding.rows {
-        bail!("--k {k}: the embedding has only {} rows", embedding.rows);
+    if k >= nodes as usize {
+        bail!("--k {k}: the graph has only {nodes} nodes");
     }
-    let predictions = match &args.pred {
-        Some(path) => {
-            let pred = load::load_classes(path)?;
-            if pred.len() != embedding.rows {
-                bail!("{}: has {} rows, but the graph has {} nodes", path.display(), pred.len(), embedding.rows);
-            }
-            Some(pred)
+    let per_node = |path: &Path| -> Result<Vec<i32>> {
+        let values = load::load_classes(path)?;
+        if values.len() != nodes as usize {
+            bail!("{}: has {} rows, but the graph has {nodes} nodes", path.display(), values.len());
         }
-        None => None,
+        Ok(values)
     };
+    let predictions = args.pred.as_deref().map(per_node).transpose()?;
+    let split = args.split.as_deref().map(per_node).transpose()?;
     let gpu = Gpu::headless()?;
-    let start = std::time::Instant::now();
-    let Projection { positions: view, explained } = project_embedding(&gpu, &embedding, args.method, 2, &args.umap)?;
-    let agreement = if window || args.metrics || args.json {
-        let neighbours = embed::knn(&gpu, &embed::EmbedPasses::new(&gpu.device), &embedding, k)?;
-        Some(embed::metrics::agreement(graph, &neighbours, k, args.hops))
-    } else {
-        None
-    };
-    if let Some(agreement) = agreement.as_ref().filter(|_| args.metrics || args.json) {
-        let trust = embed::metrics::trustworthiness(&embedding, &view, k, 2000);
-        let mut report = json!({
-            "nodes": embedding.rows,
-            "dims": embedding.dims,
-            "agreement": agreement,
-            "view": { "method": args.method.name(), "trustworthiness": trust },
-        });
-        if let Some(explained) = explained {
-            report["view"]["explained_variance"] = json!(explained);
-        }
-        report["agreement"]["most_disagreeing"] = agreement
-            .most_disagreeing
-            .iter()
-            .map(|&v| json!({"node": graph.node_name(v), "index": v, "agreement": agreement.per_node[v as usize]}))
-            .collect();
-        if let (Some(labels), Some(pred)) = (&graph.nodes.classes, &predictions) {
-            let mean_of = |right: bool| {
-                let scores: Vec<f64> = (0..embedding.rows)
-                    .filter(|&v| labels[v] >= 0 && (pred[v] == labels[v]) == right)
-                    .filter_map(|v| agreement.per_node[v].map(f64::from))
-                    .collect();
-                (scores.iter().sum::<f64>() / scores.len().max(1) as f64, scores.len())
-            };
-            let labelled = labels.iter().filter(|&&l| l >= 0).count();
-            let right = (0..embedding.rows).filter(|&v| labels[v] >= 0 && pred[v] == labels[v]).count();
-            let ((mean_right, _), (mean_wrong, wrong)) = (mean_of(true), mean_of(false));
-            report["predictions"] = json!({
-                "accuracy": right as f64 / labelled.max(1) as f64,
-                "labelled": labelled,
-                "agreement_right": mean_right,
-                "agreement_wrong": mean_wrong,
-                "wrong": wrong,
-            });
-        }
-        report["seconds"] = json!(start.elapsed().as_secs_f64());
-        if args.json {
-            println!("{report}");
+    let passes = embed::EmbedPasses::new(&gpu.device);
+    let seed = args.layout.seed as u32;
+    let mut views = Vec::with_capacity(embeddings.len());
+    let mut agreements = Vec::with_capacity(embeddings.len());
+    for (embedding, path) in embeddings.iter().zip(&args.embedding) {
+        let start = std::time::Instant::now();
+        let projection = project_embedding(&gpu, embedding, args.method, 2, &args.umap, seed)?;
+        let agreement = if window || args.metrics || args.json {
+            let neighbours = embed::knn(&gpu, &passes, embedding, k)?;
+            Some(embed::metrics::agreement(&loaded.graph, &neighbours, k, args.hops))
         } else {
-            println!(
-                "{} nodes, {}-dimensional embedding; agreement ({}-hop neighbourhood vs up to {k} nearest) mean {:.3} over {} nodes",
-                embedding.rows, embedding.dims, args.hops, agreement.mean, agreement.nodes
+            None
+        };
+        if let Some(agreement) = agreement.as_ref().filter(|_| args.metrics || args.json) {
+            let report = gnn_report(
+                &args,
+                &loaded.graph,
+                embedding,
+                path,
+                &projection,
+                agreement,
+                predictions.as_deref(),
+                start,
             );
-            let bars: Vec<String> = agreement.histogram.iter().map(|c| c.to_string()).collect();
-            println!("histogram (tenths of 0..1): {}", bars.join(" "));
-            println!("most disagreeing: {}", report["agreement"]["most_disagreeing"]);
-            println!("{} view: trustworthiness at {k} {trust:.3}", args.method.name());
-            if let Some(p) = report.get("predictions") {
-                println!("predictions: {p}");
+            if args.json {
+                println!("{report}");
+            } else {
+                println!("{}:", path.display());
+                println!(
+                    "  {} nodes, {}-dimensional; agreement ({}-hop neighbourhood vs up to {k} nearest) mean {:.3} over {} nodes",
+                    embedding.rows, embedding.dims, args.hops, agreement.mean, agreement.nodes
+                );
+                let bars: Vec<String> = agreement.histogram.iter().map(|c| c.to_string()).collect();
+                println!("  histogram (tenths of 0..1): {}", bars.join(" "));
+                println!("  most disagreeing: {}", report["agreement"]["most_disagreeing"]);
+                println!(
+                    "  {} view: trustworthiness at {k} {:.3}",
+                    args.method.name(),
+                    report["view"]["trustworthiness"]
+                );
+                if let Some(p) = report.get("predictions") {
+                    println!("  predictions: {p}");
+                }
             }
         }
+        views.push(projection.positions);
+        agreements.push(agreement);
     }
     if let Some(path) = &args.output {
-        let half = (args.size.0 / 2, args.size.1);
-        let (graph_rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), half, None)?;
-        let mut points = graph.clone();
+        // The graph, then each embedding's view, in a row.
+        let panes = 1 + views.len() as u32;
+        let pane = (args.size.0 / panes, args.size.1);
+        let (graph_rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), pane, None)?;
+        let mut points = loaded.graph.clone();
         points.src.clear();
         points.dst.clear();
-        // Fit the bulk: a few far points would shrink the rest to a speck.
-        let bulk = crate::render::Bounds::of_most(&view, 0.005);
-        let embedding_rgba = crate::snapshot::picture(&gpu, &points, &view, &bulk, false, half, None)?;
-        let mut rgba = Vec::with_capacity(args.size.0 as usize * args.size.1 as usize * 4);
-        let row = half.0 as usize * 4;
-        for y in 0..half.1 as usize {
-            rgba.extend_from_slice(&graph_rgba[y * row..(y + 1) * row]);
-            rgba.extend_from_slice(&embedding_rgba[y * row..(y + 1) * row]);
+        let mut images = vec![graph_rgba];
+        for view in &views {
+            // Fit the bulk: a few far points would shrink the rest to a speck.
+            let bulk = crate::render::Bounds::of_most(view, 0.005);
+            images.push(crate::snapshot::picture(&gpu, &points, view, &bulk, false, pane, None)?);
         }
-        let size = (half.0 * 2, half.1);
+        let row = pane.0 as usize * 4;
+        let mut rgba = Vec::with_capacity(row * panes as usize * pane.1 as usize);
+        for y in 0..pane.1 as usize {
+            for image in &images {
+                rgba.extend_from_slice(&image[y * row..(y + 1) * row]);
+            }
+        }
+        let size = (pane.0 * panes, pane.1);
         write_png(path, size, &rgba).with_context(|| format!("{}: cannot write", path.display()))?;
         eprintln!(
-            "wrote {} ({}x{}): left the graph ({note}), right the embedding ({})",
+            "wrote {} ({}x{}): the graph ({note}), then {} embedding view(s) ({})",
             path.display(),
             size.0,
             size.1,
+            views.len(),
             args.method.name()
         );
     }
-    if let (true, Some(agreement)) = (window, agreement) {
+    if window {
         let config = args.layout.config(&loaded);
-        let title = format!("netlens: {} and {}", loaded.source, args.embedding.display());
+        let title = format!("netlens: {} and its embeddings", loaded.source);
         let mut graph = loaded.graph;
-        // Columns the panel can colour by.
-        let mut columns =
-            vec![("agreement", agreement.per_node.iter().map(|a| a.unwrap_or(0.0)).collect::<Vec<f32>>())];
+        // Columns the panel can colour by, one agreement per embedding.
+        let mut columns = Vec::new();
+        for (agreement, path) in agreements.iter().zip(&args.embedding) {
+            let name = if args.embedding.len() == 1 {
+                "agreement".to_owned()
+            } else {
+                format!("agreement {}", file_name(path))
+            };
+            let values = agreement
+                .as_ref()
+                .expect("measured for the window")
+                .per_node
+                .iter()
+                .map(|a| a.unwrap_or(0.0))
+                .collect();
+            columns.push((name, values));
+        }
         if let Some(pred) = &predictions {
-            columns.push(("prediction", pred.iter().map(|&p| p as f32).collect()));
+            columns.push(("prediction".to_owned(), pred.iter().map(|&p| p as f32).collect()));
             if let Some(labels) = &graph.nodes.classes {
-                columns.push(("correct", labels.iter().zip(pred).map(|(l, p)| f32::from(u8::from(l == p))).collect()));
+                columns.push((
+                    "correct".to_owned(),
+                    labels.iter().zip(pred).map(|(l, p)| f32::from(u8::from(l == p))).collect(),
+                ));
             }
         }
-        for (name, values) in columns {
-            graph.attach_column(crate::graph::Column { name: name.into(), width: 1, values })?;
+        if let Some(split) = &split {
+            columns.push(("split".to_owned(), split.iter().map(|&s| s as f32).collect()));
         }
-        let name = args.embedding.file_name().unwrap_or(args.embedding.as_os_str()).to_string_lossy();
+        for (name, values) in columns {
+            graph.attach_column(crate::graph::Column { name, width: 1, values })?;
+        }
+        let embeddings = views
+            .into_iter()
+            .zip(&args.embedding)
+            .map(|(positions, path)| app::EmbeddingView {
+                positions,
+                name: format!("{} ({})", file_name(path), args.method.name()),
+            })
+            .collect();
         let options = ViewOptions {
             size: args.window_size,
             title,
             selection: Selection { seeds: Vec::new(), hops: 1, direction: Direction::Both },
             exit_after_frames: args.exit_after_frames,
             report_frames: args.report_frames,
-            embedding: Some(app::EmbeddingView { positions: view, name: format!("{name} ({})", args.method.name()) }),
+            embeddings,
         };
         app::run(graph, config, options)?;
     }
     Ok(())
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().unwrap_or(path.as_os_str()).to_string_lossy().into_owned()
+}
+
+/// The measures of one embedding as one JSON object.
+#[allow(clippy::too_many_arguments)]
+fn gnn_report(
+    args: &GnnArgs,
+    graph: &crate::graph::Graph,
+    embedding: &embed::Embedding,
+    path: &Path,
+    projection: &Projection,
+    agreement: &embed::metrics::Agreement,
+    predictions: Option<&[i32]>,
+    start: std::time::Instant,
+) -> serde_json::Value {
+    let k = args.k as usize;
+    let trust = embed::metrics::trustworthiness(embedding, &projection.positions, k, 2000);
+    let mut report = json!({
+        "embedding": path.display().to_string(),
+        "nodes": embedding.rows,
+        "dims": embedding.dims,
+        "agreement": agreement,
+        "view": { "method": args.method.name(), "trustworthiness": trust },
+    });
+    if let Some(explained) = &projection.explained {
+        report["view"]["explained_variance"] = json!(explained);
+    }
+    report["agreement"]["most_disagreeing"] = agreement
+        .most_disagreeing
+        .iter()
+        .map(|&v| json!({"node": graph.node_name(v), "index": v, "agreement": agreement.per_node[v as usize]}))
+        .collect();
+    if let (Some(labels), Some(pred)) = (&graph.nodes.classes, predictions) {
+        let mean_of = |right: bool| {
+            let scores: Vec<f64> = (0..embedding.rows)
+                .filter(|&v| labels[v] >= 0 && (pred[v] == labels[v]) == right)
+                .filter_map(|v| agreement.per_node[v].map(f64::from))
+                .collect();
+            (scores.iter().sum::<f64>() / scores.len().max(1) as f64, scores.len())
+        };
+        let labelled = labels.iter().filter(|&&l| l >= 0).count();
+        let right = (0..embedding.rows).filter(|&v| labels[v] >= 0 && pred[v] == labels[v]).count();
+        let ((mean_right, _), (mean_wrong, wrong)) = (mean_of(true), mean_of(false));
+        report["predictions"] = json!({
+            "accuracy": right as f64 / labelled.max(1) as f64,
+            "labelled": labelled,
+            "agreement_right": mean_right,
+            "agreement_wrong": mean_wrong,
+            "wrong": wrong,
+        });
+    }
+    report["seconds"] = json!(start.elapsed().as_secs_f64());
+    report
 }
 
 fn record(args: RecordArgs) -> Result<()> {
@@ -1037,7 +1126,7 @@ fn view(args: ViewArgs) -> Result<()> {
         selection,
         exit_after_frames: args.exit_after_frames,
         report_frames: args.report_frames,
-        embedding: None,
+        embeddings: Vec::new(),
     };
     let config = args.layout.config(&loaded);
     app::run(loaded.graph, config, options)?;

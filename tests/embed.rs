@@ -194,6 +194,10 @@ fn project_and_gnn_commands() {
     let bytes = std::fs::read(dir.join("p.npy")).unwrap();
     let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
     assert_eq!(npy.shape(), [2708, 3]);
+    let out = netlens(&dir, &["project", hidden, "-o", "p.npy", "--method", "pca", "--dim", "3", "--force"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(dir.join("p.npy")).unwrap();
+    let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
 
     let cora = common::shared_data("cora/edges.tsv");
     let labels = common::shared_data("cora/labels.npy");
@@ -223,6 +227,21 @@ fn project_and_gnn_commands() {
     assert!((0.75..0.95).contains(&accuracy), "accuracy {accuracy}");
     let trust = report["view"]["trustworthiness"].as_f64().unwrap();
     assert!((0.9..=1.0).contains(&trust), "trustworthiness of the UMAP view {trust}");
+
+    // A second embedding as CSV (the 3-D PCA): one JSON line per embedding.
+    let pca3: Vec<f32> = npy.into_vec().unwrap();
+    let csv: String = pca3.chunks(3).map(|r| format!("{},{},{}\n", r[0], r[1], r[2])).collect();
+    std::fs::write(dir.join("pca3.csv"), format!("x,y,z\n{csv}")).unwrap();
+    let out = netlens(
+        &dir,
+        &["gnn", "--embedding", hidden, "--embedding", "pca3.csv", "--metrics", "--json", "--epochs", "50"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!((lines[0]["dims"].as_u64(), lines[1]["dims"].as_u64()), (Some(16), Some(3)));
+    assert!(lines[1]["embedding"].as_str().unwrap().ends_with("pca3.csv"));
 
     let out = netlens(&dir, &["gnn", "--embedding", hidden, "-o", "side.png", "--size", "320x160"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

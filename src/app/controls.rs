@@ -4,7 +4,7 @@
 //! flies to the selection. V toggles fly mode: WASD/QE move, drag looks, the wheel sets
 //! the speed, Shift is fast. Space pauses the layout, P saves a screenshot, R starts and
 //! stops writing the camera path into a tour file, K adds the camera to one as a keyframe,
-//! Esc quits.
+//! N shows the next embedding (netlens gnn), Esc quits.
 
 use glam::{Vec2, Vec3};
 use winit::event::{ElementState, MouseButton, MouseScrollDelta, WindowEvent};
@@ -44,6 +44,8 @@ pub enum Action {
     RecordTour,
     /// Append the camera as a keyframe to this session's tour file.
     AddKeyframe,
+    /// Show the next embedding beside the graph (`netlens gnn` with several).
+    NextEmbedding,
     Quit,
 }
 
@@ -166,6 +168,7 @@ impl Controls {
                         "p" | "P" => Some(Action::Screenshot),
                         "r" | "R" => Some(Action::RecordTour),
                         "k" | "K" => Some(Action::AddKeyframe),
+                        "n" | "N" => Some(Action::NextEmbedding),
                         _ => None,
                     },
                     _ => None,

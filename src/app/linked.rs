@@ -21,21 +21,32 @@ pub struct EmbeddingView {
 pub struct Linked {
     pub scene: Scene,
     pub camera: Camera,
+    /// The title of the view: which embedding, and how to switch.
     pub name: String,
     bounds: Bounds,
     picker: Picker,
+    /// Every embedding given, and which one shows.
+    views: Vec<EmbeddingView>,
+    current: usize,
 }
 
 impl Linked {
     /// The nodes of `graph` (without its edges, which would hide the embedding's
-    /// structure) at the view's positions, for a view of `size` pixels.
+    /// structure) at the first view's positions, for a view of `size` pixels.
     pub fn new(
         gpu: &Gpu,
         renderer: &Renderer,
         graph: &Graph,
-        view: EmbeddingView,
+        views: Vec<EmbeddingView>,
         size: (u32, u32),
     ) -> Result<Linked, GpuError> {
+        let (scene, bounds) = Self::scene(gpu, renderer, graph, &views[0])?;
+        let camera = Camera::fit(&bounds, false, Vec2::new(size.0 as f32, size.1 as f32));
+        let name = Self::title(&views, 0);
+        Ok(Linked { scene, camera, name, bounds, picker: Picker::new(gpu, size), views, current: 0 })
+    }
+
+    fn scene(gpu: &Gpu, renderer: &Renderer, graph: &Graph, view: &EmbeddingView) -> Result<(Scene, Bounds), GpuError> {
         let mut points = graph.clone();
         points.src.clear();
         points.dst.clear();
@@ -43,9 +54,25 @@ impl Linked {
         // The bulk of the points fills the view; a few far ones would shrink it to a speck.
         let bounds = Bounds::of_most(&view.positions, 0.005);
         let style = Style::for_layout(points.node_count(), 0, &bounds, false);
-        let scene = renderer.scene(gpu, &points, &buffer, style)?;
-        let camera = Camera::fit(&bounds, false, Vec2::new(size.0 as f32, size.1 as f32));
-        Ok(Linked { scene, camera, name: view.name, bounds, picker: Picker::new(gpu, size) })
+        Ok((renderer.scene(gpu, &points, &buffer, style)?, bounds))
+    }
+
+    fn title(views: &[EmbeddingView], current: usize) -> String {
+        match views.len() {
+            1 => views[0].name.clone(),
+            n => format!("{} ({} of {n}; N switches)", views[current].name, current + 1),
+        }
+    }
+
+    /// Shows the next embedding, refitted; the caller sets its colours and highlight.
+    pub fn next(&mut self, gpu: &Gpu, renderer: &Renderer, graph: &Graph) -> Result<(), GpuError> {
+        self.current = (self.current + 1) % self.views.len();
+        let (scene, bounds) = Self::scene(gpu, renderer, graph, &self.views[self.current])?;
+        self.scene = scene;
+        self.bounds = bounds;
+        self.name = Self::title(&self.views, self.current);
+        self.resize(gpu, self.picker.size(), true);
+        Ok(())
     }
 
     pub fn size(&self) -> (u32, u32) {

@@ -83,8 +83,8 @@ pub struct ViewOptions {
     pub exit_after_frames: Option<u32>,
     /// Print "presented frame N" to stderr for each frame.
     pub report_frames: bool,
-    /// An embedding to show beside the graph.
-    pub embedding: Option<EmbeddingView>,
+    /// Embeddings to show beside the graph (N switches between them).
+    pub embeddings: Vec<EmbeddingView>,
 }
 
 /// Opens the window and runs until it is closed.
@@ -276,9 +276,10 @@ impl App {
             last_frame: Instant::now(),
             fps: 0.0,
         };
-        if let Some(view) = self.options.embedding.take() {
-            let size = state.linked_size(state.split().unwrap_or(0.0));
-            state.linked = Some(Linked::new(&state.gpu, &state.renderer, &state.full_graph, view, size)?);
+        let views = std::mem::take(&mut self.options.embeddings);
+        if !views.is_empty() {
+            let size = state.linked_size((state.surface_config.width / 2) as f32);
+            state.linked = Some(Linked::new(&state.gpu, &state.renderer, &state.full_graph, views, size)?);
         }
         state.update_selection()?;
         state.window.request_redraw();
@@ -629,6 +630,13 @@ impl State {
             Action::ToggleFly => self.fly = !self.fly,
             Action::Screenshot => self.screenshot()?,
             Action::RecordTour => self.toggle_capture(),
+            Action::NextEmbedding => {
+                if let Some(linked) = &mut self.linked {
+                    linked.next(&self.gpu, &self.renderer, &self.full_graph)?;
+                    linked.scene.set_colors(&self.gpu.queue, &self.color_by.colors(&self.full_graph));
+                    linked.mirror(&self.gpu, &self.shown.scene);
+                }
+            }
             Action::AddKeyframe => self.add_keyframe(),
             Action::Quit => {} // handled by the event loop
         }

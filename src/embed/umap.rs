@@ -38,7 +38,7 @@ struct EpochUniforms {
     a: f32,
     b: f32,
     alpha: f32,
-    pad: f32,
+    seed: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,6 +50,8 @@ pub struct UmapConfig {
     pub epochs: u32,
     /// Negative samples per node and epoch.
     pub negatives: u32,
+    /// Varies the negative samples: another seed, another (equally good) projection.
+    pub seed: u32,
 }
 
 impl UmapConfig {
@@ -57,7 +59,7 @@ impl UmapConfig {
     /// beyond (four times UMAP's: the gathered steps are smaller than its sampled ones).
     pub fn for_rows(rows: usize, dim: usize) -> UmapConfig {
         let epochs = if rows <= 10_000 { 2000 } else { 500 };
-        UmapConfig { dim, k: 15.min(rows.saturating_sub(1)).max(1), epochs, negatives: 5 }
+        UmapConfig { dim, k: 15.min(rows.saturating_sub(1)).max(1), epochs, negatives: 5, seed: 0 }
     }
 }
 
@@ -250,7 +252,7 @@ pub fn run_epochs(
                 a: A,
                 b: B,
                 alpha: alpha(e, config.epochs),
-                pad: 0.0,
+                seed: config.seed,
             };
             bytes.extend_from_slice(bytemuck::bytes_of(&entry));
             bytes.resize(bytes.len().next_multiple_of(stride as usize), 0);
@@ -305,8 +307,9 @@ pub fn cpu_epoch(graph: &FuzzyGraph, positions: &[[f32; 4]], config: &UmapConfig
             }
             let share = strength;
             for s in 0..config.negatives {
-                let k = (hash(hash((i as u32).wrapping_mul(977).wrapping_add(e)) ^ s.wrapping_mul(2_654_435_761))
-                    % n as u32) as usize;
+                let draw =
+                    hash((i as u32).wrapping_mul(977).wrapping_add(e)) ^ s.wrapping_mul(2_654_435_761) ^ config.seed;
+                let k = (hash(draw) % n as u32) as usize;
                 if k == i {
                     continue;
                 }
