@@ -124,7 +124,8 @@ pub struct ProjectTiming {
     pub pca_gpu_ms: f64,
     /// Baseline: the CPU reference PCA.
     pub pca_cpu_ms: f64,
-    /// The exact 15 nearest neighbours of every row on the GPU.
+    /// The 15 nearest neighbours of every row on the GPU (exact up to
+    /// [`crate::embed::EXACT_ROWS`], NN-descent beyond).
     pub knn_gpu_ms: f64,
     /// UMAP's fuzzy graph on the CPU.
     pub fuzzy_ms: f64,
@@ -170,7 +171,7 @@ pub fn project(gpu: &Gpu, rows: usize, dims: usize) -> Result<ProjectTiming, Gpu
     let config = umap::UmapConfig::for_rows(rows, 2);
     let total = Instant::now();
     let t = Instant::now();
-    let neighbours = embed::knn(gpu, &passes, &embedding, config.k)?;
+    let neighbours = embed::neighbours(gpu, &passes, &embedding, config.k)?;
     let knn_gpu_ms = ms(t.elapsed());
     let t = Instant::now();
     let graph = umap::fuzzy_graph(&embedding, &neighbours, config.k);

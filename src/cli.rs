@@ -840,7 +840,7 @@ fn gnn(args: GnnArgs) -> Result<()> {
         let start = std::time::Instant::now();
         let projection = project_embedding(&gpu, embedding, args.method, 2, &args.umap, seed)?;
         let agreement = if window || args.metrics || args.json {
-            let neighbours = embed::knn(&gpu, &passes, embedding, k)?;
+            let neighbours = embed::neighbours(&gpu, &passes, embedding, k)?;
             Some(embed::metrics::agreement(&loaded.graph, &neighbours, k, args.hops))
         } else {
             None

@@ -92,6 +92,41 @@ fn nearest_neighbours_on_the_gpu_match_the_cpu() {
     }
 }
 
+/// The share of the exact neighbours an approximate search finds.
+fn recall(found: &[u32], exact: &[u32], k: usize) -> f64 {
+    let hits: usize =
+        found.chunks(k).zip(exact.chunks(k)).map(|(f, e)| f.iter().filter(|v| e.contains(v)).count()).sum();
+    hits as f64 / exact.len() as f64
+}
+
+#[test]
+fn nn_descent_finds_most_exact_neighbours() {
+    let gpu = Gpu::headless().expect("an adapter");
+    let passes = EmbedPasses::new(&gpu.device);
+    let descent = embed::nndescent::DescentPasses::new(&gpu.device);
+    let k = 15;
+    for (name, embedding) in
+        [("citeseer", gcn_hidden("citeseer")), ("blobs 6000 x 32", netlens::bench::blobs(6000, 32, 3))]
+    {
+        let found = embed::nndescent::approximate_knn(&gpu, &passes, &descent, &embedding, k).unwrap();
+        let exact = embed::knn(&gpu, &passes, &embedding, k).unwrap();
+        let r = recall(&found, &exact, k);
+        println!("{name}: NN-descent recall {r:.4}");
+        assert!(r >= 0.9, "{name}: recall {r}");
+        // Lists are sorted, without repeats or the row itself.
+        for (row, list) in found.chunks(k).enumerate() {
+            let d: Vec<f32> = list.iter().map(|&v| cpu::distance(&embedding, row, v as usize)).collect();
+            assert!(d.windows(2).all(|w| w[0] <= w[1]), "row {row}: nearest first");
+            assert!(
+                !list.contains(&(row as u32)) && (1..k).all(|i| !list[..i].contains(&list[i])),
+                "row {row}: {list:?}"
+            );
+        }
+        let again = embed::nndescent::approximate_knn(&gpu, &passes, &descent, &embedding, k).unwrap();
+        assert!(again == found, "{name}: the same neighbours on every run");
+    }
+}
+
 #[test]
 fn agreement_is_the_jaccard_overlap_of_neighbourhoods() {
     // A path 0-1-2-3 and an isolated node 4; embedding neighbours chosen by hand.

@@ -9,6 +9,7 @@
 
 pub mod cpu;
 pub mod metrics;
+pub mod nndescent;
 pub mod umap;
 
 use bytemuck::{Pod, Zeroable};
@@ -20,6 +21,8 @@ use crate::gpu::{Gpu, GpuError, Shader, buffer_entry, compute_pipelines, dispatc
 pub const MAX_K: usize = 32;
 /// The widest embedding read.
 pub const MAX_DIMS: usize = 4096;
+/// Up to this many rows [`neighbours`] is exact; beyond, NN-descent.
+pub const EXACT_ROWS: usize = 20_000;
 const WG: u32 = 64;
 /// Rows per partial sum (a shader loop: Mesa's software drivers end loops after 65535
 /// turns).
@@ -296,6 +299,16 @@ pub fn knn(gpu: &Gpu, passes: &EmbedPasses, embedding: &Embedding, k: usize) -> 
         first += count;
     }
     Ok(bytemuck::cast_slice(&read_buffer(gpu, &neighbours, slots)?).to_vec())
+}
+
+/// The `k` nearest other rows of every row, nearest first: exact ([`knn`]) up to
+/// [`EXACT_ROWS`], approximate beyond ([`nndescent::approximate_knn`]).
+pub fn neighbours(gpu: &Gpu, passes: &EmbedPasses, embedding: &Embedding, k: usize) -> Result<Vec<u32>, GpuError> {
+    if embedding.rows <= EXACT_ROWS {
+        knn(gpu, passes, embedding, k)
+    } else {
+        nndescent::approximate_knn(gpu, passes, &nndescent::DescentPasses::new(&gpu.device), embedding, k)
+    }
 }
 
 /// The `count` leading eigenvectors (unit length, largest entry positive) and eigenvalues

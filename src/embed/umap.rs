@@ -1,6 +1,7 @@
 //! A UMAP-style neighbour embedding on the GPU, deterministic:
 //!
-//! 1. the exact k nearest neighbours of every row ([`super::knn`], on the GPU);
+//! 1. the k nearest neighbours of every row ([`super::neighbours`], on the GPU: exact, or
+//!    NN-descent for large embeddings);
 //! 2. UMAP's fuzzy weights (a per-node distance offset and scale, so each row's weights
 //!    sum to log2 k), symmetrised (w + w' - w w') into a CSR graph, on the CPU;
 //! 3. a start from the PCA projection, scaled to +-10;
@@ -15,7 +16,7 @@
 use bytemuck::{Pod, Zeroable};
 use glam::Vec4;
 
-use super::{EmbedPasses, Embedding, cpu::distance, knn, pca};
+use super::{EmbedPasses, Embedding, cpu::distance, neighbours, pca};
 use crate::gpu::{Gpu, GpuError, Shader, buffer_entry, compute_pipelines, dispatch_size, read_buffer};
 
 const WG: u32 = 64;
@@ -177,7 +178,7 @@ pub fn umap(
     config: &UmapConfig,
     mut progress: impl FnMut(u32, u32),
 ) -> Result<Vec<[f32; 4]>, GpuError> {
-    let neighbours = knn(gpu, passes, embedding, config.k)?;
+    let neighbours = neighbours(gpu, passes, embedding, config.k)?;
     let graph = fuzzy_graph(embedding, &neighbours, config.k);
     let positions = start(gpu, passes, embedding, config.dim)?;
     run_epochs(gpu, umap_passes, &graph, positions, config, 0..config.epochs, &mut progress)

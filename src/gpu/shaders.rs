@@ -10,11 +10,12 @@ pub enum Shader {
     KHop,
     Embed,
     Umap,
+    NnDescent,
 }
 
 impl Shader {
-    pub const ALL: [Shader; 6] =
-        [Shader::Force, Shader::Nodes, Shader::Edges, Shader::KHop, Shader::Embed, Shader::Umap];
+    pub const ALL: [Shader; 7] =
+        [Shader::Force, Shader::Nodes, Shader::Edges, Shader::KHop, Shader::Embed, Shader::Umap, Shader::NnDescent];
 
     pub fn file_name(self) -> &'static str {
         match self {
@@ -24,6 +25,7 @@ impl Shader {
             Shader::KHop => "khop.wgsl",
             Shader::Embed => "embed.wgsl",
             Shader::Umap => "umap.wgsl",
+            Shader::NnDescent => "nndescent.wgsl",
         }
     }
 
@@ -35,6 +37,7 @@ impl Shader {
             Shader::KHop => include_str!("../../shaders/khop.wgsl"),
             Shader::Embed => include_str!("../../shaders/embed.wgsl"),
             Shader::Umap => include_str!("../../shaders/umap.wgsl"),
+            Shader::NnDescent => include_str!("../../shaders/nndescent.wgsl"),
         }
     }
 
