@@ -68,14 +68,19 @@ impl DescentPasses {
 }
 
 /// Rows in the order of a key, and the place of every row in that order.
-fn sorted_by<K: Ord + Copy>(keys: &[K]) -> (Vec<u32>, Vec<u32>) {
-    let mut order: Vec<u32> = (0..keys.len() as u32).collect();
-    order.sort_by_key(|&v| (keys[v as usize], v));
-    let mut rank = vec![0u32; keys.len()];
-    for (place, &v) in order.iter().enumerate() {
-        rank[v as usize] = place as u32;
+struct Order {
+    rows: Vec<u32>,
+    place: Vec<u32>,
+}
+
+fn sorted_by<K: Ord + Copy>(keys: &[K]) -> Order {
+    let mut rows: Vec<u32> = (0..keys.len() as u32).collect();
+    rows.sort_by_key(|&v| (keys[v as usize], v));
+    let mut place = vec![0u32; keys.len()];
+    for (at, &v) in rows.iter().enumerate() {
+        place[v as usize] = at as u32;
     }
-    (order, rank)
+    Order { rows, place }
 }
 
 /// The Morton code of a point of the unit cube, 10 bits an axis.
@@ -92,7 +97,7 @@ fn morton(p: [f32; 3]) -> u32 {
 
 /// The two starting orders: by Morton code of the 3-D PCA projection, and by the
 /// projection onto a fixed direction through all dimensions.
-fn orders(gpu: &Gpu, passes: &EmbedPasses, embedding: &Embedding) -> Result<[(Vec<u32>, Vec<u32>); 2], GpuError> {
+fn orders(gpu: &Gpu, passes: &EmbedPasses, embedding: &Embedding) -> Result<[Order; 2], GpuError> {
     let projected = pca(gpu, passes, embedding, 3.min(embedding.dims))?.positions;
     let (mut lo, mut hi) = ([f32::MAX; 3], [f32::MIN; 3]);
     for p in &projected {
@@ -129,13 +134,11 @@ pub fn approximate_knn(
     let dims = embedding.dims as u64;
     let values = gpu.storage_buffer("Descent::values", &embedding.values, wgpu::BufferUsages::empty())?;
     let slots = rows as u64 * k as u64 * 4;
-    let lists = [0, 1].map(|_| {
-        let neighbours = gpu.zeroed_storage("Descent::neighbours", slots, wgpu::BufferUsages::COPY_SRC);
-        let distances = gpu.zeroed_storage("Descent::distances", slots, wgpu::BufferUsages::empty());
-        neighbours.and_then(|n| distances.map(|d| (n, d)))
-    });
-    let [lists_a, lists_b] = lists;
-    let lists = [lists_a?, lists_b?];
+    let list = || -> Result<(wgpu::Buffer, wgpu::Buffer), GpuError> {
+        let neighbours = gpu.zeroed_storage("Descent::neighbours", slots, wgpu::BufferUsages::COPY_SRC)?;
+        Ok((neighbours, gpu.zeroed_storage("Descent::distances", slots, wgpu::BufferUsages::empty())?))
+    };
+    let lists = [list()?, list()?];
     let params = gpu.device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("Descent::params"),
         size: std::mem::size_of::<Params>() as u64,
@@ -170,13 +173,11 @@ pub fn approximate_knn(
     };
     // Turns per candidate: its distance, the membership check and the shifts.
     let per_candidate = dims + 2 * k as u64;
-    let order_buffers = orders(gpu, passes, embedding)?.map(|(order, rank)| {
-        let order = gpu.storage_buffer("Descent::order", &order, wgpu::BufferUsages::empty());
-        let rank = gpu.storage_buffer("Descent::rank", &rank, wgpu::BufferUsages::empty());
-        order.and_then(|o| rank.map(|r| (o, r)))
-    });
-    let [first_order, second_order] = order_buffers;
-    let order_buffers = [first_order?, second_order?];
+    let mut order_buffers = Vec::with_capacity(2);
+    for order in orders(gpu, passes, embedding)? {
+        let rows = gpu.storage_buffer("Descent::order", &order.rows, wgpu::BufferUsages::empty())?;
+        order_buffers.push((rows, gpu.storage_buffer("Descent::place", &order.place, wgpu::BufferUsages::empty())?));
+    }
     // The start, into lists[1] (read from lists[0], unused).
     let offsets = (TURNS / per_candidate).max(1) as u32;
     let mut reset = 1;
