@@ -950,10 +950,12 @@ fn gnn(args: GnnArgs) -> Result<()> {
         }
         let embeddings = views
             .into_iter()
+            .zip(agreements)
             .zip(&args.embedding)
-            .map(|(positions, path)| app::EmbeddingView {
+            .map(|((positions, agreement), path)| app::EmbeddingView {
                 positions,
                 name: format!("{} ({})", file_name(path), args.method.name()),
+                agreement,
             })
             .collect();
         let options = ViewOptions {

@@ -6,6 +6,7 @@
 use glam::Vec2;
 
 use super::pick::Picker;
+use crate::embed::metrics::Agreement;
 use crate::gpu::{Gpu, GpuError};
 use crate::graph::Graph;
 use crate::render::{Bounds, Camera, Renderer, Scene, Style};
@@ -16,6 +17,8 @@ pub struct EmbeddingView {
     pub positions: Vec<[f32; 4]>,
     /// What the view shows, e.g. "gcn_hidden.npy (umap)".
     pub name: String,
+    /// How the embedding agrees with the graph, for the panel.
+    pub agreement: Option<Agreement>,
 }
 
 pub struct Linked {
@@ -73,6 +76,11 @@ impl Linked {
         self.name = Self::title(&self.views, self.current);
         self.resize(gpu, self.picker.size(), true);
         Ok(())
+    }
+
+    /// How the embedding on show agrees with the graph.
+    pub fn agreement(&self) -> Option<&Agreement> {
+        self.views[self.current].agreement.as_ref()
     }
 
     pub fn size(&self) -> (u32, u32) {

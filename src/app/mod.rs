@@ -786,7 +786,11 @@ impl State {
             camera: &self.camera,
             viewport: Vec2::new(self.surface_config.width as f32, self.surface_config.height as f32),
             positions: Some(&self.shown.positions),
-            split: self.split().zip(self.linked.as_ref().map(|l| l.name.as_str())),
+            embedding: self.split().zip(self.linked.as_ref()).map(|(split, linked)| ui::EmbeddingPane {
+                split,
+                name: &linked.name,
+                agreement: linked.agreement(),
+            }),
         };
         let (mut actions, mut panel_width) = (Vec::new(), self.panel_width);
         let panel = &mut self.panel;

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use egui::{Align2, Color32, FontId, Pos2, Rect};
 use glam::{Vec2, Vec3};
 
+use crate::embed::metrics::Agreement;
 use crate::graph::{Direction, Graph};
 use crate::khop::MAX_HOPS;
 use crate::render::Camera;
@@ -66,8 +67,17 @@ pub struct Frame<'a> {
     pub camera: &'a Camera,
     pub viewport: Vec2,
     pub positions: Option<&'a [[f32; 4]]>,
-    /// Where the embedding's view begins (window pixels), and what it shows.
-    pub split: Option<(f32, &'a str)>,
+    /// The embedding beside the graph, if any.
+    pub embedding: Option<EmbeddingPane<'a>>,
+}
+
+/// The embedding beside the graph, as the divider and the panel show it.
+pub struct EmbeddingPane<'a> {
+    /// Where its view begins, in window pixels.
+    pub split: f32,
+    pub name: &'a str,
+    /// How it agrees with the graph.
+    pub agreement: Option<&'a Agreement>,
 }
 
 /// State the panel keeps between frames.
@@ -140,7 +150,7 @@ impl Panel {
             egui::ScrollArea::vertical().show(ui, |ui| self.panel(ui, frame, &mut actions));
         });
         let mut view_area = ui.available_rect_before_wrap();
-        if let Some((split, name)) = frame.split {
+        if let Some(EmbeddingPane { split, name, .. }) = frame.embedding {
             let x = split / ctx.pixels_per_point();
             let painter = ctx.layer_painter(egui::LayerId::background());
             let stroke = egui::Stroke::new(1.0, Color32::from_gray(90));
@@ -181,6 +191,10 @@ impl Panel {
         }
         if !frame.message.is_empty() {
             ui.label(frame.message);
+        }
+        if let Some(agreement) = frame.embedding.as_ref().and_then(|e| e.agreement) {
+            ui.separator();
+            agreement_section(ui, graph, agreement, actions);
         }
 
         ui.separator();
@@ -307,6 +321,44 @@ impl Panel {
             }
         });
     }
+}
+
+/// How the embedding agrees with the graph: the mean, a histogram, and the nodes that
+/// agree least (click one to select it).
+fn agreement_section(ui: &mut egui::Ui, graph: &Graph, agreement: &Agreement, actions: &mut Vec<UiAction>) {
+    ui.label(format!(
+        "agreement with the graph: {:.3} (its {}-hop neighbours among its {} nearest)",
+        agreement.mean, agreement.hops, agreement.k
+    ));
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width().min(240.0), 48.0), egui::Sense::hover());
+    let most = agreement.histogram.iter().copied().max().unwrap_or(1).max(1) as f32;
+    let bar = rect.width() / agreement.histogram.len() as f32;
+    for (i, &count) in agreement.histogram.iter().enumerate() {
+        let height = rect.height() * count as f32 / most;
+        let x = rect.left() + i as f32 * bar;
+        let fill = Color32::from_rgb(90, 150, 220);
+        ui.painter().rect_filled(
+            egui::Rect::from_min_max(
+                egui::pos2(x + 1.0, rect.bottom() - height),
+                egui::pos2(x + bar - 1.0, rect.bottom()),
+            ),
+            1.0,
+            fill,
+        );
+    }
+    ui.horizontal(|ui| {
+        ui.small("0");
+        ui.add_space(rect.width() - 24.0);
+        ui.small("1");
+    });
+    ui.collapsing("agree least", |ui| {
+        for &v in &agreement.most_disagreeing {
+            let score = agreement.per_node[v as usize].unwrap_or(0.0);
+            if ui.selectable_label(false, format!("{}  ({score:.2})", graph.node_name(v))).clicked() {
+                actions.push(UiAction::Select { nodes: vec![v], fly: true });
+            }
+        }
+    });
 }
 
 /// Name, type, text and numeric columns, degree and group of node `v`.
