@@ -13,6 +13,7 @@ struct View {              // ViewUniforms in src/render/mod.rs
     shaded: u32,
     highlight_hops: u32,
     background: vec4<f32>,
+    hovered: u32,
 }
 
 @group(0) @binding(0) var<uniform> view: View;

@@ -13,6 +13,7 @@ struct View {              // ViewUniforms in src/render/mod.rs
     shaded: u32,           // 1: sphere impostors with perspective size
     highlight_hops: u32,   // nodes with hops <= this stand out; 0xffffffff: no highlight
     background: vec4<f32>,
+    hovered: u32,          // the node under the pointer: a ring; 0xffffffff: none
 }
 
 @group(0) @binding(0) var<uniform> view: View;
@@ -33,9 +34,13 @@ const NO_HIGHLIGHT: u32 = 0xffffffffu;
 const DIMMED: u32 = 0u;
 const PLAIN: u32 = 1u;
 const SEED: u32 = 2u;
+const HOVERED: u32 = 3u;
 
-// How node i looks under the K-hop highlight.
+// How node i looks under the K-hop highlight and the pointer.
 fn emphasis(i: u32) -> u32 {
+    if i == view.hovered {
+        return HOVERED;
+    }
     if view.highlight_hops == NO_HIGHLIGHT {
         return PLAIN;
     }
@@ -66,7 +71,7 @@ fn vs(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> VertexO
     var z = center.z;
     if e == DIMMED {
         color = vec4<f32>(mix(color.rgb, view.background.rgb, 0.8), color.a);
-    } else if e == SEED {
+    } else if e == SEED || e == HOVERED {
         radius = max(radius * 1.6, radius + 3.0);
     }
     if view.shaded == 0u && e != DIMMED {
@@ -105,6 +110,8 @@ fn fs(in: VertexOut) -> @location(0) vec4<f32> {
     }
     if in.emphasis == SEED {
         rgb = mix(rgb, vec3<f32>(1.0), smoothstep(r - 2.6, r - 1.4, d)); // a white ring
+    } else if in.emphasis == HOVERED {
+        rgb = mix(rgb, vec3<f32>(1.0, 0.85, 0.4), smoothstep(r - 2.6, r - 1.4, d)); // an amber ring
     }
     return vec4<f32>(rgb, in.color.a * coverage);
 }

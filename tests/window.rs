@@ -236,9 +236,31 @@ fn gnn_window_links_the_graph_and_the_embedding() {
     let split = 270 + (1000 - 270) / 2;
     assert_eq!(white_between(&screen, 280, 1000), 0, "nothing is selected yet");
     let node = node_pixel(&screen, split + 20, 990).expect("a node in the embedding's view");
-    let before = frames.try_iter().last().unwrap_or(10);
     let (x, y) = (node.0.to_string(), node.1.to_string());
-    xdotool(&display, &["mousemove", "--sync", &x, &y, "click", "1"]);
+    // Hovering rings the node in amber in both views (two moves: the first enters).
+    xdotool(&display, &["mousemove", "--sync", &x, "300", "mousemove", "--sync", &x, &y]);
+    let before = frames.try_iter().last().unwrap_or(10);
+    wait_for_frame(&frames, before + 1);
+    std::thread::sleep(Duration::from_millis(800));
+    let hovered = screenshot(&display, &shot);
+    // The ring's amber (255, 217, 102) at its brightest; yellow nodes come close, so count
+    // what hovering adds.
+    let amber = |image: &image::RgbImage, from: u32, to: u32| {
+        image
+            .enumerate_pixels()
+            .filter(|(x, _, p)| {
+                (from..to).contains(x) && p.0[0] > 245 && (205..230).contains(&p.0[1]) && (85..120).contains(&p.0[2])
+            })
+            .count() as i64
+    };
+    let added = |from, to| amber(&hovered, from, to) - amber(&screen, from, to);
+    let (graph_amber, embedding_amber) = (added(280, split - 5), added(split + 5, 1000));
+    println!(
+        "hovering the embedding at {node:?}: {graph_amber} more amber pixels in the graph, {embedding_amber} in the embedding"
+    );
+    assert!(graph_amber > 0 && embedding_amber > 0, "the hovered node is ringed in both views");
+    let before = frames.try_iter().last().unwrap_or(10);
+    xdotool(&display, &["click", "1"]);
     xdotool(&display, &OUTSIDE);
     wait_for_frame(&frames, before + 1);
     std::thread::sleep(Duration::from_millis(800));

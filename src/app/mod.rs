@@ -819,8 +819,10 @@ impl State {
             _ => return Ok((false, repaint)), // timeout or occluded: try again on the next event
         };
         let view = frame.texture.create_view(&Default::default());
+        self.shown.scene.hovered = self.hover;
         self.shown.scene.set_view(&self.gpu.queue, &self.camera, self.size());
-        if let Some(linked) = &self.linked {
+        if let Some(linked) = &mut self.linked {
+            linked.scene.hovered = self.hover;
             linked.scene.set_view(&self.gpu.queue, &linked.camera, linked.size());
         }
         let size = self.size();

@@ -36,8 +36,11 @@ struct ViewUniforms {
     /// Nodes within this many hops of the selection stand out; [`NO_HIGHLIGHT`]: none.
     highlight_hops: u32,
     background: [f32; 4],
+    /// The node under the pointer, ringed; [`NO_HIGHLIGHT`]: none.
+    hovered: u32,
+    pad: [u32; 3],
 }
-const _: () = assert!(std::mem::size_of::<ViewUniforms>() == 112);
+const _: () = assert!(std::mem::size_of::<ViewUniforms>() == 128);
 
 /// `highlight_hops` when nothing is selected.
 const NO_HIGHLIGHT: u32 = u32::MAX;
@@ -203,6 +206,7 @@ impl Renderer {
             node_count: graph.node_count(),
             style,
             highlight: None,
+            hovered: None,
         })
     }
 
@@ -288,6 +292,8 @@ pub struct Scene {
     /// Highlight the nodes whose [`Scene::hops`] entry is at most this (and the edges
     /// between them), dimming the rest; `None` draws everything alike.
     pub highlight: Option<u32>,
+    /// The node under the pointer, drawn with a ring.
+    pub hovered: Option<u32>,
 }
 
 impl Scene {
@@ -321,6 +327,8 @@ impl Scene {
             shaded: self.style.shaded as u32,
             highlight_hops: self.highlight.unwrap_or(NO_HIGHLIGHT),
             background: [palette::BACKGROUND[0], palette::BACKGROUND[1], palette::BACKGROUND[2], 1.0],
+            hovered: self.hovered.unwrap_or(NO_HIGHLIGHT),
+            pad: [0; 3],
         };
         queue.write_buffer(&self.view, 0, bytemuck::bytes_of(&uniforms));
     }
