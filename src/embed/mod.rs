@@ -181,7 +181,9 @@ fn read_f32(gpu: &Gpu, buffer: &wgpu::Buffer, count: usize) -> Result<Vec<f32>, 
     Ok(bytemuck::cast_slice(&read_buffer(gpu, buffer, count as u64 * 4)?).to_vec())
 }
 
-fn check(embedding: &Embedding) -> Result<(), GpuError> {
+/// The embedding's width is one netlens handles, and its values fit one storage binding
+/// of this adapter (Mesa's lavapipe allows 128 MiB: a million rows of 32 floats).
+fn check(gpu: &Gpu, embedding: &Embedding) -> Result<(), GpuError> {
     if embedding.dims == 0 || embedding.dims > MAX_DIMS {
         return Err(GpuError::TooLarge {
             what: "an embedding's width",
@@ -189,12 +191,12 @@ fn check(embedding: &Embedding) -> Result<(), GpuError> {
             limit: MAX_DIMS as u64,
         });
     }
-    Ok(())
+    gpu.check_binding("the embedding (rows x dims x 4 bytes)", embedding.values.len() as u64 * 4)
 }
 
 /// Projects the rows onto their `out_dims` (2 or 3) principal axes.
 pub fn pca(gpu: &Gpu, passes: &EmbedPasses, embedding: &Embedding, out_dims: usize) -> Result<Pca, GpuError> {
-    check(embedding)?;
+    check(gpu, embedding)?;
     let (rows, d) = (embedding.rows as u32, embedding.dims);
     let chunks = rows.div_ceil(CHUNK).max(1);
     let base = Params { rows, dims: d as u32, chunk: CHUNK, out_dims: out_dims as u32, ..Params::default() };
@@ -272,7 +274,7 @@ fn partial_sums(
 /// index), nearest first: `rows x k` indices. `k` is at most [`MAX_K`] and less than the
 /// rows.
 pub fn knn(gpu: &Gpu, passes: &EmbedPasses, embedding: &Embedding, k: usize) -> Result<Vec<u32>, GpuError> {
-    check(embedding)?;
+    check(gpu, embedding)?;
     assert!((1..=MAX_K).contains(&k) && k < embedding.rows, "k from 1 to MAX_K, below the rows");
     let rows = embedding.rows as u32;
     let values = gpu.storage_buffer("EmbedPasses::values", &embedding.values, wgpu::BufferUsages::empty())?;

@@ -128,7 +128,7 @@ pub fn approximate_knn(
     embedding: &Embedding,
     k: usize,
 ) -> Result<Vec<u32>, GpuError> {
-    check(embedding)?;
+    check(gpu, embedding)?;
     assert!((1..=MAX_K).contains(&k) && k < embedding.rows, "k from 1 to MAX_K, below the rows");
     let rows = embedding.rows as u32;
     let dims = embedding.dims as u64;
