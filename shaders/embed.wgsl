@@ -22,16 +22,25 @@ struct Params {                    // Params in src/embed/mod.rs
     out_dims: u32,
     first: u32,                    // the first chunk or candidate row of this dispatch
     count: u32,                    // chunks or candidate rows in this dispatch
-    pad: u32,
+    split: u32,                    // rows in `values`; the rest are in `values_rest`
 }
 
-@group(0) @binding(0) var<storage, read> values: array<f32>;      // rows x dims
+@group(0) @binding(0) var<storage, read> values: array<f32>;      // rows x dims, up to `split`
 @group(0) @binding(1) var<uniform> params: Params;
 @group(0) @binding(2) var<storage, read> mean: array<f32>;        // dims
 @group(0) @binding(3) var<storage, read_write> partial: array<f32>;
 @group(0) @binding(4) var<storage, read> basis: array<f32>;       // dims x out_dims
 @group(0) @binding(5) var<storage, read_write> projected: array<f32>; // rows x out_dims
 @group(0) @binding(6) var<storage, read_write> neighbours: array<u32>; // rows x k
+@group(0) @binding(7) var<storage, read> values_rest: array<f32>; // rows from `split` on
+
+// Element c of row r: embeddings past one binding's limit come in two.
+fn value(r: u32, c: u32) -> f32 {
+    if r < params.split {
+        return values[r * params.dims + c];
+    }
+    return values_rest[(r - params.split) * params.dims + c];
+}
 
 fn flat_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
     return gid.x + gid.y * groups.x * WG;
@@ -48,7 +57,7 @@ fn column_sums(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     let end = min((chunk + 1u) * params.chunk, params.rows);
     var sum = 0.0;
     for (var r = chunk * params.chunk; r < end; r++) {
-        sum += values[r * params.dims + c];
+        sum += value(r, c);
     }
     partial[id] = sum;
 }
@@ -71,7 +80,7 @@ fn covariance(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     let mj = mean[j];
     var sum = 0.0;
     for (var r = chunk * params.chunk; r < end; r++) {
-        sum += (values[r * params.dims + i] - mi) * (values[r * params.dims + j] - mj);
+        sum += (value(r, i) - mi) * (value(r, j) - mj);
     }
     partial[id] = sum;
 }
@@ -85,7 +94,7 @@ fn project(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     for (var o = 0u; o < params.out_dims; o++) {
         var sum = 0.0;
         for (var c = 0u; c < params.dims; c++) {
-            sum += (values[r * params.dims + c] - mean[c]) * basis[c * params.out_dims + o];
+            sum += (value(r, c) - mean[c]) * basis[c * params.out_dims + o];
         }
         projected[r * params.out_dims + o] = sum;
     }
@@ -111,7 +120,7 @@ fn knn(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) g
     for (var s = params.first; s < end; s++) {
         var d = 0.0;
         for (var c = 0u; c < params.dims; c++) {
-            let diff = values[r * params.dims + c] - values[s * params.dims + c];
+            let diff = value(r, c) - value(s, c);
             d += diff * diff;
         }
         // Rows come in index order, so a tie never displaces the earlier row.

@@ -24,7 +24,7 @@ struct Params {                    // Params in src/embed/nndescent.rs
     first: u32,                    // window: first offset; descend: first slot of the list
     count: u32,
     reset: u32,                    // 1: start this row's list afresh (window) or from `in` (descend)
-    pad: u32,
+    split: u32,                    // rows in `values`; the rest are in `values_rest`
 }
 
 @group(0) @binding(0) var<storage, read> values: array<f32>;
@@ -35,6 +35,15 @@ struct Params {                    // Params in src/embed/nndescent.rs
 @group(0) @binding(5) var<storage, read> in_distances: array<f32>;
 @group(0) @binding(6) var<storage, read_write> out_neighbours: array<u32>;
 @group(0) @binding(7) var<storage, read_write> out_distances: array<f32>;
+@group(0) @binding(8) var<storage, read> values_rest: array<f32>;
+
+// Element c of row r: embeddings past one binding's limit come in two.
+fn value(r: u32, c: u32) -> f32 {
+    if r < params.split {
+        return values[r * params.dims + c];
+    }
+    return values_rest[(r - params.split) * params.dims + c];
+}
 
 fn flat_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
     return gid.x + gid.y * groups.x * WG;
@@ -43,7 +52,7 @@ fn flat_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
 fn distance(a: u32, b: u32) -> f32 {
     var d = 0.0;
     for (var c = 0u; c < params.dims; c++) {
-        let diff = values[a * params.dims + c] - values[b * params.dims + c];
+        let diff = value(a, c) - value(b, c);
         d += diff * diff;
     }
     return d;

@@ -58,7 +58,40 @@ struct Params {
     /// The first chunk or candidate row of a dispatch, and how many.
     first: u32,
     count: u32,
-    pad: u32,
+    /// Rows in the first values binding ([`Values`]).
+    split: u32,
+}
+
+/// An embedding's values on the GPU: one storage binding, or two where the values pass
+/// the adapter's binding limit (Mesa's lavapipe allows 128 MiB); rows before `split` are
+/// in the first.
+pub(crate) struct Values {
+    pub first: wgpu::Buffer,
+    pub rest: wgpu::Buffer,
+    pub split: u32,
+}
+
+impl Values {
+    /// Uploads the values, split where they pass `limit` bytes (default: the adapter's).
+    pub fn upload(gpu: &Gpu, embedding: &Embedding, limit: Option<u64>) -> Result<Values, GpuError> {
+        let limit = limit.unwrap_or(gpu.device.limits().max_storage_buffer_binding_size);
+        let row = embedding.dims as u64 * 4;
+        let split = (limit / row).min(embedding.rows as u64) as usize;
+        let total = embedding.values.len() as u64 * 4;
+        if (embedding.rows - split) as u64 * row > limit {
+            return Err(GpuError::TooLarge {
+                what: "the embedding (rows x dims x 4 bytes, in two bindings)",
+                needed: total,
+                limit: 2 * limit,
+            });
+        }
+        let (first, rest) = embedding.values.split_at(split * embedding.dims);
+        Ok(Values {
+            first: gpu.storage_buffer("Embed::values", first, wgpu::BufferUsages::empty())?,
+            rest: gpu.storage_buffer("Embed::values (rest)", rest, wgpu::BufferUsages::empty())?,
+            split: split as u32,
+        })
+    }
 }
 
 /// A PCA projection.
@@ -96,6 +129,7 @@ impl EmbedPasses {
                 storage(4, true),
                 storage(5, false),
                 storage(6, false),
+                storage(7, true),
             ],
         });
         let [column_sums, covariance, project, knn] = compute_pipelines(
@@ -112,7 +146,7 @@ impl EmbedPasses {
 /// The buffers one run of a pass binds; `None`: a pass that does not use it (bound to a
 /// small placeholder of its own, as a writable binding may share with nothing).
 struct Bindings<'a> {
-    values: &'a wgpu::Buffer,
+    values: &'a Values,
     params: &'a wgpu::Buffer,
     mean: Option<&'a wgpu::Buffer>,
     partial: Option<&'a wgpu::Buffer>,
@@ -144,7 +178,16 @@ fn run(
         needed: invocations,
         limit: u32::MAX as u64,
     })?;
-    let slots = [Some(b.values), Some(b.params), b.mean, b.partial, b.basis, b.projected, b.neighbours];
+    let slots = [
+        Some(&b.values.first),
+        Some(b.params),
+        b.mean,
+        b.partial,
+        b.basis,
+        b.projected,
+        b.neighbours,
+        Some(&b.values.rest),
+    ];
     let placeholders: Vec<wgpu::Buffer> = slots
         .iter()
         .filter(|s| s.is_none())
@@ -181,9 +224,8 @@ fn read_f32(gpu: &Gpu, buffer: &wgpu::Buffer, count: usize) -> Result<Vec<f32>, 
     Ok(bytemuck::cast_slice(&read_buffer(gpu, buffer, count as u64 * 4)?).to_vec())
 }
 
-/// The embedding's width is one netlens handles, and its values fit one storage binding
-/// of this adapter (Mesa's lavapipe allows 128 MiB: a million rows of 32 floats).
-fn check(gpu: &Gpu, embedding: &Embedding) -> Result<(), GpuError> {
+/// The embedding's width is one netlens handles ([`Values::upload`] checks its size).
+fn check(embedding: &Embedding) -> Result<(), GpuError> {
     if embedding.dims == 0 || embedding.dims > MAX_DIMS {
         return Err(GpuError::TooLarge {
             what: "an embedding's width",
@@ -191,24 +233,40 @@ fn check(gpu: &Gpu, embedding: &Embedding) -> Result<(), GpuError> {
             limit: MAX_DIMS as u64,
         });
     }
-    gpu.check_binding("the embedding (rows x dims x 4 bytes)", embedding.values.len() as u64 * 4)
+    Ok(())
 }
 
 /// Projects the rows onto their `out_dims` (2 or 3) principal axes.
 pub fn pca(gpu: &Gpu, passes: &EmbedPasses, embedding: &Embedding, out_dims: usize) -> Result<Pca, GpuError> {
-    check(gpu, embedding)?;
+    check(embedding)?;
+    pca_of(gpu, passes, embedding, &Values::upload(gpu, embedding, None)?, out_dims)
+}
+
+fn pca_of(
+    gpu: &Gpu,
+    passes: &EmbedPasses,
+    embedding: &Embedding,
+    values: &Values,
+    out_dims: usize,
+) -> Result<Pca, GpuError> {
     let (rows, d) = (embedding.rows as u32, embedding.dims);
     let chunks = rows.div_ceil(CHUNK).max(1);
-    let base = Params { rows, dims: d as u32, chunk: CHUNK, out_dims: out_dims as u32, ..Params::default() };
-    let values = gpu.storage_buffer("EmbedPasses::values", &embedding.values, wgpu::BufferUsages::empty())?;
+    let base = Params {
+        rows,
+        dims: d as u32,
+        chunk: CHUNK,
+        out_dims: out_dims as u32,
+        split: values.split,
+        ..Params::default()
+    };
     let params = params_buffer(gpu);
     // Column sums, then the covariance's upper triangle, each in batches of chunks whose
     // partial sums fit the buffer.
-    let sums = partial_sums(gpu, passes, &values, &params, None, base, d as u64, chunks)?;
+    let sums = partial_sums(gpu, passes, values, &params, None, base, d as u64, chunks)?;
     let mean: Vec<f64> = sums.iter().map(|s| s / rows.max(1) as f64).collect();
     let mean_f32: Vec<f32> = mean.iter().map(|&m| m as f32).collect();
     let mean_buffer = gpu.storage_buffer("EmbedPasses::mean", &mean_f32, wgpu::BufferUsages::empty())?;
-    let upper = partial_sums(gpu, passes, &values, &params, Some(&mean_buffer), base, (d * d) as u64, chunks)?;
+    let upper = partial_sums(gpu, passes, values, &params, Some(&mean_buffer), base, (d * d) as u64, chunks)?;
     let mut covariance = vec![0.0f64; d * d];
     for (cell, value) in covariance.iter_mut().enumerate() {
         let (i, j) = (cell / d, cell % d);
@@ -221,7 +279,7 @@ pub fn pca(gpu: &Gpu, passes: &EmbedPasses, embedding: &Embedding, out_dims: usi
     let projected =
         gpu.zeroed_storage("EmbedPasses::projected", rows as u64 * out_dims as u64 * 4, wgpu::BufferUsages::COPY_SRC)?;
     let b = Bindings {
-        values: &values,
+        values,
         params: &params,
         mean: Some(&mean_buffer),
         partial: None,
@@ -245,7 +303,7 @@ pub fn pca(gpu: &Gpu, passes: &EmbedPasses, embedding: &Embedding, out_dims: usi
 fn partial_sums(
     gpu: &Gpu,
     passes: &EmbedPasses,
-    values: &wgpu::Buffer,
+    values: &Values,
     params: &wgpu::Buffer,
     mean: Option<&wgpu::Buffer>,
     base: Params,
@@ -274,16 +332,25 @@ fn partial_sums(
 /// index), nearest first: `rows x k` indices. `k` is at most [`MAX_K`] and less than the
 /// rows.
 pub fn knn(gpu: &Gpu, passes: &EmbedPasses, embedding: &Embedding, k: usize) -> Result<Vec<u32>, GpuError> {
-    check(gpu, embedding)?;
+    check(embedding)?;
     assert!((1..=MAX_K).contains(&k) && k < embedding.rows, "k from 1 to MAX_K, below the rows");
+    knn_of(gpu, passes, embedding, &Values::upload(gpu, embedding, None)?, k)
+}
+
+fn knn_of(
+    gpu: &Gpu,
+    passes: &EmbedPasses,
+    embedding: &Embedding,
+    values: &Values,
+    k: usize,
+) -> Result<Vec<u32>, GpuError> {
     let rows = embedding.rows as u32;
-    let values = gpu.storage_buffer("EmbedPasses::values", &embedding.values, wgpu::BufferUsages::empty())?;
     let slots = rows as u64 * k as u64 * 4;
     let neighbours = gpu.zeroed_storage("EmbedPasses::neighbours", slots, wgpu::BufferUsages::COPY_SRC)?;
     let distances = gpu.zeroed_storage("EmbedPasses::distances", slots, wgpu::BufferUsages::empty())?;
     let params = params_buffer(gpu);
     let b = Bindings {
-        values: &values,
+        values,
         params: &params,
         mean: None,
         partial: Some(&distances),
@@ -296,7 +363,15 @@ pub fn knn(gpu: &Gpu, passes: &EmbedPasses, embedding: &Embedding, k: usize) -> 
     let mut first = 0;
     while first < rows {
         let count = tile.min(rows - first);
-        let params = Params { rows, dims: embedding.dims as u32, k: k as u32, first, count, ..Params::default() };
+        let params = Params {
+            rows,
+            dims: embedding.dims as u32,
+            k: k as u32,
+            first,
+            count,
+            split: values.split,
+            ..Params::default()
+        };
         run(gpu, passes, &passes.knn, &b, params, rows as u64)?;
         first += count;
     }
@@ -365,5 +440,35 @@ fn orthonormalize(vectors: &mut [Vec<f64>]) {
             let d = vectors[i].len();
             vectors[i] = (0..d).map(|k| if k == i % d { 1.0 } else { 0.0 }).collect();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values split over two bindings give the same results as in one.
+    #[test]
+    fn two_bindings_read_like_one() {
+        let embedding = crate::bench::blobs(300, 8, 5);
+        let gpu = Gpu::headless().expect("an adapter");
+        let passes = EmbedPasses::new(&gpu.device);
+        let split = Values::upload(&gpu, &embedding, Some(150 * 8 * 4)).unwrap();
+        assert_eq!(split.split, 150);
+        let one = Values::upload(&gpu, &embedding, None).unwrap();
+        assert_eq!(one.split, 300);
+        assert_eq!(
+            knn_of(&gpu, &passes, &embedding, &split, 7).unwrap(),
+            knn_of(&gpu, &passes, &embedding, &one, 7).unwrap()
+        );
+        let (a, b) = (
+            pca_of(&gpu, &passes, &embedding, &split, 2).unwrap(),
+            pca_of(&gpu, &passes, &embedding, &one, 2).unwrap(),
+        );
+        assert_eq!(a.positions, b.positions);
+        assert!(
+            Values::upload(&gpu, &embedding, Some(149 * 8 * 4)).is_err(),
+            "more than two bindings' worth is refused"
+        );
     }
 }

@@ -10,7 +10,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use super::{EmbedPasses, Embedding, MAX_K, check, pca};
+use super::{EmbedPasses, Embedding, MAX_K, Values, check, pca};
 use crate::gpu::{Gpu, GpuError, Shader, buffer_entry, compute_pipelines, dispatch_size, read_buffer};
 
 const WG: u32 = 64;
@@ -34,7 +34,7 @@ struct Params {
     first: u32,
     count: u32,
     reset: u32,
-    pad: u32,
+    split: u32,
 }
 
 pub struct DescentPasses {
@@ -59,6 +59,7 @@ impl DescentPasses {
                 storage(5, true),
                 storage(6, false),
                 storage(7, false),
+                storage(8, true),
             ],
         });
         let [window, descend] =
@@ -128,11 +129,11 @@ pub fn approximate_knn(
     embedding: &Embedding,
     k: usize,
 ) -> Result<Vec<u32>, GpuError> {
-    check(gpu, embedding)?;
+    check(embedding)?;
     assert!((1..=MAX_K).contains(&k) && k < embedding.rows, "k from 1 to MAX_K, below the rows");
     let rows = embedding.rows as u32;
     let dims = embedding.dims as u64;
-    let values = gpu.storage_buffer("Descent::values", &embedding.values, wgpu::BufferUsages::empty())?;
+    let values = Values::upload(gpu, embedding, None)?;
     let slots = rows as u64 * k as u64 * 4;
     let list = || -> Result<(wgpu::Buffer, wgpu::Buffer), GpuError> {
         let neighbours = gpu.zeroed_storage("Descent::neighbours", slots, wgpu::BufferUsages::COPY_SRC)?;
@@ -145,12 +146,13 @@ pub fn approximate_knn(
         usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
     });
-    let base = Params { rows, dims: dims as u32, k: k as u32, width: WIDTH, ..Params::default() };
+    let base = Params { rows, dims: dims as u32, k: k as u32, width: WIDTH, split: values.split, ..Params::default() };
     let (x, y) = dispatch_size(rows, WG);
     let run = |pipeline: &wgpu::ComputePipeline, order: (&wgpu::Buffer, &wgpu::Buffer), from: usize, p: Params| {
         gpu.queue.write_buffer(&params, 0, bytemuck::bytes_of(&p));
         let (input, output) = (&lists[from], &lists[1 - from]);
-        let buffers = [&values, &params, order.0, order.1, &input.0, &input.1, &output.0, &output.1];
+        let buffers =
+            [&values.first, &params, order.0, order.1, &input.0, &input.1, &output.0, &output.1, &values.rest];
         let entries: Vec<wgpu::BindGroupEntry> = buffers
             .iter()
             .enumerate()
