@@ -816,7 +816,11 @@ impl State {
                 self.window.request_redraw();
                 return Ok((false, repaint));
             }
-            _ => return Ok((false, repaint)), // timeout or occluded: try again on the next event
+            wgpu::CurrentSurfaceTexture::Timeout => {
+                self.window.request_redraw(); // skip this frame, try the next
+                return Ok((false, repaint));
+            }
+            _ => return Ok((false, repaint)), // occluded: try again on the next event
         };
         let view = frame.texture.create_view(&Default::default());
         self.shown.scene.hovered = self.hover;
@@ -882,8 +886,11 @@ impl ApplicationHandler for App {
                 Ok(())
             }
             WindowEvent::RedrawRequested => state.redraw().map(|(presented, repaint)| {
-                if presented && self.options.report_frames {
-                    eprintln!("presented frame {}", state.frames);
+                if self.options.report_frames {
+                    match presented {
+                        true => eprintln!("presented frame {}", state.frames),
+                        false => eprintln!("frame not presented (surface timeout, occluded or outdated)"),
+                    }
                 }
                 if self.options.exit_after_frames.is_some_and(|n| state.frames >= n) {
                     event_loop.exit();
