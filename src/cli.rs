@@ -885,13 +885,10 @@ fn gnn(args: GnnArgs) -> Result<()> {
         let panes = 1 + views.len() as u32;
         let pane = (args.size.0 / panes, args.size.1);
         let (graph_rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), pane, None)?;
-        let mut points = loaded.graph.clone();
-        points.src.clear();
-        points.dst.clear();
+        let points = loaded.graph.without_edges();
         let mut images = vec![graph_rgba];
         for view in &views {
-            // Fit the bulk: a few far points would shrink the rest to a speck.
-            let bulk = crate::render::Bounds::of_most(view, 0.005);
+            let bulk = crate::render::Bounds::of_bulk(view);
             images.push(crate::snapshot::picture(&gpu, &points, view, &bulk, false, pane, None)?);
         }
         let row = pane.0 as usize * 4;

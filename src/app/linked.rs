@@ -50,12 +50,9 @@ impl Linked {
     }
 
     fn scene(gpu: &Gpu, renderer: &Renderer, graph: &Graph, view: &EmbeddingView) -> Result<(Scene, Bounds), GpuError> {
-        let mut points = graph.clone();
-        points.src.clear();
-        points.dst.clear();
+        let points = graph.without_edges();
         let buffer = gpu.storage_buffer("Linked::positions", &view.positions, wgpu::BufferUsages::empty())?;
-        // The bulk of the points fills the view; a few far ones would shrink it to a speck.
-        let bounds = Bounds::of_most(&view.positions, 0.005);
+        let bounds = Bounds::of_bulk(&view.positions);
         let style = Style::for_layout(points.node_count(), 0, &bounds, false);
         Ok((renderer.scene(gpu, &points, &buffer, style)?, bounds))
     }

@@ -204,6 +204,19 @@ impl Graph {
         self.groups.ensure_nodes(n);
     }
 
+    /// The same nodes (names, classes, columns, groups) without any edge: how an
+    /// embedding's view shows them.
+    pub fn without_edges(&self) -> Graph {
+        Graph {
+            node_count: self.node_count,
+            directed: self.directed,
+            ids_are_indices: self.ids_are_indices,
+            nodes: self.nodes.clone(),
+            groups: self.groups.clone(),
+            ..Graph::default()
+        }
+    }
+
     /// A node's display name: its label, else `node INDEX`.
     pub fn node_name(&self, v: u32) -> String {
         match self.nodes.labels.as_ref().and_then(|l| l.get(v as usize)).filter(|s| !s.is_empty()) {

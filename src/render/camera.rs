@@ -27,9 +27,10 @@ impl Bounds {
         b
     }
 
-    /// The box from the `share` quantile to the `1 - share` quantile on every axis: the
-    /// bulk of the points, a few far outliers left out.
-    pub fn of_most(positions: &[[f32; 4]], share: f32) -> Bounds {
+    /// The box from the 0.5% quantile to the 99.5% quantile on every axis: the bulk of
+    /// the points, so a few far outliers do not shrink the rest to a speck.
+    pub fn of_bulk(positions: &[[f32; 4]]) -> Bounds {
+        const SHARE: f32 = 0.005;
         if positions.is_empty() {
             return Bounds::of(positions);
         }
@@ -40,8 +41,8 @@ impl Bounds {
             axis.extend(positions.iter().map(|p| p[c]));
             axis.sort_by(f32::total_cmp);
             let at = |q: f32| axis[((axis.len() - 1) as f32 * q).round() as usize];
-            b.min[c] = at(share);
-            b.max[c] = at(1.0 - share);
+            b.min[c] = at(SHARE);
+            b.max[c] = at(1.0 - SHARE);
         }
         b
     }

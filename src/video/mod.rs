@@ -108,13 +108,10 @@ pub fn record(
         let mut changed = false;
         while let Some((_, event)) = tour.events.get(next_event).filter(|(at, _)| *at <= t) {
             match event {
-                Event::Select { seeds, hops, direction } => {
-                    selection.seeds.clone_from(seeds);
-                    selection.hops = hops.unwrap_or(selection.hops);
-                    selection.direction = direction.unwrap_or(selection.direction);
-                    changed = true;
-                }
-                Event::Highlight { hops, direction } => {
+                Event::Select { hops, direction, .. } | Event::Highlight { hops, direction } => {
+                    if let Event::Select { seeds, .. } = event {
+                        selection.seeds.clone_from(seeds);
+                    }
                     selection.hops = hops.unwrap_or(selection.hops);
                     selection.direction = direction.unwrap_or(selection.direction);
                     changed = true;
