@@ -15,7 +15,7 @@ pub mod umap;
 use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
 
-use crate::gpu::{Gpu, GpuError, Shader, buffer_entry, compute_pipelines, dispatch_size, read_buffer};
+use crate::gpu::{Gpu, GpuError, Shader, compute_pipelines, dispatch, read_buffer, storage_entry, uniform_entry};
 
 /// The most neighbours [`knn`] keeps per row.
 pub const MAX_K: usize = 32;
@@ -116,20 +116,17 @@ pub struct EmbedPasses {
 
 impl EmbedPasses {
     pub fn new(device: &wgpu::Device) -> Self {
-        let storage = |binding, read_only| {
-            buffer_entry(binding, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Storage { read_only }, false)
-        };
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("EmbedPasses::layout"),
             entries: &[
-                storage(0, true),
-                buffer_entry(1, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Uniform, false),
-                storage(2, true),
-                storage(3, false),
-                storage(4, true),
-                storage(5, false),
-                storage(6, false),
-                storage(7, true),
+                storage_entry(0, true),
+                uniform_entry(1, false),
+                storage_entry(2, true),
+                storage_entry(3, false),
+                storage_entry(4, true),
+                storage_entry(5, false),
+                storage_entry(6, false),
+                storage_entry(7, true),
             ],
         });
         let [column_sums, covariance, project, knn] = compute_pipelines(
@@ -194,29 +191,9 @@ fn run(
         .map(|_| gpu.zeroed_storage("EmbedPasses::unused", 16, wgpu::BufferUsages::empty()))
         .collect::<Result<_, _>>()?;
     let mut spare = placeholders.iter();
-    let entries: Vec<wgpu::BindGroupEntry> = slots
-        .into_iter()
-        .enumerate()
-        .map(|(i, buffer)| {
-            let buffer = buffer.unwrap_or_else(|| spare.next().expect("one placeholder per empty slot"));
-            wgpu::BindGroupEntry { binding: i as u32, resource: buffer.as_entire_binding() }
-        })
-        .collect();
-    let group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("EmbedPasses::bindings"),
-        layout: &passes.layout,
-        entries: &entries,
-    });
-    let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("EmbedPasses") });
-    {
-        let mut pass = encoder
-            .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("EmbedPasses"), timestamp_writes: None });
-        pass.set_pipeline(pipeline);
-        pass.set_bind_group(0, &group, &[]);
-        let (x, y) = dispatch_size(invocations, WG);
-        pass.dispatch_workgroups(x, y, 1);
-    }
-    gpu.queue.submit([encoder.finish()]);
+    let buffers: Vec<&wgpu::Buffer> =
+        slots.into_iter().map(|b| b.unwrap_or_else(|| spare.next().expect("one placeholder per empty slot"))).collect();
+    dispatch(gpu, "EmbedPasses", pipeline, &passes.layout, &buffers, invocations, WG);
     Ok(())
 }
 

@@ -11,7 +11,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::{EmbedPasses, Embedding, MAX_K, Values, check, pca};
-use crate::gpu::{Gpu, GpuError, Shader, buffer_entry, compute_pipelines, dispatch_size, read_buffer};
+use crate::gpu::{Gpu, GpuError, Shader, compute_pipelines, dispatch, read_buffer, storage_entry, uniform_entry};
 
 const WG: u32 = 64;
 const NONE: u32 = u32::MAX;
@@ -45,21 +45,18 @@ pub struct DescentPasses {
 
 impl DescentPasses {
     pub fn new(device: &wgpu::Device) -> Self {
-        let storage = |binding, read_only| {
-            buffer_entry(binding, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Storage { read_only }, false)
-        };
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("DescentPasses::layout"),
             entries: &[
-                storage(0, true),
-                buffer_entry(1, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Uniform, false),
-                storage(2, true),
-                storage(3, true),
-                storage(4, true),
-                storage(5, true),
-                storage(6, false),
-                storage(7, false),
-                storage(8, true),
+                storage_entry(0, true),
+                uniform_entry(1, false),
+                storage_entry(2, true),
+                storage_entry(3, true),
+                storage_entry(4, true),
+                storage_entry(5, true),
+                storage_entry(6, false),
+                storage_entry(7, false),
+                storage_entry(8, true),
             ],
         });
         let [window, descend] =
@@ -147,31 +144,12 @@ pub fn approximate_knn(
         mapped_at_creation: false,
     });
     let base = Params { rows, dims: dims as u32, k: k as u32, width: WIDTH, split: values.split, ..Params::default() };
-    let (x, y) = dispatch_size(rows, WG);
     let run = |pipeline: &wgpu::ComputePipeline, order: (&wgpu::Buffer, &wgpu::Buffer), from: usize, p: Params| {
         gpu.queue.write_buffer(&params, 0, bytemuck::bytes_of(&p));
         let (input, output) = (&lists[from], &lists[1 - from]);
         let buffers =
             [&values.first, &params, order.0, order.1, &input.0, &input.1, &output.0, &output.1, &values.rest];
-        let entries: Vec<wgpu::BindGroupEntry> = buffers
-            .iter()
-            .enumerate()
-            .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
-            .collect();
-        let group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("Descent::bindings"),
-            layout: &descent.layout,
-            entries: &entries,
-        });
-        let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("Descent") });
-        {
-            let mut pass = encoder
-                .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("Descent"), timestamp_writes: None });
-            pass.set_pipeline(pipeline);
-            pass.set_bind_group(0, &group, &[]);
-            pass.dispatch_workgroups(x, y, 1);
-        }
-        gpu.queue.submit([encoder.finish()]);
+        dispatch(gpu, "Descent", pipeline, &descent.layout, &buffers, rows, WG);
     };
     // Turns per candidate: its distance, the membership check and the shifts.
     let per_candidate = dims + 2 * k as u64;

@@ -17,7 +17,7 @@ use bytemuck::{Pod, Zeroable};
 use glam::Vec4;
 
 use super::{EmbedPasses, Embedding, cpu::distance, neighbours, pca};
-use crate::gpu::{Gpu, GpuError, Shader, buffer_entry, compute_pipelines, dispatch_size, read_buffer};
+use crate::gpu::{Gpu, GpuError, Shader, compute_pipelines, dispatch_size, read_buffer, storage_entry, uniform_entry};
 
 const WG: u32 = 64;
 /// Each term of the gradient is clipped to this, per axis, as in UMAP.
@@ -80,16 +80,19 @@ pub struct UmapPasses {
 
 impl UmapPasses {
     pub fn new(device: &wgpu::Device) -> Self {
-        let storage = |binding, read_only| {
-            buffer_entry(binding, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Storage { read_only }, false)
-        };
         let data_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("UmapPasses::data_layout"),
-            entries: &[storage(0, true), storage(1, false), storage(2, true), storage(3, true), storage(4, true)],
+            entries: &[
+                storage_entry(0, true),
+                storage_entry(1, false),
+                storage_entry(2, true),
+                storage_entry(3, true),
+                storage_entry(4, true),
+            ],
         });
         let epoch_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("UmapPasses::epoch_layout"),
-            entries: &[buffer_entry(0, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Uniform, true)],
+            entries: &[uniform_entry(0, true)],
         });
         let [step] =
             compute_pipelines(device, "UmapPasses", Shader::Umap, &[&data_layout, &epoch_layout], ["epoch_step"]);

@@ -270,6 +270,46 @@ pub fn buffer_entry(
 
 /// Workgroups for `n` invocations of `workgroup_size`, folded into two dimensions when one
 /// is not enough. Shaders recover the index as `gid.x + gid.y * num_workgroups.x * size`.
+/// A storage buffer binding of compute shaders.
+pub fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
+    buffer_entry(binding, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Storage { read_only }, false)
+}
+
+/// A uniform buffer binding of compute shaders; `dynamic`: bound with an offset.
+pub fn uniform_entry(binding: u32, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
+    buffer_entry(binding, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Uniform, dynamic)
+}
+
+/// Binds `buffers` to bindings 0, 1, ... of `layout` (group 0) and queues one dispatch of
+/// `pipeline` over `invocations`, in workgroups of `workgroup_size`.
+pub fn dispatch(
+    gpu: &Gpu,
+    label: &str,
+    pipeline: &wgpu::ComputePipeline,
+    layout: &wgpu::BindGroupLayout,
+    buffers: &[&wgpu::Buffer],
+    invocations: u32,
+    workgroup_size: u32,
+) {
+    let entries: Vec<wgpu::BindGroupEntry> = buffers
+        .iter()
+        .enumerate()
+        .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
+        .collect();
+    let group =
+        gpu.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(label), layout, entries: &entries });
+    let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
+    {
+        let mut pass =
+            encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(label), timestamp_writes: None });
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, &group, &[]);
+        let (x, y) = dispatch_size(invocations, workgroup_size);
+        pass.dispatch_workgroups(x, y, 1);
+    }
+    gpu.queue.submit([encoder.finish()]);
+}
+
 /// Compute pipelines for the entry points `entries` of `shader`, sharing one pipeline
 /// layout over the bind group `layouts` (group 0, 1, ...); labelled `owner::entry`.
 pub fn compute_pipelines<const N: usize>(

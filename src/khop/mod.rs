@@ -11,7 +11,7 @@ pub mod cpu;
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::gpu::{Gpu, GpuError, Shader, buffer_entry, compute_pipelines, dispatch_size, read_buffer};
+use crate::gpu::{Gpu, GpuError, Shader, compute_pipelines, dispatch_size, read_buffer, storage_entry, uniform_entry};
 use crate::graph::{Direction, Graph};
 
 /// What to highlight: the nodes within `hops` of the seeds, following `direction`.
@@ -49,16 +49,19 @@ pub struct KHop {
 
 impl KHop {
     pub fn new(device: &wgpu::Device) -> Self {
-        let storage = |binding, read_only| {
-            buffer_entry(binding, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Storage { read_only }, false)
-        };
         let data_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("KHop::data_layout"),
-            entries: &[storage(0, false), storage(1, true), storage(2, true), storage(3, true), storage(4, false)],
+            entries: &[
+                storage_entry(0, false),
+                storage_entry(1, true),
+                storage_entry(2, true),
+                storage_entry(3, true),
+                storage_entry(4, false),
+            ],
         });
         let step_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("KHop::step_layout"),
-            entries: &[buffer_entry(0, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Uniform, true)],
+            entries: &[uniform_entry(0, true)],
         });
         let [clear, seed, expand, count] = compute_pipelines(
             device,

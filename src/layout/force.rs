@@ -11,7 +11,7 @@ use bytemuck::{Pod, Zeroable};
 use glam::Vec3;
 
 use super::{Dim, ForceParams};
-use crate::gpu::{Gpu, GpuError, Shader, buffer_entry, compute_pipelines, dispatch_size, read_buffer};
+use crate::gpu::{Gpu, GpuError, Shader, compute_pipelines, dispatch_size, read_buffer, storage_entry, uniform_entry};
 use crate::graph::Csr;
 use crate::render::Bounds;
 
@@ -34,14 +34,6 @@ pub struct ForceLayout {
     shared_layout: wgpu::BindGroupLayout,
     positions_layout: wgpu::BindGroupLayout,
     step_layout: wgpu::BindGroupLayout,
-}
-
-fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
-    buffer_entry(binding, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Storage { read_only }, false)
-}
-
-fn uniform_entry(binding: u32, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
-    buffer_entry(binding, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Uniform, dynamic)
 }
 
 impl ForceLayout {
