@@ -284,6 +284,11 @@ fn project_and_gnn_commands() {
 
     // CiteSeer's embedding has 3327 rows, the bundled Cora 2708 nodes.
     let citeseer = common::shared_data("citeseer/gcn_hidden.npy");
+    std::fs::write(dir.join("garbage.npy"), "garbage").unwrap();
+    let out = netlens(&dir, &["gnn", "--embedding", "garbage.npy", "--metrics"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("garbage.npy: is not a NumPy .npy file"), "{stderr}");
     let out = netlens(&dir, &["gnn", "--embedding", citeseer.to_str().unwrap(), "--metrics"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");

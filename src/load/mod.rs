@@ -339,8 +339,14 @@ pub fn load_classes(path: &Path) -> Result<Vec<i32>, LoadError> {
 pub fn load_embedding(path: &Path, nodes: Option<u32>) -> Result<crate::embed::Embedding, LoadError> {
     let (mut reader, source) = open(path)?;
     let head = reader.fill_buf().map_err(|e| LoadError::io(&source, e))?;
-    let (dims, values) =
-        if head.starts_with(b"\x93NUMPY") { npy::matrix(reader, &source)? } else { table(reader, &source)? };
+    let npy_named = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+    let (dims, values) = if head.starts_with(b"\x93NUMPY") {
+        npy::matrix(reader, &source)?
+    } else if npy_named {
+        return Err(LoadError::invalid(&source, "is not a NumPy .npy file (no NUMPY header)"));
+    } else {
+        table(reader, &source)?
+    };
     let rows = values.len().checked_div(dims).unwrap_or(0);
     if rows == 0 {
         return Err(LoadError::invalid(&source, "holds no rows"));
