@@ -1,7 +1,14 @@
 // Edges as instanced screen-space quads of a given pixel width, anti-aliased across the
-// width, coloured by a blend of their end nodes' colours at a global alpha. Each instance
-// reads its (source, target) pair and both positions from storage buffers. Under a K-hop
+// width, at a global alpha. `vs` draws straight edges: each instance reads its (source,
+// target) pair and both positions. `vs_path` draws bundled edges as curves: each instance
+// is one of SUB pieces of one of the POINTS - 1 spans of an edge's path, a Catmull-Rom
+// spline through the path's points, morphed from the straight line by `bundle_mix`, and
+// shaded by the bundle density stored with the points. Colours blend the end nodes'
+// colours along the edge, or show its direction on screen as a hue. Under a K-hop
 // highlight, edges inside the neighbourhood brighten and the rest fade.
+
+const POINTS: u32 = 16u;   // POINTS in src/layout/bundle/mod.rs
+const SUB: u32 = 4u;       // PATH_PIECES in src/render/mod.rs
 
 struct View {              // ViewUniforms in src/render/mod.rs
     clip_from_world: mat4x4<f32>,
@@ -14,6 +21,8 @@ struct View {              // ViewUniforms in src/render/mod.rs
     highlight_hops: u32,
     background: vec4<f32>,
     hovered: u32,
+    bundle_mix: f32,       // 0: straight edges, 1: the bundled paths
+    edge_coloring: u32,    // 0: the end nodes' colours, 1: direction
 }
 
 @group(0) @binding(0) var<uniform> view: View;
@@ -21,6 +30,8 @@ struct View {              // ViewUniforms in src/render/mod.rs
 @group(0) @binding(2) var<storage, read> colors: array<u32>;
 @group(0) @binding(3) var<storage, read> hops: array<u32>;   // from the K-hop pass
 @group(1) @binding(0) var<storage, read> edges: array<vec2<u32>>;
+@group(1) @binding(1) var<storage, read> path_points: array<vec4<f32>>;  // vs_path only
+@group(1) @binding(2) var<storage, read> peak: u32;                      // vs_path only
 
 struct VertexOut {
     @builtin(position) clip: vec4<f32>,
@@ -28,19 +39,32 @@ struct VertexOut {
     @location(1) color: vec4<f32>,
 }
 
-@vertex
-fn vs(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> VertexOut {
+/// A hue for direction `d` (screen pixels, y up): the colour wheel at its angle.
+fn direction_color(d: vec2<f32>) -> vec3<f32> {
+    let h = (atan2(d.y, d.x) / 6.2831853 + 1.0) * 6.0;
+    let k = (vec3<f32>(5.0, 3.0, 1.0) + h) % 6.0;
+    return 1.0 - 0.75 * clamp(min(k, 4.0 - k), vec3<f32>(0.0), vec3<f32>(1.0));
+}
+
+fn to_screen(clip: vec4<f32>) -> vec2<f32> {
+    return clip.xy / clip.w * view.viewport * 0.5;
+}
+
+/// Vertex `v` of the quad from world point `wa` to `wb`, a piece of edge `e` from `t0` to
+/// `t1` along it, its alpha scaled by `shade`.
+fn piece(v: u32, e: vec2<u32>, wa: vec3<f32>, wb: vec3<f32>, t0: f32, t1: f32, shade: f32) -> VertexOut {
     var out: VertexOut;
-    let e = edges[i];
-    let a = view.clip_from_world * vec4<f32>(positions[e.x].xyz, 1.0);
-    let b = view.clip_from_world * vec4<f32>(positions[e.y].xyz, 1.0);
-    if a.w <= 1e-6 || b.w <= 1e-6 {
+    let a = view.clip_from_world * vec4<f32>(wa, 1.0);
+    let b = view.clip_from_world * vec4<f32>(wb, 1.0);
+    let ea = view.clip_from_world * vec4<f32>(positions[e.x].xyz, 1.0);
+    let eb = view.clip_from_world * vec4<f32>(positions[e.y].xyz, 1.0);
+    if a.w <= 1e-6 || b.w <= 1e-6 || ea.w <= 1e-6 || eb.w <= 1e-6 {
         out.clip = vec4<f32>(2.0, 2.0, 2.0, 1.0); // crosses behind the camera: skip
         return out;
     }
     let half_viewport = view.viewport * 0.5;
-    let sa = a.xy / a.w * half_viewport;
-    let sb = b.xy / b.w * half_viewport;
+    let sa = to_screen(a);
+    let sb = to_screen(b);
     let along = sb - sa;
     let len = length(along);
     var dir = vec2<f32>(1.0, 0.0);
@@ -54,16 +78,67 @@ fn vs(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> VertexO
     let depth = mix(a.z / a.w, b.z / b.w, t);
     out.clip = vec4<f32>(p / half_viewport, depth, 1.0);
     out.side_px = s * half_width;
-    let ca = unpack4x8unorm(colors[e.x]);
-    let cb = unpack4x8unorm(colors[e.y]);
+    let chord = to_screen(eb) - to_screen(ea);
+    var rgb = vec3<f32>(0.0);
+    if view.edge_coloring == 1u {
+        rgb = direction_color(chord);
+    } else {
+        rgb = mix(unpack4x8unorm(colors[e.x]).rgb, unpack4x8unorm(colors[e.y]).rgb, mix(t0, t1, t));
+    }
     // Edges shorter than a pixel fade out: a zoomed-out dense graph stays readable.
-    var alpha = view.edge_alpha * clamp(len, 0.25, 1.0);
+    var alpha = view.edge_alpha * clamp(length(chord), 0.25, 1.0) * shade;
     if view.highlight_hops != 0xffffffffu {
         let inside = hops[e.x] <= view.highlight_hops && hops[e.y] <= view.highlight_hops;
         alpha = select(alpha * 0.2, max(alpha * 3.0, 0.5), inside);
     }
-    out.color = vec4<f32>(mix(ca.rgb, cb.rgb, t), alpha);
+    out.color = vec4<f32>(rgb, alpha);
     return out;
+}
+
+@vertex
+fn vs(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> VertexOut {
+    let e = edges[i];
+    return piece(v, e, positions[e.x].xyz, positions[e.y].xyz, 0.0, 1.0, 1.0);
+}
+
+/// Point `k` (clamped to the path) of edge `i`'s path, morphed from the straight line.
+fn path_point(i: u32, e: vec2<u32>, k: i32) -> vec4<f32> {
+    let j = u32(clamp(k, 0, i32(POINTS) - 1));
+    let bundled = path_points[i * POINTS + j];
+    let straight = mix(positions[e.x].xyz, positions[e.y].xyz, f32(j) / f32(POINTS - 1u));
+    return vec4<f32>(mix(straight, bundled.xyz, view.bundle_mix), bundled.w);
+}
+
+fn catmull_rom(p0: vec3<f32>, p1: vec3<f32>, p2: vec3<f32>, p3: vec3<f32>, t: f32) -> vec3<f32> {
+    let t2 = t * t;
+    return 0.5 * (2.0 * p1 + (p2 - p0) * t + (2.0 * p0 - 5.0 * p1 + 4.0 * p2 - p3) * t2
+        + (3.0 * (p1 - p2) + p3 - p0) * t2 * t);
+}
+
+@vertex
+fn vs_path(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u32) -> VertexOut {
+    let pieces = (POINTS - 1u) * SUB;
+    let i = instance / pieces;
+    let rest = instance % pieces;
+    let span = i32(rest / SUB);
+    let e = edges[i];
+    let p0 = path_point(i, e, span - 1);
+    let p1 = path_point(i, e, span);
+    let p2 = path_point(i, e, span + 1);
+    let p3 = path_point(i, e, span + 2);
+    let f0 = f32(rest % SUB) / f32(SUB);
+    let f1 = f0 + 1.0 / f32(SUB);
+    let wa = catmull_rom(p0.xyz, p1.xyz, p2.xyz, p3.xyz, f0);
+    let wb = catmull_rom(p0.xyz, p1.xyz, p2.xyz, p3.xyz, f1);
+    // Density shading: edges in strong bundles stay bright, stray ones fade.
+    var shade = 1.0;
+    let top = bitcast<f32>(peak);
+    if top > 0.0 {
+        shade = mix(1.0, mix(0.6, 2.0, sqrt(clamp(mix(p1.w, p2.w, 0.5) / top, 0.0, 1.0))), view.bundle_mix);
+    }
+    let t0 = (f32(span) + f0) / f32(POINTS - 1u);
+    let t1 = (f32(span) + f1) / f32(POINTS - 1u);
+    return piece(v, e, wa, wb, t0, t1, shade);
 }
 
 @fragment

@@ -14,6 +14,8 @@ struct View {              // ViewUniforms in src/render/mod.rs
     highlight_hops: u32,   // nodes with hops <= this stand out; 0xffffffff: no highlight
     background: vec4<f32>,
     hovered: u32,          // the node under the pointer: a ring; 0xffffffff: none
+    bundle_mix: f32,
+    edge_coloring: u32,
 }
 
 @group(0) @binding(0) var<uniform> view: View;

@@ -15,11 +15,13 @@ use crate::embed;
 use crate::gpu::Gpu;
 use crate::graph::Direction;
 use crate::khop::{KHop, MAX_HOPS, Neighbourhoods, Selection};
+use crate::layout::bundle::{self, BundleConfig, BundleMethod};
 use crate::layout::{Dim, LayoutConfig, LayoutKind, place, quality};
 use crate::load::neurons::Pruning;
 use crate::load::{self, Loaded};
+use crate::render::EdgeColoring;
 use crate::render::frame::{fresh_path, write_png};
-use crate::snapshot::snapshot;
+use crate::snapshot::{Look, Phase, snapshot};
 use crate::video;
 
 const EXAMPLES: &str = "\
@@ -58,7 +60,8 @@ enum Command {
     /// (Shift-click adds). Keys: arrows pan (2D) or orbit (3D), Shift+arrows pan, +/- zoom,
     /// F or Home fits the view, [ and ] change K, Enter flies to the selection, Backspace
     /// clears it, V toggles fly mode (WASD/QE move, drag looks, wheel sets the speed,
-    /// Shift is fast), Space pauses the layout, P saves a screenshot, Esc quits. The side
+    /// Shift is fast), B bundles the edges (once the layout settles) or straightens them,
+    /// Space pauses the layout, P saves a screenshot, Esc quits. The side
     /// panel searches names (regular expressions), colours by class, degree, group or a
     /// node column, collapses groups, and switches 2D/3D.
     /// Without a display it writes a PNG instead and says where.
@@ -281,6 +284,8 @@ struct RecordArgs {
     /// Tour file (TOML); omit it for an automatic tour
     #[arg(long, value_name = "TOUR.toml")]
     tour: Option<PathBuf>,
+    #[command(flatten)]
+    edges: EdgeArgs,
     /// Output: FILE.mp4 (H.264), FILE.gif, or a folder for frame-000001.png ...
     #[arg(short, long, value_name = "OUT")]
     output: PathBuf,
@@ -437,6 +442,53 @@ impl LayoutArgs {
     }
 }
 
+/// How edges are drawn: straight or bundled, and their colours.
+#[derive(Debug, Args)]
+struct EdgeArgs {
+    /// Bundle the edges: density, which a bare --bundle means (image-based on the GPU:
+    /// edges gather where many run alike; any graph), or hierarchy (through the centres of
+    /// the groups between the two ends; models, e.g. channels between neuron layers)
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "density", value_name = "METHOD")]
+    bundle: Option<BundleMethod>,
+    /// Density bundling: grid cells along the layout's longest side [default: 512 in 2D,
+    /// 128 in 3D]; finer grids make tighter bundles and take longer
+    #[arg(long, value_name = "CELLS", value_parser = clap::value_parser!(u32).range(16..=4096))]
+    bundle_resolution: Option<u32>,
+    /// Density bundling: iterations, each with a smaller kernel
+    #[arg(long, value_name = "N", default_value_t = BundleConfig::default().iterations, value_parser = clap::value_parser!(u32).range(1..=200))]
+    bundle_iterations: u32,
+    /// How strongly edges gather: the density method's step (1: a full mean-shift step),
+    /// the hierarchy method's beta (0.85 at 1, capped at 1)
+    #[arg(long, value_name = "S", default_value_t = BundleConfig::default().strength, value_parser = parse_strength)]
+    bundle_strength: f32,
+    /// Colour edges by their end nodes (a blend along the edge) or by their direction on
+    /// screen (a hue: bundles running opposite ways part by colour)
+    #[arg(long, value_enum, default_value = "nodes")]
+    edge_color: EdgeColoring,
+}
+
+impl EdgeArgs {
+    fn bundle(&self) -> Option<BundleConfig> {
+        self.bundle.map(|method| BundleConfig {
+            method,
+            resolution: self.bundle_resolution,
+            iterations: self.bundle_iterations,
+            strength: self.bundle_strength,
+        })
+    }
+
+    fn look<'a>(&self, selection: Option<&'a Selection>) -> Look<'a> {
+        Look { selection, bundle: self.bundle(), edge_coloring: self.edge_color }
+    }
+}
+
+fn parse_strength(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(s) if (0.0..=4.0).contains(&s) => Ok(s),
+        _ => Err(format!("'{text}': the strength is a number from 0 to 4")),
+    }
+}
+
 /// How far a K-hop neighbourhood reaches, and along which edges.
 #[derive(Debug, Args)]
 struct HopArgs {
@@ -474,6 +526,8 @@ struct RenderArgs {
     select: Vec<String>,
     #[command(flatten)]
     hops: HopArgs,
+    #[command(flatten)]
+    edges: EdgeArgs,
     /// Output PNG file
     #[arg(short, long, value_name = "FILE.png")]
     output: PathBuf,
@@ -494,8 +548,15 @@ struct LayoutCommandArgs {
     /// Output positions file
     #[arg(short, long, value_name = "FILE.npy")]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    edges: EdgeArgs,
+    /// With --bundle: write the bundled edge paths, E x 16 x 2 (or x 3) float32, one row of
+    /// 16 points per edge in the loader's edge order, from source to target
+    #[arg(long, value_name = "FILE.npy", requires = "bundle")]
+    paths: Option<PathBuf>,
     /// Print quality metrics: sampled normalised stress, neighbourhood preservation,
-    /// edge-length variation, and edge crossings for layered layouts
+    /// edge-length variation, and edge crossings for layered layouts; with --bundle also
+    /// ink (drawn length and covered pixels, straight and bundled) and distortion
     #[arg(long)]
     metrics: bool,
     /// Print the report as one JSON object
@@ -521,6 +582,8 @@ struct ViewArgs {
     select: Vec<String>,
     #[command(flatten)]
     hops: HopArgs,
+    #[command(flatten)]
+    edges: EdgeArgs,
     /// Close the window after this many frames (for scripts and tests)
     #[arg(long, hide = true)]
     exit_after_frames: Option<u32>,
@@ -624,17 +687,13 @@ fn load_graph(args: &GraphArgs) -> Result<Loaded> {
 
 /// Lays out and renders a graph offscreen, with a progress bar on a terminal.
 /// Returns the frame and a line describing the work.
-fn render_frame(
-    loaded: &Loaded,
-    config: &LayoutConfig,
-    size: (u32, u32),
-    selection: Option<&Selection>,
-) -> Result<(Vec<u8>, String)> {
+fn render_frame(loaded: &Loaded, config: &LayoutConfig, size: (u32, u32), look: &Look) -> Result<(Vec<u8>, String)> {
     let gpu = Gpu::headless()?;
     let bar = progress_bar();
-    let shot = snapshot(&gpu, &loaded.graph, config, size, selection, |done, total| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
+    let shot = snapshot(&gpu, &loaded.graph, config, size, look, |phase, done, total| {
+        bar.set_message(phase.describe());
+        bar.set_length(total);
+        bar.set_position(done);
     })?;
     bar.finish_and_clear();
     let report = gpu.report();
@@ -642,8 +701,9 @@ fn render_frame(
         LayoutKind::Layered => "layered layout".to_owned(),
         _ => format!("force layout, {} iterations,", shot.iterations),
     };
+    let frame = if look.bundle.is_some() { "bundled and drawn" } else { "frame" };
     let note = format!(
-        "{} nodes, {} edges; {layout} in {:.2} s, frame in {:.2} s on {} ({})",
+        "{} nodes, {} edges; {layout} in {:.2} s, {frame} in {:.2} s on {} ({})",
         loaded.graph.node_count(),
         loaded.graph.edge_count(),
         shot.layout_time.as_secs_f64(),
@@ -674,7 +734,8 @@ fn render(args: RenderArgs) -> Result<()> {
     check_output(&args.output, "png", args.force)?;
     let loaded = load_graph(&args.graph)?;
     let selection = args.hops.selection(&loaded, &args.select)?;
-    let (rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), args.size, selection.as_ref())?;
+    let look = args.edges.look(selection.as_ref());
+    let (rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), args.size, &look)?;
     write_png(&args.output, args.size, &rgba).with_context(|| format!("{}: cannot write", args.output.display()))?;
     eprintln!("wrote {} ({}x{}): {note}", args.output.display(), args.size.0, args.size.1);
     Ok(())
@@ -684,7 +745,7 @@ fn layout(args: LayoutCommandArgs) -> Result<()> {
     if args.output.is_none() && !args.metrics {
         bail!("nothing to do: give -o FILE.npy for the positions, --metrics for their quality, or both");
     }
-    if let Some(path) = &args.output {
+    for path in args.output.iter().chain(&args.paths) {
         check_output(path, "npy", args.force)?;
     }
     let loaded = load_graph(&args.graph)?;
@@ -697,10 +758,38 @@ fn layout(args: LayoutCommandArgs) -> Result<()> {
         bar.set_position(done as u64);
     })?;
     let seconds = start.elapsed().as_secs_f64();
-    bar.finish_and_clear();
     let dim = config.dim.count() as usize;
+    let bundled = match args.edges.bundle() {
+        Some(bundle_config) => {
+            bar.set_message(Phase::Bundle.describe());
+            let start = std::time::Instant::now();
+            let buffer = gpu.storage_buffer("netlens.positions", &placed.positions, wgpu::BufferUsages::empty())?;
+            let three_d = config.dim == Dim::Three;
+            let paths = bundle::bundle(
+                &gpu,
+                &loaded.graph,
+                &placed.positions,
+                &buffer,
+                three_d,
+                &bundle_config,
+                |done, total| {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                },
+            )?
+            .read(&gpu)?;
+            Some((bundle_config.method, paths, start.elapsed().as_secs_f64()))
+        }
+        None => None,
+    };
+    bar.finish_and_clear();
     if let Some(path) = &args.output {
         write_positions(path, &placed.positions, dim).with_context(|| format!("{}: cannot write", path.display()))?;
+    }
+    if let (Some(path), Some((_, paths, _))) = (&args.paths, &bundled) {
+        let shape = [loaded.graph.edge_count() as u64, bundle::POINTS as u64, dim as u64];
+        write_npy(path, &shape, paths.iter().flat_map(|p| p[..dim].iter().copied()))
+            .with_context(|| format!("{}: cannot write", path.display()))?;
     }
     let kind = if config.kind == LayoutKind::Layered { "layered" } else { "force" };
     let mut report = json!({
@@ -721,6 +810,17 @@ fn layout(args: LayoutCommandArgs) -> Result<()> {
             report["crossings"] = json!(crossings);
         }
     }
+    if let Some((method, paths, seconds)) = &bundled {
+        report["bundle"] = json!(method.name());
+        report["bundle_seconds"] = json!(seconds);
+        if args.metrics {
+            let measured = bundle::metrics::measure(&loaded.graph, &placed.positions, paths);
+            report
+                .as_object_mut()
+                .expect("an object")
+                .extend(serde_json::to_value(measured)?.as_object().expect("a struct is an object").clone());
+        }
+    }
     if args.json {
         println!("{report}");
     } else {
@@ -737,23 +837,27 @@ fn layout(args: LayoutCommandArgs) -> Result<()> {
         if let Some(path) = &args.output {
             eprintln!("wrote {} ({} x {dim} float32)", path.display(), placed.positions.len());
         }
+        if let Some(path) = &args.paths {
+            eprintln!("wrote {} ({} x {} x {dim} float32)", path.display(), loaded.graph.edge_count(), bundle::POINTS);
+        }
     }
     Ok(())
 }
 
-/// Writes positions as an N x `dim` float32 .npy, through a temporary file renamed into
-/// place.
+/// Writes positions as an N x `dim` float32 .npy.
 fn write_positions(path: &Path, positions: &[[f32; 4]], dim: usize) -> std::io::Result<()> {
+    write_npy(path, &[positions.len() as u64, dim as u64], positions.iter().flat_map(|p| p[..dim].iter().copied()))
+}
+
+/// Writes `values` as a float32 .npy of `shape`, through a temporary file renamed into
+/// place.
+fn write_npy(path: &Path, shape: &[u64], values: impl Iterator<Item = f32>) -> std::io::Result<()> {
     use npyz::WriterBuilder;
     let tmp = path.with_extension("npy.partial");
     let result = (|| {
         let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        let mut writer = npyz::WriteOptions::new()
-            .default_dtype()
-            .shape(&[positions.len() as u64, dim as u64])
-            .writer(&mut file)
-            .begin_nd()?;
-        writer.extend(positions.iter().flat_map(|p| p[..dim].iter().copied()))?;
+        let mut writer = npyz::WriteOptions::new().default_dtype().shape(shape).writer(&mut file).begin_nd()?;
+        writer.extend(values)?;
         writer.finish()?;
         std::io::Write::flush(&mut file)
     })();
@@ -884,12 +988,21 @@ fn gnn(args: GnnArgs) -> Result<()> {
         // The graph, then each embedding's view, in a row.
         let panes = 1 + views.len() as u32;
         let pane = (args.size.0 / panes, args.size.1);
-        let (graph_rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), pane, None)?;
+        let (graph_rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), pane, &Look::default())?;
         let points = loaded.graph.without_edges();
         let mut images = vec![graph_rgba];
         for view in &views {
             let bulk = crate::render::Bounds::of_bulk(view);
-            images.push(crate::snapshot::picture(&gpu, &points, view, &bulk, false, pane, None)?);
+            images.push(crate::snapshot::picture(
+                &gpu,
+                &points,
+                view,
+                &bulk,
+                false,
+                pane,
+                &Look::default(),
+                |_, _| {},
+            )?);
         }
         let row = pane.0 as usize * 4;
         let mut rgba = Vec::with_capacity(row * panes as usize * pane.1 as usize);
@@ -962,6 +1075,9 @@ fn gnn(args: GnnArgs) -> Result<()> {
             exit_after_frames: args.exit_after_frames,
             report_frames: args.report_frames,
             embeddings,
+            bundle: BundleConfig::default(),
+            bundled: false,
+            edge_coloring: EdgeColoring::Nodes,
         };
         app::run(graph, config, options)?;
     }
@@ -1052,13 +1168,16 @@ fn record(args: RecordArgs) -> Result<()> {
         tour: args.tour.clone(),
         title: (title, Some(format!("{} nodes, {} edges", loaded.graph.node_count(), loaded.graph.edge_count()))),
         is_model: loaded.model.is_some(),
+        bundle: args.edges.bundle().unwrap_or_default(),
+        bundled: args.edges.bundle.is_some(),
+        edge_coloring: args.edges.edge_color,
     };
     let gpu = Gpu::headless()?;
     let bar = progress_bar();
     let frames_style = ProgressStyle::with_template("record [{bar:30}] {pos}/{len} frames, {elapsed} (ETA {eta})")
         .expect("valid template")
         .progress_chars("=> ");
-    let mut phase = video::Phase::Layout;
+    let mut phase = Phase::Layout;
     let report =
         video::record(&gpu, &loaded.graph, &args.layout.config(&loaded), &options, &mut sink, |now, done, total| {
             if now != phase {
@@ -1088,19 +1207,23 @@ fn record(args: RecordArgs) -> Result<()> {
     Ok(())
 }
 
+/// A progress bar for iterations, labelled with the phase (set_message); "layout" first.
 fn progress_bar() -> ProgressBar {
-    ProgressBar::new(0).with_style(
-        ProgressStyle::with_template("layout [{bar:30}] {pos}/{len} iterations, {elapsed} (ETA {eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
-    )
+    ProgressBar::new(0)
+        .with_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} iterations, {elapsed} (ETA {eta})")
+                .expect("valid template")
+                .progress_chars("=> "),
+        )
+        .with_message(Phase::Layout.describe())
 }
 
 fn view(args: ViewArgs) -> Result<()> {
     let loaded = load_graph(&args.graph)?;
     if !app::display_available() {
         let path = fresh_path("netlens-view", "png");
-        let (rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), args.size, None)?;
+        let look = args.edges.look(None);
+        let (rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), args.size, &look)?;
         write_png(&path, args.size, &rgba).with_context(|| format!("{}: cannot write", path.display()))?;
         eprintln!(
             "no display (DISPLAY and WAYLAND_DISPLAY are unset): wrote {} instead ({note}); `netlens render -o FILE.png` writes PNGs directly",
@@ -1126,6 +1249,9 @@ fn view(args: ViewArgs) -> Result<()> {
         exit_after_frames: args.exit_after_frames,
         report_frames: args.report_frames,
         embeddings: Vec::new(),
+        bundle: args.edges.bundle().unwrap_or_default(),
+        bundled: args.edges.bundle.is_some(),
+        edge_coloring: args.edges.edge_color,
     };
     let config = args.layout.config(&loaded);
     app::run(loaded.graph, config, options)?;
@@ -1335,6 +1461,9 @@ fn bench_record(args: BenchRecordArgs) -> Result<()> {
         tour: None,
         title: ("cora".into(), None),
         is_model: false,
+        bundle: BundleConfig::default(),
+        bundled: false,
+        edge_coloring: EdgeColoring::Nodes,
     };
     let config = LayoutConfig { kind: LayoutKind::Force, ..LayoutConfig::default() };
     let report = video::record(&gpu, &loaded.graph, &config, &options, &mut sink, |_, _, _| {})?;

@@ -6,7 +6,7 @@ use netlens::gpu::Gpu;
 use netlens::layout::{Dim, LayoutConfig};
 use netlens::load;
 use netlens::render::palette::{BACKGROUND, class_color};
-use netlens::snapshot::snapshot;
+use netlens::snapshot::{Look, snapshot};
 
 const SIZE: (u32, u32) = (640, 480);
 
@@ -32,7 +32,7 @@ fn background() -> [u8; 3] {
 fn cora_shows_seven_class_colours_spread_over_the_frame() {
     let gpu = Gpu::headless().unwrap();
     let graph = cora_with_shared_labels();
-    let shot = snapshot(&gpu, &graph, &LayoutConfig::default(), SIZE, None, |_, _| {}).unwrap();
+    let shot = snapshot(&gpu, &graph, &LayoutConfig::default(), SIZE, &Look::default(), |_, _, _| {}).unwrap();
     assert_eq!(shot.rgba.len(), (SIZE.0 * SIZE.1 * 4) as usize);
 
     // Every class colour is drawn: disc centres carry the exact palette colour.
@@ -82,10 +82,10 @@ fn same_seed_same_pixels_other_seed_other_pixels() {
     let gpu = Gpu::headless().unwrap();
     let graph = load::bundled_cora().graph;
     let config = LayoutConfig { iterations: 60, ..Default::default() };
-    let first = snapshot(&gpu, &graph, &config, SIZE, None, |_, _| {}).unwrap();
-    let second = snapshot(&gpu, &graph, &config, SIZE, None, |_, _| {}).unwrap();
+    let first = snapshot(&gpu, &graph, &config, SIZE, &Look::default(), |_, _, _| {}).unwrap();
+    let second = snapshot(&gpu, &graph, &config, SIZE, &Look::default(), |_, _, _| {}).unwrap();
     assert!(first.rgba == second.rgba, "two runs with one seed differ");
-    let other = snapshot(&gpu, &graph, &LayoutConfig { seed: 9, ..config }, SIZE, None, |_, _| {}).unwrap();
+    let other = snapshot(&gpu, &graph, &LayoutConfig { seed: 9, ..config }, SIZE, &Look::default(), |_, _, _| {}).unwrap();
     assert!(first.rgba != other.rgba, "another seed gives another layout");
 }
 
@@ -94,7 +94,7 @@ fn three_d_renders_shaded_spheres() {
     let gpu = Gpu::headless().unwrap();
     let graph = load::bundled_cora().graph;
     let config = LayoutConfig { dim: Dim::Three, iterations: 100, ..Default::default() };
-    let shot = snapshot(&gpu, &graph, &config, SIZE, None, |_, _| {}).unwrap();
+    let shot = snapshot(&gpu, &graph, &config, SIZE, &Look::default(), |_, _, _| {}).unwrap();
     assert!(shot.positions.iter().any(|p| p[2] != 0.0), "3D layouts use depth");
     // Shading gives each class many tones, flat discs only a few.
     let mut tones: Vec<[u8; 3]> = pixels(&shot.rgba).map(|(_, p)| p).collect();
@@ -108,7 +108,8 @@ fn three_d_renders_shaded_spheres() {
 fn oversized_frames_are_refused_cleanly() {
     let gpu = Gpu::headless().unwrap();
     let graph = load::bundled_cora().graph;
-    let error =
-        snapshot(&gpu, &graph, &LayoutConfig::default(), (100_000, 10), None, |_, _| {}).err().expect("too large");
+    let error = snapshot(&gpu, &graph, &LayoutConfig::default(), (100_000, 10), &Look::default(), |_, _, _| {})
+        .err()
+        .expect("too large");
     assert!(error.to_string().contains("the frame"), "{error}");
 }

@@ -27,6 +27,8 @@ pub enum Action {
     },
     Fit,
     TogglePause,
+    /// Draw the edges bundled, or straight again.
+    ToggleBundle,
     /// Pick the node at this pixel; `add` keeps the current selection.
     Click {
         at: Vec2,
@@ -165,6 +167,7 @@ impl Controls {
                         "]" => Some(Action::Hops(1)),
                         "[" => Some(Action::Hops(-1)),
                         "v" | "V" => Some(Action::ToggleFly),
+                        "b" | "B" => Some(Action::ToggleBundle),
                         "p" | "P" => Some(Action::Screenshot),
                         "r" | "R" => Some(Action::RecordTour),
                         "k" | "K" => Some(Action::AddKeyframe),

@@ -32,13 +32,14 @@ use winit::window::{Window, WindowId};
 use crate::gpu::{Gpu, GpuError, backends_from_env};
 use crate::graph::{Direction, Graph};
 use crate::khop::{KHop, Neighbourhoods, Selection};
+use crate::layout::bundle::{self, BundleConfig};
 use crate::layout::force::{ForceLayout, ForceRun};
 use crate::layout::layered::layered;
 use crate::layout::{Dim, LayoutConfig, LayoutKind, multilevel, start_force};
 use crate::render::frame::{OffscreenTarget, fresh_path, write_png};
 use crate::render::overlay::Overlay;
 use crate::render::palette::ColorBy;
-use crate::render::{Bounds, Camera, Renderer, Scene, Style, begin_pass, depth_view};
+use crate::render::{Bounds, Camera, EdgeColoring, Renderer, Scene, Style, begin_pass, depth_view};
 use crate::video::tour::TourWriter;
 use controls::{Action, Controls};
 use linked::Linked;
@@ -50,6 +51,8 @@ use ui::{Panel, SLIDER_MAX_HOPS, UiAction};
 const ITERATIONS_PER_FRAME: u32 = 4;
 /// How long "fly to" takes.
 const TRANSITION: Duration = Duration::from_millis(600);
+/// How long edges take to morph between straight and bundled.
+const BUNDLE_MORPH: Duration = Duration::from_millis(700);
 /// While a layout runs, labels and picking use positions read back this often.
 const POSITIONS_REFRESH: Duration = Duration::from_millis(500);
 
@@ -85,6 +88,10 @@ pub struct ViewOptions {
     pub report_frames: bool,
     /// Embeddings to show beside the graph (N switches between them).
     pub embeddings: Vec<EmbeddingView>,
+    /// How edges bundle when bundling is on (B), and whether it starts on.
+    pub bundle: BundleConfig,
+    pub bundled: bool,
+    pub edge_coloring: EdgeColoring,
 }
 
 /// Opens the window and runs until it is closed.
@@ -117,6 +124,10 @@ struct Shown {
     /// Positions on the CPU, for labels and "fly to"; refreshed while the layout runs.
     positions: Vec<[f32; 4]>,
     positions_read: Instant,
+    /// The positions on the GPU (the layout's own buffer while it runs).
+    positions_buffer: wgpu::Buffer,
+    /// Whether the scene holds bundled paths for the positions as they are.
+    paths_fresh: bool,
 }
 
 /// How often a tour being recorded (R) takes a keyframe.
@@ -161,6 +172,9 @@ struct State {
     /// The camera follows the layout until the user moves it.
     follow_layout: bool,
     paused: bool,
+    /// How edges bundle, and whether they should be drawn bundled (B).
+    bundle: BundleConfig,
+    bundled: bool,
     fly: bool,
     /// Fly speed in view sizes per second.
     fly_speed: f32,
@@ -219,7 +233,18 @@ impl App {
         let selection = std::mem::take(&mut self.options.selection.seeds);
         let (hops, direction) = (self.options.selection.hops, self.options.selection.direction);
         let color_by = ColorBy::Class;
-        let shown = show(&gpu, &renderer, &force_layout, &khop, &full_graph, &self.config, direction, &color_by)?;
+        let edge_coloring = self.options.edge_coloring;
+        let shown = show(
+            &gpu,
+            &renderer,
+            &force_layout,
+            &khop,
+            &full_graph,
+            &self.config,
+            direction,
+            &color_by,
+            edge_coloring,
+        )?;
         let viewport = Vec2::new(surface_config.width as f32, surface_config.height as f32);
         let camera = Camera::fit(&shown.bounds, self.config.dim == Dim::Three, viewport);
         let overlay = Overlay::new(&gpu.device, format);
@@ -255,6 +280,8 @@ impl App {
             transition: None,
             follow_layout: true,
             paused: false,
+            bundle: self.options.bundle,
+            bundled: self.options.bundled,
             fly: false,
             fly_speed: 0.5,
             controls: Controls::default(),
@@ -304,6 +331,7 @@ fn show(
     config: &LayoutConfig,
     direction: Direction,
     color_by: &ColorBy,
+    edge_coloring: EdgeColoring,
 ) -> Result<Shown, GpuError> {
     let (force, buffer, positions) = match config.kind {
         LayoutKind::Layered => {
@@ -323,13 +351,22 @@ fn show(
     };
     let bounds = Bounds::of(&positions);
     let three_d = config.dim == Dim::Three;
-    let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d);
+    let style = Style { edge_coloring, ..Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d) };
     let scene = renderer.scene(gpu, graph, &buffer, style)?;
     if *color_by != ColorBy::Class {
         scene.set_colors(&gpu.queue, &color_by.colors(graph));
     }
     let neighbourhoods = Neighbourhoods::new(gpu, khop, graph, direction, scene.hops().clone())?;
-    Ok(Shown { force, scene, neighbourhoods, bounds, positions, positions_read: Instant::now() })
+    Ok(Shown {
+        force,
+        scene,
+        neighbourhoods,
+        bounds,
+        positions,
+        positions_read: Instant::now(),
+        positions_buffer: buffer,
+        paths_fresh: false,
+    })
 }
 
 /// The graph on screen: the collapsed one while groups are collapsed. (A free function,
@@ -433,9 +470,51 @@ impl State {
 
     fn animating(&self) -> bool {
         (!self.paused && self.layout_running())
+            || self.shown.scene.bundle_mix != self.bundle_target()
             || self.controls.dragging()
             || self.transition.is_some()
             || (self.fly && self.controls.fly_motion() != Vec3::ZERO)
+    }
+
+    /// Where the edges' morph heads: bundled (1) when asked for and the layout has settled.
+    fn bundle_target(&self) -> f32 {
+        if self.bundled && !self.layout_running() { 1.0 } else { 0.0 }
+    }
+
+    fn toggle_bundle(&mut self) {
+        self.bundled = !self.bundled;
+        if self.bundled && self.layout_running() {
+            self.message = "edges bundle when the layout settles (Space pauses it)".into();
+        }
+    }
+
+    /// Bundles the edges once the layout has settled (if asked), and moves the morph
+    /// between straight and bundled edges one frame on.
+    fn step_bundle(&mut self, dt: f32) -> Result<(), GpuError> {
+        let target = self.bundle_target();
+        if target > 0.0 && !self.shown.paths_fresh {
+            let started = Instant::now();
+            let graph = visible(&self.full_graph, &self.collapsed);
+            let shown = &mut self.shown;
+            let paths = bundle::bundle(
+                &self.gpu,
+                graph,
+                &shown.positions,
+                &shown.positions_buffer,
+                self.config.dim == Dim::Three,
+                &self.bundle,
+                |_, _| {},
+            )?;
+            self.renderer.set_paths(&self.gpu, &mut shown.scene, &paths);
+            shown.paths_fresh = true;
+            shown.scene.bundle_mix = 0.0;
+            let method = self.bundle.method.name();
+            self.message = format!("{method} bundling: {:.2} s", started.elapsed().as_secs_f64());
+        }
+        let mix = &mut self.shown.scene.bundle_mix;
+        let step = dt / BUNDLE_MORPH.as_secs_f32();
+        *mix = if target > *mix { (*mix + step).min(target) } else { (*mix - step).max(target) };
+        Ok(())
     }
 
     /// Lays the shown graph out again (new graph, or new dimension) and keeps the view.
@@ -450,6 +529,7 @@ impl State {
             &self.config,
             self.direction,
             &self.color_by,
+            self.shown.scene.style.edge_coloring,
         )?;
         self.panel.reset(graph);
         self.panel.positions_changed(graph, &self.shown.positions);
@@ -628,6 +708,7 @@ impl State {
             }
             Action::FlyToSelection => self.fly_to_selection(),
             Action::ToggleFly => self.fly = !self.fly,
+            Action::ToggleBundle => self.toggle_bundle(),
             Action::Screenshot => self.screenshot()?,
             Action::RecordTour => self.toggle_capture(),
             Action::NextEmbedding => {
@@ -689,6 +770,7 @@ impl State {
             }
             UiAction::TogglePause => self.paused = !self.paused,
             UiAction::ToggleFly => self.fly = !self.fly,
+            UiAction::ToggleBundle => self.toggle_bundle(),
             UiAction::Fit => self.apply(Action::Fit)?,
             UiAction::Screenshot => self.screenshot()?,
         }
@@ -704,7 +786,10 @@ impl State {
             run.advance(&self.gpu, &self.force_layout, ITERATIONS_PER_FRAME);
             self.shown.bounds = run.read_bounds(&self.gpu)?;
             let (n, e) = (self.graph().node_count(), self.graph().edge_count());
-            self.shown.scene.style = Style::for_layout(n, e, &self.shown.bounds, self.three_d());
+            let edge_coloring = self.shown.scene.style.edge_coloring;
+            self.shown.scene.style =
+                Style { edge_coloring, ..Style::for_layout(n, e, &self.shown.bounds, self.three_d()) };
+            self.shown.paths_fresh = false;
             if self.follow_layout {
                 self.camera = self.fitted();
             }
@@ -717,6 +802,7 @@ impl State {
                 self.panel.positions_changed(graph, &self.shown.positions);
             }
         }
+        self.step_bundle(dt)?;
         if self.fly {
             let motion = self.controls.fly_motion();
             if motion != Vec3::ZERO {
@@ -778,6 +864,7 @@ impl State {
             layout_progress: self.shown.force.as_ref().filter(|run| !run.is_done()).map(ForceRun::progress),
             paused: self.paused,
             fly: self.fly,
+            bundled: self.bundled,
             three_d: self.config.dim == Dim::Three,
             collapse: self.collapsed.as_ref().map(|(d, _)| *d),
             max_depth: self.max_depth,

@@ -39,6 +39,7 @@ pub enum UiAction {
     ToggleDim,
     TogglePause,
     ToggleFly,
+    ToggleBundle,
     Fit,
     Screenshot,
 }
@@ -58,6 +59,8 @@ pub struct Frame<'a> {
     pub layout_progress: Option<(u32, u32)>,
     pub paused: bool,
     pub fly: bool,
+    /// Whether edges are (to be) drawn bundled.
+    pub bundled: bool,
     pub three_d: bool,
     pub collapse: Option<usize>,
     pub max_depth: usize,
@@ -312,6 +315,13 @@ impl Panel {
             }
             if ui.selectable_label(frame.fly, "fly").on_hover_text("V: WASD/QE move, drag looks").clicked() {
                 actions.push(UiAction::ToggleFly);
+            }
+            if ui
+                .selectable_label(frame.bundled, "bundle")
+                .on_hover_text("B: gather the edges into bundles (once the layout settles)")
+                .clicked()
+            {
+                actions.push(UiAction::ToggleBundle);
             }
             if ui.button("fit").clicked() {
                 actions.push(UiAction::Fit);

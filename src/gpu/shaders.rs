@@ -11,11 +11,20 @@ pub enum Shader {
     Embed,
     Umap,
     NnDescent,
+    Bundle,
 }
 
 impl Shader {
-    pub const ALL: [Shader; 7] =
-        [Shader::Force, Shader::Nodes, Shader::Edges, Shader::KHop, Shader::Embed, Shader::Umap, Shader::NnDescent];
+    pub const ALL: [Shader; 8] = [
+        Shader::Force,
+        Shader::Nodes,
+        Shader::Edges,
+        Shader::KHop,
+        Shader::Embed,
+        Shader::Umap,
+        Shader::NnDescent,
+        Shader::Bundle,
+    ];
 
     pub fn file_name(self) -> &'static str {
         match self {
@@ -26,6 +35,7 @@ impl Shader {
             Shader::Embed => "embed.wgsl",
             Shader::Umap => "umap.wgsl",
             Shader::NnDescent => "nndescent.wgsl",
+            Shader::Bundle => "bundle.wgsl",
         }
     }
 
@@ -38,6 +48,7 @@ impl Shader {
             Shader::Embed => include_str!("../../shaders/embed.wgsl"),
             Shader::Umap => include_str!("../../shaders/umap.wgsl"),
             Shader::NnDescent => include_str!("../../shaders/nndescent.wgsl"),
+            Shader::Bundle => include_str!("../../shaders/bundle.wgsl"),
         }
     }
 

@@ -25,6 +25,10 @@ use crate::graph::{Direction, Graph};
 
 /// Distance between consecutive layers, in units of the in-layer gap.
 const LAYER_GAP: f32 = 2.0;
+/// In 2D, consecutive layers stand at least this share of the tallest layer apart: a
+/// 64-unit layer of an MLP would otherwise sit 2 units from the next, and the picture
+/// would be a thin strip with the edges between layers invisible.
+const TALL_LAYER_GAP: f32 = 0.25;
 /// Passes of adjacent exchanges after each pair of sweeps, at most.
 const TRANSPOSE_PASSES: usize = 4;
 /// Edges (dummies' included) past which a quarter of the sweeps run.
@@ -431,14 +435,16 @@ fn flat(layers: &Layers, x: &[f32], n: usize) -> Vec<[f32; 4]> {
             width.push((members.len().div_ceil(rows) - 1) as f32);
         }
     }
+    let (lo, hi) = local.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &(_, v)| (lo.min(v), hi.max(v)));
+    // Tall layers (neuron level) stand further apart, so the edges between them show.
+    let gap = LAYER_GAP.max((hi - lo) * TALL_LAYER_GAP);
     let mut start = Vec::with_capacity(width.len());
     let mut along = 0.0;
     for w in &width {
         start.push(along);
-        along += w + LAYER_GAP;
+        along += w + gap;
     }
-    let total = (along - LAYER_GAP).max(0.0);
-    let (lo, hi) = local.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &(_, v)| (lo.min(v), hi.max(v)));
+    let total = (along - gap).max(0.0);
     let band_width = (hi - lo).max(0.0) + BAND_GAP;
     let bands = ((total * 9.0 / (16.0 * band_width)).sqrt().round() as usize).clamp(1, width.len().max(1));
     let band_length = total / bands as f32 + 1e-3;

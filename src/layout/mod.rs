@@ -1,5 +1,5 @@
-//! Graph layout: a GPU force-directed pass with its CPU reference, and a layered layout
-//! for DAGs.
+//! Graph layout: a GPU force-directed pass with its CPU reference, a layered layout for
+//! DAGs, and edge bundling ([`bundle`]) on the laid-out nodes.
 //!
 //! The force layout's GPU side ([`force`]) and reference ([`cpu::force`]) implement the
 //! same algorithm step for step, driven by the shared [`ForceParams`] (the grid pyramid's
@@ -7,6 +7,7 @@
 //! in layers. Positions are `[x, y, z, 0]` rows (z = 0 in 2D), so one buffer layout serves
 //! 2D and 3D and the renderer reads them as they are.
 
+pub mod bundle;
 pub mod cpu;
 pub mod force;
 pub mod layered;

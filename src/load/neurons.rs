@@ -184,9 +184,10 @@ pub fn expand(dag: &ModuleDag, weights: &dyn WeightSource, pruning: Pruning) -> 
             Op::Concat => input_widths.sum(),
             Op::Norm | Op::Add | Op::Mul | Op::Module => input_widths.filter(|&w| w > 0).min().unwrap_or(0),
         };
-        let group = node.group.map(|g| {
+        // Each layer's neurons form a group, inside the layer's module when it has one.
+        let group = (width > 0).then(|| {
             let leaf = node.name.rsplit(['.', '/']).next().unwrap_or(&node.name).to_owned();
-            b.graph.groups.add(leaf, Some(g))
+            b.graph.groups.add(leaf, node.group)
         });
         let (first, count) = b.neurons(&node.name, node.op, width, group);
         b.span.push((first, count));

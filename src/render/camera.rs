@@ -54,6 +54,21 @@ impl Bounds {
     pub fn size(&self) -> Vec3 {
         self.max - self.min
     }
+
+    /// The side of the box each of `node_count` nodes would have if they filled these
+    /// bounds evenly; flat or thin bounds (a chain, a plane in 3D) use their extent along
+    /// fewer axes.
+    pub fn spacing(&self, node_count: u32, three_d: bool) -> f32 {
+        let n = node_count.max(1) as f32;
+        let mut sides: Vec<f32> = self.size().to_array()[..if three_d { 3 } else { 2 }].to_vec();
+        let longest = sides.iter().copied().fold(0.0, f32::max);
+        sides.retain(|&s| s > longest * 1e-3);
+        if sides.is_empty() {
+            return 1.0;
+        }
+        let volume: f32 = sides.iter().product();
+        (volume / n).powf(1.0 / sides.len() as f32)
+    }
 }
 
 const FOV_Y: f32 = std::f32::consts::FRAC_PI_4;

@@ -19,6 +19,7 @@ pub use frame::OffscreenTarget;
 use crate::gpu::{Gpu, GpuError, Shader, buffer_entry};
 use crate::graph::Graph;
 use crate::khop;
+use crate::layout::bundle::{POINTS, Paths, upload_edge_pairs};
 
 pub const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
 
@@ -38,12 +39,28 @@ struct ViewUniforms {
     background: [f32; 4],
     /// The node under the pointer, ringed; [`NO_HIGHLIGHT`]: none.
     hovered: u32,
-    pad: [u32; 3],
+    /// 0: straight edges; 1: bundled paths; between: the morph.
+    bundle_mix: f32,
+    edge_coloring: u32,
+    pad: u32,
 }
 const _: () = assert!(std::mem::size_of::<ViewUniforms>() == 128);
 
 /// `highlight_hops` when nothing is selected.
 const NO_HIGHLIGHT: u32 = u32::MAX;
+
+/// What colours an edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum EdgeColoring {
+    /// A blend of its end nodes' colours along it
+    #[default]
+    Nodes,
+    /// Its direction on screen, as a hue (bundles running opposite ways part by colour)
+    Direction,
+}
+
+/// Pieces each span of a bundled path is drawn in. `SUB` in edges.wgsl.
+pub const PATH_PIECES: u32 = 4;
 
 /// How a scene looks, independent of the camera.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -54,6 +71,7 @@ pub struct Style {
     pub edge_alpha: f32,
     /// Sphere impostors with perspective size (3D) instead of flat discs.
     pub shaded: bool,
+    pub edge_coloring: EdgeColoring,
 }
 
 impl Style {
@@ -61,28 +79,15 @@ impl Style {
     /// spacing between nodes (an eighth in 3D, where nodes overlap in depth), and edges fainter the more there are, so dense graphs do
     /// not drown in ink.
     pub fn for_layout(node_count: u32, edge_count: usize, bounds: &Bounds, three_d: bool) -> Style {
-        let spacing = typical_spacing(node_count, bounds, three_d);
+        let spacing = bounds.spacing(node_count, three_d);
         Style {
             node_radius: if three_d { 0.12 } else { 0.25 } * spacing.max(1e-6),
             edge_width_px: 1.0,
             edge_alpha: (40.0 / (edge_count.max(1) as f32).sqrt()).clamp(0.06, 0.6),
             shaded: three_d,
+            edge_coloring: EdgeColoring::Nodes,
         }
     }
-}
-
-/// The side of the box each node would have if the nodes filled their bounds evenly;
-/// flat or thin bounds (a chain, a plane in 3D) use their extent along fewer axes.
-fn typical_spacing(node_count: u32, bounds: &Bounds, three_d: bool) -> f32 {
-    let n = node_count.max(1) as f32;
-    let mut sides: Vec<f32> = bounds.size().to_array()[..if three_d { 3 } else { 2 }].to_vec();
-    let longest = sides.iter().copied().fold(0.0, f32::max);
-    sides.retain(|&s| s > longest * 1e-3);
-    if sides.is_empty() {
-        return 1.0;
-    }
-    let volume: f32 = sides.iter().product();
-    (volume / n).powf(1.0 / sides.len() as f32)
 }
 
 /// The format of the picking target: node index + 1 per pixel, 0 for none.
@@ -91,10 +96,13 @@ pub const ID_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Uint;
 pub struct Renderer {
     nodes: wgpu::RenderPipeline,
     edges: wgpu::RenderPipeline,
+    /// Bundled edges: [`Paths`] drawn as curves.
+    edge_paths: wgpu::RenderPipeline,
     /// Nodes into an [`ID_FORMAT`] target, for picking.
     node_ids: wgpu::RenderPipeline,
     view_layout: wgpu::BindGroupLayout,
     edge_layout: wgpu::BindGroupLayout,
+    path_layout: wgpu::BindGroupLayout,
 }
 
 impl Renderer {
@@ -114,8 +122,12 @@ impl Renderer {
             label: Some("Renderer::edge_layout"),
             entries: &[entry(0, read_only)],
         });
+        let path_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("Renderer::path_layout"),
+            entries: &[entry(0, read_only), entry(1, read_only), entry(2, read_only)],
+        });
         let pipeline =
-            |shader: Shader,
+            |(shader, vertex): (Shader, &str),
              layouts: &[Option<&wgpu::BindGroupLayout>],
              topology,
              depth_write,
@@ -131,7 +143,7 @@ impl Renderer {
                     layout: Some(&layout),
                     vertex: wgpu::VertexState {
                         module: &module,
-                        entry_point: Some("vs"),
+                        entry_point: Some(vertex),
                         compilation_options: Default::default(),
                         buffers: &[],
                     },
@@ -156,18 +168,21 @@ impl Renderer {
             };
         let blended = ("fs", format, Some(wgpu::BlendState::ALPHA_BLENDING));
         let strip = wgpu::PrimitiveTopology::TriangleStrip;
+        let list = wgpu::PrimitiveTopology::TriangleList;
         Renderer {
-            nodes: pipeline(Shader::Nodes, &[Some(&view_layout)], strip, true, blended),
-            edges: pipeline(
-                Shader::Edges,
-                &[Some(&view_layout), Some(&edge_layout)],
-                wgpu::PrimitiveTopology::TriangleList,
+            nodes: pipeline((Shader::Nodes, "vs"), &[Some(&view_layout)], strip, true, blended),
+            edges: pipeline((Shader::Edges, "vs"), &[Some(&view_layout), Some(&edge_layout)], list, false, blended),
+            edge_paths: pipeline(
+                (Shader::Edges, "vs_path"),
+                &[Some(&view_layout), Some(&path_layout)],
+                list,
                 false,
                 blended,
             ),
-            node_ids: pipeline(Shader::Nodes, &[Some(&view_layout)], strip, true, ("fs_id", ID_FORMAT, None)),
+            node_ids: pipeline((Shader::Nodes, "vs"), &[Some(&view_layout)], strip, true, ("fs_id", ID_FORMAT, None)),
             view_layout,
             edge_layout,
+            path_layout,
         }
     }
 
@@ -207,7 +222,31 @@ impl Renderer {
             style,
             highlight: None,
             hovered: None,
+            paths: Vec::new(),
+            bundle_mix: 0.0,
         })
+    }
+
+    /// Binds bundled edge paths to `scene` (made for the same graph and positions); they
+    /// are drawn while [`Scene::bundle_mix`] is above 0.
+    pub fn set_paths(&self, gpu: &Gpu, scene: &mut Scene, paths: &Paths) {
+        scene.paths = paths
+            .chunks
+            .iter()
+            .map(|range| {
+                let [edges, points] = paths.bindings(range);
+                let group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("Scene::path_chunk"),
+                    layout: &self.path_layout,
+                    entries: &[
+                        wgpu::BindGroupEntry { binding: 0, resource: edges },
+                        wgpu::BindGroupEntry { binding: 1, resource: points },
+                        wgpu::BindGroupEntry { binding: 2, resource: paths.peak.as_entire_binding() },
+                    ],
+                });
+                (group, range.end - range.start)
+            })
+            .collect();
     }
 
     /// Uploads the edges as (source, target) pairs in one buffer and binds it in chunks
@@ -215,27 +254,9 @@ impl Renderer {
     fn edge_chunks(&self, gpu: &Gpu, graph: &Graph) -> Result<Vec<(wgpu::BindGroup, u32)>, GpuError> {
         let limits = gpu.device.limits();
         let total = graph.edge_count() as u64;
-        let bytes = total * 8;
-        if bytes > limits.max_buffer_size {
-            return Err(GpuError::TooLarge { what: "the edge list", needed: bytes, limit: limits.max_buffer_size });
-        }
         let align = limits.min_storage_buffer_offset_alignment as u64;
         let per_chunk = (limits.max_storage_buffer_binding_size / 8) / (align / 8).max(1) * (align / 8).max(1);
-        let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("Scene::edges"),
-            size: bytes.max(16),
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        // Interleave in slices so the temporary stays small however many edges there are.
-        const SLICE: usize = 1 << 20;
-        let mut pairs = Vec::with_capacity(SLICE.min(graph.edge_count()));
-        for start in (0..graph.edge_count()).step_by(SLICE) {
-            let end = (start + SLICE).min(graph.edge_count());
-            pairs.clear();
-            pairs.extend(graph.src[start..end].iter().zip(&graph.dst[start..end]).map(|(&a, &b)| [a, b]));
-            gpu.queue.write_buffer(&buffer, start as u64 * 8, bytemuck::cast_slice(&pairs));
-        }
+        let buffer = upload_edge_pairs(gpu, graph, "Scene::edges")?;
         let mut chunks = Vec::new();
         let mut first = 0;
         while first < total {
@@ -262,10 +283,19 @@ impl Renderer {
     pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>, scene: &Scene) {
         pass.set_bind_group(0, &scene.view_group, &[]);
         if scene.style.edge_alpha > 0.0 {
-            pass.set_pipeline(&self.edges);
-            for (group, count) in &scene.edge_chunks {
-                pass.set_bind_group(1, group, &[]);
-                pass.draw(0..6, 0..*count);
+            if scene.bundle_mix > 0.0 && !scene.paths.is_empty() {
+                pass.set_pipeline(&self.edge_paths);
+                let pieces = (POINTS - 1) * PATH_PIECES;
+                for (group, count) in &scene.paths {
+                    pass.set_bind_group(1, group, &[]);
+                    pass.draw(0..6, 0..*count * pieces);
+                }
+            } else {
+                pass.set_pipeline(&self.edges);
+                for (group, count) in &scene.edge_chunks {
+                    pass.set_bind_group(1, group, &[]);
+                    pass.draw(0..6, 0..*count);
+                }
             }
         }
         pass.set_pipeline(&self.nodes);
@@ -294,6 +324,10 @@ pub struct Scene {
     pub highlight: Option<u32>,
     /// The node under the pointer, drawn with a ring.
     pub hovered: Option<u32>,
+    /// Bundled paths in chunks ([`Renderer::set_paths`]); empty: none.
+    paths: Vec<(wgpu::BindGroup, u32)>,
+    /// How far edges are drawn along their bundled paths: 0 straight, 1 bundled.
+    pub bundle_mix: f32,
 }
 
 impl Scene {
@@ -328,7 +362,9 @@ impl Scene {
             highlight_hops: self.highlight.unwrap_or(NO_HIGHLIGHT),
             background: [palette::BACKGROUND[0], palette::BACKGROUND[1], palette::BACKGROUND[2], 1.0],
             hovered: self.hovered.unwrap_or(NO_HIGHLIGHT),
-            pad: [0; 3],
+            bundle_mix: self.bundle_mix,
+            edge_coloring: self.style.edge_coloring as u32,
+            pad: 0,
         };
         queue.write_buffer(&self.view, 0, bytemuck::bytes_of(&uniforms));
     }

@@ -15,9 +15,11 @@ use glam::{Vec2, Vec3};
 use crate::gpu::Gpu;
 use crate::graph::{Direction, Graph};
 use crate::khop::{KHop, Neighbourhoods, Selection};
+use crate::layout::bundle::{self, BundleConfig};
 use crate::layout::{Dim, LayoutConfig, Placed, place};
 use crate::render::overlay::Overlay;
-use crate::render::{Bounds, Camera, OffscreenTarget, Renderer, Style, frame};
+use crate::render::{Bounds, Camera, EdgeColoring, OffscreenTarget, Renderer, Style, frame};
+use crate::snapshot::Phase;
 use sink::Sink;
 use tour::{Event, Stage, TITLE_SECONDS, Tour};
 
@@ -35,7 +37,14 @@ pub struct Options {
     pub title: (String, Option<String>),
     /// Whether the graph is a model (its automatic tour flies from inputs to outputs).
     pub is_model: bool,
+    /// How edges bundle (for `bundle` actions), and whether they start bundled.
+    pub bundle: BundleConfig,
+    pub bundled: bool,
+    pub edge_coloring: EdgeColoring,
 }
+
+/// Seconds the edges take to glide into their bundles or out of them.
+pub const BUNDLE_SECONDS: f32 = 1.0;
 
 /// What a recording did, and where its time went.
 #[derive(Debug)]
@@ -47,13 +56,6 @@ pub struct Report {
     pub render: Duration,
     /// Encoding and writing them.
     pub encode: Duration,
-}
-
-/// What is happening in the phase `progress` reports on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    Layout,
-    Frames,
 }
 
 /// Lays `graph` out, then records the tour into `sink`; `progress(phase, done, total)`
@@ -75,7 +77,10 @@ pub fn record(
     let three_d = config.dim == Dim::Three;
     let viewport = Vec2::new(options.size.0 as f32, options.size.1 as f32);
     let bounds = Bounds::of(&positions);
-    let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d);
+    let style = Style {
+        edge_coloring: options.edge_coloring,
+        ..Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d)
+    };
     let stage = Stage { graph, positions: &positions, three_d, viewport, min_radius: style.node_radius * 12.0 };
     let tour = match &options.tour {
         Some(path) => Tour::load(path, &stage, options.duration)?,
@@ -100,6 +105,8 @@ pub fn record(
     let khop = KHop::new(&gpu.device);
     let mut selection = Selection { seeds: Vec::new(), hops: 1, direction: Direction::Both };
     let mut next_event = 0;
+    let mut bundle_target = if options.bundled { 1.0 } else { 0.0 };
+    let mut bundle_mix = bundle_target;
     let mut rgba = Vec::new();
     let (mut render, mut encode) = (Duration::ZERO, Duration::ZERO);
     for i in 0..frames {
@@ -108,6 +115,7 @@ pub fn record(
         let mut changed = false;
         while let Some((_, event)) = tour.events.get(next_event).filter(|(at, _)| *at <= t) {
             match event {
+                Event::Bundle(on) => bundle_target = if *on { 1.0 } else { 0.0 },
                 Event::Select { hops, direction, .. } | Event::Highlight { hops, direction } => {
                     if let Event::Select { seeds, .. } = event {
                         selection.seeds.clone_from(seeds);
@@ -127,6 +135,20 @@ pub fn record(
         }
         if changed {
             shown.show(gpu, &khop, graph, &selection)?;
+        }
+        // Edges bundle on a settled level; while nodes glide they are drawn straight.
+        if bundle_target > 0.0 && morph.is_none() {
+            shown.bundle(gpu, &renderer, graph, &options.bundle, three_d)?;
+        }
+        let step = 1.0 / (options.fps as f32 * BUNDLE_SECONDS);
+        bundle_mix = if bundle_target > bundle_mix {
+            (bundle_mix + step).min(bundle_target)
+        } else {
+            (bundle_mix - step).max(bundle_target)
+        };
+        shown.scene.bundle_mix = if morph.is_some() { 0.0 } else { bundle_mix };
+        if let Some((before, _)) = &mut morph {
+            before.scene.bundle_mix = 0.0;
         }
         let (mut scene, mut morphed_in) = (&shown.scene, false);
         if let Some((before, since)) = &morph {
@@ -211,6 +233,8 @@ struct Level {
     buffer: wgpu::Buffer,
     scene: crate::render::Scene,
     neighbourhoods: Option<(Direction, Neighbourhoods)>,
+    /// Whether the scene holds bundled paths.
+    bundled: bool,
 }
 
 impl Level {
@@ -241,7 +265,25 @@ impl Level {
         let graph = collapsed.as_ref().map_or(full, |(g, _)| g);
         let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::COPY_DST)?;
         let scene = renderer.scene(gpu, graph, &buffer, style)?;
-        Ok(Level { depth, collapsed, positions, first_member, buffer, scene, neighbourhoods: None })
+        Ok(Level { depth, collapsed, positions, first_member, buffer, scene, neighbourhoods: None, bundled: false })
+    }
+
+    /// Bundles this level's edges, once.
+    fn bundle(
+        &mut self,
+        gpu: &Gpu,
+        renderer: &Renderer,
+        full: &Graph,
+        config: &BundleConfig,
+        three_d: bool,
+    ) -> Result<(), crate::gpu::GpuError> {
+        if !self.bundled {
+            let graph = self.collapsed.as_ref().map_or(full, |(g, _)| g);
+            let paths = bundle::bundle(gpu, graph, &self.positions, &self.buffer, three_d, config, |_, _| {})?;
+            renderer.set_paths(gpu, &mut self.scene, &paths);
+            self.bundled = true;
+        }
+        Ok(())
     }
 
     /// This level's node that full-graph node `v` lies in.

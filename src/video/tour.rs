@@ -33,6 +33,9 @@
 //! [[at]]
 //! t = 6.0
 //! collapse = 1                     # every group 1 level down becomes one node; expand = true undoes it
+//! [[at]]
+//! t = 8.0
+//! bundle = true                    # edges glide into bundles (false: back to straight)
 //! ```
 
 use std::path::Path;
@@ -86,6 +89,7 @@ struct ActionSpec {
     seconds: Option<f32>,
     collapse: Option<usize>,
     expand: Option<bool>,
+    bundle: Option<bool>,
 }
 
 /// How a move into a keyframe speeds up and slows down.
@@ -131,6 +135,8 @@ pub enum Event {
     Caption { text: String, until: f32 },
     /// Collapse every group at this depth into one node (`None`: expand all).
     Collapse(Option<usize>),
+    /// Morph the edges into their bundles (`true`) or back to straight lines.
+    Bundle(bool),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -424,9 +430,18 @@ impl ActionSpec {
         if let Some(k) = hops {
             return Err(format!("hops = {k} is more than {}", crate::khop::MAX_HOPS));
         }
-        let given = [self.select.is_some(), self.caption.is_some(), self.collapse.is_some(), self.expand.is_some()];
+        let given = [
+            self.select.is_some(),
+            self.caption.is_some(),
+            self.collapse.is_some(),
+            self.expand.is_some(),
+            self.bundle.is_some(),
+        ];
         if given.iter().filter(|&&g| g).count() > 1 {
-            return Err("one action per [[at]]: select, caption, collapse or expand".into());
+            return Err("one action per [[at]]: select, caption, collapse, expand or bundle".into());
+        }
+        if let Some(on) = self.bundle {
+            return Ok(Event::Bundle(on));
         }
         if (self.collapse.is_some() || self.expand.is_some()) && stage.graph.groups.groups.is_empty() {
             return Err("the graph has no groups to collapse or expand".into());
@@ -458,7 +473,9 @@ impl ActionSpec {
             (None, None) if self.hops.is_some() || self.direction.is_some() => {
                 Ok(Event::Highlight { hops: self.hops, direction: self.direction })
             }
-            (None, None) => Err("nothing to do: give select, hops, direction, caption, collapse or expand".into()),
+            (None, None) => {
+                Err("nothing to do: give select, hops, direction, caption, collapse, expand or bundle".into())
+            }
         }
     }
 }
