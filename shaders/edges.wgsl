@@ -1,14 +1,14 @@
 // Edges as instanced screen-space quads of a given pixel width, anti-aliased across the
 // width, at a global alpha. `vs` draws straight edges: each instance reads its (source,
-// target) pair and both positions. `vs_path` draws bundled edges as curves: each instance
-// is one of SUB pieces of one of the POINTS - 1 spans of an edge's path, a Catmull-Rom
-// spline through the path's points, morphed from the straight line by `bundle_mix`, and
-// shaded by the bundle density stored with the points. Colours blend the end nodes'
+// target) pair and both positions. `vs_path` draws bundled edges as curves: each edge has
+// (POINTS - 1) * SUB instances, pieces of a Catmull-Rom spline through its path's points,
+// morphed from the straight line by `bundle_mix` and shaded by the bundle density stored
+// with the points; an edge short on screen uses only the first few instances. Colours blend the end nodes'
 // colours along the edge, or show its direction on screen as a hue. Under a K-hop
 // highlight, edges inside the neighbourhood brighten and the rest fade.
 
 const POINTS: u32 = 16u;   // POINTS in src/layout/bundle/mod.rs
-const SUB: u32 = 4u;       // PATH_PIECES in src/render/mod.rs
+const SUB: u32 = 2u;       // PATH_PIECES in src/render/mod.rs
 
 struct View {              // ViewUniforms in src/render/mod.rs
     clip_from_world: mat4x4<f32>,
@@ -109,36 +109,61 @@ fn path_point(i: u32, e: vec2<u32>, k: i32) -> vec4<f32> {
     return vec4<f32>(mix(straight, bundled.xyz, view.bundle_mix), bundled.w);
 }
 
-fn catmull_rom(p0: vec3<f32>, p1: vec3<f32>, p2: vec3<f32>, p3: vec3<f32>, t: f32) -> vec3<f32> {
+fn catmull_rom(p0: vec4<f32>, p1: vec4<f32>, p2: vec4<f32>, p3: vec4<f32>, t: f32) -> vec4<f32> {
     let t2 = t * t;
     return 0.5 * (2.0 * p1 + (p2 - p0) * t + (2.0 * p0 - 5.0 * p1 + 4.0 * p2 - p3) * t2
         + (3.0 * (p1 - p2) + p3 - p0) * t2 * t);
 }
 
+/// Edge `i`'s curve at `u` in 0..=POINTS - 1 (whole numbers on its points): position and
+/// bundle density.
+fn curve_at(i: u32, e: vec2<u32>, u: f32) -> vec4<f32> {
+    let span = min(i32(floor(u)), i32(POINTS) - 2);
+    let f = u - f32(span);
+    return catmull_rom(
+        path_point(i, e, span - 1),
+        path_point(i, e, span),
+        path_point(i, e, span + 1),
+        path_point(i, e, span + 2),
+        f,
+    );
+}
+
+/// Pixels of curve each piece covers at most.
+const PIECE_PX: f32 = 6.0;
+
 @vertex
 fn vs_path(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u32) -> VertexOut {
-    let pieces = (POINTS - 1u) * SUB;
-    let i = instance / pieces;
-    let rest = instance % pieces;
-    let span = i32(rest / SUB);
+    let most = (POINTS - 1u) * SUB;
+    let i = instance / most;
+    let k = instance % most;
     let e = edges[i];
-    let p0 = path_point(i, e, span - 1);
-    let p1 = path_point(i, e, span);
-    let p2 = path_point(i, e, span + 1);
-    let p3 = path_point(i, e, span + 2);
-    let f0 = f32(rest % SUB) / f32(SUB);
-    let f1 = f0 + 1.0 / f32(SUB);
-    let wa = catmull_rom(p0.xyz, p1.xyz, p2.xyz, p3.xyz, f0);
-    let wb = catmull_rom(p0.xyz, p1.xyz, p2.xyz, p3.xyz, f1);
+    // Level of detail: as many pieces as the edge's length on screen needs (one per
+    // PIECE_PX pixels of its chord); the other instances draw nothing, so a zoomed-out
+    // graph costs little more than straight edges.
+    let ea = view.clip_from_world * vec4<f32>(positions[e.x].xyz, 1.0);
+    let eb = view.clip_from_world * vec4<f32>(positions[e.y].xyz, 1.0);
+    var pieces = most;
+    if ea.w > 1e-6 && eb.w > 1e-6 {
+        pieces = clamp(u32(ceil(length(to_screen(eb) - to_screen(ea)) / PIECE_PX)), 1u, most);
+    }
+    if k >= pieces {
+        var out: VertexOut;
+        out.clip = vec4<f32>(2.0, 2.0, 2.0, 1.0);
+        return out;
+    }
+    let spans = f32(POINTS - 1u);
+    let u0 = spans * f32(k) / f32(pieces);
+    let u1 = spans * f32(k + 1u) / f32(pieces);
+    let a = curve_at(i, e, u0);
+    let b = curve_at(i, e, u1);
     // Density shading: edges in strong bundles stay bright, stray ones fade.
     var shade = 1.0;
     let top = bitcast<f32>(peak);
     if top > 0.0 {
-        shade = mix(1.0, mix(0.6, 2.0, sqrt(clamp(mix(p1.w, p2.w, 0.5) / top, 0.0, 1.0))), view.bundle_mix);
+        shade = mix(1.0, mix(0.6, 2.0, sqrt(clamp((a.w + b.w) * 0.5 / top, 0.0, 1.0))), view.bundle_mix);
     }
-    let t0 = (f32(span) + f0) / f32(POINTS - 1u);
-    let t1 = (f32(span) + f1) / f32(POINTS - 1u);
-    return piece(v, e, wa, wb, t0, t1, shade);
+    return piece(v, e, a.xyz, b.xyz, u0 / spans, u1 / spans, shade);
 }
 
 @fragment

@@ -1,4 +1,4 @@
-//! `netlens bench`: how fast netlens draws, queries and projects at scale, on generated
+//! `netlens bench`: how fast netlens draws, queries, bundles and projects at scale, on generated
 //! graphs that come with their positions ([`crate::graph::generate::laid_out_mesh`]) and
 //! generated embeddings ([`blobs`]). Every timing is printed beside a baseline measured in
 //! the same run, never against a stored number.
@@ -112,6 +112,76 @@ pub fn render(gpu: &Gpu, edges: usize, size: (u32, u32), max_frames: u32) -> Res
         khop_gpu_ms,
         khop_cpu_ms,
         khop_reached: reached,
+    })
+}
+
+/// Timings of edge bundling on one generated graph.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BundleTiming {
+    pub nodes: u32,
+    pub edges: usize,
+    pub iterations: u32,
+    /// Cells of the density grid.
+    pub cells: u32,
+    /// The whole density bundling on the GPU: paths made, every iteration, finished.
+    pub gpu_ms: f64,
+    /// One iteration of it (the mean).
+    pub gpu_iteration_ms: f64,
+    /// Baseline: the CPU reference's first iteration.
+    pub cpu_iteration_ms: f64,
+    /// Covered pixels bundled over straight ([`crate::layout::bundle::metrics`]).
+    pub pixel_ratio: f64,
+    /// A frame with straight edges, and one with the bundled curves.
+    pub straight_frame_ms: f64,
+    pub bundled_frame_ms: f64,
+}
+
+/// Bundles a generated graph of about `edges` edges by the density method and times it
+/// against the CPU reference, then draws it straight and bundled at `size`.
+pub fn bundle(gpu: &Gpu, edges: usize, size: (u32, u32)) -> Result<BundleTiming, GpuError> {
+    use crate::layout::bundle::{self, BundleConfig, Bundler, Grid, Paths};
+    let nodes = (edges as u64 / EDGES_PER_NODE as u64).clamp(2, crate::graph::MAX_NODES) as u32;
+    let (graph, positions) = laid_out_mesh(nodes, EDGES_PER_NODE, 1);
+    let config = BundleConfig::default();
+    let bounds = Bounds::of(&positions);
+    let resolution = config.resolution(false);
+    let grid = Grid::new(&bounds, nodes, false, resolution);
+    let schedule = bundle::schedule(&grid, &config);
+    let buffer = gpu.storage_buffer("bench.positions", &positions, wgpu::BufferUsages::empty())?;
+    let bundler = Bundler::new(&gpu.device);
+    let paths = Paths::new(gpu, &graph)?;
+    bundler.run(gpu, &paths, &buffer, &schedule[..1], |_, _| {})?; // warm-up
+    let t = Instant::now();
+    bundler.run(gpu, &paths, &buffer, &schedule, |_, _| {})?;
+    let gpu_ms = ms(t.elapsed());
+    let t = Instant::now();
+    std::hint::black_box(crate::layout::cpu::bundle::bundle(&graph.src, &graph.dst, &positions, &schedule[..1]));
+    let cpu_iteration_ms = ms(t.elapsed());
+    let measured = bundle::metrics::measure(&graph, &positions, &paths.read(gpu)?);
+
+    let target = OffscreenTarget::new(gpu, size)?;
+    let renderer = Renderer::new(&gpu.device, frame::FORMAT);
+    let camera = Camera::fit(&bounds, false, Vec2::new(size.0 as f32, size.1 as f32));
+    let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, false);
+    let mut scene = renderer.scene(gpu, &graph, &buffer, style)?;
+    renderer.set_paths(gpu, &mut scene, &paths);
+    let budget = Duration::from_secs(20);
+    target.draw(gpu, &renderer, &scene, &camera)?; // warm-up
+    let (straight_frame_ms, _) = median(5, budget, || target.draw(gpu, &renderer, &scene, &camera))?;
+    scene.bundle_mix = 1.0;
+    target.draw(gpu, &renderer, &scene, &camera)?;
+    let (bundled_frame_ms, _) = median(5, budget, || target.draw(gpu, &renderer, &scene, &camera))?;
+    Ok(BundleTiming {
+        nodes,
+        edges: graph.edge_count(),
+        iterations: schedule.len() as u32,
+        cells: grid.cells(),
+        gpu_ms,
+        gpu_iteration_ms: gpu_ms / schedule.len() as f64,
+        cpu_iteration_ms,
+        pixel_ratio: measured.pixel_ratio,
+        straight_frame_ms,
+        bundled_frame_ms,
     })
 }
 

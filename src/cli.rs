@@ -317,6 +317,23 @@ enum BenchCommand {
     /// reference ("x cpu"), the exact k-nearest-neighbour search, and UMAP epochs on the
     /// GPU against one CPU epoch ("x cpu"), with the whole UMAP projection's time
     Project(BenchProjectArgs),
+    /// Density edge bundling on laid-out meshes of growing size (10 edges a node): the
+    /// whole GPU run, one GPU iteration against one iteration of the CPU reference ("x
+    /// cpu"), the covered pixels kept, and a frame drawn bundled against straight
+    Bundle(BenchBundleArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchBundleArgs {
+    /// Edge counts to time, comma-separated
+    #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+    edges: Vec<usize>,
+    /// Frame size in pixels, WIDTHxHEIGHT
+    #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Print one JSON object per graph instead of a table
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -651,6 +668,7 @@ pub fn run() -> Result<()> {
         Command::Bench(BenchCommand::Render(args)) => bench_render(args),
         Command::Bench(BenchCommand::Record(args)) => bench_record(args),
         Command::Bench(BenchCommand::Project(args)) => bench_project(args),
+        Command::Bench(BenchCommand::Bundle(args)) => bench_bundle(args),
     }
 }
 
@@ -742,8 +760,10 @@ fn render(args: RenderArgs) -> Result<()> {
 }
 
 fn layout(args: LayoutCommandArgs) -> Result<()> {
-    if args.output.is_none() && !args.metrics {
-        bail!("nothing to do: give -o FILE.npy for the positions, --metrics for their quality, or both");
+    if args.output.is_none() && args.paths.is_none() && !args.metrics {
+        bail!(
+            "nothing to do: give -o FILE.npy for the positions, --paths FILE.npy (with --bundle) for the edge paths, --metrics for their quality"
+        );
     }
     for path in args.output.iter().chain(&args.paths) {
         check_output(path, "npy", args.force)?;
@@ -1497,6 +1517,42 @@ fn bench_record(args: BenchRecordArgs) -> Result<()> {
             result["x_real_time"].as_f64().unwrap_or_default(),
             bytes
         );
+    }
+    Ok(())
+}
+
+fn bench_bundle(args: BenchBundleArgs) -> Result<()> {
+    let gpu = Gpu::headless()?;
+    let report = gpu.report();
+    if !args.json {
+        println!("netlens bench bundle on {} ({}), {}x{}", report.name, report.backend, args.size.0, args.size.1);
+        println!(
+            "{:>9} {:>8} {:>8} {:>10} {:>9} {:>9} {:>7} {:>7} {:>10} {:>9}",
+            "edges", "nodes", "cells", "bundle ms", "iter ms", "cpu ms", "x cpu", "pixels", "frame ms", "x straight"
+        );
+    }
+    for &edges in &args.edges {
+        if edges > 20_000_000 {
+            bail!("--edges {edges}: at most 20000000 edges (5 GB of paths)");
+        }
+        let t = crate::bench::bundle(&gpu, edges, args.size)?;
+        if args.json {
+            println!("{}", serde_json::to_string(&t)?);
+        } else {
+            println!(
+                "{:>9} {:>8} {:>8} {:>10.1} {:>9.2} {:>9.2} {:>7.3} {:>7.3} {:>10.2} {:>9.2}",
+                t.edges,
+                t.nodes,
+                t.cells,
+                t.gpu_ms,
+                t.gpu_iteration_ms,
+                t.cpu_iteration_ms,
+                t.gpu_iteration_ms / t.cpu_iteration_ms,
+                t.pixel_ratio,
+                t.bundled_frame_ms,
+                t.bundled_frame_ms / t.straight_frame_ms
+            );
+        }
     }
     Ok(())
 }

@@ -226,6 +226,44 @@ fn layout_writes_positions_and_measures_them() {
 }
 
 #[test]
+fn layout_bundles_writes_paths_and_measures_ink() {
+    let dir = common::scratch("bundle-cli");
+    let mlp = common::repo_data("onnx/digits_mlp.onnx");
+    let mlp = mlp.to_str().unwrap();
+    let args = ["layout", mlp, "--level", "neurons", "--bundle", "--paths", "paths.npy", "--metrics", "--json"];
+    let v = json(&netlens(&args, &dir));
+    assert_eq!((v["bundle"].as_str(), v["edges"].as_u64()), (Some("density"), Some(6560)), "{v}");
+    let (pixels, distortion) = (v["pixel_ratio"].as_f64().unwrap(), v["distortion"].as_f64().unwrap());
+    assert!(pixels < 0.75 && (1.0..1.5).contains(&distortion), "{v}");
+    assert!(v["ink_bundled"].as_f64().unwrap() > 0.0 && v["pixels_straight"].as_u64().unwrap() > 0, "{v}");
+    let npy = npyz::NpyFile::new(std::fs::File::open(dir.join("paths.npy")).unwrap()).unwrap();
+    assert_eq!(npy.shape(), &[6560, 16, 2]);
+    let values: Vec<f32> = npy.into_vec().unwrap();
+    assert!(values.iter().all(|v| v.is_finite()));
+    let v =
+        json(&netlens(&["layout", mlp, "--level", "neurons", "--bundle", "hierarchy", "--metrics", "--json"], &dir));
+    assert_eq!(v["bundle"].as_str(), Some("hierarchy"), "{v}");
+    assert!(v["pixel_ratio"].as_f64().unwrap() < 0.75, "{v}");
+
+    // Bundled and straight pictures differ; the bad options are one-line errors.
+    assert!(
+        netlens(&["render", mlp, "--level", "neurons", "-o", "straight.png", "--size", "320x200"], &dir)
+            .status
+            .success()
+    );
+    let bundled = ["render", mlp, "--level", "neurons", "--bundle", "--edge-color", "direction", "-o", "bundled.png"];
+    let out = netlens(&[&bundled[..], &["--size", "320x200"]].concat(), &dir);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bundled and drawn in"));
+    assert_ne!(std::fs::read(dir.join("straight.png")).unwrap(), std::fs::read(dir.join("bundled.png")).unwrap());
+    let out = netlens(&["layout", mlp, "--paths", "p.npy"], &dir);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--bundle"));
+    let out = netlens(&["render", "--bundle", "--bundle-strength", "9", "-o", "x.png"], &dir);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the strength is a number from 0 to 4"));
+    assert!(error_line(&netlens(&["layout", mlp, "--bundle", "--paths", "paths.npy"], &dir)).contains("exists"));
+}
+
+#[test]
 fn collapsing_groups_shows_blocks() {
     let dir = common::scratch("collapse");
     let model = common::repo_data("gguf/tiny-llama.gguf");

@@ -85,7 +85,8 @@ fn same_seed_same_pixels_other_seed_other_pixels() {
     let first = snapshot(&gpu, &graph, &config, SIZE, &Look::default(), |_, _, _| {}).unwrap();
     let second = snapshot(&gpu, &graph, &config, SIZE, &Look::default(), |_, _, _| {}).unwrap();
     assert!(first.rgba == second.rgba, "two runs with one seed differ");
-    let other = snapshot(&gpu, &graph, &LayoutConfig { seed: 9, ..config }, SIZE, &Look::default(), |_, _, _| {}).unwrap();
+    let other =
+        snapshot(&gpu, &graph, &LayoutConfig { seed: 9, ..config }, SIZE, &Look::default(), |_, _, _| {}).unwrap();
     assert!(first.rgba != other.rgba, "another seed gives another layout");
 }
 

@@ -188,6 +188,24 @@ fn a_tour_file_selects_and_captions() {
 }
 
 #[test]
+fn a_tour_bundles_the_edges() {
+    let dir = common::scratch("record-bundle");
+    let tour = "[[key]]\nt = 0\n[[key]]\nt = 3\n[[at]]\nt = 1\nbundle = true\n";
+    std::fs::write(dir.join("tour.toml"), tour).unwrap();
+    let mlp = common::repo_data("onnx/digits_mlp.onnx");
+    let args = ["record", mlp.to_str().unwrap(), "--level", "neurons", "--tour", "tour.toml", "-o", "frames"];
+    ok(&netlens(&dir, &[&args[..], &["--size", "320x180", "--fps", "4"]].concat()));
+    let frame = |i: u32| image::open(dir.join(format!("frames/frame-{i:06}.png"))).unwrap().to_rgb8().into_raw();
+    // Straight until 1 s (frames 1-5), gliding for a second, bundled from 2 s (frame 9).
+    let (before, during, after, last) = (frame(4), frame(7), frame(10), frame(12));
+    let glide = mean_difference(&before, &during);
+    let settled = mean_difference(&after, &last);
+    println!("mean difference: straight to gliding {glide:.3}, bundled frames {settled:.3}");
+    assert!(glide > 0.5, "the edges move into their bundles");
+    assert!(settled < glide / 4.0, "and then stay");
+}
+
+#[test]
 fn bad_tours_and_outputs_are_clear_errors() {
     let dir = common::scratch("record-errors");
     let cases = [
@@ -199,6 +217,7 @@ fn bad_tours_and_outputs_are_clear_errors() {
         ("[[key]]\nt = 1\n[[at]]\nt = 0\n", "at 1 (t = 0): nothing to do"),
         ("title = \"x\"\n", "a tour needs at least one [[key]]"),
         ("[[key]]\nt = 1\n[[at]]\nt = 0\ncollapse = 1\n", "the graph has no groups to collapse"),
+        ("[[key]]\nt = 1\n[[at]]\nt = 0\nbundle = true\ncaption = \"x\"\n", "one action per [[at]]"),
     ];
     for (text, message) in cases {
         std::fs::write(dir.join("bad.toml"), text).unwrap();

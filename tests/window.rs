@@ -1,7 +1,7 @@
 //! Tier 3: a real window under Xvfb. Opens `netlens view`, waits for frames, takes a
 //! screenshot of the X screen, clicks a node and sees its neighbourhood highlighted,
-//! clears the selection, saves a keyframe that `netlens record` plays, resizes the window,
-//! and quits with Esc.
+//! clears the selection, bundles the edges and straightens them again, saves a keyframe
+//! that `netlens record` plays, resizes the window, and quits with Esc.
 //!
 //! Needs Xvfb, ImageMagick's `import` and xdotool (`.ci/run` installs them). Where they
 //! are missing the test says so and passes, except under CI (`CI` set), where it fails.
@@ -137,6 +137,17 @@ fn tools_present() -> bool {
     missing.is_empty()
 }
 
+/// Waits until the window stops drawing (no frame for a second): its animations are over.
+fn wait_until_still(frames: &mpsc::Receiver<u32>) {
+    for _ in 0..60 {
+        if frames.recv_timeout(Duration::from_secs(1)).is_err() {
+            return;
+        }
+        while frames.try_recv().is_ok() {}
+    }
+    panic!("the window kept drawing for a minute");
+}
+
 /// Waits until the window reports frame `n` (or fails after a minute).
 fn wait_for_frame(frames: &mpsc::Receiver<u32>, n: u32) {
     loop {
@@ -194,7 +205,31 @@ fn window_shows_the_graph_resizes_and_quits_on_escape() {
     press(&display, "BackSpace");
     wait_for_frame(&frames, before + 1);
     std::thread::sleep(Duration::from_millis(800));
-    assert_eq!(white_pixels(&screenshot(&display, &shot)), 0, "Backspace clears the selection");
+    let straight = screenshot(&display, &scratch.join("straight.png"));
+    assert_eq!(white_pixels(&straight), 0, "Backspace clears the selection");
+
+    // B bundles the edges of the paused layout (they glide for 0.7 s), and B again
+    // straightens them.
+    let differs = |a: &image::RgbImage, b: &image::RgbImage| {
+        a.enumerate_pixels()
+            .zip(b.pixels())
+            .filter(|((x, _, p), q)| *x >= 290 && p.0.iter().zip(&q.0).any(|(&c, &d)| c.abs_diff(d) > 24))
+            .count()
+    };
+    let before = frames.try_iter().last().unwrap_or(0);
+    press(&display, "b");
+    wait_for_frame(&frames, before + 1);
+    wait_until_still(&frames);
+    let bundled = screenshot(&display, &scratch.join("bundled.png"));
+    let before = frames.try_iter().last().unwrap_or(0);
+    press(&display, "b");
+    wait_for_frame(&frames, before + 1);
+    wait_until_still(&frames);
+    let straight_again = screenshot(&display, &scratch.join("straight-again.png"));
+    let (changed, restored) = (differs(&straight, &bundled), differs(&straight, &straight_again));
+    println!("B: {changed} pixels changed by bundling, {restored} differ after B again");
+    assert!(changed > 2000, "bundling changes the picture");
+    assert!(restored < changed / 4, "B again brings the straight edges back");
 
     // K writes the camera as a keyframe into a tour file that `netlens record` plays.
     press(&display, "k");

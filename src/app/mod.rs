@@ -476,14 +476,15 @@ impl State {
             || (self.fly && self.controls.fly_motion() != Vec3::ZERO)
     }
 
-    /// Where the edges' morph heads: bundled (1) when asked for and the layout has settled.
+    /// Where the edges' morph heads: bundled (1) when asked for and the nodes stand still
+    /// (the layout has settled or is paused).
     fn bundle_target(&self) -> f32 {
-        if self.bundled && !self.layout_running() { 1.0 } else { 0.0 }
+        if self.bundled && (self.paused || !self.layout_running()) { 1.0 } else { 0.0 }
     }
 
     fn toggle_bundle(&mut self) {
         self.bundled = !self.bundled;
-        if self.bundled && self.layout_running() {
+        if self.bundled && !self.paused && self.layout_running() {
             self.message = "edges bundle when the layout settles (Space pauses it)".into();
         }
     }
@@ -496,6 +497,9 @@ impl State {
             let started = Instant::now();
             let graph = visible(&self.full_graph, &self.collapsed);
             let shown = &mut self.shown;
+            if let Some(run) = shown.force.as_ref().filter(|run| !run.is_done()) {
+                shown.positions = run.read_positions(&self.gpu)?; // paused: as they stand
+            }
             let paths = bundle::bundle(
                 &self.gpu,
                 graph,

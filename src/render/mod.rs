@@ -60,7 +60,7 @@ pub enum EdgeColoring {
 }
 
 /// Pieces each span of a bundled path is drawn in. `SUB` in edges.wgsl.
-pub const PATH_PIECES: u32 = 4;
+pub const PATH_PIECES: u32 = 2;
 
 /// How a scene looks, independent of the camera.
 #[derive(Debug, Clone, Copy, PartialEq)]
