@@ -122,7 +122,7 @@ pub struct BundleTiming {
     pub edges: usize,
     pub iterations: u32,
     /// Cells of the density grid.
-    pub cells: u32,
+    pub cells: u64,
     /// The whole density bundling on the GPU: paths made, every iteration, finished.
     pub gpu_ms: f64,
     /// One iteration of it (the mean).

@@ -485,6 +485,16 @@ struct EdgeArgs {
 }
 
 impl EdgeArgs {
+    /// Says on stderr when the bundling asked for cannot change `loaded`'s edges.
+    fn check(&self, loaded: &Loaded) {
+        if self.bundle == Some(BundleMethod::Hierarchy) && loaded.graph.groups.is_empty() {
+            eprintln!(
+                "netlens: note: {} has no groups: hierarchy bundling leaves its edges straight (--bundle density gathers them)",
+                loaded.source
+            );
+        }
+    }
+
     fn bundle(&self) -> Option<BundleConfig> {
         self.bundle.map(|method| BundleConfig {
             method,
@@ -751,6 +761,7 @@ fn check_output(path: &Path, extension: &str, force: bool) -> Result<()> {
 fn render(args: RenderArgs) -> Result<()> {
     check_output(&args.output, "png", args.force)?;
     let loaded = load_graph(&args.graph)?;
+    args.edges.check(&loaded);
     let selection = args.hops.selection(&loaded, &args.select)?;
     let look = args.edges.look(selection.as_ref());
     let (rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), args.size, &look)?;
@@ -769,6 +780,7 @@ fn layout(args: LayoutCommandArgs) -> Result<()> {
         check_output(path, "npy", args.force)?;
     }
     let loaded = load_graph(&args.graph)?;
+    args.edges.check(&loaded);
     let config = args.layout.config(&loaded);
     let gpu = Gpu::headless()?;
     let bar = progress_bar();
@@ -1177,6 +1189,7 @@ fn record(args: RecordArgs) -> Result<()> {
     }
     let mut sink = video::sink::Sink::create(&args.output, size, fps, args.force)?;
     let loaded = load_graph(&args.graph)?;
+    args.edges.check(&loaded);
     let title = match &loaded.source {
         load::Source::File(path) => path.file_stem().unwrap_or(path.as_os_str()).to_string_lossy().into_owned(),
         load::Source::Bundled(name) => (*name).to_owned(),
@@ -1240,6 +1253,7 @@ fn progress_bar() -> ProgressBar {
 
 fn view(args: ViewArgs) -> Result<()> {
     let loaded = load_graph(&args.graph)?;
+    args.edges.check(&loaded);
     if !app::display_available() {
         let path = fresh_path("netlens-view", "png");
         let look = args.edges.look(None);

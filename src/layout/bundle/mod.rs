@@ -8,10 +8,11 @@
 //!   density, smooth and resample each polyline, and repeat with a shrinking kernel
 //!   (shaders/bundle.wgsl, its CPU reference in [`crate::layout::cpu::bundle`]). The
 //!   schedule of kernel radii ([`schedule`]) is shared by both.
-//! - [`BundleMethod::Hierarchy`], for model graphs ([`hierarchy`]): each edge follows its
-//!   nodes' group hierarchy up to their common ancestor and down again, as a B-spline
-//!   through the groups' centres (Holten's hierarchical edge bundling). Between the layers
-//!   of a neuron-level graph, edges gather through a channel at each layer's centre.
+//! - [`BundleMethod::Hierarchy`], for models whose groups are layers ([`hierarchy`]): each
+//!   edge follows its nodes' group hierarchy up to their common ancestor and down again, as
+//!   a B-spline through the groups' centres (Holten's hierarchical edge bundling), on the
+//!   CPU. Between two layers of a neuron-level graph, edges gather into a channel between
+//!   the layers' centres.
 //!
 //! [`metrics`] measures ink and distortion before and after.
 
@@ -138,8 +139,8 @@ impl Grid {
         Grid { origin, cell, dims, start_radius }
     }
 
-    pub fn cells(&self) -> u32 {
-        self.dims.iter().product()
+    pub fn cells(&self) -> u64 {
+        self.dims.iter().map(|&d| d as u64).product()
     }
 
     pub fn three_d(&self) -> bool {
@@ -432,7 +433,7 @@ pub fn bundle(
         BundleMethod::Density => {
             let resolution = config.resolution(three_d);
             let grid = Grid::new(&Bounds::of(positions), graph.node_count(), three_d, resolution);
-            gpu.check_binding("the bundling density grid", grid.cells() as u64 * 4)?;
+            gpu.check_binding("the bundling density grid (a smaller --bundle-resolution fits)", grid.cells() * 4)?;
             Bundler::new(&gpu.device).run(gpu, &paths, positions_buffer, &schedule(&grid, config), progress)?;
         }
     }
