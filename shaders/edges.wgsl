@@ -23,6 +23,11 @@ struct View {              // ViewUniforms in src/render/mod.rs
     hovered: u32,
     bundle_mix: f32,       // 0: straight edges, 1: the bundled paths
     edge_coloring: u32,    // 0: the end nodes' colours, 1: direction
+    hovered_edge: u32,     // the edge under the pointer, drawn brighter; 0xffffffff: none
+}
+
+struct Chunk {             // ChunkUniforms in src/render/mod.rs
+    first: u32,            // the index of this chunk's first edge in the graph
 }
 
 @group(0) @binding(0) var<uniform> view: View;
@@ -32,12 +37,21 @@ struct View {              // ViewUniforms in src/render/mod.rs
 @group(1) @binding(0) var<storage, read> edges: array<vec2<u32>>;
 @group(1) @binding(1) var<storage, read> path_points: array<vec4<f32>>;  // vs_path only
 @group(1) @binding(2) var<storage, read> peak: u32;                      // vs_path only
+@group(1) @binding(3) var<uniform> chunk: Chunk;
 
 struct VertexOut {
     @builtin(position) clip: vec4<f32>,
     @location(0) side_px: f32,
     @location(1) color: vec4<f32>,
+    @location(2) @interpolate(flat) half_width: f32,
+    @location(3) @interpolate(flat) id: u32,
 }
+
+/// Ids of edges in the picking target: this bit, and the edge's index. Nodes write their
+/// index + 1 (below 2^27). EDGE_ID in src/render/mod.rs.
+const EDGE_ID: u32 = 0x80000000u;
+/// Edges are this wide in the picking target, so a pointer finds them.
+const PICK_WIDTH_PX: f32 = 6.0;
 
 /// A hue for direction `d` (screen pixels, y up): the colour wheel at its angle.
 fn direction_color(d: vec2<f32>) -> vec3<f32> {
@@ -50,9 +64,10 @@ fn to_screen(clip: vec4<f32>) -> vec2<f32> {
     return clip.xy / clip.w * view.viewport * 0.5;
 }
 
-/// Vertex `v` of the quad from world point `wa` to `wb`, a piece of edge `e` from `t0` to
-/// `t1` along it, its alpha scaled by `shade`.
-fn piece(v: u32, e: vec2<u32>, wa: vec3<f32>, wb: vec3<f32>, t0: f32, t1: f32, shade: f32) -> VertexOut {
+/// Vertex `v` of a quad `width` pixels wide from world point `wa` to `wb`, a piece of
+/// edge `i` (of this chunk; its ends `e`) from `t0` to `t1` along it, its alpha scaled by
+/// `shade`.
+fn piece(v: u32, i: u32, e: vec2<u32>, wa: vec3<f32>, wb: vec3<f32>, t0: f32, t1: f32, shade: f32, width: f32) -> VertexOut {
     var out: VertexOut;
     let a = view.clip_from_world * vec4<f32>(wa, 1.0);
     let b = view.clip_from_world * vec4<f32>(wb, 1.0);
@@ -73,11 +88,17 @@ fn piece(v: u32, e: vec2<u32>, wa: vec3<f32>, wb: vec3<f32>, t0: f32, t1: f32, s
     // Two triangles: t picks the end, s the side.
     let t = f32((0x32u >> v) & 1u);       // vertices 0..5 -> ends 0,1,0,0,1,1
     let s = f32((0x2cu >> v) & 1u) * 2.0 - 1.0; // sides -1,-1,1,1,1,-1
-    let half_width = view.edge_width_px * 0.5 + 0.5; // coverage reaches 0 there
+    let id = chunk.first + i;
+    var half_width = width * 0.5 + 0.5; // coverage reaches 0 there
+    if id == view.hovered_edge {
+        half_width += 1.0;
+    }
     let p = mix(sa, sb, t) + normal * s * half_width;
     let depth = mix(a.z / a.w, b.z / b.w, t);
     out.clip = vec4<f32>(p / half_viewport, depth, 1.0);
     out.side_px = s * half_width;
+    out.half_width = half_width;
+    out.id = id;
     let chord = to_screen(eb) - to_screen(ea);
     var rgb = vec3<f32>(0.0);
     if view.edge_coloring == 1u {
@@ -91,14 +112,27 @@ fn piece(v: u32, e: vec2<u32>, wa: vec3<f32>, wb: vec3<f32>, t0: f32, t1: f32, s
         let inside = hops[e.x] <= view.highlight_hops && hops[e.y] <= view.highlight_hops;
         alpha = select(alpha * 0.2, max(alpha * 3.0, 0.5), inside);
     }
+    if id == view.hovered_edge {
+        alpha = 1.0;
+        rgb = vec3<f32>(1.0, 0.85, 0.4); // amber, like a hovered node's ring
+    }
     out.color = vec4<f32>(rgb, alpha);
     return out;
 }
 
+fn straight(v: u32, i: u32, width: f32) -> VertexOut {
+    let e = edges[i];
+    return piece(v, i, e, positions[e.x].xyz, positions[e.y].xyz, 0.0, 1.0, 1.0, width);
+}
+
 @vertex
 fn vs(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> VertexOut {
-    let e = edges[i];
-    return piece(v, e, positions[e.x].xyz, positions[e.y].xyz, 0.0, 1.0, 1.0);
+    return straight(v, i, view.edge_width_px);
+}
+
+@vertex
+fn vs_pick(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> VertexOut {
+    return straight(v, i, max(view.edge_width_px, PICK_WIDTH_PX));
 }
 
 /// Point `k` (clamped to the path) of edge `i`'s path, morphed from the straight line.
@@ -134,6 +168,15 @@ const PIECE_PX: f32 = 6.0;
 
 @vertex
 fn vs_path(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u32) -> VertexOut {
+    return path(v, instance, view.edge_width_px);
+}
+
+@vertex
+fn vs_path_pick(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u32) -> VertexOut {
+    return path(v, instance, max(view.edge_width_px, PICK_WIDTH_PX));
+}
+
+fn path(v: u32, instance: u32, width: f32) -> VertexOut {
     let most = (POINTS - 1u) * SUB;
     let i = instance / most;
     let k = instance % most;
@@ -163,14 +206,20 @@ fn vs_path(@builtin(vertex_index) v: u32, @builtin(instance_index) instance: u32
     if top > 0.0 {
         shade = mix(1.0, mix(0.6, 2.0, sqrt(clamp((a.w + b.w) * 0.5 / top, 0.0, 1.0))), view.bundle_mix);
     }
-    return piece(v, e, a.xyz, b.xyz, u0 / spans, u1 / spans, shade);
+    return piece(v, i, e, a.xyz, b.xyz, u0 / spans, u1 / spans, shade, width);
 }
 
 @fragment
 fn fs(in: VertexOut) -> @location(0) vec4<f32> {
-    let coverage = clamp(view.edge_width_px * 0.5 + 0.5 - abs(in.side_px), 0.0, 1.0);
+    let coverage = clamp(in.half_width - abs(in.side_px), 0.0, 1.0);
     if coverage <= 0.0 {
         discard;
     }
     return vec4<f32>(in.color.rgb, in.color.a * coverage);
+}
+
+// Picking: the edge's id wherever its (widened) quad covers the pixel centre.
+@fragment
+fn fs_id(in: VertexOut) -> @location(0) u32 {
+    return EDGE_ID | in.id;
 }

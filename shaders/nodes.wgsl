@@ -16,12 +16,14 @@ struct View {              // ViewUniforms in src/render/mod.rs
     hovered: u32,          // the node under the pointer: a ring; 0xffffffff: none
     bundle_mix: f32,
     edge_coloring: u32,
+    hovered_edge: u32,
 }
 
 @group(0) @binding(0) var<uniform> view: View;
 @group(0) @binding(1) var<storage, read> positions: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> colors: array<u32>;
 @group(0) @binding(3) var<storage, read> hops: array<u32>;   // from the K-hop pass
+@group(0) @binding(4) var<storage, read> sizes: array<f32>;  // radius factor per node
 
 struct VertexOut {
     @builtin(position) clip: vec4<f32>,
@@ -64,9 +66,9 @@ fn vs(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> VertexO
         out.clip = vec4<f32>(2.0, 2.0, 2.0, 1.0); // behind the camera: outside clip space
         return out;
     }
-    var radius = view.node_radius;
+    var radius = view.node_radius * sizes[i];
     if view.shaded == 1u {
-        radius = clamp(view.node_radius * view.focal_px / center.w, 1.0, 256.0);
+        radius = clamp(radius * view.focal_px / center.w, 1.0, 256.0);
     }
     let e = emphasis(i);
     var color = unpack4x8unorm(colors[i]);

@@ -19,8 +19,8 @@ use crate::layout::bundle::{self, BundleConfig, BundleMethod};
 use crate::layout::{Dim, LayoutConfig, LayoutKind, place, quality};
 use crate::load::neurons::Pruning;
 use crate::load::{self, Loaded};
-use crate::render::EdgeColoring;
 use crate::render::frame::{fresh_path, write_png};
+use crate::render::{Bounds, Camera, EdgeColoring, Style, svg};
 use crate::snapshot::{Look, Phase, snapshot};
 use crate::video;
 
@@ -555,8 +555,8 @@ struct RenderArgs {
     hops: HopArgs,
     #[command(flatten)]
     edges: EdgeArgs,
-    /// Output PNG file
-    #[arg(short, long, value_name = "FILE.png")]
+    /// Output file: a PNG, or an SVG (2D layouts: vector shapes for papers and slides)
+    #[arg(short, long, value_name = "FILE.png|FILE.svg")]
     output: PathBuf,
     /// Image size in pixels, WIDTHxHEIGHT
     #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
@@ -759,15 +759,81 @@ fn check_output(path: &Path, extension: &str, force: bool) -> Result<()> {
 }
 
 fn render(args: RenderArgs) -> Result<()> {
-    check_output(&args.output, "png", args.force)?;
+    let svg = args.output.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    if !svg && !args.output.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
+        bail!("{}: the output must be a .png or .svg file", args.output.display());
+    }
+    check_output(&args.output, if svg { "svg" } else { "png" }, args.force)?;
+    if svg && args.layout.dim == Dim::Three {
+        bail!("{}: SVG shows 2D layouts; drop --dim 3, or write a .png", args.output.display());
+    }
     let loaded = load_graph(&args.graph)?;
     args.edges.check(&loaded);
     let selection = args.hops.selection(&loaded, &args.select)?;
     let look = args.edges.look(selection.as_ref());
-    let (rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), args.size, &look)?;
-    write_png(&args.output, args.size, &rgba).with_context(|| format!("{}: cannot write", args.output.display()))?;
+    let config = args.layout.config(&loaded);
+    let note = if svg {
+        render_svg(&loaded, &config, args.size, &look, &args.output)?
+    } else {
+        let (rgba, note) = render_frame(&loaded, &config, args.size, &look)?;
+        write_png(&args.output, args.size, &rgba)
+            .with_context(|| format!("{}: cannot write", args.output.display()))?;
+        note
+    };
     eprintln!("wrote {} ({}x{}): {note}", args.output.display(), args.size.0, args.size.1);
     Ok(())
+}
+
+/// Lays out (and bundles) a graph and writes it as an SVG of `size`; a line describing
+/// the work.
+fn render_svg(loaded: &Loaded, config: &LayoutConfig, size: (u32, u32), look: &Look, path: &Path) -> Result<String> {
+    let gpu = Gpu::headless()?;
+    let bar = progress_bar();
+    let graph = &loaded.graph;
+    let start = std::time::Instant::now();
+    let positions = place(&gpu, graph, config, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?
+    .positions;
+    let paths = match &look.bundle {
+        Some(bundle_config) => {
+            bar.set_message(Phase::Bundle.describe());
+            let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::empty())?;
+            let paths = bundle::bundle(&gpu, graph, &positions, &buffer, false, bundle_config, |done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            })?;
+            Some(paths.read(&gpu)?)
+        }
+        None => None,
+    };
+    bar.finish_and_clear();
+    let hops = look.selection.map(|s| (crate::khop::cpu::hops(&graph.csr(s.direction), &s.seeds, s.hops), s.hops));
+    let bounds = Bounds::of(&positions);
+    let style = Style {
+        edge_coloring: look.edge_coloring,
+        ..Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, false)
+    };
+    let colors = crate::render::palette::node_colors(graph.nodes.classes.as_deref(), graph.node_count());
+    let scene = svg::SvgScene {
+        graph,
+        positions: &positions,
+        colors: &colors,
+        sizes: None,
+        style,
+        paths: paths.as_deref(),
+        highlight: hops.as_ref().map(|(h, k)| (h.as_slice(), *k)),
+    };
+    let camera = Camera::fit(&bounds, false, glam::Vec2::new(size.0 as f32, size.1 as f32));
+    svg::write(path, &scene, &camera, size).with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(format!(
+        "{} nodes, {} edges; laid out{} and written in {:.2} s",
+        graph.node_count(),
+        graph.edge_count(),
+        if paths.is_some() { ", bundled" } else { "" },
+        start.elapsed().as_secs_f64()
+    ))
 }
 
 fn layout(args: LayoutCommandArgs) -> Result<()> {

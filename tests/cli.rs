@@ -264,6 +264,29 @@ fn layout_bundles_writes_paths_and_measures_ink() {
 }
 
 #[test]
+fn render_writes_svg_for_2d_views() {
+    let dir = common::scratch("svg");
+    let out = netlens(&["render", "--select", "35", "--hops", "2", "-o", "cora.svg", "--size", "800x600"], &dir);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(dir.join("cora.svg")).unwrap();
+    assert!(text.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"800\" height=\"600\""));
+    assert!(text.trim_end().ends_with("</svg>"));
+    let circles = text.matches("<circle ").count();
+    let paths = text.matches("<path ").count();
+    println!("cora.svg: {circles} circles, {paths} paths, {} bytes", text.len());
+    assert!(circles > 2600 && circles <= 2708, "nodes in view: {circles}");
+    assert!(paths > 5000 && paths <= 5278, "edges in view: {paths}");
+    assert!(text.contains(r##"stroke="#ffffff""##), "the selected node has its ring");
+    let out = netlens(&["render", "--bundle", "-o", "bundled.svg", "--size", "800x600"], &dir);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bundled = std::fs::read_to_string(dir.join("bundled.svg")).unwrap();
+    assert_eq!(bundled.matches("<path d=\"M").count(), bundled.matches("C").count() / 15, "15 Bézier spans an edge");
+    assert!(error_line(&netlens(&["render", "--dim", "3", "-o", "x.svg"], &dir)).contains("SVG shows 2D layouts"));
+    assert!(error_line(&netlens(&["render", "-o", "x.jpg"], &dir)).contains("must be a .png or .svg file"));
+    assert!(error_line(&netlens(&["render", "-o", "cora.svg"], &dir)).contains("exists; pass --force"));
+}
+
+#[test]
 fn collapsing_groups_shows_blocks() {
     let dir = common::scratch("collapse");
     let model = common::repo_data("gguf/tiny-llama.gguf");

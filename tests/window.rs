@@ -1,7 +1,8 @@
 //! Tier 3: a real window under Xvfb. Opens `netlens view`, waits for frames, takes a
 //! screenshot of the X screen, clicks a node and sees its neighbourhood highlighted,
 //! clears the selection, bundles the edges and straightens them again, saves a keyframe
-//! that `netlens record` plays, resizes the window, and quits with Esc.
+//! that `netlens record` plays, resizes the window, and quits with Esc. On a three-node
+//! chain, hovering an edge lights it and a click on it selects its ends.
 //!
 //! Needs Xvfb, ImageMagick's `import` and xdotool (`.ci/run` installs them). Where they
 //! are missing the test says so and passes, except under CI (`CI` set), where it fails.
@@ -139,11 +140,11 @@ fn tools_present() -> bool {
 
 /// Waits until the window stops drawing (no frame for a second): its animations are over.
 fn wait_until_still(frames: &mpsc::Receiver<u32>) {
-    for _ in 0..60 {
+    let start = std::time::Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
         if frames.recv_timeout(Duration::from_secs(1)).is_err() {
             return;
         }
-        while frames.try_recv().is_ok() {}
     }
     panic!("the window kept drawing for a minute");
 }
@@ -315,4 +316,62 @@ fn gnn_window_links_the_graph_and_the_embedding() {
     assert!(embedding_ring > 0, "the clicked node shows its ring in the embedding");
     assert!(graph_ring > 0, "and the same node its ring in the graph");
     quit_with_escape(&display, &mut gnn);
+}
+
+#[test]
+fn hovering_an_edge_lights_it_and_a_click_selects_its_ends() {
+    if !tools_present() {
+        return;
+    }
+    let scratch = common::scratch("window-edge");
+    std::fs::write(scratch.join("pair.tsv"), "a\tb\nb\tc\n").unwrap();
+    let (_xvfb, display) = start_xvfb();
+    let args = ["view", "pair.tsv", "--size", "800x600"];
+    let (mut view, frames) = start_netlens(&display, &scratch, &args);
+    wait_for_frame(&frames, 3);
+    xdotool(&display, &OUTSIDE);
+    wait_until_still(&frames);
+    let shot = scratch.join("screen.png");
+    let screen = screenshot(&display, &shot);
+    // The three nodes: pixels of the default node colour, grouped by distance.
+    let node = netlens::render::palette::DEFAULT_NODE;
+    let mut centres: Vec<(f32, f32, u32)> = Vec::new();
+    for (x, y, p) in screen.enumerate_pixels() {
+        if x >= 290 && p.0 == node {
+            match centres.iter_mut().find(|c| (c.0 / c.2 as f32 - x as f32).hypot(c.1 / c.2 as f32 - y as f32) < 30.0) {
+                Some(c) => *c = (c.0 + x as f32, c.1 + y as f32, c.2 + 1),
+                None => centres.push((x as f32, y as f32, 1)),
+            }
+        }
+    }
+    let centres: Vec<(f32, f32)> = centres.iter().map(|c| (c.0 / c.2 as f32, c.1 / c.2 as f32)).collect();
+    assert_eq!(centres.len(), 3, "three nodes on screen: {centres:?}");
+    // The middle node is the one nearest the mean; hover halfway to one of the others.
+    let mean = (centres.iter().map(|c| c.0).sum::<f32>() / 3.0, centres.iter().map(|c| c.1).sum::<f32>() / 3.0);
+    let middle = *centres
+        .iter()
+        .min_by(|a, b| (a.0 - mean.0).hypot(a.1 - mean.1).total_cmp(&(b.0 - mean.0).hypot(b.1 - mean.1)))
+        .unwrap();
+    let end = *centres.iter().find(|&&c| c != middle).unwrap();
+    let (x, y) = (((middle.0 + end.0) / 2.0).round() as u32, ((middle.1 + end.1) / 2.0).round() as u32);
+    let amber = |image: &image::RgbImage| {
+        image.enumerate_pixels().filter(|(x, _, p)| *x >= 290 && p.0[0] > 200 && p.0[1] > 150 && p.0[2] < 150).count()
+    };
+    let before = frames.try_iter().last().unwrap_or(0);
+    let (xs, ys) = (x.to_string(), y.to_string());
+    xdotool(&display, &["mousemove", "--sync", &xs, "300", "mousemove", "--sync", &xs, &ys]);
+    wait_for_frame(&frames, before + 1);
+    wait_until_still(&frames);
+    let hovered = screenshot(&display, &shot);
+    println!("hovering the edge at ({x}, {y}): {} amber pixels, {} before", amber(&hovered), amber(&screen));
+    assert!(amber(&hovered) > amber(&screen) + 20, "the hovered edge turns amber");
+    let before = frames.try_iter().last().unwrap_or(0);
+    xdotool(&display, &["click", "1"]);
+    xdotool(&display, &OUTSIDE);
+    wait_for_frame(&frames, before + 1);
+    wait_until_still(&frames);
+    let rings = white_pixels(&screenshot(&display, &shot));
+    println!("clicked the edge: {rings} white ring pixels");
+    assert!(rings > 20, "a click on the edge selects both of its ends");
+    quit_with_escape(&display, &mut view);
 }

@@ -5,7 +5,7 @@
 
 use glam::Vec2;
 
-use super::pick::Picker;
+use super::pick::{Hit, Picker};
 use crate::embed::metrics::Agreement;
 use crate::gpu::{Gpu, GpuError};
 use crate::graph::Graph;
@@ -95,7 +95,7 @@ impl Linked {
     }
 
     /// The node drawn at `at`, in this view's pixels.
-    pub fn pick(&self, gpu: &Gpu, renderer: &Renderer, at: Vec2) -> Result<Option<u32>, GpuError> {
+    pub fn pick(&self, gpu: &Gpu, renderer: &Renderer, at: Vec2) -> Result<Option<Hit>, GpuError> {
         if at.x < 0.0 || at.y < 0.0 {
             return Ok(None);
         }

@@ -32,18 +32,18 @@ use winit::window::{Window, WindowId};
 use crate::gpu::{Gpu, GpuError, backends_from_env};
 use crate::graph::{Direction, Graph};
 use crate::khop::{KHop, Neighbourhoods, Selection};
-use crate::layout::bundle::{self, BundleConfig};
+use crate::layout::bundle::{self, BundleConfig, Paths};
 use crate::layout::force::{ForceLayout, ForceRun};
 use crate::layout::layered::layered;
 use crate::layout::{Dim, LayoutConfig, LayoutKind, multilevel, start_force};
 use crate::render::frame::{OffscreenTarget, fresh_path, write_png};
 use crate::render::overlay::Overlay;
-use crate::render::palette::ColorBy;
-use crate::render::{Bounds, Camera, EdgeColoring, Renderer, Scene, Style, begin_pass, depth_view};
+use crate::render::palette::{ColorBy, SizeBy};
+use crate::render::{Bounds, Camera, EdgeColoring, Renderer, Scene, Style, begin_pass, depth_view, svg};
 use crate::video::tour::TourWriter;
 use controls::{Action, Controls};
 use linked::Linked;
-use pick::Picker;
+use pick::{Hit, Picker};
 use ui::{Panel, SLIDER_MAX_HOPS, UiAction};
 
 /// Iterations of the layout run per frame: enough to converge in seconds, few enough
@@ -128,6 +128,8 @@ struct Shown {
     positions_buffer: wgpu::Buffer,
     /// Whether the scene holds bundled paths for the positions as they are.
     paths_fresh: bool,
+    /// The bundled paths the scene draws, if any.
+    paths: Option<Paths>,
 }
 
 /// How often a tour being recorded (R) takes a keyframe.
@@ -183,9 +185,10 @@ struct State {
     hops: u32,
     direction: Direction,
     reached: Vec<u64>,
-    hover: Option<u32>,
+    hover: Option<Hit>,
     hover_at: Option<Vec2>,
     color_by: ColorBy,
+    size_by: SizeBy,
     panel: Panel,
     message: String,
     /// The camera path being written into a tour file (R).
@@ -232,7 +235,7 @@ impl App {
         let full_graph = self.graph.take().expect("the window opens once");
         let selection = std::mem::take(&mut self.options.selection.seeds);
         let (hops, direction) = (self.options.selection.hops, self.options.selection.direction);
-        let color_by = ColorBy::Class;
+        let (color_by, size_by) = (ColorBy::Class, SizeBy::Uniform);
         let edge_coloring = self.options.edge_coloring;
         let shown = show(
             &gpu,
@@ -243,6 +246,7 @@ impl App {
             &self.config,
             direction,
             &color_by,
+            &size_by,
             edge_coloring,
         )?;
         let viewport = Vec2::new(surface_config.width as f32, surface_config.height as f32);
@@ -292,6 +296,7 @@ impl App {
             hover: None,
             hover_at: None,
             color_by,
+            size_by,
             panel,
             message: String::new(),
             capture: None,
@@ -331,6 +336,7 @@ fn show(
     config: &LayoutConfig,
     direction: Direction,
     color_by: &ColorBy,
+    size_by: &SizeBy,
     edge_coloring: EdgeColoring,
 ) -> Result<Shown, GpuError> {
     let (force, buffer, positions) = match config.kind {
@@ -356,6 +362,9 @@ fn show(
     if *color_by != ColorBy::Class {
         scene.set_colors(&gpu.queue, &color_by.colors(graph));
     }
+    if *size_by != SizeBy::Uniform {
+        scene.set_sizes(&gpu.queue, &size_by.sizes(graph));
+    }
     let neighbourhoods = Neighbourhoods::new(gpu, khop, graph, direction, scene.hops().clone())?;
     Ok(Shown {
         force,
@@ -366,6 +375,7 @@ fn show(
         positions_read: Instant::now(),
         positions_buffer: buffer,
         paths_fresh: false,
+        paths: None,
     })
 }
 
@@ -393,8 +403,8 @@ impl State {
         (self.surface_config.width, self.surface_config.height)
     }
 
-    /// The node under window pixel `at`, in whichever view it lies.
-    fn pick(&self, at: Vec2) -> Result<Option<u32>, GpuError> {
+    /// The node or edge under window pixel `at`, in whichever view it lies.
+    fn pick(&self, at: Vec2) -> Result<Option<Hit>, GpuError> {
         if let (Some(local), Some(linked)) = (self.in_linked(at), &self.linked) {
             return linked.pick(&self.gpu, &self.renderer, local);
         }
@@ -510,6 +520,7 @@ impl State {
                 |_, _| {},
             )?;
             self.renderer.set_paths(&self.gpu, &mut shown.scene, &paths);
+            shown.paths = Some(paths);
             shown.paths_fresh = true;
             shown.scene.bundle_mix = 0.0;
             let method = self.bundle.method.name();
@@ -533,6 +544,7 @@ impl State {
             &self.config,
             self.direction,
             &self.color_by,
+            &self.size_by,
             self.shown.scene.style.edge_coloring,
         )?;
         self.panel.reset(graph);
@@ -642,6 +654,41 @@ impl State {
         Ok(())
     }
 
+    /// Writes what the graph's view shows (2D) as `netlens-screenshot.svg`, never
+    /// overwriting.
+    fn screenshot_svg(&mut self) -> Result<(), GpuError> {
+        let graph = visible(&self.full_graph, &self.collapsed);
+        let shown = &self.shown;
+        let colors = self.color_by.colors(graph);
+        let sizes = self.size_by.sizes(graph);
+        let paths = match &shown.paths {
+            Some(paths) if shown.scene.bundle_mix >= 0.5 => Some(paths.read(&self.gpu)?),
+            _ => None,
+        };
+        let hops = match shown.scene.highlight {
+            Some(k) => {
+                let bytes = crate::gpu::read_buffer(&self.gpu, shown.scene.hops(), graph.node_count() as u64 * 4)?;
+                Some((bytemuck::cast_slice::<u8, u32>(&bytes).to_vec(), k))
+            }
+            None => None,
+        };
+        let scene = svg::SvgScene {
+            graph,
+            positions: &shown.positions,
+            colors: &colors,
+            sizes: Some(&sizes),
+            style: shown.scene.style,
+            paths: paths.as_deref(),
+            highlight: hops.as_ref().map(|(h, k)| (h.as_slice(), *k)),
+        };
+        let path = fresh_path("netlens-screenshot", "svg");
+        self.message = match svg::write(&path, &scene, &self.camera, self.size()) {
+            Ok(()) => format!("saved {}", path.display()),
+            Err(e) => format!("cannot write {}: {e}", path.display()),
+        };
+        Ok(())
+    }
+
     fn select(&mut self, nodes: Vec<u32>, add: bool) -> Result<(), GpuError> {
         if !add {
             self.selection.clear();
@@ -691,7 +738,12 @@ impl State {
             Action::Click { at, add } => {
                 let hit = self.pick(at)?;
                 match hit {
-                    Some(v) => self.select(vec![v], add)?,
+                    Some(Hit::Node(v)) => self.select(vec![v], add)?,
+                    Some(Hit::Edge(e)) => {
+                        let graph = self.graph();
+                        let ends = vec![graph.src[e as usize], graph.dst[e as usize]];
+                        self.select(ends, add)?
+                    }
                     None if !add => self.select(Vec::new(), false)?,
                     None => {}
                 }
@@ -760,6 +812,10 @@ impl State {
                 }
                 self.color_by = color_by;
             }
+            UiAction::SizeBy(size_by) => {
+                self.shown.scene.set_sizes(&self.gpu.queue, &size_by.sizes(self.graph()));
+                self.size_by = size_by;
+            }
             UiAction::Collapse(_) if self.linked.is_some() => {
                 self.message = "groups stay expanded beside an embedding (one row per node)".into();
             }
@@ -777,6 +833,7 @@ impl State {
             UiAction::ToggleBundle => self.toggle_bundle(),
             UiAction::Fit => self.apply(Action::Fit)?,
             UiAction::Screenshot => self.screenshot()?,
+            UiAction::ScreenshotSvg => self.screenshot_svg()?,
         }
         self.window.request_redraw();
         Ok(())
@@ -873,6 +930,7 @@ impl State {
             collapse: self.collapsed.as_ref().map(|(d, _)| *d),
             max_depth: self.max_depth,
             color_by: &self.color_by,
+            size_by: &self.size_by,
             message: &self.message,
             camera: &self.camera,
             viewport: Vec2::new(self.surface_config.width as f32, self.surface_config.height as f32),
@@ -914,10 +972,11 @@ impl State {
             _ => return Ok((false, repaint)), // occluded: try again on the next event
         };
         let view = frame.texture.create_view(&Default::default());
-        self.shown.scene.hovered = self.hover;
+        self.shown.scene.hovered = self.hover.and_then(Hit::node);
+        self.shown.scene.hovered_edge = self.hover.and_then(Hit::edge);
         self.shown.scene.set_view(&self.gpu.queue, &self.camera, self.size());
         if let Some(linked) = &mut self.linked {
-            linked.scene.hovered = self.hover;
+            linked.scene.hovered = self.hover.and_then(Hit::node);
             linked.scene.set_view(&self.gpu.queue, &linked.camera, linked.size());
         }
         let size = self.size();

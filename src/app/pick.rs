@@ -1,9 +1,34 @@
-//! Picking through an id buffer: the nodes drawn once more, each pixel holding its node's
-//! index + 1, and the one pixel under the cursor read back. It respects depth and drawn
-//! size exactly, in 2D and 3D alike, and costs one nodes-only pass per pick.
+//! Picking through an id buffer: the edges (widened) and then the nodes drawn once more,
+//! each pixel holding its node's index + 1 or its edge's index with [`EDGE_ID`], and the
+//! one pixel under the cursor read back. It respects depth and drawn size exactly, in 2D
+//! and 3D alike, bundled edges included, and costs one pass per pick.
 
 use crate::gpu::{Gpu, GpuError, map_read};
-use crate::render::{ID_FORMAT, Renderer, Scene, depth_view, target_texture};
+use crate::render::{EDGE_ID, ID_FORMAT, Renderer, Scene, depth_view, target_texture};
+
+/// What lies under a pixel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hit {
+    Node(u32),
+    /// An edge, by its index in the graph's edge list.
+    Edge(u32),
+}
+
+impl Hit {
+    pub fn node(self) -> Option<u32> {
+        match self {
+            Hit::Node(v) => Some(v),
+            Hit::Edge(_) => None,
+        }
+    }
+
+    pub fn edge(self) -> Option<u32> {
+        match self {
+            Hit::Edge(e) => Some(e),
+            Hit::Node(_) => None,
+        }
+    }
+}
 
 pub struct Picker {
     view: wgpu::TextureView,
@@ -35,9 +60,9 @@ impl Picker {
         self.size
     }
 
-    /// The node drawn at pixel `(x, y)`, if any. The scene's view uniforms must be set
-    /// for this target's size.
-    pub fn pick(&self, gpu: &Gpu, renderer: &Renderer, scene: &Scene, x: u32, y: u32) -> Result<Option<u32>, GpuError> {
+    /// The node or edge drawn at pixel `(x, y)`, if any. The scene's view uniforms must be
+    /// set for this target's size.
+    pub fn pick(&self, gpu: &Gpu, renderer: &Renderer, scene: &Scene, x: u32, y: u32) -> Result<Option<Hit>, GpuError> {
         if x >= self.size.0 || y >= self.size.1 {
             return Ok(None);
         }
@@ -82,6 +107,10 @@ impl Picker {
         gpu.queue.submit([encoder.finish()]);
         let id =
             map_read(gpu, &self.staging, 4, |bytes| u32::from_le_bytes(bytes[..4].try_into().expect("four bytes")))?;
-        Ok(id.checked_sub(1))
+        Ok(match id {
+            0 => None,
+            id if id & EDGE_ID != 0 => Some(Hit::Edge(id & !EDGE_ID)),
+            id => Some(Hit::Node(id - 1)),
+        })
     }
 }

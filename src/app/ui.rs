@@ -8,11 +8,12 @@ use std::collections::HashMap;
 use egui::{Align2, Color32, FontId, Pos2, Rect};
 use glam::{Vec2, Vec3};
 
+use super::pick::Hit;
 use crate::embed::metrics::Agreement;
 use crate::graph::{Direction, Graph};
 use crate::khop::MAX_HOPS;
 use crate::render::Camera;
-use crate::render::palette::ColorBy;
+use crate::render::palette::{ColorBy, SizeBy};
 
 /// The most K the slider and keys offer.
 pub const SLIDER_MAX_HOPS: u32 = 10;
@@ -34,6 +35,7 @@ pub enum UiAction {
     SetHops(u32),
     SetDirection(Direction),
     ColorBy(ColorBy),
+    SizeBy(SizeBy),
     /// Show groups this many levels down as single nodes (`None`: everything expanded).
     Collapse(Option<usize>),
     ToggleDim,
@@ -42,6 +44,8 @@ pub enum UiAction {
     ToggleBundle,
     Fit,
     Screenshot,
+    /// Save the view as an SVG (2D).
+    ScreenshotSvg,
 }
 
 /// Everything the panel shows that the window owns.
@@ -52,7 +56,8 @@ pub struct Frame<'a> {
     pub direction: Direction,
     /// Nodes at 0, 1, ..., K hops from the selection.
     pub reached: &'a [u64],
-    pub hover: Option<u32>,
+    /// The node or edge under the pointer.
+    pub hover: Option<Hit>,
     pub fps: f32,
     pub adapter: &'a str,
     /// Iterations done and in all, while a force layout runs.
@@ -65,6 +70,7 @@ pub struct Frame<'a> {
     pub collapse: Option<usize>,
     pub max_depth: usize,
     pub color_by: &'a ColorBy,
+    pub size_by: &'a SizeBy,
     pub message: &'a str,
     /// Camera, viewport in pixels and node positions, for labels.
     pub camera: &'a Camera,
@@ -172,13 +178,16 @@ impl Panel {
             view_area.max.x = x;
         }
         self.labels.draw(&ctx, frame, view_area);
-        if let (Some(v), Some(pointer)) = (frame.hover, ctx.pointer_latest_pos()) {
+        if let (Some(hit), Some(pointer)) = (frame.hover, ctx.pointer_latest_pos()) {
             egui::Area::new(egui::Id::unique("netlens.hover"))
                 .fixed_pos(pointer + egui::vec2(14.0, 14.0))
                 .order(egui::Order::Tooltip)
                 .interactable(false)
                 .show(&ctx, |ui| {
-                    egui::Frame::popup(ui.style()).show(ui, |ui| describe(ui, frame.graph, &self.degrees, v));
+                    egui::Frame::popup(ui.style()).show(ui, |ui| match hit {
+                        Hit::Node(v) => describe(ui, frame.graph, &self.degrees, v),
+                        Hit::Edge(e) => describe_edge(ui, frame.graph, e),
+                    });
                 });
         }
         (actions, panel.response.rect.width() * ctx.pixels_per_point())
@@ -300,6 +309,16 @@ impl Panel {
         if &color_by != frame.color_by {
             actions.push(UiAction::ColorBy(color_by));
         }
+        let mut size_by = frame.size_by.clone();
+        egui::ComboBox::from_label("size by").selected_text(size_by.name()).show_ui(ui, |ui| {
+            for choice in SizeBy::choices(graph) {
+                let name = choice.name();
+                ui.selectable_value(&mut size_by, choice, name);
+            }
+        });
+        if &size_by != frame.size_by {
+            actions.push(UiAction::SizeBy(size_by));
+        }
 
         ui.separator();
         ui.horizontal_wrapped(|ui| {
@@ -328,6 +347,11 @@ impl Panel {
             }
             if ui.button("screenshot").on_hover_text("P: a PNG in the current folder").clicked() {
                 actions.push(UiAction::Screenshot);
+            }
+            if !frame.three_d
+                && ui.button("SVG").on_hover_text("the view as vector shapes, in the current folder").clicked()
+            {
+                actions.push(UiAction::ScreenshotSvg);
             }
         });
     }
@@ -398,6 +422,23 @@ fn describe(ui: &mut egui::Ui, graph: &Graph, degrees: &Degrees, v: u32) {
     if let Some(g) = graph.groups.group_of(v) {
         ui.label(format!("in: {}", graph.groups.path(g).join(" › ")));
     }
+}
+
+/// An edge's tooltip: its ends, weight and other columns.
+fn describe_edge(ui: &mut egui::Ui, graph: &Graph, e: u32) {
+    let e = e as usize;
+    let arrow = if graph.directed { "->" } else { "-" };
+    ui.strong(format!("{} {arrow} {}", graph.node_name(graph.src[e]), graph.node_name(graph.dst[e])));
+    if let Some(weight) = graph.weights.as_ref().and_then(|w| w.get(e)) {
+        ui.label(format!("weight: {weight}"));
+    }
+    for column in &graph.edge_columns {
+        if let Some(row) = column.values.get(e * column.width..(e + 1) * column.width) {
+            let shown: Vec<String> = row.iter().take(4).map(|x| format!("{x}")).collect();
+            ui.label(format!("{}: {}", column.name, shown.join(", ")));
+        }
+    }
+    ui.label(format!("edge {e}; a click selects both ends"));
 }
 
 /// Labels for nodes and groups: candidates chosen once per graph (named nodes by degree),

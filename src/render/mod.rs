@@ -9,6 +9,7 @@ pub mod camera;
 pub mod frame;
 pub mod overlay;
 pub mod palette;
+pub mod svg;
 
 use bytemuck::{Pod, Zeroable};
 use glam::Vec2;
@@ -42,12 +43,26 @@ struct ViewUniforms {
     /// 0: straight edges; 1: bundled paths; between: the morph.
     bundle_mix: f32,
     edge_coloring: u32,
-    pad: u32,
+    /// The edge under the pointer, drawn brighter; [`NO_HIGHLIGHT`]: none.
+    hovered_edge: u32,
 }
 const _: () = assert!(std::mem::size_of::<ViewUniforms>() == 128);
 
 /// `highlight_hops` when nothing is selected.
 const NO_HIGHLIGHT: u32 = u32::MAX;
+
+/// Where a chunk of edges starts in the graph's edge list. Mirrors `Chunk` in edges.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+struct ChunkUniforms {
+    first: u32,
+    pad: [u32; 3],
+}
+const _: () = assert!(std::mem::size_of::<ChunkUniforms>() == 16);
+
+/// In the picking target, edges write this bit and their index; nodes their index + 1.
+/// `EDGE_ID` in edges.wgsl.
+pub const EDGE_ID: u32 = 1 << 31;
 
 /// What colours an edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -98,8 +113,10 @@ pub struct Renderer {
     edges: wgpu::RenderPipeline,
     /// Bundled edges: [`Paths`] drawn as curves.
     edge_paths: wgpu::RenderPipeline,
-    /// Nodes into an [`ID_FORMAT`] target, for picking.
+    /// Nodes and edges into an [`ID_FORMAT`] target, for picking.
     node_ids: wgpu::RenderPipeline,
+    edge_ids: wgpu::RenderPipeline,
+    edge_path_ids: wgpu::RenderPipeline,
     view_layout: wgpu::BindGroupLayout,
     edge_layout: wgpu::BindGroupLayout,
     path_layout: wgpu::BindGroupLayout,
@@ -116,15 +133,21 @@ impl Renderer {
                 entry(1, read_only),
                 entry(2, read_only),
                 entry(3, read_only),
+                entry(4, read_only),
             ],
         });
         let edge_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("Renderer::edge_layout"),
-            entries: &[entry(0, read_only)],
+            entries: &[entry(0, read_only), entry(3, wgpu::BufferBindingType::Uniform)],
         });
         let path_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("Renderer::path_layout"),
-            entries: &[entry(0, read_only), entry(1, read_only), entry(2, read_only)],
+            entries: &[
+                entry(0, read_only),
+                entry(1, read_only),
+                entry(2, read_only),
+                entry(3, wgpu::BufferBindingType::Uniform),
+            ],
         });
         let pipeline =
             |(shader, vertex): (Shader, &str),
@@ -180,6 +203,20 @@ impl Renderer {
                 blended,
             ),
             node_ids: pipeline((Shader::Nodes, "vs"), &[Some(&view_layout)], strip, true, ("fs_id", ID_FORMAT, None)),
+            edge_ids: pipeline(
+                (Shader::Edges, "vs_pick"),
+                &[Some(&view_layout), Some(&edge_layout)],
+                list,
+                false,
+                ("fs_id", ID_FORMAT, None),
+            ),
+            edge_path_ids: pipeline(
+                (Shader::Edges, "vs_path_pick"),
+                &[Some(&view_layout), Some(&path_layout)],
+                list,
+                false,
+                ("fs_id", ID_FORMAT, None),
+            ),
             view_layout,
             edge_layout,
             path_layout,
@@ -195,6 +232,8 @@ impl Renderer {
         let colors = palette::node_colors(graph.nodes.classes.as_deref(), graph.node_count());
         let colors = gpu.storage_buffer("Scene::colors", &colors, wgpu::BufferUsages::empty())?;
         let hops = khop::hops_buffer(gpu, graph.node_count())?;
+        let sizes = vec![1.0f32; graph.node_count() as usize];
+        let sizes = gpu.storage_buffer("Scene::sizes", &sizes, wgpu::BufferUsages::empty())?;
         let view = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("Scene::view"),
             size: std::mem::size_of::<ViewUniforms>() as u64,
@@ -209,6 +248,7 @@ impl Renderer {
                 wgpu::BindGroupEntry { binding: 1, resource: positions.as_entire_binding() },
                 wgpu::BindGroupEntry { binding: 2, resource: colors.as_entire_binding() },
                 wgpu::BindGroupEntry { binding: 3, resource: hops.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 4, resource: sizes.as_entire_binding() },
             ],
         });
         let edge_chunks = self.edge_chunks(gpu, graph)?;
@@ -216,12 +256,14 @@ impl Renderer {
             view,
             view_group,
             colors,
+            sizes,
             edge_chunks,
             hops,
             node_count: graph.node_count(),
             style,
             highlight: None,
             hovered: None,
+            hovered_edge: None,
             paths: Vec::new(),
             bundle_mix: 0.0,
         })
@@ -235,6 +277,7 @@ impl Renderer {
             .iter()
             .map(|range| {
                 let [edges, points] = paths.bindings(range);
+                let first = chunk_uniforms(gpu, range.start);
                 let group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
                     label: Some("Scene::path_chunk"),
                     layout: &self.path_layout,
@@ -242,6 +285,7 @@ impl Renderer {
                         wgpu::BindGroupEntry { binding: 0, resource: edges },
                         wgpu::BindGroupEntry { binding: 1, resource: points },
                         wgpu::BindGroupEntry { binding: 2, resource: paths.peak.as_entire_binding() },
+                        wgpu::BindGroupEntry { binding: 3, resource: first.as_entire_binding() },
                     ],
                 });
                 (group, range.end - range.start)
@@ -261,17 +305,21 @@ impl Renderer {
         let mut first = 0;
         while first < total {
             let count = per_chunk.min(total - first);
+            let start = chunk_uniforms(gpu, first as u32);
             let group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("Scene::edge_chunk"),
                 layout: &self.edge_layout,
-                entries: &[wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                        buffer: &buffer,
-                        offset: first * 8,
-                        size: wgpu::BufferSize::new(count * 8),
-                    }),
-                }],
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                            buffer: &buffer,
+                            offset: first * 8,
+                            size: wgpu::BufferSize::new(count * 8),
+                        }),
+                    },
+                    wgpu::BindGroupEntry { binding: 3, resource: start.as_entire_binding() },
+                ],
             });
             chunks.push((group, count as u32));
             first += count;
@@ -282,32 +330,56 @@ impl Renderer {
     /// Records the scene's draws into `pass`.
     pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>, scene: &Scene) {
         pass.set_bind_group(0, &scene.view_group, &[]);
-        if scene.style.edge_alpha > 0.0 {
-            if scene.bundle_mix > 0.0 && !scene.paths.is_empty() {
-                pass.set_pipeline(&self.edge_paths);
-                let pieces = (POINTS - 1) * PATH_PIECES;
-                for (group, count) in &scene.paths {
-                    pass.set_bind_group(1, group, &[]);
-                    pass.draw(0..6, 0..*count * pieces);
-                }
-            } else {
-                pass.set_pipeline(&self.edges);
-                for (group, count) in &scene.edge_chunks {
-                    pass.set_bind_group(1, group, &[]);
-                    pass.draw(0..6, 0..*count);
-                }
-            }
-        }
+        self.draw_edges(pass, scene, [&self.edges, &self.edge_paths]);
         pass.set_pipeline(&self.nodes);
         pass.draw(0..4, 0..scene.node_count);
     }
 
-    /// Records the scene's nodes as ids into a pass on an [`ID_FORMAT`] target.
+    /// Records the scene's edges and nodes as ids into a pass on an [`ID_FORMAT`] target:
+    /// nodes as their index + 1, edges as [`EDGE_ID`] and their index, nodes on top.
     pub fn draw_ids(&self, pass: &mut wgpu::RenderPass<'_>, scene: &Scene) {
         pass.set_bind_group(0, &scene.view_group, &[]);
+        self.draw_edges(pass, scene, [&self.edge_ids, &self.edge_path_ids]);
         pass.set_pipeline(&self.node_ids);
         pass.draw(0..4, 0..scene.node_count);
     }
+
+    /// Records the edges with `[straight, bundled]` pipelines: bundled paths while the
+    /// scene shows them, straight edges otherwise.
+    fn draw_edges(
+        &self,
+        pass: &mut wgpu::RenderPass<'_>,
+        scene: &Scene,
+        [straight, bundled]: [&wgpu::RenderPipeline; 2],
+    ) {
+        if scene.style.edge_alpha <= 0.0 {
+            return;
+        }
+        if scene.bundle_mix > 0.0 && !scene.paths.is_empty() {
+            pass.set_pipeline(bundled);
+            let pieces = (POINTS - 1) * PATH_PIECES;
+            for (group, count) in &scene.paths {
+                pass.set_bind_group(1, group, &[]);
+                pass.draw(0..6, 0..*count * pieces);
+            }
+        } else {
+            pass.set_pipeline(straight);
+            for (group, count) in &scene.edge_chunks {
+                pass.set_bind_group(1, group, &[]);
+                pass.draw(0..6, 0..*count);
+            }
+        }
+    }
+}
+
+/// A uniform buffer saying a chunk of edges starts at edge `first`.
+fn chunk_uniforms(gpu: &Gpu, first: u32) -> wgpu::Buffer {
+    use wgpu::util::DeviceExt;
+    gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("Scene::chunk"),
+        contents: bytemuck::bytes_of(&ChunkUniforms { first, pad: [0; 3] }),
+        usage: wgpu::BufferUsages::UNIFORM,
+    })
 }
 
 /// One graph's render data.
@@ -315,6 +387,8 @@ pub struct Scene {
     view: wgpu::Buffer,
     view_group: wgpu::BindGroup,
     colors: wgpu::Buffer,
+    /// One radius factor per node ([`palette::SizeBy`]).
+    sizes: wgpu::Buffer,
     edge_chunks: Vec<(wgpu::BindGroup, u32)>,
     hops: wgpu::Buffer,
     node_count: u32,
@@ -324,6 +398,8 @@ pub struct Scene {
     pub highlight: Option<u32>,
     /// The node under the pointer, drawn with a ring.
     pub hovered: Option<u32>,
+    /// The edge under the pointer, drawn brighter.
+    pub hovered_edge: Option<u32>,
     /// Bundled paths in chunks ([`Renderer::set_paths`]); empty: none.
     paths: Vec<(wgpu::BindGroup, u32)>,
     /// How far edges are drawn along their bundled paths: 0 straight, 1 bundled.
@@ -335,6 +411,12 @@ impl Scene {
     pub fn set_colors(&self, queue: &wgpu::Queue, colors: &[u32]) {
         debug_assert_eq!(colors.len(), self.node_count as usize);
         queue.write_buffer(&self.colors, 0, bytemuck::cast_slice(colors));
+    }
+
+    /// Replaces the node sizes (one radius factor per node, see [`palette::SizeBy`]).
+    pub fn set_sizes(&self, queue: &wgpu::Queue, sizes: &[f32]) {
+        debug_assert_eq!(sizes.len(), self.node_count as usize);
+        queue.write_buffer(&self.sizes, 0, bytemuck::cast_slice(sizes));
     }
 
     /// One `u32` per node: hops from the selection, written by K-hop queries.
@@ -364,7 +446,7 @@ impl Scene {
             hovered: self.hovered.unwrap_or(NO_HIGHLIGHT),
             bundle_mix: self.bundle_mix,
             edge_coloring: self.style.edge_coloring as u32,
-            pad: 0,
+            hovered_edge: self.hovered_edge.unwrap_or(NO_HIGHLIGHT),
         };
         queue.write_buffer(&self.view, 0, bytemuck::bytes_of(&uniforms));
     }

@@ -1,6 +1,7 @@
-//! Colours: a 20-colour categorical palette (Tableau 10, then 10 lighter or shifted
-//! companions, all distinct on the dark background), a sequential ramp for numbers, and
-//! the colourings a user can pick ([`ColorBy`]), packed as RGBA8 for the GPU.
+//! Colours and sizes: a 20-colour categorical palette (Tableau 10, then 10 lighter or
+//! shifted companions, all distinct on the dark background), a sequential ramp for
+//! numbers, the colourings a user can pick ([`ColorBy`]), packed as RGBA8 for the GPU, and
+//! the node sizes ([`SizeBy`]).
 
 use crate::graph::{Direction, Graph};
 
@@ -103,22 +104,73 @@ impl ColorBy {
     /// One packed colour per node.
     pub fn colors(&self, graph: &Graph) -> Vec<u32> {
         let n = graph.node_count() as usize;
-        let numbers = |values: Vec<f32>| -> Vec<u32> { scaled(&values).into_iter().map(|t| pack(ramp(t))).collect() };
+        let numbers = |values: Vec<f32>| -> Vec<u32> { values.into_iter().map(|t| pack(ramp(t))).collect() };
         match self {
             ColorBy::Class => node_colors(graph.nodes.classes.as_deref(), graph.node_count()),
-            ColorBy::Degree => {
-                let csr = graph.csr(Direction::Both);
-                numbers((0..n as u32).map(|v| (csr.degree(v) as f32 + 1.0).ln()).collect())
-            }
+            ColorBy::Degree => numbers(degrees(graph)),
             ColorBy::Group => (0..n as u32)
                 .map(|v| pack(graph.groups.group_of(v).map_or(UNLABELLED, |g| class_color(g as i32))))
                 .collect(),
-            ColorBy::Column(name) => match graph.nodes.columns.iter().find(|c| &c.name == name) {
-                Some(column) => numbers(column.values.chunks(column.width.max(1)).map(|row| row[0]).collect()),
+            ColorBy::Column(name) => match column(graph, name) {
+                Some(values) => numbers(values),
                 None => node_colors(None, graph.node_count()),
             },
         }
     }
+}
+
+/// What decides a node's size.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SizeBy {
+    /// All alike.
+    Uniform,
+    /// Degree, on a log scale.
+    Degree,
+    /// The first value of a numeric node column, by name (parameter counts, scores).
+    Column(String),
+}
+
+impl SizeBy {
+    /// The choices `graph` offers.
+    pub fn choices(graph: &Graph) -> Vec<SizeBy> {
+        let mut choices = vec![SizeBy::Uniform, SizeBy::Degree];
+        choices.extend(graph.nodes.columns.iter().map(|c| SizeBy::Column(c.name.clone())));
+        choices
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            SizeBy::Uniform => "uniform".into(),
+            SizeBy::Degree => "degree".into(),
+            SizeBy::Column(name) => name.clone(),
+        }
+    }
+
+    /// One radius factor per node, from half to twice the plain size: the area grows with
+    /// the value.
+    pub fn sizes(&self, graph: &Graph) -> Vec<f32> {
+        let values = match self {
+            SizeBy::Uniform => None,
+            SizeBy::Degree => Some(degrees(graph)),
+            SizeBy::Column(name) => column(graph, name),
+        };
+        match values {
+            Some(values) => values.into_iter().map(|t| 0.5 + 1.5 * t.sqrt()).collect(),
+            None => vec![1.0; graph.node_count() as usize],
+        }
+    }
+}
+
+/// Each node's degree, on a log scale, [`scaled`] to 0..=1.
+fn degrees(graph: &Graph) -> Vec<f32> {
+    let csr = graph.csr(Direction::Both);
+    scaled(&(0..graph.node_count()).map(|v| (csr.degree(v) as f32 + 1.0).ln()).collect::<Vec<f32>>())
+}
+
+/// The first value of each node's row in the numeric column `name`, [`scaled`] to 0..=1.
+fn column(graph: &Graph, name: &str) -> Option<Vec<f32>> {
+    let column = graph.nodes.columns.iter().find(|c| c.name == name)?;
+    Some(scaled(&column.values.chunks(column.width.max(1)).map(|row| row[0]).collect::<Vec<f32>>()))
 }
 
 /// Values mapped to 0..=1 between their 2nd and 98th percentiles, so one outlier does not
@@ -163,5 +215,8 @@ mod tests {
         assert_eq!(colors[1], pack(ramp(0.0)));
         assert_eq!((ramp(-1.0), ramp(0.0), ramp(1.0), ramp(2.0)), (RAMP[0], RAMP[0], RAMP[5], RAMP[5]));
         assert_eq!(ColorBy::choices(&g), [ColorBy::Class, ColorBy::Degree]);
+        let sizes = SizeBy::Degree.sizes(&g);
+        assert_eq!((sizes[0], sizes[1]), (2.0, 0.5), "the hub is largest");
+        assert!(SizeBy::Uniform.sizes(&g).iter().all(|&s| s == 1.0));
     }
 }
