@@ -17,6 +17,7 @@ mod ui;
 
 pub use linked::EmbeddingView;
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,7 +31,7 @@ use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
 use winit::window::{Window, WindowId};
 
 use crate::gpu::{Gpu, GpuError, backends_from_env};
-use crate::graph::{Direction, Graph};
+use crate::graph::{Direction, Graph, GroupId};
 use crate::khop::{KHop, Neighbourhoods, Selection};
 use crate::layout::bundle::{self, BundleConfig, Paths};
 use crate::layout::force::{ForceLayout, ForceRun};
@@ -164,7 +165,7 @@ struct State {
     egui: Egui,
     /// The graph as loaded, and the collapsed one while groups are collapsed.
     full_graph: Graph,
-    collapsed: Option<(usize, Graph)>,
+    collapsed: Option<Collapsed>,
     max_depth: usize,
     config: LayoutConfig,
     shown: Shown,
@@ -379,19 +380,41 @@ fn show(
     })
 }
 
+/// Groups shown as single nodes, and the graph that makes.
+struct Collapsed {
+    /// The collapsed groups, as ids of the full graph's groups.
+    groups: BTreeSet<GroupId>,
+    /// The depth of the slider, when the groups are all those at one depth.
+    depth: Option<usize>,
+    graph: Graph,
+    /// The full graph's group each collapsed node stands for.
+    group_of_node: HashMap<u32, GroupId>,
+}
+
+impl Collapsed {
+    fn new(full: &Graph, groups: BTreeSet<GroupId>, depth: Option<usize>) -> Collapsed {
+        let (graph, node_of) = full.collapse_groups(&groups);
+        let mut group_of_node = HashMap::new();
+        for (v, &node) in node_of.iter().enumerate() {
+            let chain =
+                std::iter::successors(full.groups.group_of(v as u32), |&g| full.groups.groups[g as usize].parent);
+            if let Some(outermost) = chain.filter(|g| groups.contains(g)).last() {
+                group_of_node.insert(node, outermost);
+            }
+        }
+        Collapsed { groups, depth, graph, group_of_node }
+    }
+}
+
 /// The graph on screen: the collapsed one while groups are collapsed. (A free function,
 /// so callers can borrow other fields of the state beside it.)
-fn visible<'a>(full: &'a Graph, collapsed: &'a Option<(usize, Graph)>) -> &'a Graph {
-    collapsed.as_ref().map_or(full, |(_, g)| g)
+fn visible<'a>(full: &'a Graph, collapsed: &'a Option<Collapsed>) -> &'a Graph {
+    collapsed.as_ref().map_or(full, |c| &c.graph)
 }
 
 /// Levels of the group hierarchy: 0 without groups.
 fn hierarchy_depth(graph: &Graph) -> usize {
-    let groups = &graph.groups.groups;
-    (0..groups.len())
-        .map(|g| std::iter::successors(Some(g as u32), |&h| groups[h as usize].parent).count())
-        .max()
-        .unwrap_or(0)
+    (0..graph.groups.len() as GroupId).map(|g| graph.groups.depth(g) + 1).max().unwrap_or(0)
 }
 
 impl State {
@@ -654,6 +677,13 @@ impl State {
         Ok(())
     }
 
+    /// The path of the collapsed group the first selected node stands for, if it does.
+    fn expandable(&self) -> Option<String> {
+        let collapsed = self.collapsed.as_ref()?;
+        let group = collapsed.group_of_node.get(self.selection.first()?)?;
+        Some(self.full_graph.groups.path(*group).join("/"))
+    }
+
     /// Writes what the graph's view shows (2D) as `netlens-screenshot.svg`, never
     /// overwriting.
     fn screenshot_svg(&mut self) -> Result<(), GpuError> {
@@ -820,7 +850,30 @@ impl State {
                 self.message = "groups stay expanded beside an embedding (one row per node)".into();
             }
             UiAction::Collapse(depth) => {
-                self.collapsed = depth.map(|d| (d, self.full_graph.collapse(d).0));
+                self.collapsed = depth.map(|d| {
+                    let at_depth = (0..self.full_graph.groups.len() as GroupId)
+                        .filter(|&g| self.full_graph.groups.depth(g) == d)
+                        .collect();
+                    Collapsed::new(&self.full_graph, at_depth, Some(d))
+                });
+                self.selection.clear();
+                self.reshow()?;
+            }
+            UiAction::CollapseGroup(_) | UiAction::ExpandGroup(_) if self.linked.is_some() => {
+                self.message = "groups stay expanded beside an embedding (one row per node)".into();
+            }
+            UiAction::CollapseGroup(path) | UiAction::ExpandGroup(path) => {
+                let Ok(group) = self.full_graph.groups.find(&path) else {
+                    self.message = format!("no group {path}");
+                    return Ok(());
+                };
+                let mut groups = self.collapsed.take().map(|c| c.groups).unwrap_or_default();
+                if !groups.remove(&group) {
+                    groups.insert(group);
+                }
+                if !groups.is_empty() {
+                    self.collapsed = Some(Collapsed::new(&self.full_graph, groups, None));
+                }
                 self.selection.clear();
                 self.reshow()?;
             }
@@ -927,7 +980,9 @@ impl State {
             fly: self.fly,
             bundled: self.bundled,
             three_d: self.config.dim == Dim::Three,
-            collapse: self.collapsed.as_ref().map(|(d, _)| *d),
+            collapse: self.collapsed.as_ref().and_then(|c| c.depth),
+            collapsed_groups: self.collapsed.as_ref().map_or(0, |c| c.groups.len()),
+            expandable: self.expandable(),
             max_depth: self.max_depth,
             color_by: &self.color_by,
             size_by: &self.size_by,
@@ -1078,5 +1133,29 @@ impl ApplicationHandler for App {
 
     fn about_to_wait(&mut self, event_loop: &ActiveEventLoop) {
         event_loop.set_control_flow(ControlFlow::Wait);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_collapsed_group_knows_its_node() {
+        // block > a, b (two nodes each) and an ungrouped output, chained.
+        let mut g = Graph::with_nodes(5, true);
+        for (a, b) in [(0, 1), (1, 2), (2, 3), (3, 4)] {
+            g.push_edge(a, b);
+        }
+        let block = g.groups.add("block", None);
+        let (a, b) = (g.groups.add("a", Some(block)), g.groups.add("b", Some(block)));
+        for (v, group) in [(0, a), (1, a), (2, b), (3, b)] {
+            g.groups.assign(v, group);
+        }
+        let collapsed = Collapsed::new(&g, BTreeSet::from([b]), None);
+        assert_eq!(collapsed.graph.node_count(), 4);
+        assert_eq!(collapsed.group_of_node, HashMap::from([(2, b)]));
+        assert_eq!(g.groups.find("block/b"), Ok(b));
+        assert_eq!(hierarchy_depth(&g), 2);
     }
 }

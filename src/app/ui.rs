@@ -38,6 +38,9 @@ pub enum UiAction {
     SizeBy(SizeBy),
     /// Show groups this many levels down as single nodes (`None`: everything expanded).
     Collapse(Option<usize>),
+    /// Collapse this group (a path, a/b/c) into one node, or expand it again.
+    CollapseGroup(String),
+    ExpandGroup(String),
     ToggleDim,
     TogglePause,
     ToggleFly,
@@ -67,7 +70,12 @@ pub struct Frame<'a> {
     /// Whether edges are (to be) drawn bundled.
     pub bundled: bool,
     pub three_d: bool,
+    /// The depth at which every group is collapsed, if that is what is collapsed.
     pub collapse: Option<usize>,
+    /// How many groups are collapsed (0: everything is expanded).
+    pub collapsed_groups: usize,
+    /// The path of the collapsed group the first selected node stands for.
+    pub expandable: Option<String>,
     pub max_depth: usize,
     pub color_by: &'a ColorBy,
     pub size_by: &'a SizeBy,
@@ -273,16 +281,28 @@ impl Panel {
                         ui.label("›");
                     }
                 });
+                let path = graph.groups.path(group).join("/");
+                if ui.button(format!("collapse {}", graph.groups.groups[group as usize].name)).clicked() {
+                    actions.push(UiAction::CollapseGroup(path));
+                }
+            }
+            if let Some(path) = &frame.expandable
+                && ui.button(format!("expand {path}")).clicked()
+            {
+                actions.push(UiAction::ExpandGroup(path.clone()));
             }
             egui::CollapsingHeader::new("details")
                 .default_open(true)
                 .show(ui, |ui| describe(ui, graph, &self.degrees, v));
         }
 
-        if frame.max_depth > 0 || frame.collapse.is_some() {
+        if frame.max_depth > 0 || frame.collapsed_groups > 0 {
             ui.separator();
             ui.label("Hierarchy");
-            let mut expanded = frame.collapse.is_none();
+            let mut expanded = frame.collapsed_groups == 0;
+            if frame.collapse.is_none() && frame.collapsed_groups > 0 {
+                ui.label(format!("{} groups collapsed (select one's node to expand it)", frame.collapsed_groups));
+            }
             let mut depth = frame.collapse.unwrap_or(frame.max_depth.saturating_sub(1));
             ui.horizontal(|ui| {
                 if ui.checkbox(&mut expanded, "expand all").changed() {

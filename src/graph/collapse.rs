@@ -1,12 +1,13 @@
-//! Collapsing the group hierarchy: every group `depth` levels down becomes one node that
-//! stands for all the nodes inside it, so a 12-layer encoder reads as 12 blocks.
+//! Collapsing the group hierarchy: chosen groups (every group `depth` levels down, or any
+//! set of them) each become one node that stands for all the nodes inside it, so a
+//! 12-layer encoder reads as 12 blocks.
 //!
 //! Edges between members of one collapsed group vanish, edges into or out of it attach
 //! to its node (once per pair of ends). Collapsed nodes are named by their group path,
 //! take the class `group` and the sum of their members' numeric `params`; nodes outside
 //! every collapsed group keep their own label, class and text.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use super::{Column, Graph, GroupId, Groups, StringTable, TextColumn};
 
@@ -14,6 +15,14 @@ impl Graph {
     /// The graph with every group at `depth` (0 = the outermost groups) collapsed, and the
     /// node that every node of `self` became in it.
     pub fn collapse(&self, depth: usize) -> (Graph, Vec<u32>) {
+        let at_depth = (0..self.groups.len() as GroupId).filter(|&g| self.groups.depth(g) == depth).collect();
+        self.collapse_groups(&at_depth)
+    }
+
+    /// The graph with each group of `which` collapsed into one node (a group inside
+    /// another collapsed one goes with it), and the node that every node of `self` became
+    /// in it.
+    pub fn collapse_groups(&self, which: &BTreeSet<GroupId>) -> (Graph, Vec<u32>) {
         let groups = &self.groups;
         let ancestors = |g: GroupId| {
             let mut chain = vec![g];
@@ -23,12 +32,13 @@ impl Graph {
             chain.reverse();
             chain
         };
-        // The new node of every old node: its own, or its collapsed group's.
+        // The new node of every old node: its own, or its outermost collapsed group's.
         let mut group_node: HashMap<GroupId, u32> = HashMap::new();
         let mut kept: Vec<Result<u32, GroupId>> = Vec::new(); // old node, or collapsed group
         let mut new_of = Vec::with_capacity(self.node_count() as usize);
         for v in 0..self.node_count() {
-            let collapsed = groups.group_of(v).map(ancestors).and_then(|chain| chain.get(depth).copied());
+            let collapsed =
+                groups.group_of(v).map(ancestors).and_then(|chain| chain.into_iter().find(|g| which.contains(g)));
             let id = match collapsed {
                 Some(g) => *group_node.entry(g).or_insert_with(|| {
                     kept.push(Err(g));
@@ -56,11 +66,12 @@ impl Graph {
             graph.push_edge(a, b);
         }
 
-        // Groups above the collapsed depth stay, with the collapsed nodes inside them.
+        // Groups neither collapsed nor inside a collapsed one stay, with the collapsed nodes
+        // inside them.
         let mut remap: HashMap<GroupId, GroupId> = HashMap::new();
         let mut new_groups = Groups::default();
         for (g, group) in groups.groups.iter().enumerate() {
-            if ancestors(g as GroupId).len() <= depth {
+            if !ancestors(g as GroupId).iter().any(|a| which.contains(a)) {
                 let parent = group.parent.and_then(|p| remap.get(&p).copied());
                 remap.insert(g as GroupId, new_groups.add(group.name.clone(), parent));
             }
@@ -145,5 +156,20 @@ mod tests {
         assert_eq!(layers.groups.group_of(0), Some(0));
         let none = g.collapse(5).0;
         assert_eq!((none.node_count(), none.edge_count()), (5, 4));
+    }
+
+    #[test]
+    fn collapses_chosen_groups() {
+        let g = encoder();
+        // layer.1 only (group 2): nodes 2 and 3 become one, layer.0 stays open.
+        let (one, new_of) = g.collapse_groups(&BTreeSet::from([2]));
+        assert_eq!(new_of, [0, 1, 2, 2, 3]);
+        assert_eq!((one.node_count(), one.edge_count()), (4, 3));
+        assert_eq!(one.nodes.labels.as_ref().unwrap().get(2), Some("encoder/layer.1"));
+        assert_eq!(one.groups.len(), 2, "encoder and layer.0 stay");
+        assert_eq!(one.groups.path(one.groups.group_of(0).unwrap()), ["encoder", "layer.0"]);
+        // The encoder and, inside it, layer.0: the outer one wins.
+        assert_eq!(g.collapse_groups(&BTreeSet::from([0, 1])).1, g.collapse(0).1);
+        assert_eq!(g.collapse_groups(&BTreeSet::from([1, 2])).1, g.collapse(1).1);
     }
 }

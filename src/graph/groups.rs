@@ -66,6 +66,11 @@ impl Groups {
         path
     }
 
+    /// Levels above `group`: 0 for an outermost group.
+    pub fn depth(&self, group: GroupId) -> usize {
+        std::iter::successors(self.groups[group as usize].parent, |&p| self.groups[p as usize].parent).count()
+    }
+
     pub fn len(&self) -> usize {
         self.groups.len()
     }
