@@ -3,12 +3,14 @@
 //! Data flows one way: [`load`] reads files into a [`graph::Graph`], [`layout`] places its
 //! nodes with GPU compute passes, [`render`] draws them with instanced pipelines to a
 //! window ([`app`]) or to an offscreen frame ([`snapshot`], PNG), and [`cli`] ties the
-//! steps to commands. [`khop`] finds the K-hop neighbourhood of a selection on the GPU, and
-//! [`bench`] times drawing and queries at scale.
+//! steps to commands. [`khop`] finds the K-hop neighbourhood of a selection on the GPU,
+//! [`embed`] projects node embeddings, [`video`] records camera tours, [`diff`] compares
+//! two models, and [`bench`] times drawing and queries at scale.
 
 pub mod app;
 pub mod bench;
 pub mod cli;
+pub mod diff;
 pub mod embed;
 pub mod gpu;
 pub mod graph;

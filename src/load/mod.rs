@@ -16,6 +16,7 @@ mod onnx_neurons;
 pub mod onnx_proto;
 pub mod safetensors;
 pub mod transformer;
+pub mod weights;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -19,7 +19,7 @@ use prost::bytes::Bytes;
 
 use super::neurons::WeightSource;
 use super::onnx_proto::{ModelProto, TensorProto, ValueInfoProto};
-use super::transformer::{Hyper, ModuleDag, ModuleNode, Op, Weight};
+use super::transformer::{Hyper, ModuleDag, ModuleNode, Op, Tensor, Weight};
 use super::{LoadError, ModelSummary, Source};
 
 /// Where an initializer's bytes are.
@@ -58,6 +58,22 @@ fn dtype(code: i32) -> Option<&'static str> {
 }
 
 impl OnnxWeights {
+    /// The initializers of `model`'s main graph (external data relative to `dir`) that
+    /// decode as floats, with their shapes and dtypes.
+    pub fn of(model: &ModelProto, dir: &Path) -> (OnnxWeights, Vec<Tensor>) {
+        let mut weights = OnnxWeights::default();
+        let mut maps = HashMap::new();
+        let mut tensors = Vec::new();
+        for t in model.graph.iter().flat_map(|g| &g.initializer) {
+            weights.add(t, dir, &mut maps);
+            if let Some(&(_, dtype)) = weights.tensors.get(&t.name) {
+                let shape = t.dims.iter().map(|&d| d.max(0) as u64).collect();
+                tensors.push(Tensor { name: t.name.clone(), shape, dtype: dtype.to_owned() });
+            }
+        }
+        (weights, tensors)
+    }
+
     fn add(&mut self, tensor: &TensorProto, dir: &Path, maps: &mut HashMap<String, usize>) {
         let Some(dtype) = dtype(tensor.data_type) else { return };
         let entry = |key: &str| tensor.external_data.iter().find(|e| e.key == key).map(|e| e.value.as_str());
