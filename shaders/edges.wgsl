@@ -1,11 +1,13 @@
 // Edges as instanced screen-space quads of a given pixel width, anti-aliased across the
-// width, at a global alpha. `vs` draws straight edges: each instance reads its (source,
-// target) pair and both positions. `vs_path` draws bundled edges as curves: each edge has
+// width. `vs` draws straight edges: each instance reads its (source, target) pair and
+// both positions. `vs_path` draws bundled edges as curves: each edge has
 // (POINTS - 1) * SUB instances, pieces of a Catmull-Rom spline through its path's points,
 // morphed from the straight line by `bundle_mix` and shaded by the bundle density stored
-// with the points; an edge short on screen uses only the first few instances. Colours blend the end nodes'
-// colours along the edge, or show its direction on screen as a hue. Under a K-hop
-// highlight, edges inside the neighbourhood brighten and the rest fade.
+// with the points; an edge short on screen uses only the first few instances. Colours
+// blend the end nodes' colours along the edge, show its direction on screen as a hue, or
+// its weight on the ramp, opaque as it is heavy. Under a K-hop highlight, edges inside the
+// neighbourhood brighten and the rest fade. `vs_pick`, `vs_path_pick` and `fs_id` draw
+// widened edges as ids for picking.
 
 const POINTS: u32 = 16u;   // POINTS in src/layout/bundle/mod.rs
 const SUB: u32 = 2u;       // PATH_PIECES in src/render/mod.rs
@@ -34,6 +36,7 @@ struct Chunk {             // ChunkUniforms in src/render/mod.rs
 @group(0) @binding(1) var<storage, read> positions: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> colors: array<u32>;
 @group(0) @binding(3) var<storage, read> hops: array<u32>;   // from the K-hop pass
+@group(0) @binding(5) var<storage, read> edge_weights: array<f32>;  // 0..=1 per edge
 @group(1) @binding(0) var<storage, read> edges: array<vec2<u32>>;
 @group(1) @binding(1) var<storage, read> path_points: array<vec4<f32>>;  // vs_path only
 @group(1) @binding(2) var<storage, read> peak: u32;                      // vs_path only
@@ -58,6 +61,21 @@ fn direction_color(d: vec2<f32>) -> vec3<f32> {
     let h = (atan2(d.y, d.x) / 6.2831853 + 1.0) * 6.0;
     let k = (vec3<f32>(5.0, 3.0, 1.0) + h) % 6.0;
     return 1.0 - 0.75 * clamp(min(k, 4.0 - k), vec3<f32>(0.0), vec3<f32>(1.0));
+}
+
+/// The sequential ramp of src/render/palette.rs (RAMP) at `t` in 0..=1.
+fn ramp(t: f32) -> vec3<f32> {
+    var stops = array<vec3<f32>, 6>(
+        vec3<f32>(72.0, 61.0, 139.0),
+        vec3<f32>(59.0, 108.0, 168.0),
+        vec3<f32>(33.0, 145.0, 140.0),
+        vec3<f32>(53.0, 183.0, 121.0),
+        vec3<f32>(144.0, 215.0, 67.0),
+        vec3<f32>(253.0, 231.0, 37.0),
+    );
+    let x = clamp(t, 0.0, 1.0) * 5.0;
+    let i = min(u32(floor(x)), 4u);
+    return mix(stops[i], stops[i + 1u], x - f32(i)) / 255.0;
 }
 
 fn to_screen(clip: vec4<f32>) -> vec2<f32> {
@@ -101,13 +119,18 @@ fn piece(v: u32, i: u32, e: vec2<u32>, wa: vec3<f32>, wb: vec3<f32>, t0: f32, t1
     out.id = id;
     let chord = to_screen(eb) - to_screen(ea);
     var rgb = vec3<f32>(0.0);
+    var opacity = view.edge_alpha;
     if view.edge_coloring == 1u {
         rgb = direction_color(chord);
+    } else if view.edge_coloring == 2u {
+        let w = edge_weights[id];
+        rgb = ramp(w);
+        opacity = mix(0.04, 1.0, w);
     } else {
         rgb = mix(unpack4x8unorm(colors[e.x]).rgb, unpack4x8unorm(colors[e.y]).rgb, mix(t0, t1, t));
     }
     // Edges shorter than a pixel fade out: a zoomed-out dense graph stays readable.
-    var alpha = view.edge_alpha * clamp(length(chord), 0.25, 1.0) * shade;
+    var alpha = opacity * clamp(length(chord), 0.25, 1.0) * shade;
     if view.highlight_hops != 0xffffffffu {
         let inside = hops[e.x] <= view.highlight_hops && hops[e.y] <= view.highlight_hops;
         alpha = select(alpha * 0.2, max(alpha * 3.0, 0.5), inside);

@@ -24,6 +24,7 @@ struct View {              // ViewUniforms in src/render/mod.rs
 @group(0) @binding(2) var<storage, read> colors: array<u32>;
 @group(0) @binding(3) var<storage, read> hops: array<u32>;   // from the K-hop pass
 @group(0) @binding(4) var<storage, read> sizes: array<f32>;  // radius factor per node
+// binding 5, edge weights, is read by edges.wgsl only
 
 struct VertexOut {
     @builtin(position) clip: vec4<f32>,

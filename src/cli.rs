@@ -119,6 +119,15 @@ enum Command {
     /// one run show where training moved the network. -o FILE.png draws B with its
     /// operators coloured unchanged, changed (or reading weights that moved) and added.
     Diff(DiffArgs),
+    /// Draw attention maps as token-to-token edges (BertViz's head and model views)
+    ///
+    /// Reads [layers, heads, T, T] attention weights (.npy; or .safetensors with one such
+    /// tensor per layer, as transformers returns them with output_attentions=True). With
+    /// --layer and --head, the head view: the tokens twice, queries left and keys right,
+    /// each query joined to the keys it attends to, coloured and opaque by weight; without,
+    /// the model view: every layer (rows) and head (columns). Each query keeps its --top-k
+    /// strongest keys of at least --min-weight, so thousands of tokens stay drawable.
+    Attention(AttentionArgs),
     /// Time netlens at scale on generated graphs, against baselines measured in the same run
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -309,6 +318,36 @@ struct RecordArgs {
     #[arg(long, value_name = "SECONDS")]
     duration: Option<f32>,
     /// Replace the output if it exists
+    #[arg(short, long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+struct AttentionArgs {
+    /// Attention weights: .npy [layers, heads, T, T] (or [heads, T, T], [T, T]), or .safetensors
+    input: PathBuf,
+    /// The tokens, one a line (as many as T); default: their positions
+    #[arg(long, value_name = "FILE.txt")]
+    tokens: Option<PathBuf>,
+    /// The head view of this layer (with --head); without both, the model view
+    #[arg(long, requires = "head")]
+    layer: Option<usize>,
+    /// The head view of this head (with --layer)
+    #[arg(long, requires = "layer")]
+    head: Option<usize>,
+    /// Weights below this are not drawn
+    #[arg(long, default_value_t = 0.02, value_name = "W")]
+    min_weight: f32,
+    /// Keys drawn per query at most (the strongest)
+    #[arg(long, default_value_t = 32, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    top_k: u32,
+    /// Output PNG file
+    #[arg(short, long, value_name = "FILE.png")]
+    output: PathBuf,
+    /// Image size in pixels, WIDTHxHEIGHT
+    #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Replace the output file if it exists
     #[arg(short, long)]
     force: bool,
 }
@@ -707,6 +746,7 @@ pub fn run() -> Result<()> {
         Command::Gnn(args) => gnn(args),
         Command::Record(args) => record(args),
         Command::Diff(args) => model_diff(args),
+        Command::Attention(args) => attention(args),
         Command::Bench(BenchCommand::Render(args)) => bench_render(args),
         Command::Bench(BenchCommand::Record(args)) => bench_record(args),
         Command::Bench(BenchCommand::Project(args)) => bench_project(args),
@@ -1339,6 +1379,69 @@ fn record(args: RecordArgs) -> Result<()> {
 }
 
 /// A progress bar for iterations, labelled with the phase (set_message); "layout" first.
+fn attention(args: AttentionArgs) -> Result<()> {
+    use crate::attention::{Keep, View, draw, load};
+    check_output(&args.output, "png", args.force)?;
+    let start = std::time::Instant::now();
+    let attention = load(&args.input)?;
+    let t = attention.tokens;
+    let tokens: Vec<String> = match &args.tokens {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+            let tokens: Vec<String> = text.lines().map(str::to_owned).collect();
+            if tokens.len() != t {
+                bail!("{}: holds {} tokens, but the attention is {t} x {t}", path.display(), tokens.len());
+            }
+            tokens
+        }
+        None => (0..t).map(|i| i.to_string()).collect(),
+    };
+    let view = match (args.layer, args.head) {
+        (Some(layer), Some(head)) => {
+            if layer >= attention.layers || head >= attention.heads {
+                bail!(
+                    "{}: --layer {layer} --head {head} is outside its {} layers and {} heads (they count from 0)",
+                    args.input.display(),
+                    attention.layers,
+                    attention.heads
+                );
+            }
+            View::Head { layer, head }
+        }
+        _ => View::Model,
+    };
+    if !(0.0..=1.0).contains(&args.min_weight) {
+        bail!("--min-weight {} is not between 0 and 1", args.min_weight);
+    }
+    let keep = Keep { min_weight: args.min_weight, top_k: args.top_k as usize };
+    let drawing = draw(&attention, &tokens, view, keep);
+    let gpu = Gpu::headless()?;
+    let look = Look { edge_coloring: EdgeColoring::Weight, ..Look::default() };
+    let rgba = crate::snapshot::annotated_picture(
+        &gpu,
+        &drawing.graph,
+        &drawing.positions,
+        args.size,
+        &look,
+        &drawing.texts,
+        crate::attention::ROW,
+    )?;
+    write_png(&args.output, args.size, &rgba).with_context(|| format!("{}: cannot write", args.output.display()))?;
+    let what = match view {
+        View::Head { layer, head } => format!("layer {layer}, head {head}"),
+        View::Model => format!("{} layers x {} heads", attention.layers, attention.heads),
+    };
+    eprintln!(
+        "wrote {} ({}x{}): {what} of {t} tokens, {} edges drawn, in {:.2} s",
+        args.output.display(),
+        args.size.0,
+        args.size.1,
+        drawing.graph.edge_count(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 fn model_diff(args: DiffArgs) -> Result<()> {
     if let Some(path) = &args.output {
         check_output(path, "png", args.force)?;

@@ -5,9 +5,11 @@
 //! window ([`app`]) or to an offscreen frame ([`snapshot`], PNG), and [`cli`] ties the
 //! steps to commands. [`khop`] finds the K-hop neighbourhood of a selection on the GPU,
 //! [`embed`] projects node embeddings, [`video`] records camera tours, [`diff`] compares
-//! two models, and [`bench`] times drawing and queries at scale.
+//! two models, [`attention`] turns attention maps into graphs, and [`bench`] times
+//! drawing and queries at scale.
 
 pub mod app;
+pub mod attention;
 pub mod bench;
 pub mod cli;
 pub mod diff;

@@ -115,3 +115,73 @@ pub fn picture(
     }
     target.render(gpu, &renderer, &scene, &camera)
 }
+
+/// A text over a picture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text {
+    /// Where, in layout units.
+    pub at: [f32; 2],
+    pub text: String,
+    /// Left of the point (right-aligned), else right of it.
+    pub left: bool,
+    /// A title, always shown; other texts (labels) show when `row` is legible.
+    pub title: bool,
+}
+
+/// Renders `graph` at `positions` (2D) fitted to `size` as `look` says, with `texts`
+/// painted over it: labels at the height of `row` layout units when that is legible,
+/// titles always: RGBA8 rows, top first.
+pub fn annotated_picture(
+    gpu: &Gpu,
+    graph: &Graph,
+    positions: &[[f32; 4]],
+    size: (u32, u32),
+    look: &Look,
+    texts: &[Text],
+    row: f32,
+) -> Result<Vec<u8>, GpuError> {
+    use crate::render::overlay::{Overlay, paint_texts};
+    let target = OffscreenTarget::new(gpu, size)?;
+    let buffer = gpu.storage_buffer("netlens.positions", positions, wgpu::BufferUsages::empty())?;
+    let viewport = Vec2::new(size.0 as f32, size.1 as f32);
+    // Room for the texts: the bounds grow by a fifth on each side.
+    let mut bounds = Bounds::of(positions);
+    let margin = bounds.size() * 0.2;
+    bounds.min -= margin;
+    bounds.max += margin;
+    let camera = Camera::fit(&bounds, false, viewport);
+    let renderer = Renderer::new(&gpu.device, frame::FORMAT);
+    let plain = Style::for_layout(graph.node_count(), graph.edge_count(), &Bounds::of(positions), false);
+    // Nodes small beside their texts.
+    let style = Style {
+        edge_coloring: look.edge_coloring,
+        edge_width_px: 1.5,
+        node_radius: plain.node_radius.min(row * 0.15),
+        ..plain
+    };
+    let scene = renderer.scene(gpu, graph, &buffer, style)?;
+    let label_px = row * camera.focal_px(viewport) * 0.75;
+    let place = |title: bool| -> Vec<(egui::Pos2, String, bool)> {
+        texts
+            .iter()
+            .filter(|t| t.title == title)
+            .filter_map(|t| {
+                let at = camera.project(glam::Vec3::new(t.at[0], t.at[1], 0.0), viewport)?;
+                Some((egui::pos2(at.x, at.y), t.text.clone(), t.left))
+            })
+            .collect()
+    };
+    let (labels, titles) = (if label_px >= 6.0 { place(false) } else { Vec::new() }, place(true));
+    let mut overlay = Overlay::new(&gpu.device, frame::FORMAT);
+    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(viewport.x, viewport.y));
+    let raw = egui::RawInput { screen_rect: Some(screen), ..Default::default() };
+    let output = overlay.ctx.run_ui(raw, |ui| {
+        paint_texts(ui.ctx(), &labels, label_px.clamp(7.0, 20.0));
+        paint_texts(ui.ctx(), &titles, (size.1 as f32 / 60.0).clamp(11.0, 24.0));
+    });
+    let mut prepared = overlay.prepare(gpu, output, size);
+    let mut rgba = Vec::new();
+    target.render_into(gpu, &renderer, &scene, &camera, Some((&overlay, &mut prepared)), &mut rgba)?;
+    overlay.finish(prepared);
+    Ok(rgba)
+}

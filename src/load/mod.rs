@@ -333,6 +333,12 @@ pub fn load_classes(path: &Path) -> Result<Vec<i32>, LoadError> {
     npy::classes(reader, &source)
 }
 
+/// A numeric .npy array of 2 to `max_dims` dimensions, C order: its shape and values.
+pub fn load_array(path: &Path, max_dims: usize) -> Result<(Vec<u64>, Vec<f32>), LoadError> {
+    let (reader, source) = open(path)?;
+    npy::array(reader, &source, max_dims)
+}
+
 /// Reads a node embedding: a 2-D .npy (any numeric dtype, float16 and float32 included)
 /// or a CSV / TSV / whitespace table of numbers (an optional header line); one row per
 /// node. `nodes` is the graph's node count, where there is a graph: another row count is

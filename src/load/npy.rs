@@ -1,4 +1,5 @@
-//! NumPy .npy arrays: PyG-style `edge_index` graphs and node arrays (classes, features).
+//! NumPy .npy arrays: PyG-style `edge_index` graphs, node arrays (classes, features) and
+//! arrays of more dimensions (attention).
 //!
 //! Values stream through [`for_each_value`], which accepts every integer and float dtype
 //! (float16 included) in C or Fortran order and hands each value over as `f64` with its
@@ -123,7 +124,10 @@ fn stream<T: Element, R: Read>(
     source: &Source,
     mut f: impl FnMut(u64, u64, f64) -> Result<(), LoadError>,
 ) -> Result<(), LoadError> {
-    let (rows, cols) = matrix_shape(npy.shape(), source)?;
+    // Arrays of more dimensions stream as rows of their last dimension (C order).
+    let shape = npy.shape();
+    let cols = shape.last().copied().unwrap_or(1).max(1);
+    let rows = shape.iter().product::<u64>() / cols;
     let fortran = npy.order() == Order::Fortran;
     let data = npy.data::<T>().map_err(|e| LoadError::invalid(source, e.to_string()))?;
     for (i, value) in data.enumerate() {
@@ -221,6 +225,36 @@ pub fn matrix(reader: impl Read, source: &Source) -> Result<(usize, Vec<f32>), L
         values = (0..rows * cols).map(|k| values[(k % cols) * rows + k / cols]).collect();
     }
     Ok((cols as usize, values))
+}
+
+/// A numeric array of 2 to `max_dims` dimensions in C order: its shape and values.
+pub fn array(reader: impl Read, source: &Source, max_dims: usize) -> Result<(Vec<u64>, Vec<f32>), LoadError> {
+    let npy = open(reader, source)?;
+    let shape = npy.shape().to_vec();
+    if !(2..=max_dims).contains(&shape.len()) {
+        return Err(LoadError::invalid(source, format!("has shape {shape:?}; expected 2 to {max_dims} dimensions")));
+    }
+    if npy.order() == Order::Fortran && shape.len() > 2 {
+        return Err(LoadError::invalid(source, "is in Fortran order; save it in C order (numpy.ascontiguousarray)"));
+    }
+    let total = shape.iter().try_fold(1u64, |a, &d| a.checked_mul(d)).filter(|&t| t <= 1 << 31);
+    if total.is_none() {
+        return Err(LoadError::invalid(
+            source,
+            format!("has shape {shape:?}, more values than netlens holds in memory"),
+        ));
+    }
+    let fortran = npy.order() == Order::Fortran;
+    let mut values = Vec::new();
+    for_each_value(npy, source, |_, _, v| {
+        values.push(v as f32);
+        Ok(())
+    })?;
+    if fortran {
+        let (rows, cols) = (shape[0] as usize, shape[1] as usize);
+        values = (0..rows * cols).map(|k| values[(k % cols) * rows + k / cols]).collect();
+    }
+    Ok((shape, values))
 }
 
 fn check_rows(rows: u64, source: &Source) -> Result<(), LoadError> {

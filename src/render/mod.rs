@@ -72,6 +72,9 @@ pub enum EdgeColoring {
     Nodes,
     /// Its direction on screen, as a hue (bundles running opposite ways part by colour)
     Direction,
+    /// Its weight (the weight column of an edge list, a model's connection strength,
+    /// attention): along the ramp, and the heavier the more opaque
+    Weight,
 }
 
 /// Pieces each span of a bundled path is drawn in. `SUB` in edges.wgsl.
@@ -134,6 +137,7 @@ impl Renderer {
                 entry(2, read_only),
                 entry(3, read_only),
                 entry(4, read_only),
+                entry(5, read_only),
             ],
         });
         let edge_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -234,6 +238,8 @@ impl Renderer {
         let hops = khop::hops_buffer(gpu, graph.node_count())?;
         let sizes = vec![1.0f32; graph.node_count() as usize];
         let sizes = gpu.storage_buffer("Scene::sizes", &sizes, wgpu::BufferUsages::empty())?;
+        let edge_weights =
+            gpu.storage_buffer("Scene::edge_weights", &edge_weights(graph), wgpu::BufferUsages::empty())?;
         let view = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("Scene::view"),
             size: std::mem::size_of::<ViewUniforms>() as u64,
@@ -249,6 +255,7 @@ impl Renderer {
                 wgpu::BindGroupEntry { binding: 2, resource: colors.as_entire_binding() },
                 wgpu::BindGroupEntry { binding: 3, resource: hops.as_entire_binding() },
                 wgpu::BindGroupEntry { binding: 4, resource: sizes.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 5, resource: edge_weights.as_entire_binding() },
             ],
         });
         let edge_chunks = self.edge_chunks(gpu, graph)?;
@@ -449,6 +456,19 @@ impl Scene {
             hovered_edge: self.hovered_edge.unwrap_or(NO_HIGHLIGHT),
         };
         queue.write_buffer(&self.view, 0, bytemuck::bytes_of(&uniforms));
+    }
+}
+
+/// Every edge's weight over the largest absolute weight (0..=1), for
+/// [`EdgeColoring::Weight`]; all 1 without weights.
+pub fn edge_weights(graph: &Graph) -> Vec<f32> {
+    match &graph.weights {
+        Some(weights) => {
+            let largest = weights.iter().map(|w| w.abs()).filter(|w| w.is_finite()).fold(0.0, f32::max);
+            let scale = if largest > 0.0 { 1.0 / largest } else { 0.0 };
+            weights.iter().map(|w| if w.is_finite() { w.abs() * scale } else { 0.0 }).collect()
+        }
+        None => vec![1.0; graph.edge_count()],
     }
 }
 

@@ -62,3 +62,14 @@ impl Overlay {
         }
     }
 }
+
+/// Paints `texts` (a point in pixels, y down; the text; whether it sits left of the point)
+/// in `size`-pixel type onto a foreground layer of `ctx` (one pixel a point).
+pub fn paint_texts(ctx: &egui::Context, texts: &[(egui::Pos2, String, bool)], size: f32) {
+    use egui::{Align2, Color32, FontId, Id, LayerId, Order};
+    let painter = ctx.layer_painter(LayerId::new(Order::Foreground, Id::unique("netlens.texts")));
+    for (at, text, left) in texts {
+        let anchor = if *left { Align2::RIGHT_CENTER } else { Align2::LEFT_CENTER };
+        painter.text(*at, anchor, text, FontId::proportional(size), Color32::from_gray(225));
+    }
+}

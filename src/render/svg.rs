@@ -11,8 +11,8 @@ use glam::{Vec2, Vec3};
 
 use crate::graph::Graph;
 use crate::layout::bundle::POINTS;
-use crate::render::palette::BACKGROUND;
-use crate::render::{Camera, EdgeColoring, Style};
+use crate::render::palette::{BACKGROUND, ramp};
+use crate::render::{Camera, EdgeColoring, Style, edge_weights};
 
 /// What an SVG shows: the parts of a scene, on the CPU.
 pub struct SvgScene<'a> {
@@ -82,6 +82,7 @@ pub fn svg(scene: &SvgScene, camera: &Camera, size: (u32, u32)) -> String {
     let style = &scene.style;
     let _ = writeln!(doc, r#"<g fill="none" stroke-width="{}" stroke-linecap="round">"#, style.edge_width_px);
     let n = POINTS as usize;
+    let weights = (style.edge_coloring == EdgeColoring::Weight).then(|| edge_weights(scene.graph));
     for (e, (&a, &b)) in scene.graph.src.iter().zip(&scene.graph.dst).enumerate() {
         let (Some(pa), Some(pb)) = (at(&scene.positions[a as usize]), at(&scene.positions[b as usize])) else {
             continue;
@@ -102,9 +103,14 @@ pub fn svg(scene: &SvgScene, camera: &Camera, size: (u32, u32)) -> String {
                 [0, 1, 2].map(|c| (ca[c] + cb[c]) * 0.5)
             }
             EdgeColoring::Direction => direction_color(Vec2::new(pb.x - pa.x, pa.y - pb.y)),
+            EdgeColoring::Weight => ramp(weights.as_ref().map_or(1.0, |w| w[e])).map(|c| c as f32 / 255.0),
+        };
+        let opacity = match &weights {
+            Some(w) => 0.04 + 0.96 * w[e],
+            None => style.edge_alpha,
         };
         let chord = pa.distance(pb);
-        let mut alpha = style.edge_alpha * chord.clamp(0.25, 1.0);
+        let mut alpha = opacity * chord.clamp(0.25, 1.0);
         if scene.highlight.is_some() {
             alpha = if inside(a) && inside(b) { (alpha * 3.0).max(0.5) } else { alpha * 0.2 };
         }
