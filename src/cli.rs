@@ -305,6 +305,11 @@ struct RecordArgs {
     tour: Option<PathBuf>,
     #[command(flatten)]
     edges: EdgeArgs,
+    /// Checkpoints of the model (same architecture, in training order) to animate
+    /// through: the edges show each one's weights in turn, blending from one to the next
+    /// over the video, coloured by weight (with --level neurons)
+    #[arg(long, num_args = 1.., value_name = "MODEL")]
+    checkpoints: Vec<PathBuf>,
     /// Output: FILE.mp4 (H.264), FILE.gif, or a folder for frame-000001.png ...
     #[arg(short, long, value_name = "OUT")]
     output: PathBuf,
@@ -1332,6 +1337,7 @@ fn record(args: RecordArgs) -> Result<()> {
         load::Source::File(path) => path.file_stem().unwrap_or(path.as_os_str()).to_string_lossy().into_owned(),
         load::Source::Bundled(name) => (*name).to_owned(),
     };
+    let checkpoints = checkpoint_weights(&args, &loaded)?;
     let options = video::Options {
         size,
         fps,
@@ -1341,7 +1347,8 @@ fn record(args: RecordArgs) -> Result<()> {
         is_model: loaded.model.is_some(),
         bundle: args.edges.bundle().unwrap_or_default(),
         bundled: args.edges.bundle.is_some(),
-        edge_coloring: args.edges.edge_color,
+        edge_coloring: if checkpoints.is_empty() { args.edges.edge_color } else { EdgeColoring::Weight },
+        checkpoints,
     };
     let gpu = Gpu::headless()?;
     let bar = progress_bar();
@@ -1534,6 +1541,34 @@ fn print_diff(args: &DiffArgs, a: &Loaded, b: &Loaded, diff: &crate::diff::Model
             println!("  ... {} more (--json lists all)", diff.changed.len() - LISTED);
         }
     }
+}
+
+/// The weights of `--checkpoints`, one per edge of `loaded`'s graph (matched by its ends;
+/// 0 where a checkpoint lacks the edge).
+fn checkpoint_weights(args: &RecordArgs, loaded: &Loaded) -> Result<Vec<video::Checkpoint>> {
+    let graph = &loaded.graph;
+    if !args.checkpoints.is_empty() && graph.weights.is_none() {
+        bail!("{}: has no edge weights to animate; checkpoints need --level neurons", loaded.source);
+    }
+    let mut checkpoints = Vec::with_capacity(args.checkpoints.len());
+    for path in &args.checkpoints {
+        let other = args.graph.level.load(path)?.graph;
+        if other.node_count() != graph.node_count() {
+            bail!(
+                "{}: has {} nodes at this level, the model {}: checkpoints must share its architecture",
+                path.display(),
+                other.node_count(),
+                graph.node_count()
+            );
+        }
+        let weights = other.weights.as_deref().unwrap_or(&[]);
+        let by_ends: std::collections::HashMap<(u32, u32), f32> =
+            other.src.iter().zip(&other.dst).zip(weights).map(|((&a, &b), &w)| ((a, b), w)).collect();
+        let aligned = graph.src.iter().zip(&graph.dst).map(|(&a, &b)| by_ends.get(&(a, b)).copied().unwrap_or(0.0));
+        let name = path.file_stem().unwrap_or(path.as_os_str()).to_string_lossy().into_owned();
+        checkpoints.push(video::Checkpoint { name, weights: aligned.collect() });
+    }
+    Ok(checkpoints)
 }
 
 fn progress_bar() -> ProgressBar {
@@ -1793,6 +1828,7 @@ fn bench_record(args: BenchRecordArgs) -> Result<()> {
         bundle: BundleConfig::default(),
         bundled: false,
         edge_coloring: EdgeColoring::Nodes,
+        checkpoints: Vec::new(),
     };
     let config = LayoutConfig { kind: LayoutKind::Force, ..LayoutConfig::default() };
     let report = video::record(&gpu, &loaded.graph, &config, &options, &mut sink, |_, _, _| {})?;

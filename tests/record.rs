@@ -206,6 +206,34 @@ fn a_tour_bundles_the_edges() {
 }
 
 #[test]
+fn checkpoints_of_a_training_run_animate_the_weights() {
+    let dir = common::scratch("record-training");
+    let path = |f: &str| common::repo_data(&format!("onnx/{f}")).to_str().unwrap().to_owned();
+    let (early, late, deeper) =
+        (path("digits_mlp_early.onnx"), path("digits_mlp.onnx"), path("digits_mlp_deeper.onnx"));
+    let tour = "[[key]]\nt = 0\n[[key]]\nt = 2\n";
+    std::fs::write(dir.join("still.toml"), tour).unwrap();
+    let args =
+        ["record", &late, "--level", "neurons", "--checkpoints", &early, &late, "--tour", "still.toml", "-o", "frames"];
+    ok(&netlens(&dir, &[&args[..], &["--size", "320x180", "--fps", "2"]].concat()));
+    let frame = |i: u32| image::open(dir.join(format!("frames/frame-{i:06}.png"))).unwrap().to_rgb8().into_raw();
+    let (first, second, last) = (frame(1), frame(2), frame(4));
+    let (step, whole) = (mean_difference(&first, &second), mean_difference(&first, &last));
+    println!("mean difference: first to second frame {step:.3}, first to last {whole:.3}");
+    assert!(whole > 1.0 && whole > step, "the weights change from the early checkpoint to the late one");
+
+    let stderr = fails(&netlens(&dir, &["record", &late, "--checkpoints", &early, "-o", "x.mp4", "--size", "64x64"]));
+    assert!(stderr.contains("checkpoints need --level neurons"), "{stderr}");
+    let args = ["record", &late, "--level", "neurons", "--checkpoints", &deeper, "-o", "x.mp4", "--size", "64x64"];
+    let stderr = fails(&netlens(&dir, &args));
+    assert!(
+        stderr.contains("digits_mlp_deeper.onnx: has 330 nodes") && stderr.contains("share its architecture"),
+        "{stderr}"
+    );
+    assert!(!dir.join("x.mp4").exists() && !dir.join("x.mp4.partial").exists());
+}
+
+#[test]
 fn bad_tours_and_outputs_are_clear_errors() {
     let dir = common::scratch("record-errors");
     let cases = [

@@ -264,6 +264,7 @@ impl Renderer {
             view_group,
             colors,
             sizes,
+            edge_weights,
             edge_chunks,
             hops,
             node_count: graph.node_count(),
@@ -396,6 +397,8 @@ pub struct Scene {
     colors: wgpu::Buffer,
     /// One radius factor per node ([`palette::SizeBy`]).
     sizes: wgpu::Buffer,
+    /// One weight per edge, 0..=1 ([`edge_weights`]).
+    edge_weights: wgpu::Buffer,
     edge_chunks: Vec<(wgpu::BindGroup, u32)>,
     hops: wgpu::Buffer,
     node_count: u32,
@@ -418,6 +421,11 @@ impl Scene {
     pub fn set_colors(&self, queue: &wgpu::Queue, colors: &[u32]) {
         debug_assert_eq!(colors.len(), self.node_count as usize);
         queue.write_buffer(&self.colors, 0, bytemuck::cast_slice(colors));
+    }
+
+    /// Replaces the edge weights [`EdgeColoring::Weight`] shows (one per edge, 0..=1).
+    pub fn set_edge_weights(&self, queue: &wgpu::Queue, weights: &[f32]) {
+        queue.write_buffer(&self.edge_weights, 0, bytemuck::cast_slice(weights));
     }
 
     /// Replaces the node sizes (one radius factor per node, see [`palette::SizeBy`]).
