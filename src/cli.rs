@@ -128,6 +128,14 @@ enum Command {
     /// the model view: every layer (rows) and head (columns). Each query keeps its --top-k
     /// strongest keys of at least --min-weight, so thousands of tokens stay drawable.
     Attention(AttentionArgs),
+    /// Run an ONNX model on one input and colour its neurons (or operators) by activation
+    ///
+    /// Runs the model on the CPU (tract, pure Rust) for the input array (.npy, the model's
+    /// input shape), keeps every operator's output, and colours each neuron of the neuron
+    /// level (--level neurons, the default: a unit, or a channel averaged over its
+    /// positions) by its activation, or each operator (--level ops) by the mean absolute
+    /// value of its output. Prints the model's outputs and each layer's activations.
+    Activations(ActivationsArgs),
     /// Time netlens at scale on generated graphs, against baselines measured in the same run
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -323,6 +331,33 @@ struct RecordArgs {
     #[arg(long, value_name = "SECONDS")]
     duration: Option<f32>,
     /// Replace the output if it exists
+    #[arg(short, long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+struct ActivationsArgs {
+    /// The model: ONNX
+    model: PathBuf,
+    /// The input: a .npy array of the model's input shape (batch included)
+    #[arg(long, value_name = "X.npy")]
+    input: PathBuf,
+    /// Neurons (units and channels) or operators
+    #[arg(long, value_enum, default_value = "neurons")]
+    level: Level,
+    /// Neuron level: strongest inputs kept per unit
+    #[arg(long, default_value_t = Pruning::default().top_k, value_name = "K")]
+    top_k: usize,
+    /// Also draw the model, coloured by activation
+    #[arg(short, long, value_name = "FILE.png")]
+    output: Option<PathBuf>,
+    /// Image size in pixels, WIDTHxHEIGHT
+    #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Print one JSON object instead of text
+    #[arg(long)]
+    json: bool,
+    /// Replace the output file if it exists
     #[arg(short, long)]
     force: bool,
 }
@@ -580,7 +615,7 @@ impl EdgeArgs {
     }
 
     fn look<'a>(&self, selection: Option<&'a Selection>) -> Look<'a> {
-        Look { selection, bundle: self.bundle(), edge_coloring: self.edge_color }
+        Look { selection, bundle: self.bundle(), edge_coloring: self.edge_color, color_by: None }
     }
 }
 
@@ -752,6 +787,7 @@ pub fn run() -> Result<()> {
         Command::Record(args) => record(args),
         Command::Diff(args) => model_diff(args),
         Command::Attention(args) => attention(args),
+        Command::Activations(args) => activations(args),
         Command::Bench(BenchCommand::Render(args)) => bench_render(args),
         Command::Bench(BenchCommand::Record(args)) => bench_record(args),
         Command::Bench(BenchCommand::Project(args)) => bench_project(args),
@@ -1386,6 +1422,84 @@ fn record(args: RecordArgs) -> Result<()> {
 }
 
 /// A progress bar for iterations, labelled with the phase (set_message); "layout" first.
+fn activations(args: ActivationsArgs) -> Result<()> {
+    use crate::render::palette::ColorBy;
+    if let Some(path) = &args.output {
+        check_output(path, "png", args.force)?;
+    }
+    if !args.model.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx")) {
+        bail!("{}: activations come from running an ONNX model", args.model.display());
+    }
+    let level = LevelArgs { level: args.level, top_k: args.top_k, min_weight: 0.0 };
+    let mut loaded = level.load(&args.model)?;
+    let input = load::load_array(&args.input, 6)?;
+    let start = std::time::Instant::now();
+    let acts = crate::activations::run(&args.model, &input)?;
+    let seconds = start.elapsed().as_secs_f64();
+    let values = acts.on(&loaded.graph);
+    let covered = values.iter().filter(|v| v.is_finite()).count();
+    // Per layer (the node name before its [index]): units, mean and largest activation.
+    let mut layers: Vec<(String, usize, f64, f32)> = Vec::new();
+    for v in 0..loaded.graph.node_count() {
+        let value = values[v as usize];
+        if !value.is_finite() {
+            continue;
+        }
+        let name = loaded.graph.node_name(v);
+        let layer = name.rsplit_once('[').map_or(name.as_str(), |(l, _)| l).to_owned();
+        match layers.last_mut().filter(|l| l.0 == layer) {
+            Some(l) => {
+                l.1 += 1;
+                l.2 += value as f64;
+                l.3 = l.3.max(value);
+            }
+            None => layers.push((layer, 1, value as f64, value)),
+        }
+    }
+    if args.json {
+        let layers: Vec<serde_json::Value> = layers
+            .iter()
+            .map(|(name, n, sum, max)| json!({"layer": name, "units": n, "mean": sum / *n as f64, "max": max}))
+            .collect();
+        let outputs: Vec<serde_json::Value> =
+            acts.results.iter().map(|(name, v)| json!({"name": name, "values": v})).collect();
+        println!(
+            "{}",
+            json!({"model": args.model.display().to_string(), "seconds": seconds, "nodes": loaded.graph.node_count(), "with_activation": covered, "outputs": outputs, "layers": layers})
+        );
+    } else {
+        println!("ran {} on {} in {seconds:.3} s", args.model.display(), args.input.display());
+        for (name, v) in &acts.results {
+            let best =
+                v.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, x)| format!(", largest {x:.4} at {i}"));
+            println!("output {name}: {} values{}", v.len(), best.unwrap_or_default());
+        }
+        println!(
+            "{covered} of {} nodes have an activation; by layer (units, mean, largest):",
+            loaded.graph.node_count()
+        );
+        for (name, n, sum, max) in &layers {
+            println!("  {name:<40} {n:>6} {:>10.4} {max:>10.4}", sum / *n as f64);
+        }
+    }
+    if let Some(path) = &args.output {
+        let name = "activation";
+        loaded.graph.nodes.columns.retain(|c| c.name != name);
+        loaded.graph.nodes.columns.push(crate::graph::Column { name: name.into(), width: 1, values });
+        let look = Look { color_by: Some(ColorBy::Column(name.into())), ..Look::default() };
+        let config = LayoutConfig { kind: LayoutKind::Layered, ..LayoutConfig::default() };
+        let (rgba, note) = render_frame(&loaded, &config, args.size, &look)?;
+        write_png(path, args.size, &rgba).with_context(|| format!("{}: cannot write", path.display()))?;
+        eprintln!(
+            "wrote {} ({}x{}): {note}; nodes coloured by activation, low to high along the ramp",
+            path.display(),
+            args.size.0,
+            args.size.1
+        );
+    }
+    Ok(())
+}
+
 fn attention(args: AttentionArgs) -> Result<()> {
     use crate::attention::{Keep, View, draw, load};
     check_output(&args.output, "png", args.force)?;

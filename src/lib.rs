@@ -5,9 +5,11 @@
 //! window ([`app`]) or to an offscreen frame ([`snapshot`], PNG), and [`cli`] ties the
 //! steps to commands. [`khop`] finds the K-hop neighbourhood of a selection on the GPU,
 //! [`embed`] projects node embeddings, [`video`] records camera tours, [`diff`] compares
-//! two models, [`attention`] turns attention maps into graphs, and [`bench`] times
+//! two models, [`activations`] runs a model and puts its activations on the graph,
+//! [`attention`] turns attention maps into graphs, and [`bench`] times
 //! drawing and queries at scale.
 
+pub mod activations;
 pub mod app;
 pub mod attention;
 pub mod bench;

@@ -12,6 +12,7 @@ use crate::graph::Graph;
 use crate::khop::{KHop, Neighbourhoods, Selection};
 use crate::layout::bundle::{self, BundleConfig};
 use crate::layout::{Dim, LayoutConfig, Placed, place};
+use crate::render::palette::ColorBy;
 use crate::render::{Bounds, Camera, EdgeColoring, OffscreenTarget, Renderer, Style, frame};
 
 /// The long step a progress report is about.
@@ -34,13 +35,15 @@ impl Phase {
 }
 
 /// What a picture shows beyond the laid-out graph.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Look<'a> {
     /// Highlight this K-hop neighbourhood.
     pub selection: Option<&'a Selection>,
     /// Draw the edges bundled.
     pub bundle: Option<BundleConfig>,
     pub edge_coloring: EdgeColoring,
+    /// Colour the nodes by this instead of their class.
+    pub color_by: Option<ColorBy>,
 }
 
 pub struct Snapshot {
@@ -102,6 +105,9 @@ pub fn picture(
         ..Style::for_layout(graph.node_count(), graph.edge_count(), bounds, three_d)
     };
     let mut scene = renderer.scene(gpu, graph, &buffer, style)?;
+    if let Some(color_by) = &look.color_by {
+        scene.set_colors(&gpu.queue, &color_by.colors(graph));
+    }
     if let Some(config) = &look.bundle {
         let paths = bundle::bundle(gpu, graph, positions, &buffer, three_d, config, progress)?;
         renderer.set_paths(gpu, &mut scene, &paths);

@@ -5,7 +5,9 @@ named /fc1, /fc2, ..., for the neuron level, the bundling pictures and model dif
 
 - digits_mlp.onnx: 64 -> 64 -> 32 -> 10, trained to convergence;
 - digits_mlp_early.onnx: the same network after 3 epochs (a checkpoint of the same run);
-- digits_mlp_deeper.onnx: 64 -> 64 -> 32 -> 32 -> 10, trained to convergence.
+- digits_mlp_deeper.onnx: 64 -> 64 -> 32 -> 32 -> 10, trained to convergence;
+- digit_0.npy: the first image of the data set (a handwritten 0), float32 [1, 64], scaled
+  to 0..1 as the networks were trained: an input for `netlens activations`.
 
 Prints each one's held-out accuracy.
 
@@ -63,3 +65,5 @@ with warnings.catch_warnings():
 export(early, "digits_mlp_early.onnx")
 deeper = MLPClassifier(hidden_layer_sizes=(64, 32, 32), max_iter=600, random_state=0).fit(x_train, y_train)
 export(deeper, "digits_mlp_deeper.onnx")
+np.save("digit_0.npy", (load_digits().data[:1] / 16.0).astype(np.float32))
+print(f"digit_0.npy: class {load_digits().target[0]}, predicted {mlp.predict(load_digits().data[:1] / 16.0)[0]}")
