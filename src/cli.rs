@@ -512,6 +512,14 @@ struct GraphArgs {
     /// of a model instead of its operators
     #[arg(long, value_name = "DEPTH")]
     collapse: Option<usize>,
+    /// Neuron level: cluster the neurons of every layer into at most K by their incoming
+    /// weights (k-means, seeded by --cluster-seed), each cluster one node whose edges sum
+    /// the weights of its connections; --bundle then shows how the clusters connect
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    clusters: Option<u32>,
+    /// Seed of the clustering: the same seed gives the same clusters
+    #[arg(long, default_value_t = 1, value_name = "SEED")]
+    cluster_seed: u64,
 }
 
 /// How deep into a model to look.
@@ -762,6 +770,12 @@ struct InfoArgs {
     /// Show every group this many levels down as one node
     #[arg(long, value_name = "DEPTH")]
     collapse: Option<usize>,
+    /// Neuron level: cluster every layer's neurons into at most K nodes
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    clusters: Option<u32>,
+    /// Seed of the clustering
+    #[arg(long, default_value_t = 1, value_name = "SEED")]
+    cluster_seed: u64,
 }
 
 fn parse_size(text: &str) -> Result<(u32, u32), String> {
@@ -816,6 +830,12 @@ fn load_graph(args: &GraphArgs) -> Result<Loaded> {
     }
     if args.undirected || loaded.source == load::Source::Bundled("cora") {
         loaded.graph.directed = false;
+    }
+    if let Some(k) = args.clusters {
+        if loaded.graph.groups.is_empty() {
+            eprintln!("netlens: note: {} has no layers (groups) to cluster", loaded.source);
+        }
+        loaded.graph = loaded.graph.cluster_layers(k as usize, args.cluster_seed);
     }
     if let Some(depth) = args.collapse {
         if loaded.graph.groups.is_empty() {
@@ -1748,6 +1768,8 @@ fn info(args: InfoArgs) -> Result<()> {
             undirected: args.undirected,
             level: args.level,
             collapse: args.collapse,
+            clusters: args.clusters,
+            cluster_seed: args.cluster_seed,
         };
         let loaded = load_graph(&graph_args)?;
         let graph = &loaded.graph;

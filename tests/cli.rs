@@ -287,6 +287,35 @@ fn render_writes_svg_for_2d_views() {
 }
 
 #[test]
+fn neuron_clusters_aggregate_each_layer() {
+    let dir = common::scratch("clusters");
+    let mlp = common::repo_data("onnx/digits_mlp.onnx");
+    let args = ["info", mlp.to_str().unwrap(), "--level", "neurons", "--clusters", "6", "--json"];
+    let v = json(&netlens(&args, &dir));
+    // Six layers (pixels, fc1, relu1, fc2, relu2, fc3), each of more than 6 neurons.
+    assert_eq!(v["nodes"].as_u64(), Some(36), "{v}");
+    let again = json(&netlens(&args, &dir));
+    assert_eq!(v["edges"], again["edges"], "the same seed, the same clusters");
+    let out = netlens(
+        &[
+            "render",
+            mlp.to_str().unwrap(),
+            "--level",
+            "neurons",
+            "--clusters",
+            "4",
+            "--bundle",
+            "-o",
+            "c.png",
+            "--size",
+            "320x200",
+        ],
+        &dir,
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
 fn collapsing_groups_shows_blocks() {
     let dir = common::scratch("collapse");
     let model = common::repo_data("gguf/tiny-llama.gguf");

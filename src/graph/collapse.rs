@@ -3,7 +3,7 @@
 //! 12-layer encoder reads as 12 blocks.
 //!
 //! Edges between members of one collapsed group vanish, edges into or out of it attach
-//! to its node (once per pair of ends). Collapsed nodes are named by their group path,
+//! to its node (once per pair of ends, weighing the sum of their weights). Collapsed nodes are named by their group path,
 //! take the class `group` and the sum of their members' numeric `params`; nodes outside
 //! every collapsed group keep their own label, class and text.
 
@@ -52,18 +52,28 @@ impl Graph {
             new_of.push(id);
         }
 
+        // One edge per pair of new ends, its weight the sum of the edges it stands for.
         let mut graph = Graph::with_nodes(kept.len() as u32, self.directed);
-        let mut pairs: Vec<(u32, u32)> = self
+        let mut pairs: Vec<(u32, u32, f32)> = self
             .src
             .iter()
             .zip(&self.dst)
-            .map(|(&a, &b)| (new_of[a as usize], new_of[b as usize]))
-            .filter(|(a, b)| a != b)
+            .enumerate()
+            .map(|(e, (&a, &b))| (new_of[a as usize], new_of[b as usize], self.weights.as_ref().map_or(1.0, |w| w[e])))
+            .filter(|(a, b, _)| a != b)
             .collect();
-        pairs.sort_unstable();
-        pairs.dedup();
-        for (a, b) in pairs {
-            graph.push_edge(a, b);
+        pairs.sort_unstable_by_key(|&(a, b, _)| (a, b));
+        let mut weights = Vec::new();
+        for (a, b, w) in pairs {
+            if graph.src.last() == Some(&a) && graph.dst.last() == Some(&b) {
+                *weights.last_mut().expect("one weight per edge") += w;
+            } else {
+                graph.push_edge(a, b);
+                weights.push(w);
+            }
+        }
+        if self.weights.is_some() {
+            graph.weights = Some(weights);
         }
 
         // Groups neither collapsed nor inside a collapsed one stay, with the collapsed nodes

@@ -5,6 +5,7 @@
 //! (labels in one string table, classes, numeric matrices), groups form a hierarchy that
 //! model loaders fill, and [`Csr`] turns the edge arrays into adjacency ready for GPU upload.
 
+mod clusters;
 mod collapse;
 mod csr;
 pub mod generate;
