@@ -82,15 +82,31 @@ fn to_screen(clip: vec4<f32>) -> vec2<f32> {
     return clip.xy / clip.w * view.viewport * 0.5;
 }
 
-/// Vertex `v` of a quad `width` pixels wide from world point `wa` to `wb`, a piece of
-/// edge `i` (of this chunk; its ends `e`) from `t0` to `t1` along it, its alpha scaled by
-/// `shade`.
-fn piece(v: u32, i: u32, e: vec2<u32>, wa: vec3<f32>, wb: vec3<f32>, t0: f32, t1: f32, shade: f32, width: f32) -> VertexOut {
+/// A piece of an edge in clip space: from `a` to `b`, of the edge whose ends are at
+/// `ea` and `eb`, from `t0` to `t1` along it.
+struct Piece {
+    a: vec4<f32>,
+    b: vec4<f32>,
+    ea: vec4<f32>,
+    eb: vec4<f32>,
+    t0: f32,
+    t1: f32,
+}
+
+fn clip_of(world: vec3<f32>) -> vec4<f32> {
+    return view.clip_from_world * vec4<f32>(world, 1.0);
+}
+
+/// Vertex `v` of a quad `width` pixels wide along `p`, a piece of edge `i` (of this
+/// chunk; its ends `e`), its alpha scaled by `shade`.
+fn piece(v: u32, i: u32, e: vec2<u32>, span: Piece, shade: f32, width: f32) -> VertexOut {
     var out: VertexOut;
-    let a = view.clip_from_world * vec4<f32>(wa, 1.0);
-    let b = view.clip_from_world * vec4<f32>(wb, 1.0);
-    let ea = view.clip_from_world * vec4<f32>(positions[e.x].xyz, 1.0);
-    let eb = view.clip_from_world * vec4<f32>(positions[e.y].xyz, 1.0);
+    let a = span.a;
+    let b = span.b;
+    let ea = span.ea;
+    let eb = span.eb;
+    let t0 = span.t0;
+    let t1 = span.t1;
     if a.w <= 1e-6 || b.w <= 1e-6 || ea.w <= 1e-6 || eb.w <= 1e-6 {
         out.clip = vec4<f32>(2.0, 2.0, 2.0, 1.0); // crosses behind the camera: skip
         return out;
@@ -145,7 +161,10 @@ fn piece(v: u32, i: u32, e: vec2<u32>, wa: vec3<f32>, wb: vec3<f32>, t0: f32, t1
 
 fn straight(v: u32, i: u32, width: f32) -> VertexOut {
     let e = edges[i];
-    return piece(v, i, e, positions[e.x].xyz, positions[e.y].xyz, 0.0, 1.0, 1.0, width);
+    // A straight edge is its own one piece: its ends are projected once.
+    let a = clip_of(positions[e.x].xyz);
+    let b = clip_of(positions[e.y].xyz);
+    return piece(v, i, e, Piece(a, b, a, b, 0.0, 1.0), 1.0, width);
 }
 
 @vertex
@@ -229,7 +248,7 @@ fn path(v: u32, instance: u32, width: f32) -> VertexOut {
     if top > 0.0 {
         shade = mix(1.0, mix(0.6, 2.0, sqrt(clamp((a.w + b.w) * 0.5 / top, 0.0, 1.0))), view.bundle_mix);
     }
-    return piece(v, i, e, a.xyz, b.xyz, u0 / spans, u1 / spans, shade, width);
+    return piece(v, i, e, Piece(clip_of(a.xyz), clip_of(b.xyz), ea, eb, u0 / spans, u1 / spans), shade, width);
 }
 
 @fragment
