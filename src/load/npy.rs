@@ -212,19 +212,27 @@ pub fn matrix(reader: impl Read, source: &Source) -> Result<(usize, Vec<f32>), L
     rows.checked_mul(cols).filter(|&l| l <= 1 << 32).ok_or_else(|| {
         LoadError::invalid(source, format!("has {rows} x {cols} values, more than netlens holds in memory"))
     })?;
-    // Read in file order (the vector grows with the data read), then put Fortran-order
-    // columns into rows.
+    Ok((cols as usize, c_order_values(npy, source)?))
+}
+
+/// Every value, in C order: read in file order (the vector grows with the data read, never
+/// sized from the header), then a Fortran-order 2-D array's columns put into rows.
+fn c_order_values<R: Read>(npy: NpyFile<R>, source: &Source) -> Result<Vec<f32>, LoadError> {
+    let shape = npy.shape().to_vec();
     let fortran = npy.order() == Order::Fortran;
     let mut values = Vec::new();
     for_each_value(npy, source, |_, _, v| {
         values.push(v as f32);
         Ok(())
     })?;
-    if fortran && cols > 1 {
+    if let [rows, cols] = *shape
+        && fortran
+        && cols > 1
+    {
         let (rows, cols) = (rows as usize, cols as usize);
         values = (0..rows * cols).map(|k| values[(k % cols) * rows + k / cols]).collect();
     }
-    Ok((cols as usize, values))
+    Ok(values)
 }
 
 /// A numeric array of 2 to `max_dims` dimensions in C order: its shape and values.
@@ -244,17 +252,7 @@ pub fn array(reader: impl Read, source: &Source, max_dims: usize) -> Result<(Vec
             format!("has shape {shape:?}, more values than netlens holds in memory"),
         ));
     }
-    let fortran = npy.order() == Order::Fortran;
-    let mut values = Vec::new();
-    for_each_value(npy, source, |_, _, v| {
-        values.push(v as f32);
-        Ok(())
-    })?;
-    if fortran {
-        let (rows, cols) = (shape[0] as usize, shape[1] as usize);
-        values = (0..rows * cols).map(|k| values[(k % cols) * rows + k / cols]).collect();
-    }
-    Ok((shape, values))
+    Ok((shape, c_order_values(npy, source)?))
 }
 
 fn check_rows(rows: u64, source: &Source) -> Result<(), LoadError> {
