@@ -35,6 +35,9 @@ Examples:
   netlens info --gpu                             the adapter netlens uses and its limits
   netlens khop --node 35 --hops 2 --json         how many nodes lie 0, 1, 2 hops from node 35
   netlens render --select 35 --hops 2 -o n.png   highlight that neighbourhood in a picture
+  netlens render --bundle -o bundled.png         edges gathered into bundles (GPU)
+  netlens diff early.onnx late.onnx              what changed between two models
+  netlens attention att.npy --tokens t.txt -o a.png   attention as token-to-token edges
 
 Graph files: edge lists (.tsv, .csv, .txt, any separator; '#'/'%' comments; optional
 header and weight column; integer or string ids), Matrix Market (.mtx) and PyG
@@ -66,7 +69,7 @@ enum Command {
     /// node column, collapses groups, and switches 2D/3D.
     /// Without a display it writes a PNG instead and says where.
     View(ViewArgs),
-    /// Lay a graph out on the GPU and write a PNG
+    /// Lay a graph out on the GPU and write a PNG, or an SVG of a 2D view
     Render(RenderArgs),
     /// Lay a graph out and write the positions (.npy, N x 2 or N x 3 float32, rows in the
     /// loader's node order) and/or print quality metrics
