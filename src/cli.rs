@@ -384,15 +384,22 @@ struct AttentionArgs {
     /// Keys drawn per query at most (the strongest)
     #[arg(long, default_value_t = 32, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     top_k: u32,
-    /// Output PNG file
+    /// Output PNG file; without it, a window (hover a token for its name, click one to
+    /// light the keys it attends to)
     #[arg(short, long, value_name = "FILE.png")]
-    output: PathBuf,
-    /// Image size in pixels, WIDTHxHEIGHT
+    output: Option<PathBuf>,
+    /// Image (or window) size in pixels, WIDTHxHEIGHT
     #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
     size: (u32, u32),
     /// Replace the output file if it exists
     #[arg(short, long)]
     force: bool,
+    /// Close the window after this many frames (for scripts and tests)
+    #[arg(long, hide = true)]
+    exit_after_frames: Option<u32>,
+    /// Print a line to stderr for every frame presented (for scripts and tests)
+    #[arg(long, hide = true)]
+    report_frames: bool,
 }
 
 #[derive(Debug, Args)]
@@ -1312,6 +1319,7 @@ fn gnn(args: GnnArgs) -> Result<()> {
             bundle: BundleConfig::default(),
             bundled: false,
             edge_coloring: EdgeColoring::Nodes,
+            positions: None,
         };
         app::run(graph, config, options)?;
     }
@@ -1525,7 +1533,13 @@ fn activations(args: ActivationsArgs) -> Result<()> {
 
 fn attention(args: AttentionArgs) -> Result<()> {
     use crate::attention::{Keep, View, draw, load};
-    check_output(&args.output, "png", args.force)?;
+    match &args.output {
+        Some(path) => check_output(path, "png", args.force)?,
+        None if !app::display_available() => {
+            bail!("no display (DISPLAY and WAYLAND_DISPLAY are unset): give -o FILE.png to write a picture")
+        }
+        None => {}
+    }
     let start = std::time::Instant::now();
     let attention = load(&args.input)?;
     let t = attention.tokens;
@@ -1559,6 +1573,24 @@ fn attention(args: AttentionArgs) -> Result<()> {
     }
     let keep = Keep { min_weight: args.min_weight, top_k: args.top_k as usize };
     let drawing = draw(&attention, &tokens, view, keep);
+    let Some(output) = &args.output else {
+        let title = format!("netlens: attention, {} ({} tokens)", args.input.display(), t);
+        let options = ViewOptions {
+            size: args.size,
+            title,
+            selection: Selection { seeds: Vec::new(), hops: 1, direction: crate::graph::Direction::Out },
+            exit_after_frames: args.exit_after_frames,
+            report_frames: args.report_frames,
+            embeddings: Vec::new(),
+            bundle: BundleConfig::default(),
+            bundled: false,
+            edge_coloring: EdgeColoring::Weight,
+            positions: Some(drawing.positions),
+        };
+        let config = LayoutConfig { kind: LayoutKind::Layered, ..LayoutConfig::default() };
+        app::run(drawing.graph, config, options)?;
+        return Ok(());
+    };
     let gpu = Gpu::headless()?;
     let look = Look { edge_coloring: EdgeColoring::Weight, ..Look::default() };
     let rgba = crate::snapshot::annotated_picture(
@@ -1570,14 +1602,14 @@ fn attention(args: AttentionArgs) -> Result<()> {
         &drawing.texts,
         crate::attention::ROW,
     )?;
-    write_png(&args.output, args.size, &rgba).with_context(|| format!("{}: cannot write", args.output.display()))?;
+    write_png(output, args.size, &rgba).with_context(|| format!("{}: cannot write", output.display()))?;
     let what = match view {
         View::Head { layer, head } => format!("layer {layer}, head {head}"),
         View::Model => format!("{} layers x {} heads", attention.layers, attention.heads),
     };
     eprintln!(
         "wrote {} ({}x{}): {what} of {t} tokens, {} edges drawn, in {:.2} s",
-        args.output.display(),
+        output.display(),
         args.size.0,
         args.size.1,
         drawing.graph.edge_count(),
@@ -1753,6 +1785,7 @@ fn view(args: ViewArgs) -> Result<()> {
         bundle: args.edges.bundle().unwrap_or_default(),
         bundled: args.edges.bundle.is_some(),
         edge_coloring: args.edges.edge_color,
+        positions: None,
     };
     let config = args.layout.config(&loaded);
     app::run(loaded.graph, config, options)?;

@@ -2,7 +2,8 @@
 //! screenshot of the X screen, clicks a node and sees its neighbourhood highlighted,
 //! clears the selection, bundles the edges and straightens them again, saves a keyframe
 //! that `netlens record` plays, resizes the window, and quits with Esc. On a three-node
-//! chain, hovering an edge lights it and a click on it selects its ends.
+//! chain, hovering an edge lights it and a click on it selects its ends. An attention head
+//! opens in a window at the positions `netlens attention` draws.
 //!
 //! Needs Xvfb, ImageMagick's `import` and xdotool (`.ci/run` installs them). Where they
 //! are missing the test says so and passes, except under CI (`CI` set), where it fails.
@@ -374,4 +375,38 @@ fn hovering_an_edge_lights_it_and_a_click_selects_its_ends() {
     println!("clicked the edge: {rings} white ring pixels");
     assert!(rings > 20, "a click on the edge selects both of its ends");
     quit_with_escape(&display, &mut view);
+}
+
+#[test]
+fn attention_opens_in_a_window() {
+    if !tools_present() {
+        return;
+    }
+    let scratch = common::scratch("window-attention");
+    let (_xvfb, display) = start_xvfb();
+    let (att, tokens) =
+        (common::repo_data("attention/minilm_attention.npy"), common::repo_data("attention/minilm_tokens.txt"));
+    let args = [
+        "attention",
+        att.to_str().unwrap(),
+        "--tokens",
+        tokens.to_str().unwrap(),
+        "--layer",
+        "0",
+        "--head",
+        "2",
+        "--size",
+        "800x600",
+    ];
+    let (mut window, frames) = start_netlens(&display, &scratch, &args);
+    wait_for_frame(&frames, 2);
+    xdotool(&display, &OUTSIDE);
+    wait_until_still(&frames);
+    let screen = screenshot(&display, &scratch.join("screen.png"));
+    // The previous-token head: strong edges, drawn in the ramp's yellow.
+    let yellow =
+        screen.enumerate_pixels().filter(|(x, _, p)| *x >= 290 && p.0[0] > 200 && p.0[1] > 180 && p.0[2] < 90).count();
+    println!("attention window: {yellow} yellow edge pixels");
+    assert!(yellow > 300, "the heavy edges are drawn");
+    quit_with_escape(&display, &mut window);
 }

@@ -93,6 +93,9 @@ pub struct ViewOptions {
     pub bundle: BundleConfig,
     pub bundled: bool,
     pub edge_coloring: EdgeColoring,
+    /// 2D positions to show the graph at instead of laying it out (as `netlens attention`
+    /// draws them).
+    pub positions: Option<Vec<[f32; 4]>>,
 }
 
 /// Opens the window and runs until it is closed.
@@ -175,6 +178,8 @@ struct State {
     /// The camera follows the layout until the user moves it.
     follow_layout: bool,
     paused: bool,
+    /// Positions given instead of a layout ([`ViewOptions::positions`]).
+    given: Option<Vec<[f32; 4]>>,
     /// How edges bundle, and whether they should be drawn bundled (B).
     bundle: BundleConfig,
     bundled: bool,
@@ -249,6 +254,7 @@ impl App {
             &color_by,
             &size_by,
             edge_coloring,
+            self.options.positions.as_deref(),
         )?;
         let viewport = Vec2::new(surface_config.width as f32, surface_config.height as f32);
         let camera = Camera::fit(&shown.bounds, self.config.dim == Dim::Three, viewport);
@@ -285,6 +291,7 @@ impl App {
             transition: None,
             follow_layout: true,
             paused: false,
+            given: self.options.positions.take(),
             bundle: self.options.bundle,
             bundled: self.options.bundled,
             fly: false,
@@ -339,8 +346,16 @@ fn show(
     color_by: &ColorBy,
     size_by: &SizeBy,
     edge_coloring: EdgeColoring,
+    given: Option<&[[f32; 4]]>,
 ) -> Result<Shown, GpuError> {
+    // Positions the caller drew (an attention view) serve while they fit the graph shown.
+    let given = given.filter(|p| p.len() == graph.node_count() as usize && config.dim == Dim::Two);
     let (force, buffer, positions) = match config.kind {
+        _ if given.is_some() => {
+            let positions = given.expect("checked").to_vec();
+            let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::empty())?;
+            (None, buffer, positions)
+        }
         LayoutKind::Layered => {
             let positions = layered(graph, config.dim).positions;
             let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::empty())?;
@@ -569,6 +584,7 @@ impl State {
             &self.color_by,
             &self.size_by,
             self.shown.scene.style.edge_coloring,
+            self.given.as_deref(),
         )?;
         self.panel.reset(graph);
         self.panel.positions_changed(graph, &self.shown.positions);
