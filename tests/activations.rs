@@ -6,8 +6,11 @@ mod common;
 
 use std::process::{Command, Output};
 
-fn netlens(args: &[&str]) -> Output {
-    let dir = common::scratch("activations");
+/// Runs netlens in this test's own scratch folder `name` (tests run in parallel: a shared
+/// folder would be emptied under another test's feet).
+fn netlens(name: &str, args: &[&str]) -> Output {
+    let dir = std::env::temp_dir().join(format!("netlens-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
     Command::new(env!("CARGO_BIN_EXE_netlens")).args(args).current_dir(dir).output().expect("netlens runs")
 }
 
@@ -24,7 +27,10 @@ fn layer<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
 fn the_digits_mlp_recognises_a_zero() {
     let model = common::repo_data("onnx/digits_mlp.onnx");
     let input = common::repo_data("onnx/digit_0.npy");
-    let v = json(&netlens(&["activations", model.to_str().unwrap(), "--input", input.to_str().unwrap(), "--json"]));
+    let v = json(&netlens(
+        "activations-mlp",
+        &["activations", model.to_str().unwrap(), "--input", input.to_str().unwrap(), "--json"],
+    ));
     assert_eq!((v["nodes"].as_u64(), v["with_activation"].as_u64()), (Some(266), Some(266)));
     let scores: Vec<f64> = v["outputs"][0]["values"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
     let best = (0..10).max_by(|&a, &b| scores[a].total_cmp(&scores[b])).unwrap();
@@ -53,7 +59,10 @@ fn cnn_channels_are_averaged_over_their_positions() {
     bytes.extend(std::iter::repeat_n(1.0f32.to_le_bytes(), 192).flatten());
     std::fs::write(&input, bytes).unwrap();
     let model = common::repo_data("onnx/small_cnn.onnx");
-    let v = json(&netlens(&["activations", model.to_str().unwrap(), "--input", input.to_str().unwrap(), "--json"]));
+    let v = json(&netlens(
+        "activations-cnn-run",
+        &["activations", model.to_str().unwrap(), "--input", input.to_str().unwrap(), "--json"],
+    ));
     assert_eq!(v["with_activation"], v["nodes"]);
     // Global average pooling outputs each channel's mean: the mean of the ReLU channels.
     let (relu, pool) = (layer(&v, "/features/relu/Relu"), layer(&v, "/pool/GlobalAveragePool"));
@@ -81,18 +90,21 @@ fn cnn_channels_are_averaged_over_their_positions() {
 fn wrong_inputs_are_clear_errors() {
     let model = common::repo_data("onnx/digits_mlp.onnx");
     let labels = common::repo_data("cora/labels.npy");
-    let out = netlens(&["activations", model.to_str().unwrap(), "--input", labels.to_str().unwrap()]);
+    let out =
+        netlens("activations-errors", &["activations", model.to_str().unwrap(), "--input", labels.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.code() == Some(1) && stderr.contains("labels.npy"), "{stderr}");
     let image = common::repo_data("onnx/digit_0.npy");
     let cnn = common::repo_data("onnx/small_cnn.onnx");
-    let out = netlens(&["activations", cnn.to_str().unwrap(), "--input", image.to_str().unwrap()]);
+    let out =
+        netlens("activations-errors", &["activations", cnn.to_str().unwrap(), "--input", image.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.code() == Some(1) && stderr.contains("small_cnn.onnx: cannot run on an input of shape [1, 64]"),
         "{stderr}"
     );
     let gguf = common::repo_data("gguf/tiny-llama.gguf");
-    let out = netlens(&["activations", gguf.to_str().unwrap(), "--input", image.to_str().unwrap()]);
+    let out =
+        netlens("activations-errors", &["activations", gguf.to_str().unwrap(), "--input", image.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("activations come from running an ONNX model"));
 }
