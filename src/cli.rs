@@ -297,12 +297,8 @@ struct GnnArgs {
     /// Replace the output file if it exists
     #[arg(short, long)]
     force: bool,
-    /// Close the window after this many frames (for scripts and tests)
-    #[arg(long, hide = true)]
-    exit_after_frames: Option<u32>,
-    /// Print a line to stderr for every frame presented (for scripts and tests)
-    #[arg(long, hide = true)]
-    report_frames: bool,
+    #[command(flatten)]
+    scripted: ScriptedWindow,
 }
 
 #[derive(Debug, Args)]
@@ -394,12 +390,8 @@ struct AttentionArgs {
     /// Replace the output file if it exists
     #[arg(short, long)]
     force: bool,
-    /// Close the window after this many frames (for scripts and tests)
-    #[arg(long, hide = true)]
-    exit_after_frames: Option<u32>,
-    /// Print a line to stderr for every frame presented (for scripts and tests)
-    #[arg(long, hide = true)]
-    report_frames: bool,
+    #[command(flatten)]
+    scripted: ScriptedWindow,
 }
 
 #[derive(Debug, Args)]
@@ -587,6 +579,17 @@ impl LayoutArgs {
     }
 }
 
+/// Hidden window options for scripts and tests.
+#[derive(Debug, Args)]
+struct ScriptedWindow {
+    /// Close the window after this many frames (for scripts and tests)
+    #[arg(long, hide = true)]
+    exit_after_frames: Option<u32>,
+    /// Print a line to stderr for every frame presented (for scripts and tests)
+    #[arg(long, hide = true)]
+    report_frames: bool,
+}
+
 /// How edges are drawn: straight or bundled, and their colours.
 #[derive(Debug, Args)]
 struct EdgeArgs {
@@ -739,12 +742,8 @@ struct ViewArgs {
     hops: HopArgs,
     #[command(flatten)]
     edges: EdgeArgs,
-    /// Close the window after this many frames (for scripts and tests)
-    #[arg(long, hide = true)]
-    exit_after_frames: Option<u32>,
-    /// Print a line to stderr for every frame presented (for scripts and tests)
-    #[arg(long, hide = true)]
-    report_frames: bool,
+    #[command(flatten)]
+    scripted: ScriptedWindow,
 }
 
 #[derive(Debug, Args)]
@@ -1313,8 +1312,8 @@ fn gnn(args: GnnArgs) -> Result<()> {
             size: args.window_size,
             title,
             selection: Selection { seeds: Vec::new(), hops: 1, direction: Direction::Both },
-            exit_after_frames: args.exit_after_frames,
-            report_frames: args.report_frames,
+            exit_after_frames: args.scripted.exit_after_frames,
+            report_frames: args.scripted.report_frames,
             embeddings,
             bundle: BundleConfig::default(),
             bundled: false,
@@ -1579,8 +1578,8 @@ fn attention(args: AttentionArgs) -> Result<()> {
             size: args.size,
             title,
             selection: Selection { seeds: Vec::new(), hops: 1, direction: crate::graph::Direction::Out },
-            exit_after_frames: args.exit_after_frames,
-            report_frames: args.report_frames,
+            exit_after_frames: args.scripted.exit_after_frames,
+            report_frames: args.scripted.report_frames,
             embeddings: Vec::new(),
             bundle: BundleConfig::default(),
             bundled: false,
@@ -1779,8 +1778,8 @@ fn view(args: ViewArgs) -> Result<()> {
         size: args.size,
         title,
         selection,
-        exit_after_frames: args.exit_after_frames,
-        report_frames: args.report_frames,
+        exit_after_frames: args.scripted.exit_after_frames,
+        report_frames: args.scripted.report_frames,
         embeddings: Vec::new(),
         bundle: args.edges.bundle().unwrap_or_default(),
         bundled: args.edges.bundle.is_some(),

@@ -6,11 +6,10 @@ mod common;
 
 use std::process::{Command, Output};
 
-/// Runs netlens in this test's own scratch folder `name` (tests run in parallel: a shared
-/// folder would be emptied under another test's feet).
+/// Runs netlens in a fresh scratch folder `name`, one name per test (tests run in
+/// parallel: a shared folder would be emptied under another test's feet).
 fn netlens(name: &str, args: &[&str]) -> Output {
-    let dir = std::env::temp_dir().join(format!("netlens-test-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::scratch(name);
     Command::new(env!("CARGO_BIN_EXE_netlens")).args(args).current_dir(dir).output().expect("netlens runs")
 }
 
