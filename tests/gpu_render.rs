@@ -64,9 +64,12 @@ fn cora_shows_seven_class_colours_spread_over_the_frame() {
     println!("{filled} of 100 cells hold drawn pixels");
     assert!(filled >= 70, "nodes are spread out over the drawing ({filled}/100 cells)");
 
-    // The nodes themselves are spread: few sit on top of each other.
+    // The nodes themselves are spread: few sit on top of each other (within a thousandth
+    // of the layout's width).
+    let (lo, hi) = shot.positions.iter().fold((f32::MAX, f32::MIN), |(lo, hi), p| (lo.min(p[0]), hi.max(p[0])));
+    let unit = (hi - lo) / 1000.0;
     let mut sorted: Vec<(i64, i64)> =
-        shot.positions.iter().map(|p| ((p[0] * 8.0) as i64, (p[1] * 8.0) as i64)).collect();
+        shot.positions.iter().map(|p| ((p[0] / unit) as i64, (p[1] / unit) as i64)).collect();
     sorted.sort_unstable();
     sorted.dedup();
     assert!(

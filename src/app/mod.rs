@@ -364,7 +364,7 @@ fn show(
         LayoutKind::Force | LayoutKind::Auto => {
             // The coarse levels take a fraction of the time: they run before the graph
             // shows, and the finest level converges on screen.
-            let levels = multilevel::hierarchy(graph);
+            let levels = multilevel::hierarchy(graph, config.seed);
             let run = start_force(gpu, force_layout, &levels, config, &mut |_, _| {})?.run;
             let positions = run.read_positions(gpu)?;
             let buffer = run.positions().clone();

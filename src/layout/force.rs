@@ -28,7 +28,11 @@ struct StepUniforms {
 pub struct ForceLayout {
     bounds: wgpu::ComputePipeline,
     splat: wgpu::ComputePipeline,
+    scan_cells: wgpu::ComputePipeline,
+    scan_blocks: wgpu::ComputePipeline,
     finalize: wgpu::ComputePipeline,
+    scatter: wgpu::ComputePipeline,
+    sort_cells: wgpu::ComputePipeline,
     coarsen: wgpu::ComputePipeline,
     force: wgpu::ComputePipeline,
     shared_layout: wgpu::BindGroupLayout,
@@ -58,14 +62,37 @@ impl ForceLayout {
             label: Some("ForceLayout::step_layout"),
             entries: &[uniform_entry(0, true)],
         });
-        let [bounds, splat, finalize, coarsen, force] = compute_pipelines(
+        let [bounds, splat, scan_cells, scan_blocks, finalize, scatter, sort_cells, coarsen, force] = compute_pipelines(
             device,
             "ForceLayout",
             Shader::Force,
             &[&shared_layout, &positions_layout, &step_layout],
-            ["bounds_pass", "splat", "finalize", "coarsen", "force"],
+            [
+                "bounds_pass",
+                "splat",
+                "scan_cells",
+                "scan_blocks",
+                "finalize",
+                "scatter",
+                "sort_cells",
+                "coarsen",
+                "force",
+            ],
         );
-        ForceLayout { bounds, splat, finalize, coarsen, force, shared_layout, positions_layout, step_layout }
+        ForceLayout {
+            bounds,
+            splat,
+            scan_cells,
+            scan_blocks,
+            finalize,
+            scatter,
+            sort_cells,
+            coarsen,
+            force,
+            shared_layout,
+            positions_layout,
+            step_layout,
+        }
     }
 }
 
@@ -74,7 +101,9 @@ pub struct ForceRun {
     params: ForceParams,
     positions: [wgpu::Buffer; 2],
     bounds: wgpu::Buffer,
-    cell_tally: wgpu::Buffer,
+    /// Per finest cell its node count, first slot and slots taken; block prefixes; node
+    /// indices grouped by cell (the `cells` layout in force.wgsl).
+    cells: wgpu::Buffer,
     cell_sum: wgpu::Buffer,
     shared: wgpu::BindGroup,
     /// `[0]` reads positions[0] and writes positions[1]; `[1]` the reverse.
@@ -123,7 +152,11 @@ impl ForceRun {
         let params_buffer = uniform("ForceRun::params", bytemuck::bytes_of(&params));
         let cells0 = params.cells(0) as u64;
         let bounds = gpu.zeroed_storage("ForceRun::bounds", 32, wgpu::BufferUsages::COPY_SRC)?;
-        let cell_tally = gpu.zeroed_storage("ForceRun::cell_tally", cells0 * 8, wgpu::BufferUsages::empty())?;
+        let cells = gpu.zeroed_storage(
+            "ForceRun::cells",
+            (3 * cells0 + cells0.div_ceil(WG as u64) + n as u64) * 4,
+            wgpu::BufferUsages::empty(),
+        )?;
         let cell_sum =
             gpu.zeroed_storage("ForceRun::cell_sum", cells0 * 4 * params.dim as u64, wgpu::BufferUsages::empty())?;
         let pyramid =
@@ -153,7 +186,7 @@ impl ForceRun {
             entries: &[
                 entry(0, &params_buffer),
                 entry(1, &bounds),
-                entry(2, &cell_tally),
+                entry(2, &cells),
                 entry(3, &cell_sum),
                 entry(4, &pyramid),
                 entry(5, &offsets),
@@ -184,7 +217,7 @@ impl ForceRun {
             params,
             positions,
             bounds,
-            cell_tally,
+            cells,
             cell_sum,
             shared,
             ping_pong,
@@ -223,7 +256,7 @@ impl ForceRun {
 
     fn encode_iteration(&self, encoder: &mut wgpu::CommandEncoder, layout: &ForceLayout, iteration: u32) {
         encoder.clear_buffer(&self.bounds, 0, None);
-        encoder.clear_buffer(&self.cell_tally, 0, None);
+        encoder.clear_buffer(&self.cells, 0, None);
         encoder.clear_buffer(&self.cell_sum, 0, None);
         let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
             label: Some("ForceRun::iteration"),
@@ -241,7 +274,12 @@ impl ForceRun {
         let iteration_step = self.params.levels + iteration;
         dispatch(&mut pass, &layout.bounds, iteration_step, n);
         dispatch(&mut pass, &layout.splat, iteration_step, n);
-        dispatch(&mut pass, &layout.finalize, iteration_step, self.params.cells(0));
+        let cells0 = self.params.cells(0);
+        dispatch(&mut pass, &layout.scan_cells, iteration_step, cells0);
+        dispatch(&mut pass, &layout.scan_blocks, iteration_step, WG);
+        dispatch(&mut pass, &layout.finalize, iteration_step, cells0);
+        dispatch(&mut pass, &layout.scatter, iteration_step, n);
+        dispatch(&mut pass, &layout.sort_cells, iteration_step, cells0);
         for level in 1..self.params.levels {
             dispatch(&mut pass, &layout.coarsen, level, self.params.cells(level));
         }

@@ -10,6 +10,7 @@
 pub mod bundle;
 pub mod cpu;
 pub mod force;
+pub mod landmark_mds;
 pub mod layered;
 pub mod multilevel;
 pub mod quality;
@@ -72,7 +73,7 @@ pub struct LayoutConfig {
 
 impl Default for LayoutConfig {
     fn default() -> Self {
-        LayoutConfig { kind: LayoutKind::Force, dim: Dim::Two, iterations: 300, seed: 1 }
+        LayoutConfig { kind: LayoutKind::Force, dim: Dim::Two, iterations: 150, seed: 1 }
     }
 }
 
@@ -80,14 +81,18 @@ impl Default for LayoutConfig {
 pub const MAX_LEVELS: usize = 16;
 /// Fixed-point scale of a node's offset inside its finest cell, for the integer splat.
 pub const FIXED_SCALE: f32 = 1024.0;
-/// ForceAtlas2's scaling ratio: nodes of masses m_i, m_j (degree + 1) at distance d
-/// repel with `REPULSION * m_i * m_j / d`; edges attract linearly with their length.
+/// Finest cells with at most this many nodes repel node by node in the near field (the
+/// nodes of a denser cell by its centroid). With the centroid alone, nodes of a cell could
+/// sit on top of each other: on Cora 8% did, within a thousandth of the layout's width.
+pub const NEAR_EXACT: u32 = 64;
+/// The spring-electrical model (Hu's sfdp, natural length 1): two nodes at distance d
+/// repel with `REPULSION / d`; an edge pulls its ends together with d^2.
 pub const REPULSION: f32 = 1.0;
-/// Pull of `GRAVITY * m_i * r` towards the origin (ForceAtlas2's strong gravity): keeps
-/// disconnected components in a ring around the big one instead of far away. Weak, so it
-/// does not squeeze the big one into a disc (on a 30 x 30 mesh 0.25 gave stress 0.078,
-/// 0.01 gives 0.021).
-pub const GRAVITY: f32 = 0.01;
+/// Pull of `GRAVITY * r` towards the origin: holds disconnected components in a ring
+/// around the big one, not far away (where they would also stretch the grid pyramid over
+/// empty space). With 0.01 a random geometric graph's isolated nodes flew five times the
+/// main component's radius out; 0.1 keeps them near and leaves a mesh's stress at 0.013.
+pub const GRAVITY: f32 = 0.1;
 /// Repulsion is capped at this distance, so coincident nodes do not explode.
 pub const MIN_DISTANCE: f32 = 0.01;
 
@@ -104,7 +109,8 @@ pub struct ForceParams {
     pub repulsion: f32,
     pub gravity: f32,
     pub min_distance: f32,
-    pub _pad: f32,
+    /// [`NEAR_EXACT`].
+    pub near_exact: u32,
     /// Index of each level's first cell in the pyramid buffer.
     pub level_offsets: [u32; MAX_LEVELS],
 }
@@ -117,7 +123,9 @@ impl ForceParams {
             Dim::Two => (n.sqrt(), 1024),
             Dim::Three => (n.cbrt(), 128),
         };
-        let res0 = (side.ceil() as u32).next_power_of_two().clamp(4, max);
+        // About four nodes a finest cell in 2D (eight in 3D): one node a cell cost a fifth
+        // more time for the same stress on meshes and random geometric graphs.
+        let res0 = ((side / 2.0).ceil() as u32).next_power_of_two().clamp(4, max);
         let levels = res0.trailing_zeros() - 1; // down to 4 cells a side
         let mut level_offsets = [0; MAX_LEVELS];
         let mut total = 0;
@@ -133,7 +141,7 @@ impl ForceParams {
             repulsion: REPULSION,
             gravity: GRAVITY,
             min_distance: MIN_DISTANCE,
-            _pad: 0.0,
+            near_exact: NEAR_EXACT,
             level_offsets,
         }
     }
@@ -147,8 +155,10 @@ impl ForceParams {
     }
 }
 
-/// Largest first step of a layout from scratch, as a fraction of its extent.
-pub const START_TEMPERATURE: f32 = 0.1;
+/// Largest first step on the coarsest level, as a fraction of its extent: it starts from
+/// landmark MDS positions, whose shape is right, so the forces only need to refine it
+/// (0.1 refolded some of them).
+pub const START_TEMPERATURE: f32 = 0.05;
 /// Largest first step when refining positions prolonged from a coarser level.
 pub const REFINE_TEMPERATURE: f32 = 0.02;
 
@@ -175,7 +185,8 @@ fn initial_extent(node_count: u32, dim: Dim) -> f32 {
     }
 }
 
-/// Seeded uniform positions in a centred box; the same seed gives the same layout.
+/// Seeded uniform positions in a centred box (gravity weight 1); the same seed gives the
+/// same layout.
 pub fn initial_positions(node_count: u32, config: &LayoutConfig) -> Vec<[f32; 4]> {
     let extent = initial_extent(node_count, config.dim);
     let mut state = config.seed ^ 0x9e37_79b9_7f4a_7c15;
@@ -193,7 +204,7 @@ pub fn initial_positions(node_count: u32, config: &LayoutConfig) -> Vec<[f32; 4]
             let x = next();
             let y = next();
             let z = if config.dim == Dim::Three { next() } else { 0.0 };
-            [x, y, z, 0.0]
+            [x, y, z, 1.0]
         })
         .collect()
 }
@@ -230,15 +241,17 @@ pub fn start_force(
     let refine = (config.iterations / 3).max(2).next_multiple_of(2);
     let total = config.iterations.max(2).next_multiple_of(2) + refine * (levels.len() as u32 - 1);
     let coarsest = levels.len() - 1;
-    let mut positions = initial_positions(levels[coarsest].node_count, config);
+    let mut positions =
+        landmark_mds::landmark_mds(&levels[coarsest].csr, &levels[coarsest].component, config.dim, config.seed);
     // Level k's schedule, after prolonging the positions from level k + 1 if it exists.
     let prepare = |k: usize, positions: &mut Vec<[f32; 4]>| {
         if k == coarsest {
+            // Every node pulled alike (w = 1) until the layout has its own scale; finer
+            // levels then hold small components near the largest.
             return temperatures(config.iterations, START_TEMPERATURE);
         }
-        let spacing = typical_spacing(positions, config.dim);
-        let map = &levels[k + 1].fine_to_coarse;
-        *positions = multilevel::prolong(positions, map, spacing * 0.1, config.dim == Dim::Three, config.seed);
+        *positions = multilevel::prolong(positions, &levels[k + 1].fine_to_coarse, config.dim, config.seed);
+        multilevel::hold_components(positions, &levels[k].component);
         temperatures(refine, REFINE_TEMPERATURE)
     };
     let mut done = 0;
@@ -256,20 +269,6 @@ pub fn start_force(
     let schedule = prepare(0, &mut positions);
     let run = force::ForceRun::new(gpu, layout, &levels[0].csr, &positions, config.dim, schedule)?;
     Ok(ForceStart { run, done_before: done, total })
-}
-
-/// Mean distance to the nearest other node if `positions` filled their bounding box evenly.
-fn typical_spacing(positions: &[[f32; 4]], dim: Dim) -> f32 {
-    let (mut lo, mut hi) = ([f32::MAX; 3], [f32::MIN; 3]);
-    for p in positions {
-        for a in 0..3 {
-            lo[a] = lo[a].min(p[a]);
-            hi[a] = hi[a].max(p[a]);
-        }
-    }
-    let n = positions.len().max(1) as f32;
-    let extent = (0..dim.count() as usize).map(|a| (hi[a] - lo[a]).max(0.0)).fold(0.0f32, f32::max);
-    extent / n.powf(1.0 / dim.count() as f32)
 }
 
 /// Iterations submitted between progress reports.
@@ -290,7 +289,7 @@ pub fn place(
         }
         LayoutKind::Force | LayoutKind::Auto => {
             let layout = force::ForceLayout::new(&gpu.device);
-            let levels = multilevel::hierarchy(graph);
+            let levels = multilevel::hierarchy(graph, config.seed);
             let mut run = start_force(gpu, &layout, &levels, config, &mut progress)?;
             let (before, total) = (run.done_before, run.total);
             while !run.run.is_done() {
@@ -310,9 +309,9 @@ mod tests {
     #[test]
     fn pyramid_geometry() {
         let p = ForceParams::new(10_000, Dim::Two);
-        assert_eq!((p.res0, p.levels), (128, 6));
-        assert_eq!(p.level_offsets[1], 128 * 128);
-        assert_eq!(p.pyramid_cells(), (0..6).map(|j| (128u32 >> j).pow(2)).sum::<u32>());
+        assert_eq!((p.res0, p.levels), (64, 5));
+        assert_eq!(p.level_offsets[1], 64 * 64);
+        assert_eq!(p.pyramid_cells(), (0..5).map(|j| (64u32 >> j).pow(2)).sum::<u32>());
         let p = ForceParams::new(3, Dim::Three);
         assert_eq!((p.res0, p.levels), (4, 1));
         let p = ForceParams::new(50_000_000, Dim::Two);
@@ -323,7 +322,7 @@ mod tests {
     fn schedule_cools_and_positions_are_seeded() {
         let config = LayoutConfig::default();
         let t = temperatures(config.iterations, START_TEMPERATURE);
-        assert_eq!(t.len(), 300);
+        assert_eq!(t.len(), 150);
         assert!(t.windows(2).all(|w| w[1] < w[0]));
         assert_eq!(initial_positions(50, &config), initial_positions(50, &config));
         let other = LayoutConfig { seed: 2, ..config };

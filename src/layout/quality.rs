@@ -36,11 +36,10 @@ fn sample(n: usize, count: usize, seed: u64) -> Vec<u32> {
     if n <= count {
         return (0..n as u32).collect();
     }
-    let mut state = seed ^ 0xda94_2042_e4dd_58b5;
+    let mut random = crate::graph::generate::Lcg(seed ^ 0xda94_2042_e4dd_58b5);
     let mut chosen = std::collections::BTreeSet::new();
     while chosen.len() < count {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        chosen.insert(((state >> 33) % n as u64) as u32);
+        chosen.insert(random.below(n as u64) as u32);
     }
     chosen.into_iter().collect()
 }

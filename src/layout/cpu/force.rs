@@ -1,5 +1,5 @@
-//! CPU reference of force.wgsl: the same passes (bounds, integer splat, pyramid, gather of
-//! forces) in the same order, one node or cell at a time.
+//! CPU reference of force.wgsl: the same passes (bounds, integer splat, nodes grouped by
+//! cell, pyramid, gather of forces) in the same order, one node or cell at a time.
 
 use glam::{UVec3, Vec3};
 
@@ -18,8 +18,12 @@ pub struct CpuForce<'a> {
     csr: &'a Csr,
     positions: Vec<[f32; 4]>,
     next: Vec<[f32; 4]>,
-    /// Per finest cell: node count and mass (`tally[2 * cell]`, `tally[2 * cell + 1]`).
+    /// Nodes per finest cell.
     tally: Vec<u32>,
+    /// Each finest cell's first slot in `sorted`.
+    start: Vec<u32>,
+    /// Node indices grouped by cell, in index order within a cell.
+    sorted: Vec<u32>,
     sum: Vec<u32>,
     pyramid: Vec<[f32; 4]>,
 }
@@ -30,7 +34,9 @@ impl<'a> CpuForce<'a> {
         CpuForce {
             next: positions.clone(),
             positions,
-            tally: vec![0; cells0 * 2],
+            tally: vec![0; cells0],
+            start: vec![0; cells0],
+            sorted: vec![0; params.node_count as usize],
             sum: vec![0; cells0 * params.dim as usize],
             pyramid: vec![[0.0; 4]; params.pyramid_cells() as usize],
             params,
@@ -46,6 +52,7 @@ impl<'a> CpuForce<'a> {
     pub fn iterate(&mut self, temperature: f32) {
         let frame = self.frame();
         self.splat(frame);
+        self.group_by_cell(frame);
         self.finalize(frame);
         for level in 1..self.params.levels {
             self.coarsen(level);
@@ -102,24 +109,36 @@ impl<'a> CpuForce<'a> {
             let (c, q) = self.cell_of(xyz(&self.positions[i]), frame);
             let idx = self.linear(c, self.params.res0);
             let dim = self.dim();
-            self.tally[2 * idx] += 1;
-            self.tally[2 * idx + 1] += self.mass(i);
+            self.tally[idx] += 1;
             for a in 0..dim {
                 self.sum[idx * dim + a] += q[a];
             }
         }
     }
 
-    fn mass(&self, i: usize) -> u32 {
-        self.csr.degree(i as u32) + 1
+    /// Each cell's first slot, and the nodes grouped by cell in index order (scan_cells,
+    /// scan_blocks, finalize, scatter and sort_cells in force.wgsl).
+    fn group_by_cell(&mut self, frame: Frame) {
+        let mut next = 0;
+        for (start, &count) in self.start.iter_mut().zip(&self.tally) {
+            *start = next;
+            next += count;
+        }
+        let mut fill = self.start.clone();
+        for i in 0..self.params.node_count as usize {
+            let (c, _) = self.cell_of(xyz(&self.positions[i]), frame);
+            let idx = self.linear(c, self.params.res0);
+            self.sorted[fill[idx] as usize] = i as u32;
+            fill[idx] += 1;
+        }
     }
 
-    fn centroid(&self, c: UVec3, count: u32, mass: u32, sum: UVec3, frame: Frame) -> [f32; 4] {
+    fn centroid(&self, c: UVec3, count: u32, sum: UVec3, frame: Frame) -> [f32; 4] {
         if count == 0 {
             return [0.0; 4];
         }
         let p = frame.origin + (c.as_vec3() + sum.as_vec3() / (FIXED_SCALE * count as f32)) * frame.cell;
-        [p.x, p.y, p.z, mass as f32]
+        [p.x, p.y, p.z, count as f32]
     }
 
     fn sum_at(&self, idx: usize) -> UVec3 {
@@ -131,7 +150,7 @@ impl<'a> CpuForce<'a> {
         let res = self.params.res0;
         for idx in 0..self.params.cells(0) as usize {
             let c = UVec3::new(idx as u32 % res, (idx as u32 / res) % res, idx as u32 / (res * res));
-            self.pyramid[idx] = self.centroid(c, self.tally[2 * idx], self.tally[2 * idx + 1], self.sum_at(idx), frame);
+            self.pyramid[idx] = self.centroid(c, self.tally[idx], self.sum_at(idx), frame);
         }
     }
 
@@ -144,19 +163,19 @@ impl<'a> CpuForce<'a> {
         for idx in 0..self.params.cells(level) {
             let c = UVec3::new(idx % res, (idx / res) % res, idx / (res * res));
             let mut weighted = Vec3::ZERO;
-            let mut mass = 0.0;
+            let mut count = 0.0;
             for dz in 0..zs {
                 for dy in 0..2 {
                     for dx in 0..2 {
                         let child = c * 2 + UVec3::new(dx, dy, dz);
                         let cell = self.pyramid[fine_base + self.linear(child, fine)];
                         weighted += xyz(&cell) * cell[3];
-                        mass += cell[3];
+                        count += cell[3];
                     }
                 }
             }
-            let p = if mass > 0.0 { weighted / mass } else { Vec3::ZERO };
-            self.pyramid[base + idx as usize] = [p.x, p.y, p.z, mass];
+            let p = if count > 0.0 { weighted / count } else { Vec3::ZERO };
+            self.pyramid[base + idx as usize] = [p.x, p.y, p.z, count];
         }
     }
 
@@ -209,7 +228,8 @@ impl<'a> CpuForce<'a> {
             f += self.repel_block(p, level, lo, hi, own);
         }
 
-        // Near field: the 3^d neighbourhood at level 0, the own cell without this node.
+        // Near field: the 3^d neighbourhood at level 0, node by node where a cell holds at
+        // most `near_exact` nodes, otherwise by centroid (the own cell's without this node).
         let res = params.res0;
         let lo = c0.saturating_sub(UVec3::ONE) * zmask;
         let hi = (c0 + UVec3::ONE).min(UVec3::splat(res - 1)) * zmask;
@@ -218,33 +238,39 @@ impl<'a> CpuForce<'a> {
                 for x in lo.x..=hi.x {
                     let q = UVec3::new(x, y, z);
                     let idx = self.linear(q, res);
+                    let count = self.tally[idx];
+                    if count <= params.near_exact {
+                        let first = self.start[idx] as usize;
+                        for &j in &self.sorted[first..first + count as usize] {
+                            if j as usize != i {
+                                let q = self.positions[j as usize];
+                                f += self.repel(p, [q[0], q[1], q[2], 1.0]);
+                            }
+                        }
+                        continue;
+                    }
                     let cell = if q == c0 {
-                        let others = self.tally[2 * idx] - 1;
-                        let mass = self.tally[2 * idx + 1] - self.mass(i);
-                        self.centroid(c0, others, mass, self.sum_at(idx) - q0 * zmask, frame)
+                        self.centroid(c0, count - 1, self.sum_at(idx) - q0 * zmask, frame)
                     } else {
                         self.pyramid[idx]
                     };
-                    if cell[3] > 0.0 {
-                        f += self.repel(p, cell);
-                    }
+                    f += self.repel(p, cell);
                 }
             }
         }
 
-        let mass = self.mass(i) as f32;
-        f *= mass;
-
         // Springs, gathered from the node's own adjacency.
         for &j in self.csr.neighbours(i as u32) {
-            f += xyz(&self.positions[j as usize]) - p;
+            let d = xyz(&self.positions[j as usize]) - p;
+            f += d * d.length();
         }
-        f -= p * (params.gravity * mass);
+        let held = self.positions[i][3];
+        f -= p * (params.gravity * held);
 
         let limit = temperature * frame.cell * params.res0 as f32;
         let len = f.length();
         let moved = if len > 0.0 { p + f * (len.min(limit) / len) } else { p };
-        [moved.x, moved.y, moved.z, 0.0]
+        [moved.x, moved.y, moved.z, held]
     }
 }
 
