@@ -16,7 +16,7 @@ use crate::gpu::Gpu;
 use crate::graph::Direction;
 use crate::khop::{KHop, MAX_HOPS, Neighbourhoods, Selection};
 use crate::layout::bundle::{self, BundleConfig, BundleMethod};
-use crate::layout::{Dim, LayoutConfig, LayoutKind, place, quality};
+use crate::layout::{Dim, Flow, LayoutConfig, LayoutKind, place, quality};
 use crate::load::neurons::Pruning;
 use crate::load::{self, Loaded};
 use crate::render::frame::{fresh_path, write_png};
@@ -563,19 +563,24 @@ struct LayoutArgs {
     /// Lay out in 2 or 3 dimensions
     #[arg(long, default_value = "2")]
     dim: Dim,
-    /// Seed of the initial positions: the same seed gives the same picture
+    /// Seed of the force layout (coarsening order, first MDS pivot, jitter): the same seed
+    /// gives the same picture
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Force-layout iterations on the coarsest level (finer levels refine with a third as
     /// many; rounded up to even)
     #[arg(long, default_value_t = LayoutConfig::default().iterations, value_parser = clap::value_parser!(u32).range(2..=100_000))]
     iterations: u32,
+    /// Which way a 2D layered layout runs: left to right wrapped into bands that fill the
+    /// frame (deep networks), in one row, or top to bottom
+    #[arg(long, value_enum, default_value = "bands")]
+    flow: Flow,
 }
 
 impl LayoutArgs {
     fn config(&self, loaded: &Loaded) -> LayoutConfig {
         let kind = self.layout.resolve(loaded.model.is_some());
-        LayoutConfig { kind, dim: self.dim, iterations: self.iterations, seed: self.seed }
+        LayoutConfig { kind, dim: self.dim, iterations: self.iterations, seed: self.seed, flow: self.flow }
     }
 }
 

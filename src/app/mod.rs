@@ -357,7 +357,7 @@ fn show(
             (None, buffer, positions)
         }
         LayoutKind::Layered => {
-            let positions = layered(graph, config.dim).positions;
+            let positions = layered(graph, config.dim, config.flow).positions;
             let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::empty())?;
             (None, buffer, positions)
         }

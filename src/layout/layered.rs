@@ -8,7 +8,8 @@
 //! 3. Edges spanning several layers pass through dummy nodes, one per layer crossed.
 //! 4. Crossings: barycenter sweeps, down and up, ordering each layer by the mean position
 //!    of its neighbours in the layer before, each pair followed by adjacent exchanges that
-//!    remove crossings; the best orders seen are kept.
+//!    remove crossings (every other time also those that tie); the best orders seen are
+//!    kept.
 //! 5. Coordinates: nodes move towards the mean of their neighbours, keeping their order
 //!    and a unit gap, in alternating sweeps.
 //!
@@ -20,7 +21,7 @@
 
 use std::collections::VecDeque;
 
-use super::Dim;
+use super::{Dim, Flow};
 use crate::graph::{Direction, Graph};
 
 /// Distance between consecutive layers, in units of the in-layer gap.
@@ -29,12 +30,15 @@ const LAYER_GAP: f32 = 2.0;
 /// 64-unit layer of an MLP would otherwise sit 2 units from the next, and the picture
 /// would be a thin strip with the edges between layers invisible.
 const TALL_LAYER_GAP: f32 = 0.25;
-/// Passes of adjacent exchanges after each pair of sweeps, at most.
-const TRANSPOSE_PASSES: usize = 4;
+/// Passes of adjacent exchanges after each pair of sweeps, at most (a pass that removes
+/// no crossing ends them).
+const TRANSPOSE_PASSES: usize = 30;
 /// Edges (dummies' included) past which a quarter of the sweeps run.
 const LARGE: usize = 500_000;
-/// Largest sum of squared degrees for which the exchanges run (about a second's work).
-const MAX_EXCHANGE_WORK: u64 = 20_000_000;
+/// Passes of adjacent exchanges times the sum of squared degrees, at most, per pair of
+/// sweeps: about half a second's work in all. Graphs with a hundred inputs a unit (neuron
+/// level) get a few passes or none.
+const EXCHANGE_BUDGET: u64 = 40_000_000;
 /// Barycenter sweeps (each one down and one up); the best orders seen are kept.
 const ORDER_SWEEPS: usize = 16;
 /// Coordinate-smoothing sweeps.
@@ -227,16 +231,18 @@ fn pair_crossings(layers: &Layers, rank: &[u32], u: u32, v: u32) -> u64 {
 }
 
 /// One pass of adjacent exchanges: swaps neighbours in a layer where that alone removes
-/// crossings. Returns whether anything moved.
-fn transpose(layers: &mut Layers, rank: &mut [u32]) -> bool {
+/// crossings, or with `equal` where it leaves them as many (but some). Returns whether
+/// crossings were removed.
+fn transpose(layers: &mut Layers, rank: &mut [u32], equal: bool) -> bool {
     let mut moved = false;
     for l in 0..layers.members.len() {
         for i in 1..layers.members[l].len() {
             let (u, v) = (layers.members[l][i - 1], layers.members[l][i]);
-            if pair_crossings(layers, rank, v, u) < pair_crossings(layers, rank, u, v) {
+            let (swapped, kept) = (pair_crossings(layers, rank, v, u), pair_crossings(layers, rank, u, v));
+            if swapped < kept || (equal && swapped == kept && swapped > 0) {
                 layers.members[l].swap(i - 1, i);
                 rank.swap(u as usize, v as usize);
-                moved = true;
+                moved |= swapped < kept;
             }
         }
     }
@@ -328,9 +334,10 @@ fn count_crossings(layers: &Layers) -> u64 {
     total
 }
 
-/// Lays out `graph` in layers along x (2D) or depth (3D). In 2D a deep graph wraps into
-/// bands, back and forth, so it fills a 16:9 frame.
-pub fn layered(graph: &Graph, dim: Dim) -> Layered {
+/// Lays out `graph` in layers along depth (3D) or, in 2D, as `flow` says: left to right
+/// wrapped into bands back and forth so a deep graph fills a 16:9 frame, in one row, or
+/// top to bottom.
+pub fn layered(graph: &Graph, dim: Dim, flow: Flow) -> Layered {
     let n = graph.node_count() as usize;
     let mut layers = build_layers(graph);
     let mut position: Vec<f32> = vec![0.0; layers.layer.len()];
@@ -346,10 +353,10 @@ pub fn layered(graph: &Graph, dim: Dim) -> Layered {
     // (neuron-level layers with a hundred inputs a unit).
     let exchange_work: u64 =
         (0..layers.layer.len()).map(|v| ((layers.up[v].len() + layers.down[v].len()) as u64).pow(2)).sum();
-    let transposes = if exchange_work <= MAX_EXCHANGE_WORK { TRANSPOSE_PASSES } else { 0 };
+    let transposes = (EXCHANGE_BUDGET / exchange_work.max(1)).min(TRANSPOSE_PASSES as u64) as usize;
     let edges: usize = layers.down.iter().map(Vec::len).sum();
     let sweeps = if edges > LARGE { ORDER_SWEEPS / 4 } else { ORDER_SWEEPS };
-    for _ in 0..sweeps {
+    for sweep_index in 0..sweeps {
         sweep(&mut layers, true, &mut position);
         sweep(&mut layers, false, &mut position);
         for members in &layers.members {
@@ -357,8 +364,12 @@ pub fn layered(graph: &Graph, dim: Dim) -> Layered {
                 rank[v as usize] = i as u32;
             }
         }
+        // Every other round also swaps pairs that cross as often either way: a random
+        // walk on plateaus that strict exchanges cannot leave (as dot does; on a
+        // 2000-node random DAG 15% fewer crossings).
+        let equal = sweep_index % 2 == 1;
         for _ in 0..transposes {
-            if !transpose(&mut layers, &mut rank) {
+            if !transpose(&mut layers, &mut rank, equal) {
                 break;
             }
         }
@@ -384,7 +395,8 @@ pub fn layered(graph: &Graph, dim: Dim) -> Layered {
     // units and would fling small layers far out: there, small layers are centred by rank.
     let real = |members: &Vec<u32>| members.iter().copied().filter(|&v| (v as usize) < n).collect::<Vec<u32>>();
     let rows = fold_rows(&layers, n);
-    if layers.members.iter().any(|m| real(m).len() > rows) {
+    let folds = dim == Dim::Three || flow == Flow::Bands;
+    if folds && layers.members.iter().any(|m| real(m).len() > rows) {
         for members in &layers.members {
             let members = real(members);
             if members.len() <= SMALL_LAYER {
@@ -399,7 +411,7 @@ pub fn layered(graph: &Graph, dim: Dim) -> Layered {
     }
     let crossings = count_crossings(&layers);
     let positions = match dim {
-        Dim::Two => flat(&layers, &x, n),
+        Dim::Two => flat(&layers, &x, n, flow),
         Dim::Three => planes(&layers, &x, n),
     };
     Layered { positions, crossings }
@@ -412,10 +424,12 @@ fn fold_rows(layers: &Layers, n: usize) -> usize {
     (((widest as f32).sqrt() * 2.0).ceil() as usize).max(SMALL_LAYER)
 }
 
-/// 2D: layers left to right (wide ones folded into blocks), wrapped into bands that run
-/// back and forth so the whole fills a 16:9 frame.
-fn flat(layers: &Layers, x: &[f32], n: usize) -> Vec<[f32; 4]> {
-    let rows = fold_rows(layers, n);
+/// 2D: layers left to right, wide ones folded into blocks, wrapped into bands that run
+/// back and forth so the whole fills a 16:9 frame (`Flow::Bands`); or every layer a line,
+/// in one row or column.
+fn flat(layers: &Layers, x: &[f32], n: usize, flow: Flow) -> Vec<[f32; 4]> {
+    // Bands fold wide layers into blocks; one row or column keeps every layer a line.
+    let rows = if flow == Flow::Bands { fold_rows(layers, n) } else { usize::MAX };
     // Where each node goes within its layer: (column, across).
     let mut local = vec![(0usize, 0f32); x.len()];
     let mut width = Vec::with_capacity(layers.members.len());
@@ -446,7 +460,10 @@ fn flat(layers: &Layers, x: &[f32], n: usize) -> Vec<[f32; 4]> {
     }
     let total = (along - gap).max(0.0);
     let band_width = (hi - lo).max(0.0) + BAND_GAP;
-    let bands = ((total * 9.0 / (16.0 * band_width)).sqrt().round() as usize).clamp(1, width.len().max(1));
+    let bands = match flow {
+        Flow::Bands => ((total * 9.0 / (16.0 * band_width)).sqrt().round() as usize).clamp(1, width.len().max(1)),
+        Flow::Right | Flow::Down => 1,
+    };
     let band_length = total / bands as f32 + 1e-3;
     let band_of = |l: usize| ((start[l] / band_length) as usize).min(bands - 1);
     // Each band's extent along the flow, for the way back.
@@ -462,7 +479,11 @@ fn flat(layers: &Layers, x: &[f32], n: usize) -> Vec<[f32; 4]> {
             let (col, across) = local[v];
             let offset = start[l] + col as f32 - band_span[band].0;
             let along = if band % 2 == 1 { band_span[band].1 - band_span[band].0 - offset } else { offset };
-            [along, -(across - lo + band as f32 * band_width), 0.0, 0.0]
+            let across = across - lo + band as f32 * band_width;
+            match flow {
+                Flow::Down => [across, -along, 0.0, 0.0],
+                Flow::Bands | Flow::Right => [along, -across, 0.0, 0.0],
+            }
         })
         .collect()
 }
@@ -505,7 +526,7 @@ mod tests {
     fn layers_follow_longest_paths() {
         // 0 -> 1 -> 2 -> 3 and a shortcut 0 -> 3: node 3 sits three layers below 0.
         let g = dag(4, &[(0, 1), (1, 2), (2, 3), (0, 3)]);
-        let p = layered(&g, Dim::Two).positions;
+        let p = layered(&g, Dim::Two, Flow::Bands).positions;
         let layer = |v: usize| (p[v][0] / LAYER_GAP).round() as i32;
         assert_eq!((layer(0), layer(1), layer(2), layer(3)), (0, 1, 2, 3));
     }
@@ -514,7 +535,7 @@ mod tests {
     fn sources_sit_above_their_first_consumer() {
         // Weights (3, then 4 -> 5) feeding the last node wait until then.
         let g = dag(6, &[(0, 1), (1, 2), (3, 2), (4, 5), (5, 2)]);
-        let p = layered(&g, Dim::Two).positions;
+        let p = layered(&g, Dim::Two, Flow::Bands).positions;
         let layer = |v: usize| (p[v][0] / LAYER_GAP).round() as i32;
         assert_eq!((layer(0), layer(3), layer(4), layer(5), layer(2)), (0, 1, 0, 1, 2));
     }
@@ -522,7 +543,7 @@ mod tests {
     #[test]
     fn cycles_do_not_hang_and_nodes_do_not_overlap() {
         let g = dag(5, &[(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (4, 3), (1, 1)]);
-        let p = layered(&g, Dim::Three).positions;
+        let p = layered(&g, Dim::Three, Flow::Bands).positions;
         for a in 0..5 {
             for b in a + 1..5 {
                 let d: f32 = (0..3).map(|k| (p[a][k] - p[b][k]).powi(2)).sum();
@@ -535,16 +556,46 @@ mod tests {
     fn crossings_are_counted() {
         // K(2,2) between two layers crosses once however it is ordered.
         let g = dag(4, &[(0, 2), (0, 3), (1, 2), (1, 3)]);
-        assert_eq!(layered(&g, Dim::Two).crossings, 1);
+        assert_eq!(layered(&g, Dim::Two, Flow::Bands).crossings, 1);
         // K(3,3): 9 edges, at least 9 crossings in any two-layer drawing.
         let edges: Vec<(u32, u32)> = (0..3).flat_map(|a| (3..6).map(move |b| (a, b))).collect();
-        assert_eq!(layered(&dag(6, &edges), Dim::Two).crossings, 9);
+        assert_eq!(layered(&dag(6, &edges), Dim::Two, Flow::Bands).crossings, 9);
     }
 
     #[test]
     fn sweeps_untangle_a_crossed_pair() {
         // Two chains whose second layer starts in crossed order.
         let g = dag(6, &[(0, 3), (1, 2), (2, 4), (3, 5)]);
-        assert_eq!(layered(&g, Dim::Two).crossings, 0);
+        assert_eq!(layered(&g, Dim::Two, Flow::Bands).crossings, 0);
+    }
+
+    #[test]
+    fn flows_run_right_or_down_without_folding() {
+        // 100 sources feeding one sink: Bands folds the wide layer, the others keep it a line.
+        let edges: Vec<(u32, u32)> = (0..100).map(|a| (a, 100)).collect();
+        let g = dag(101, &edges);
+        let right = layered(&g, Dim::Two, Flow::Right).positions;
+        let down = layered(&g, Dim::Two, Flow::Down).positions;
+        let bands = layered(&g, Dim::Two, Flow::Bands).positions;
+        let distinct = |p: &[[f32; 4]], axis: usize| {
+            let mut v: Vec<i32> = p[..100].iter().map(|q| q[axis].round() as i32).collect();
+            v.sort_unstable();
+            v.dedup();
+            v.len()
+        };
+        assert_eq!(distinct(&right, 0), 1, "one column of sources");
+        assert_eq!(distinct(&down, 1), 1, "one row of sources");
+        assert!(down[100][1] < down[0][1], "the sink sits below its sources");
+        assert!(distinct(&bands, 0) > 1, "bands fold the wide layer");
+    }
+
+    #[test]
+    fn a_random_dag_crosses_about_as_little_as_dot() {
+        // Graphviz's dot leaves 17,862 crossings in this DAG's straight-line drawing (the
+        // layout benchmark measures it); the layer orders here leave 17,600 between
+        // adjacent layers. Without the tie-breaking exchanges they left 20,585.
+        let g = crate::graph::generate::layered_dag(2000, 40, 3);
+        let crossings = layered(&g, Dim::Two, Flow::Right).crossings;
+        assert!(crossings <= 18_000, "{crossings}");
     }
 }

@@ -60,6 +60,18 @@ impl LayoutKind {
     }
 }
 
+/// Which way a 2D layered layout runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Flow {
+    /// Left to right, wrapped back and forth into bands that fill a wide frame
+    #[default]
+    Bands,
+    /// Left to right in one row
+    Right,
+    /// Top to bottom in one column
+    Down,
+}
+
 /// What the user chooses about a layout.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LayoutConfig {
@@ -69,11 +81,13 @@ pub struct LayoutConfig {
     pub iterations: u32,
     /// Force layout: seed of the initial positions.
     pub seed: u64,
+    /// Layered layout in 2D: which way the layers run.
+    pub flow: Flow,
 }
 
 impl Default for LayoutConfig {
     fn default() -> Self {
-        LayoutConfig { kind: LayoutKind::Force, dim: Dim::Two, iterations: 150, seed: 1 }
+        LayoutConfig { kind: LayoutKind::Force, dim: Dim::Two, iterations: 150, seed: 1, flow: Flow::Bands }
     }
 }
 
@@ -284,7 +298,7 @@ pub fn place(
 ) -> Result<Placed, GpuError> {
     match config.kind {
         LayoutKind::Layered => {
-            let layout = layered::layered(graph, config.dim);
+            let layout = layered::layered(graph, config.dim, config.flow);
             Ok(Placed { positions: layout.positions, iterations: 0, crossings: Some(layout.crossings) })
         }
         LayoutKind::Force | LayoutKind::Auto => {
