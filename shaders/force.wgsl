@@ -16,12 +16,15 @@
 //            a cell of more than near_exact nodes by its centroid), springs from its CSR row, and
 //            gravity, then moves at most `temperature`. Reads pos_in, writes pos_out.
 // Forces are the spring-electrical model of Hu's sfdp (natural length K = 1): repulsion
-// C / d between every two nodes, attraction d^2 along edges, and a pull g * w * r
-// towards the origin, w being the node's fourth position component: 1 in the largest
-// connected component, and outside it as much as holds a small component just outside
-// the largest one (src/layout/multilevel.rs, hold_components). (ForceAtlas2's
-// degree-weighted repulsion and linear springs squeeze a mesh into a ring: stress 0.020
-// against 0.013 on a 100 x 100 mesh, 0.027 against 0.014 on a random geometric graph.)
+// C / d between every two nodes and a pull g * |w| * r, both times the node's degree + 1
+// (ForceAtlas2's weighting: without it a dense connectome's core was a heap of
+// overlapping nodes), and attraction d^2 along edges. w is the node's fourth position
+// component: 1 in the largest connected component, pulled towards the origin; outside
+// it negative, as much as holds a small component just outside the largest one, pulled
+// towards the largest one's centre (src/layout/multilevel.rs, hold_components). Pulled
+// towards the origin, the small components pushed the largest one off to one side. (ForceAtlas2's linear springs squeeze a mesh into a ring: stress
+// 0.020 against 0.013 on a 100 x 100 mesh, 0.027 against 0.015 on a random geometric
+// graph.)
 // A node moves at most `temperature` times the side of the bounding box, so the layout
 // finds its own scale, whatever the graph's size.
 // Mirrors src/layout/cpu/force.rs line for line.
@@ -47,7 +50,9 @@ struct Step {              // StepUniforms in src/layout/force.rs
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read_write> bounds: array<atomic<u32>, 8>;
+// Bounding boxes as order keys (min inverted, max): of all nodes, then of the largest
+// component's (w > 0).
+@group(0) @binding(1) var<storage, read_write> bounds: array<atomic<u32>, 16>;
 // Per finest cell (C of them): nodes, then first slot in `sorted`, then slots taken;
 // then one prefix per block of WG cells; then `sorted`, node indices grouped by cell.
 @group(0) @binding(2) var<storage, read_write> cells: array<atomic<u32>>;
@@ -81,6 +86,8 @@ fn from_order_key(k: u32) -> f32 {
 
 var<workgroup> wg_lo: array<vec3<f32>, WG>;
 var<workgroup> wg_hi: array<vec3<f32>, WG>;
+var<workgroup> wg_main_lo: array<vec3<f32>, WG>;
+var<workgroup> wg_main_hi: array<vec3<f32>, WG>;
 
 @compute @workgroup_size(WG)
 fn bounds_pass(@builtin(global_invocation_id) gid: vec3<u32>,
@@ -89,17 +96,27 @@ fn bounds_pass(@builtin(global_invocation_id) gid: vec3<u32>,
     let i = flat_index(gid, groups);
     var lo = vec3<f32>(3.0e38);
     var hi = vec3<f32>(-3.0e38);
+    var main_lo = lo;
+    var main_hi = hi;
     if i < params.node_count {
         lo = pos_in[i].xyz;
         hi = lo;
+        if pos_in[i].w > 0.0 {
+            main_lo = lo;
+            main_hi = lo;
+        }
     }
     wg_lo[li] = lo;
     wg_hi[li] = hi;
+    wg_main_lo[li] = main_lo;
+    wg_main_hi[li] = main_hi;
     workgroupBarrier();
     for (var s = WG / 2u; s > 0u; s = s / 2u) {
         if li < s {
             wg_lo[li] = min(wg_lo[li], wg_lo[li + s]);
             wg_hi[li] = max(wg_hi[li], wg_hi[li + s]);
+            wg_main_lo[li] = min(wg_main_lo[li], wg_main_lo[li + s]);
+            wg_main_hi[li] = max(wg_main_hi[li], wg_main_hi[li + s]);
         }
         workgroupBarrier();
     }
@@ -108,6 +125,8 @@ fn bounds_pass(@builtin(global_invocation_id) gid: vec3<u32>,
             // min is stored inverted so that a zero-cleared buffer means "nothing yet".
             atomicMax(&bounds[a], ~order_key(wg_lo[0][a]));
             atomicMax(&bounds[4u + a], order_key(wg_hi[0][a]));
+            atomicMax(&bounds[8u + a], ~order_key(wg_main_lo[0][a]));
+            atomicMax(&bounds[12u + a], order_key(wg_main_hi[0][a]));
         }
     }
 }
@@ -130,6 +149,15 @@ fn grid_frame() -> Frame {
     side = max(side, 1e-6);
     if params.dim == 2u { lo.z = 0.0; }
     return Frame(lo, side / f32(params.res0));
+}
+
+// Centre of the largest component's bounding box.
+fn main_centre() -> vec3<f32> {
+    var c = vec3<f32>(0.0);
+    for (var a = 0u; a < params.dim; a++) {
+        c[a] = 0.5 * (from_order_key(~atomicLoad(&bounds[8u + a])) + from_order_key(atomicLoad(&bounds[12u + a])));
+    }
+    return c;
 }
 
 struct Placed {
@@ -414,13 +442,19 @@ fn force(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
         }
     }
 
+    // Repulsion and gravity weigh with the node's degree + 1, as in ForceAtlas2: hubs
+    // push harder, and are held as firmly. The largest component is pulled towards the
+    // origin, the others towards the centre of the largest's bounding box.
+    let held = pos_in[i].w;
+    var centre = vec3<f32>(0.0);
+    if held < 0.0 { centre = main_centre(); }
+    f = (f - (p - centre) * (params.gravity * abs(held))) * f32(csr_offsets[i + 1u] - csr_offsets[i] + 1u);
+
     // Springs.
     for (var e = csr_offsets[i]; e < csr_offsets[i + 1u]; e++) {
         let d = pos_in[csr_targets[e]].xyz - p;
         f += d * length(d);
     }
-    let held = pos_in[i].w;
-    f -= p * (params.gravity * held);
 
     let limit = step.temperature * frame.cell * f32(params.res0);
     let len = length(f);

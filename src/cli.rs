@@ -1045,6 +1045,9 @@ fn layout(args: LayoutCommandArgs) -> Result<()> {
         "seconds": seconds,
         "iterations": placed.iterations,
     });
+    if let Some(step) = placed.final_step {
+        report["final_step"] = json!(step);
+    }
     if args.metrics {
         let quality = quality::measure(&loaded.graph, &placed.positions, config.seed);
         report

@@ -151,7 +151,8 @@ impl ForceRun {
         };
         let params_buffer = uniform("ForceRun::params", bytemuck::bytes_of(&params));
         let cells0 = params.cells(0) as u64;
-        let bounds = gpu.zeroed_storage("ForceRun::bounds", 32, wgpu::BufferUsages::COPY_SRC)?;
+        // Two boxes: all nodes, then the largest component (see force.wgsl).
+        let bounds = gpu.zeroed_storage("ForceRun::bounds", 64, wgpu::BufferUsages::COPY_SRC)?;
         let cells = gpu.zeroed_storage(
             "ForceRun::cells",
             (3 * cells0 + cells0.div_ceil(WG as u64) + n as u64) * 4,
@@ -237,7 +238,7 @@ impl ForceRun {
         self.done >= self.iterations
     }
 
-    /// The current positions, `[x, y, z, 0]` per node.
+    /// The current positions, `[x, y, z, w]` per node (w: the node's gravity weight).
     pub fn positions(&self) -> &wgpu::Buffer {
         &self.positions[0]
     }
@@ -295,10 +296,15 @@ impl ForceRun {
         Ok(Bounds { min: Vec3::new(x0, y0, z0), max: Vec3::new(x1, y1, z1) })
     }
 
-    /// Copies the current positions back to the CPU.
+    /// Copies the current positions back to the CPU, `[x, y, z, 0]` per node (the GPU
+    /// keeps each node's gravity weight in the fourth component).
     pub fn read_positions(&self, gpu: &Gpu) -> Result<Vec<[f32; 4]>, GpuError> {
         let bytes = read_buffer(gpu, self.positions(), self.params.node_count as u64 * 16)?;
-        Ok(bytemuck::pod_collect_to_vec(&bytes))
+        let mut positions: Vec<[f32; 4]> = bytemuck::pod_collect_to_vec(&bytes);
+        for p in &mut positions {
+            p[3] = 0.0;
+        }
+        Ok(positions)
     }
 }
 

@@ -99,14 +99,15 @@ pub const FIXED_SCALE: f32 = 1024.0;
 /// nodes of a denser cell by its centroid). With the centroid alone, nodes of a cell could
 /// sit on top of each other: on Cora 8% did, within a thousandth of the layout's width.
 pub const NEAR_EXACT: u32 = 64;
-/// The spring-electrical model (Hu's sfdp, natural length 1): two nodes at distance d
-/// repel with `REPULSION / d`; an edge pulls its ends together with d^2.
+/// The spring-electrical model (Hu's sfdp, natural length 1): a node of degree k is
+/// pushed by every other at distance d with `REPULSION * (k + 1) / d`; an edge pulls its
+/// ends together with d^2.
 pub const REPULSION: f32 = 1.0;
 /// Pull of `GRAVITY * r` towards the origin: holds disconnected components in a ring
 /// around the big one, not far away (where they would also stretch the grid pyramid over
 /// empty space). With 0.01 a random geometric graph's isolated nodes flew five times the
 /// main component's radius out; 0.1 keeps them near and leaves a mesh's stress at 0.013.
-pub const GRAVITY: f32 = 0.1;
+pub const GRAVITY: f32 = 0.02;
 /// Repulsion is capped at this distance, so coincident nodes do not explode.
 pub const MIN_DISTANCE: f32 = 0.01;
 
@@ -231,6 +232,9 @@ pub struct Placed {
     pub iterations: u32,
     /// Edge crossings between adjacent layers (layered layout only).
     pub crossings: Option<u64>,
+    /// How far the force layout had settled: the mean distance a node moved per
+    /// iteration over the last batch of iterations, in mean edge lengths (force only).
+    pub final_step: Option<f32>,
 }
 
 /// The force layout of the finest level, ready to run: every coarser level has been laid
@@ -299,19 +303,34 @@ pub fn place(
     match config.kind {
         LayoutKind::Layered => {
             let layout = layered::layered(graph, config.dim, config.flow);
-            Ok(Placed { positions: layout.positions, iterations: 0, crossings: Some(layout.crossings) })
+            Ok(Placed {
+                positions: layout.positions,
+                iterations: 0,
+                crossings: Some(layout.crossings),
+                final_step: None,
+            })
         }
         LayoutKind::Force | LayoutKind::Auto => {
             let layout = force::ForceLayout::new(&gpu.device);
             let levels = multilevel::hierarchy(graph, config.seed);
             let mut run = start_force(gpu, &layout, &levels, config, &mut progress)?;
             let (before, total) = (run.done_before, run.total);
+            let mut last_batch = None;
             while !run.run.is_done() {
+                let (done, all) = run.run.progress();
+                if all - done <= BATCH {
+                    last_batch = Some((run.run.read_positions(gpu)?, done));
+                }
                 run.run.advance(gpu, &layout, BATCH);
                 gpu.wait()?;
                 progress(before + run.run.progress().0, total);
             }
-            Ok(Placed { positions: run.run.read_positions(gpu)?, iterations: total, crossings: None })
+            let positions = run.run.read_positions(gpu)?;
+            let final_step = last_batch.map(|(earlier, done)| {
+                let steps = (run.run.progress().0 - done).max(1);
+                quality::mean_move(graph, &earlier, &positions) / steps as f32
+            });
+            Ok(Placed { positions, iterations: total, crossings: None, final_step })
         }
     }
 }

@@ -172,24 +172,33 @@ pub fn components(csr: &Csr) -> Vec<u32> {
     component.iter().map(|&c| rank[c as usize]).collect()
 }
 
-/// Sets every node's gravity weight (`w`, see force.wgsl): 1 in the largest component;
-/// outside it, the weight whose pull balances the largest component's push (its `n`
-/// nodes repel like one mass at the centre, `REPULSION * n / r`) at `RING` times its
-/// radius. A constant pull either squeezes the largest component into a disc (a mesh's
-/// stress rose from 0.013 to 0.023 with ten times the gravity) or leaves small
-/// components far out in a ring around a small core, as on Cora.
+/// Sets every node's gravity weight (`w`, see force.wgsl): 1 in the largest component,
+/// pulled towards the origin; outside it, negative: pulled towards the largest
+/// component's centre with the weight that balances its push (its `n` nodes repel like
+/// one mass at the centre, `REPULSION * n / r`) at `RING` times its radius. A constant
+/// pull either squeezes the largest component into a disc (a mesh's stress rose from
+/// 0.013 to 0.023 with ten times the gravity) or leaves small components far out in a
+/// ring around a small core, as on Cora.
 pub fn hold_components(positions: &mut [[f32; 4]], component: &[u32]) {
     /// Where the small components settle, in radii of the largest (95th percentile of
-    /// its nodes' distances from the centre).
+    /// its nodes' distances from its bounding box's centre).
     const RING: f32 = 1.3;
-    let radius = |p: &[f32; 4]| (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]).sqrt();
+    let (mut lo, mut hi) = ([f32::MAX; 3], [f32::MIN; 3]);
+    for (p, _) in positions.iter().zip(component).filter(|(_, c)| **c == 0) {
+        for a in 0..3 {
+            lo[a] = lo[a].min(p[a]);
+            hi[a] = hi[a].max(p[a]);
+        }
+    }
+    let centre: [f32; 3] = std::array::from_fn(|a| (lo[a] + hi[a]) * 0.5);
+    let radius = |p: &[f32; 4]| (0..3).map(|a| (p[a] - centre[a]).powi(2)).sum::<f32>().sqrt();
     let mut distances: Vec<f32> =
         positions.iter().zip(component).filter(|(_, c)| **c == 0).map(|(p, _)| radius(p)).collect();
     distances.sort_by(f32::total_cmp);
     let largest = distances.get(distances.len() * 95 / 100).copied().unwrap_or(0.0).max(1e-3);
     let held = (REPULSION * positions.len() as f32 / (RING * largest).powi(2) / GRAVITY).max(1.0);
     for (p, &c) in positions.iter_mut().zip(component) {
-        p[3] = if c == 0 { 1.0 } else { held };
+        p[3] = if c == 0 { 1.0 } else { -held };
     }
 }
 

@@ -115,6 +115,16 @@ pub fn measure(graph: &Graph, positions: &[[f32; 4]], seed: u64) -> Quality {
     Quality { stress, neighbourhood, edge_length_variation }
 }
 
+/// Mean distance between a node's two positions, in mean edge lengths of `after`: how
+/// much a layout still moves.
+pub fn mean_move(graph: &Graph, before: &[[f32; 4]], after: &[[f32; 4]]) -> f32 {
+    let moved: f64 = before.iter().zip(after).map(|(a, b)| distance(a, b)).sum::<f64>() / after.len().max(1) as f64;
+    let edges: f64 =
+        graph.src.iter().zip(&graph.dst).map(|(&a, &b)| distance(&after[a as usize], &after[b as usize])).sum::<f64>()
+            / graph.edge_count().max(1) as f64;
+    if edges > 0.0 { (moved / edges) as f32 } else { 0.0 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,8 @@ use crate::layout::{FIXED_SCALE, ForceParams};
 struct Frame {
     origin: Vec3,
     cell: f32,
+    /// Centre of the largest component's bounding box (`main_centre` in force.wgsl).
+    main_centre: Vec3,
 }
 
 pub struct CpuForce<'a> {
@@ -70,9 +72,18 @@ impl<'a> CpuForce<'a> {
     fn frame(&self) -> Frame {
         let mut lo = Vec3::splat(f32::MAX);
         let mut hi = Vec3::splat(-f32::MAX);
+        let (mut main_lo, mut main_hi) = (lo, hi);
         for p in &self.positions {
             lo = lo.min(xyz(p));
             hi = hi.max(xyz(p));
+            if p[3] > 0.0 {
+                main_lo = main_lo.min(xyz(p));
+                main_hi = main_hi.max(xyz(p));
+            }
+        }
+        let mut main_centre = (main_lo + main_hi) * 0.5;
+        if self.params.dim == 2 {
+            main_centre.z = 0.0;
         }
         let ext = hi - lo;
         let mut side = ext.x.max(ext.y);
@@ -83,7 +94,7 @@ impl<'a> CpuForce<'a> {
         if self.params.dim == 2 {
             lo.z = 0.0;
         }
-        Frame { origin: lo, cell: side / self.params.res0 as f32 }
+        Frame { origin: lo, cell: side / self.params.res0 as f32, main_centre }
     }
 
     fn cell_of(&self, p: Vec3, frame: Frame) -> (UVec3, UVec3) {
@@ -259,13 +270,17 @@ impl<'a> CpuForce<'a> {
             }
         }
 
+        // Repulsion and gravity weigh with the node's degree + 1; the largest component
+        // is pulled towards the origin, the others towards its centre.
+        let held = self.positions[i][3];
+        let centre = if held < 0.0 { frame.main_centre } else { Vec3::ZERO };
+        f = (f - (p - centre) * (params.gravity * held.abs())) * (self.csr.degree(i as u32) + 1) as f32;
+
         // Springs, gathered from the node's own adjacency.
         for &j in self.csr.neighbours(i as u32) {
             let d = xyz(&self.positions[j as usize]) - p;
             f += d * d.length();
         }
-        let held = self.positions[i][3];
-        f -= p * (params.gravity * held);
 
         let limit = temperature * frame.cell * params.res0 as f32;
         let len = f.length();
