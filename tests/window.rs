@@ -139,11 +139,12 @@ fn tools_present() -> bool {
     missing.is_empty()
 }
 
-/// Waits until the window stops drawing (no frame for a second): its animations are over.
+/// Waits until the window stops drawing (no frame for two seconds: under load a frame of
+/// a glide can take more than one): its animations are over.
 fn wait_until_still(frames: &mpsc::Receiver<u32>) {
     let start = std::time::Instant::now();
     while start.elapsed() < Duration::from_secs(60) {
-        if frames.recv_timeout(Duration::from_secs(1)).is_err() {
+        if frames.recv_timeout(Duration::from_secs(2)).is_err() {
             return;
         }
     }

@@ -10,17 +10,18 @@
 //!    of its neighbours in the layer before, each pair followed by adjacent exchanges that
 //!    remove crossings (every other time also those that tie); the best orders seen are
 //!    kept.
-//! 5. Coordinates: nodes move towards the mean of their neighbours, keeping their order
-//!    and a unit gap, in alternating sweeps.
+//! 5. Coordinates: Brandes-Köpf ([`super::coordinates`]): long edges straight, each node
+//!    near the median of its neighbours, orders and a unit gap kept.
 //!
 //! In 2D layers run along x and a deep network wraps into bands, back and forth, to fill
 //! a wide frame; in 3D the layers follow the depth axis so the camera can fly along the
 //! data flow.
-//! The GPU version of the sweeps, Brandes-Koepf coordinates and group boxes come with the
-//! layout engine; this is the CPU reference they grow from.
+//! The GPU version of the sweeps and group boxes are still to come; this is the CPU
+//! reference they grow from.
 
 use std::collections::VecDeque;
 
+use super::coordinates::{Layering, brandes_koepf};
 use super::{Dim, Flow};
 use crate::graph::{Direction, Graph};
 
@@ -41,8 +42,6 @@ const LARGE: usize = 500_000;
 const EXCHANGE_BUDGET: u64 = 40_000_000;
 /// Barycenter sweeps (each one down and one up); the best orders seen are kept.
 const ORDER_SWEEPS: usize = 16;
-/// Coordinate-smoothing sweeps.
-const PLACE_SWEEPS: usize = 8;
 /// Layers up to this size stay a line (2D) or a row (3D); larger ones fold into blocks.
 const SMALL_LAYER: usize = 64;
 /// Space between the bands of a wrapped 2D layout, in units of the in-layer gap.
@@ -249,46 +248,6 @@ fn transpose(layers: &mut Layers, rank: &mut [u32], equal: bool) -> bool {
     moved
 }
 
-/// Moves nodes towards their neighbours' mean, keeping order and unit gaps.
-fn place(layers: &Layers, x: &mut [f32]) {
-    for s in 0..PLACE_SWEEPS {
-        for members in &layers.members {
-            let wanted: Vec<f32> = members
-                .iter()
-                .map(|&v| {
-                    let ns: Vec<u32> = layers.up[v as usize].iter().chain(&layers.down[v as usize]).copied().collect();
-                    if ns.is_empty() {
-                        x[v as usize]
-                    } else {
-                        ns.iter().map(|&u| x[u as usize]).sum::<f32>() / ns.len() as f32
-                    }
-                })
-                .collect();
-            // Left to right: as wanted, but at least one unit after the previous node.
-            let mut placed = wanted.clone();
-            for i in 1..placed.len() {
-                placed[i] = placed[i].max(placed[i - 1] + 1.0);
-            }
-            // Right to left on alternate sweeps, so the layer does not drift one way.
-            if s % 2 == 1 {
-                let mut from_right = wanted;
-                for i in (0..from_right.len().saturating_sub(1)).rev() {
-                    from_right[i] = from_right[i].min(from_right[i + 1] - 1.0);
-                }
-                for (p, r) in placed.iter_mut().zip(&from_right) {
-                    *p = (*p + r) * 0.5;
-                }
-                for i in 1..placed.len() {
-                    placed[i] = placed[i].max(placed[i - 1] + 1.0);
-                }
-            }
-            for (&v, p) in members.iter().zip(placed) {
-                x[v as usize] = p;
-            }
-        }
-    }
-}
-
 /// A layered layout: positions, and the edge crossings its layer orders leave (counted
 /// between adjacent layers, long edges through their dummy nodes).
 pub struct Layered {
@@ -382,14 +341,8 @@ pub fn layered(graph: &Graph, dim: Dim, flow: Flow) -> Layered {
         }
     }
     layers.members = best.1;
-    let mut x = vec![0.0; layers.layer.len()];
-    for members in &layers.members {
-        let centre = (members.len() as f32 - 1.0) * 0.5;
-        for (i, &v) in members.iter().enumerate() {
-            x[v as usize] = i as f32 - centre;
-        }
-    }
-    place(&layers, &mut x);
+    let mut x =
+        brandes_koepf(&Layering { members: &layers.members, up: &layers.up, down: &layers.down, first_dummy: n });
 
     // Beside folded layers (neuron level), positions from the smoothing are in unfolded
     // units and would fling small layers far out: there, small layers are centred by rank.

@@ -8,6 +8,7 @@
 //! 2D and 3D and the renderer reads them as they are.
 
 pub mod bundle;
+pub mod coordinates;
 pub mod cpu;
 pub mod force;
 pub mod landmark_mds;
