@@ -196,6 +196,16 @@ fn one_alignment(layering: &Layering, marked: &HashSet<(u32, u32)>, downward: bo
 mod tests {
     use super::*;
 
+    /// Neighbours above and below each of `n` nodes, for edges from an upper layer down.
+    fn adjacency(n: usize, edges: &[(u32, u32)]) -> (Vec<Vec<u32>>, Vec<Vec<u32>>) {
+        let (mut up, mut down) = (vec![Vec::new(); n], vec![Vec::new(); n]);
+        for &(a, b) in edges {
+            down[a as usize].push(b);
+            up[b as usize].push(a);
+        }
+        (up, down)
+    }
+
     /// Checks order and unit gaps in every layer.
     fn ordered_with_gaps(members: &[Vec<u32>], x: &[f32]) {
         for layer in members {
@@ -210,12 +220,7 @@ mod tests {
         // Layers [0, 1], [5, 2], [4, 3]: the long edge 0 -> 4 passes through dummy 5;
         // beside it the chain 1 -> 2 -> 3.
         let members = vec![vec![0, 1], vec![5, 2], vec![4, 3]];
-        let mut up = vec![Vec::new(); 6];
-        let mut down = vec![Vec::new(); 6];
-        for (a, b) in [(0, 5), (5, 4), (1, 2), (2, 3)] {
-            down[a as usize].push(b);
-            up[b as usize].push(a);
-        }
+        let (up, down) = adjacency(6, &[(0, 5), (5, 4), (1, 2), (2, 3)]);
         let layering = Layering { members: &members, up: &up, down: &down, first_dummy: 5 };
         let x = brandes_koepf(&layering);
         ordered_with_gaps(&members, &x);
@@ -226,12 +231,7 @@ mod tests {
     fn a_node_sits_between_its_two_parents() {
         // 0 and 1 above, 2 below both: 2 centres under them; a chain 3 -> 4 -> 5 stays put.
         let members = vec![vec![0, 1, 3], vec![2, 4], vec![5]];
-        let mut up = vec![Vec::new(); 6];
-        let mut down = vec![Vec::new(); 6];
-        for (a, b) in [(0, 2), (1, 2), (3, 4), (4, 5)] {
-            down[a as usize].push(b);
-            up[b as usize].push(a);
-        }
+        let (up, down) = adjacency(6, &[(0, 2), (1, 2), (3, 4), (4, 5)]);
         let layering = Layering { members: &members, up: &up, down: &down, first_dummy: 6 };
         let x = brandes_koepf(&layering);
         ordered_with_gaps(&members, &x);

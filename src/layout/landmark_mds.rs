@@ -10,31 +10,13 @@
 use super::Dim;
 use crate::graph::Csr;
 use crate::graph::generate::Lcg;
+use crate::khop::UNREACHED;
+use crate::khop::cpu::hops;
 
 /// Pivots: enough for a faithful global shape at any size.
 const PIVOTS: usize = 50;
 /// Power-iteration rounds for each eigenvector of the pivots' k x k matrix.
 const POWER_ROUNDS: usize = 200;
-
-/// Breadth-first hop counts from `source`; `u32::MAX` where it does not reach.
-fn hops(csr: &Csr, source: u32, out: &mut [u32], queue: &mut Vec<u32>) {
-    out.fill(u32::MAX);
-    out[source as usize] = 0;
-    queue.clear();
-    queue.push(source);
-    let mut head = 0;
-    while head < queue.len() {
-        let v = queue[head];
-        head += 1;
-        let next = out[v as usize] + 1;
-        for &w in csr.neighbours(v) {
-            if out[w as usize] == u32::MAX {
-                out[w as usize] = next;
-                queue.push(w);
-            }
-        }
-    }
-}
 
 /// Positions `[x, y, z, 0]` for the `n` nodes of `csr` (both directions), in hops, with a
 /// seeded jitter of a hundredth of a hop so that no two nodes coincide; `w` is 1.
@@ -48,7 +30,6 @@ pub fn landmark_mds(csr: &Csr, component: &[u32], dim: Dim, seed: u64) -> Vec<[f
         return Vec::new();
     }
     let mut random = Lcg(seed ^ 0x3c6e_f372_fe94_f82b);
-    let mut queue = Vec::with_capacity(n);
     // Hop counts from each pivot, the pivots chosen far apart in the largest component.
     let members: Vec<usize> = (0..n).filter(|&v| component[v] == 0).collect();
     let mut pivot = members[random.below(members.len() as u64) as usize];
@@ -56,8 +37,7 @@ pub fn landmark_mds(csr: &Csr, component: &[u32], dim: Dim, seed: u64) -> Vec<[f
     let mut distances: Vec<Vec<u32>> = Vec::with_capacity(PIVOTS);
     let mut pivots = Vec::with_capacity(PIVOTS);
     while pivots.len() < PIVOTS.min(members.len()) {
-        let mut row = vec![0u32; n];
-        hops(csr, pivot as u32, &mut row, &mut queue);
+        let row = hops(csr, &[pivot as u32], UNREACHED);
         for (m, &d) in nearest.iter_mut().zip(&row) {
             *m = (*m).min(d);
         }
