@@ -1,5 +1,6 @@
 // Nodes as instanced quads: anti-aliased discs in 2D, shaded sphere impostors in 3D, and
-// the same discs as node ids for picking (fs_id).
+// the same discs as node ids for picking (fs_id). A negative size draws a box instead (a
+// collapsed group): a square with a bevel.
 // Positions and colours are read from storage buffers by instance index, so the layout's
 // buffer is drawn as it is, without a copy.
 
@@ -23,7 +24,7 @@ struct View {              // ViewUniforms in src/render/mod.rs
 @group(0) @binding(1) var<storage, read> positions: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> colors: array<u32>;
 @group(0) @binding(3) var<storage, read> hops: array<u32>;   // from the K-hop pass
-@group(0) @binding(4) var<storage, read> sizes: array<f32>;  // radius factor per node
+@group(0) @binding(4) var<storage, read> sizes: array<f32>;  // radius factor per node; < 0: a box
 // binding 5, edge weights, is read by edges.wgsl only
 
 struct VertexOut {
@@ -33,6 +34,7 @@ struct VertexOut {
     @location(2) color: vec4<f32>,
     @location(3) @interpolate(flat) emphasis: u32,
     @location(4) @interpolate(flat) id: u32,
+    @location(5) @interpolate(flat) box_shape: u32,
 }
 
 const NO_HIGHLIGHT: u32 = 0xffffffffu;
@@ -67,7 +69,7 @@ fn vs(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> VertexO
         out.clip = vec4<f32>(2.0, 2.0, 2.0, 1.0); // behind the camera: outside clip space
         return out;
     }
-    var radius = view.node_radius * sizes[i];
+    var radius = view.node_radius * abs(sizes[i]);
     if view.shaded == 1u {
         radius = clamp(radius * view.focal_px / center.w, 1.0, 256.0);
     }
@@ -90,19 +92,34 @@ fn vs(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> VertexO
     out.color = color;
     out.emphasis = e;
     out.id = i;
+    out.box_shape = select(0u, 1u, sizes[i] < 0.0);
     return out;
+}
+
+// Distance from the centre in the node's own metric: round for discs, square for boxes.
+fn shape_distance(in: VertexOut) -> f32 {
+    if in.box_shape == 1u {
+        return max(abs(in.offset_px.x), abs(in.offset_px.y));
+    }
+    return length(in.offset_px);
 }
 
 @fragment
 fn fs(in: VertexOut) -> @location(0) vec4<f32> {
-    let d = length(in.offset_px);
+    let d = shape_distance(in);
     let r = in.radius_px;
     let coverage = clamp(r + 0.5 - d, 0.0, 1.0);
     if coverage <= 0.0 {
         discard;
     }
     var rgb = in.color.rgb;
-    if view.shaded == 1u {
+    if in.box_shape == 1u {
+        // A bevel: lit top-left edges, shaded bottom-right ones, a darker rim.
+        let edge = smoothstep(r - 0.18 * r - 1.0, r - 0.18 * r, d);
+        let side = select(0.75, 1.25, in.offset_px.x + in.offset_px.y < 0.0);
+        rgb = mix(rgb, min(rgb * side, vec3<f32>(1.0)), edge);
+        rgb = mix(rgb, rgb * 0.5, smoothstep(r - 1.6, r - 0.6, d));
+    } else if view.shaded == 1u {
         let uv = in.offset_px / r;
         let n = vec3<f32>(uv.x, uv.y, sqrt(max(1.0 - dot(uv, uv), 0.0)));
         let light = normalize(vec3<f32>(-0.4, 0.5, 0.77));
@@ -124,7 +141,7 @@ fn fs(in: VertexOut) -> @location(0) vec4<f32> {
 // Picking: the node's index + 1 wherever its disc covers the pixel centre (0 is "none").
 @fragment
 fn fs_id(in: VertexOut) -> @location(0) u32 {
-    if length(in.offset_px) > in.radius_px + 0.5 {
+    if shape_distance(in) > in.radius_px + 0.5 {
         discard;
     }
     return in.id + 1u;

@@ -7,7 +7,9 @@ use netlens::graph::generate::{grid, random_geometric, ring_with_chords};
 use netlens::graph::{Direction, Graph};
 use netlens::layout::cpu::force::CpuForce;
 use netlens::layout::force::{ForceLayout, ForceRun};
-use netlens::layout::{Dim, ForceParams, LayoutConfig, START_TEMPERATURE, initial_positions, temperatures};
+use netlens::layout::{
+    Dim, ForceParams, LayoutConfig, START_TEMPERATURE, carry_positions, initial_positions, refine_force, temperatures,
+};
 use netlens::load;
 
 /// Runs `iterations` on the GPU and on the CPU from the same start; returns both.
@@ -143,4 +145,43 @@ fn random_geometric_graphs_do_not_fold() {
         println!("seed {seed}: {q:?}");
         assert!(q.stress < 0.04, "seed {seed}: {q:?}");
     }
+}
+
+/// Collapsing a group and expanding it again re-lays the graph incrementally: nodes start
+/// where they were shown (the group where its nodes were, its nodes where the group was)
+/// and a short, cool refinement follows, so the picture keeps its shape and place (the
+/// mesh breathes by about an edge length; a layout from scratch lands elsewhere).
+#[test]
+fn expanding_a_group_refines_in_place() {
+    let mut g = grid(30, 30);
+    let block = g.groups.add("block", None);
+    for y in 0..5 {
+        for x in 0..5 {
+            g.groups.assign(y * 30 + x, block);
+        }
+    }
+    let gpu = Gpu::headless().unwrap();
+    let config = LayoutConfig::default();
+    let full = netlens::layout::place(&gpu, &g, &config, |_, _| {}).unwrap().positions;
+    let (collapsed, node_of) = g.collapse(0);
+    assert_eq!(collapsed.node_count(), 900 - 25 + 1);
+    let identity: Vec<u32> = (0..900).collect();
+    let start = carry_positions(&full, &identity, &node_of, collapsed.node_count(), config.dim, 1);
+    let layout = ForceLayout::new(&gpu.device);
+    let mut run = refine_force(&gpu, &layout, &collapsed, start, &config).unwrap();
+    run.advance(&gpu, &layout, run.progress().1);
+    let shown = run.read_positions(&gpu).unwrap();
+    // Expand again: back to the full mesh, from the collapsed view.
+    let start = carry_positions(&shown, &node_of, &identity, 900, config.dim, 1);
+    let mut run = refine_force(&gpu, &layout, &g, start, &config).unwrap();
+    run.advance(&gpu, &layout, run.progress().1);
+    let again = run.read_positions(&gpu).unwrap();
+    let moved = netlens::layout::quality::mean_move(&g, &full, &again);
+    // A layout from scratch (another seed) lands somewhere else entirely.
+    let fresh = netlens::layout::place(&gpu, &g, &LayoutConfig { seed: 2, ..config }, |_, _| {}).unwrap().positions;
+    let scratch = netlens::layout::quality::mean_move(&g, &full, &fresh);
+    let q = netlens::layout::quality::measure(&g, &again, 1);
+    println!("mean move {moved:.2} edge lengths (from scratch: {scratch:.2}); {q:?}");
+    assert!(moved < 0.2 * scratch, "nodes come back near where they were ({moved} vs {scratch} edge lengths)");
+    assert!(q.stress < 0.03, "the mesh stays flat: {q:?}");
 }

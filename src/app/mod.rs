@@ -36,7 +36,7 @@ use crate::khop::{KHop, Neighbourhoods, Selection};
 use crate::layout::bundle::{self, BundleConfig, Paths};
 use crate::layout::force::{ForceLayout, ForceRun};
 use crate::layout::layered::layered;
-use crate::layout::{Dim, LayoutConfig, LayoutKind, multilevel, start_force};
+use crate::layout::{Dim, LayoutConfig, LayoutKind, carry_positions, multilevel, refine_force, start_force};
 use crate::render::frame::{OffscreenTarget, fresh_path, write_png};
 use crate::render::overlay::Overlay;
 use crate::render::palette::{ColorBy, SizeBy};
@@ -255,6 +255,7 @@ impl App {
             &size_by,
             edge_coloring,
             self.options.positions.as_deref(),
+            None,
         )?;
         let viewport = Vec2::new(surface_config.width as f32, surface_config.height as f32);
         let camera = Camera::fit(&shown.bounds, self.config.dim == Dim::Three, viewport);
@@ -333,7 +334,8 @@ impl App {
 }
 
 /// Lays `graph` out (the coarse force levels, or the whole layered layout) and uploads
-/// what drawing and K-hop queries need.
+/// what drawing and K-hop queries need. A force layout refines `carried` positions
+/// instead, when given (an incremental re-layout after collapsing or expanding groups).
 #[allow(clippy::too_many_arguments)]
 fn show(
     gpu: &Gpu,
@@ -347,6 +349,7 @@ fn show(
     size_by: &SizeBy,
     edge_coloring: EdgeColoring,
     given: Option<&[[f32; 4]]>,
+    carried: Option<Vec<[f32; 4]>>,
 ) -> Result<Shown, GpuError> {
     // Positions the caller drew (an attention view) serve while they fit the graph shown.
     let given = given.filter(|p| p.len() == graph.node_count() as usize && config.dim == Dim::Two);
@@ -364,8 +367,13 @@ fn show(
         LayoutKind::Force | LayoutKind::Auto => {
             // The coarse levels take a fraction of the time: they run before the graph
             // shows, and the finest level converges on screen.
-            let levels = multilevel::hierarchy(graph, config.seed);
-            let run = start_force(gpu, force_layout, &levels, config, &mut |_, _| {})?.run;
+            let run = match carried {
+                Some(start) => refine_force(gpu, force_layout, graph, start, config)?,
+                None => {
+                    let levels = multilevel::hierarchy(graph, config.seed);
+                    start_force(gpu, force_layout, &levels, config, &mut |_, _| {})?.run
+                }
+            };
             let positions = run.read_positions(gpu)?;
             let buffer = run.positions().clone();
             (Some(run), buffer, positions)
@@ -402,6 +410,8 @@ struct Collapsed {
     /// The depth of the slider, when the groups are all those at one depth.
     depth: Option<usize>,
     graph: Graph,
+    /// The node of `graph` each node of the full graph belongs to.
+    node_of: Vec<u32>,
     /// The full graph's group each collapsed node stands for.
     group_of_node: HashMap<u32, GroupId>,
 }
@@ -417,8 +427,13 @@ impl Collapsed {
                 group_of_node.insert(node, outermost);
             }
         }
-        Collapsed { groups, depth, graph, group_of_node }
+        Collapsed { groups, depth, graph, node_of, group_of_node }
     }
+}
+
+/// The shown node each node of `full` belongs to.
+fn shown_of(full: &Graph, collapsed: &Option<Collapsed>) -> Vec<u32> {
+    collapsed.as_ref().map_or_else(|| (0..full.node_count()).collect(), |c| c.node_of.clone())
 }
 
 /// The graph on screen: the collapsed one while groups are collapsed. (A free function,
@@ -570,8 +585,9 @@ impl State {
         Ok(())
     }
 
-    /// Lays the shown graph out again (new graph, or new dimension) and keeps the view.
-    fn reshow(&mut self) -> Result<(), GpuError> {
+    /// Lays the shown graph out again (new graph, or new dimension) and keeps the view; a
+    /// force layout refines `carried` positions when given.
+    fn reshow(&mut self, carried: Option<Vec<[f32; 4]>>) -> Result<(), GpuError> {
         let graph = visible(&self.full_graph, &self.collapsed);
         self.shown = show(
             &self.gpu,
@@ -585,6 +601,7 @@ impl State {
             &self.size_by,
             self.shown.scene.style.edge_coloring,
             self.given.as_deref(),
+            carried,
         )?;
         self.panel.reset(graph);
         self.panel.positions_changed(graph, &self.shown.positions);
@@ -592,6 +609,20 @@ impl State {
         self.camera = self.fitted();
         self.hover = None;
         self.update_selection()
+    }
+
+    /// Shows `collapsed` (or the full graph): the rest of the graph stays where it was, a
+    /// collapsed group where its nodes were, an expanded group's nodes where it was, and a
+    /// force layout refines from there.
+    fn set_collapsed(&mut self, collapsed: Option<Collapsed>) -> Result<(), GpuError> {
+        let old_of = shown_of(&self.full_graph, &self.collapsed);
+        self.collapsed = collapsed;
+        let new_of = shown_of(&self.full_graph, &self.collapsed);
+        let count = visible(&self.full_graph, &self.collapsed).node_count();
+        let carried =
+            carry_positions(&self.shown.positions, &old_of, &new_of, count, self.config.dim, self.config.seed);
+        self.selection.clear();
+        self.reshow(Some(carried))
     }
 
     /// Runs the K-hop query for the selection and highlights it (or clears the highlight).
@@ -866,14 +897,13 @@ impl State {
                 self.message = "groups stay expanded beside an embedding (one row per node)".into();
             }
             UiAction::Collapse(depth) => {
-                self.collapsed = depth.map(|d| {
+                let collapsed = depth.map(|d| {
                     let at_depth = (0..self.full_graph.groups.len() as GroupId)
                         .filter(|&g| self.full_graph.groups.depth(g) == d)
                         .collect();
                     Collapsed::new(&self.full_graph, at_depth, Some(d))
                 });
-                self.selection.clear();
-                self.reshow()?;
+                self.set_collapsed(collapsed)?;
             }
             UiAction::CollapseGroup(_) | UiAction::ExpandGroup(_) if self.linked.is_some() => {
                 self.message = "groups stay expanded beside an embedding (one row per node)".into();
@@ -883,19 +913,16 @@ impl State {
                     self.message = format!("no group {path}");
                     return Ok(());
                 };
-                let mut groups = self.collapsed.take().map(|c| c.groups).unwrap_or_default();
+                let mut groups = self.collapsed.as_ref().map(|c| c.groups.clone()).unwrap_or_default();
                 if !groups.remove(&group) {
                     groups.insert(group);
                 }
-                if !groups.is_empty() {
-                    self.collapsed = Some(Collapsed::new(&self.full_graph, groups, None));
-                }
-                self.selection.clear();
-                self.reshow()?;
+                let collapsed = (!groups.is_empty()).then(|| Collapsed::new(&self.full_graph, groups, None));
+                self.set_collapsed(collapsed)?;
             }
             UiAction::ToggleDim => {
                 self.config.dim = if self.three_d() { Dim::Two } else { Dim::Three };
-                self.reshow()?;
+                self.reshow(None)?;
             }
             UiAction::TogglePause => self.paused = !self.paused,
             UiAction::ToggleFly => self.fly = !self.fly,

@@ -4,12 +4,17 @@
 //!
 //! Edges between members of one collapsed group vanish, edges into or out of it attach
 //! to its node (once per pair of ends, weighing the sum of their weights). Collapsed nodes are named by their group path,
-//! take the class `group` and the sum of their members' numeric `params`; nodes outside
-//! every collapsed group keep their own label, class and text.
+//! take the class `group`, their member count (`members`) and the sum of their members'
+//! numeric `params`; nodes outside every collapsed group keep their own label, class and
+//! text.
 
 use std::collections::{BTreeSet, HashMap};
 
 use super::{Column, Graph, GroupId, Groups, StringTable, TextColumn};
+
+/// The numeric column a collapsed graph carries: the nodes each collapsed group stands
+/// for, 0 for an ordinary node.
+pub const MEMBERS: &str = "members";
 
 impl Graph {
     /// The graph with every group at `depth` (0 = the outermost groups) collapsed, and the
@@ -120,6 +125,15 @@ impl Graph {
             }
             graph.nodes.text_columns.push(TextColumn { name: column.name.clone(), values });
         }
+        // How many nodes each collapsed group stands for (0: an ordinary node); drawn as a
+        // box of that size (see [`crate::render::palette::SizeBy::sizes`]).
+        let mut members = vec![0f32; kept.len()];
+        for &id in &new_of {
+            if kept[id as usize].is_err() {
+                members[id as usize] += 1.0;
+            }
+        }
+        graph.nodes.columns.push(Column { name: MEMBERS.into(), width: 1, values: members });
         if let Some(params) = old.columns.iter().find(|c| c.name == "params" && c.width == 1) {
             let mut sums = vec![0f32; kept.len()];
             for (v, &id) in new_of.iter().enumerate() {
@@ -158,7 +172,9 @@ mod tests {
         assert_eq!(new_of, [0, 0, 0, 0, 1]);
         assert_eq!((top.node_count(), top.edge_count()), (2, 1), "encoder -> output");
         assert_eq!(top.nodes.labels.as_ref().unwrap().get(0), Some("encoder"));
-        assert_eq!(top.nodes.columns[0].values, [10.0, 0.0]);
+        let column = |g: &Graph, name: &str| g.nodes.columns.iter().find(|c| c.name == name).unwrap().values.clone();
+        assert_eq!(column(&top, "params"), [10.0, 0.0]);
+        assert_eq!(column(&top, MEMBERS), [4.0, 0.0], "the encoder stands for four nodes");
         let layers = g.collapse(1).0;
         assert_eq!((layers.node_count(), layers.edge_count()), (3, 2));
         assert_eq!(layers.nodes.labels.as_ref().unwrap().get(1), Some("encoder/layer.1"));

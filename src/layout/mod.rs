@@ -290,6 +290,57 @@ pub fn start_force(
     Ok(ForceStart { run, done_before: done, total })
 }
 
+/// Positions for a new view of a graph from an old view of the same full graph, where
+/// `old_of[v]` and `new_of[v]` are the shown nodes full node `v` belongs to (its own, or
+/// its collapsed group's): a new node starts at the mean old position of its members, so a
+/// collapsed group sits where its nodes were and an expanded group's nodes start where the
+/// group was (nudged apart by a seeded hundredth of the node spacing).
+pub fn carry_positions(
+    old: &[[f32; 4]],
+    old_of: &[u32],
+    new_of: &[u32],
+    new_count: u32,
+    dim: Dim,
+    seed: u64,
+) -> Vec<[f32; 4]> {
+    let mut sums = vec![[0f32; 4]; new_count as usize];
+    for (&o, &n) in old_of.iter().zip(new_of) {
+        let (p, sum) = (old[o as usize], &mut sums[n as usize]);
+        for a in 0..3 {
+            sum[a] += p[a];
+        }
+        sum[3] += 1.0;
+    }
+    let spacing = multilevel::typical_spacing(old, dim);
+    let mut random = crate::graph::generate::Lcg(seed ^ 0x6a09_e667_f3bc_c909);
+    sums.iter()
+        .map(|sum| {
+            let count = sum[3].max(1.0);
+            let mut p = [sum[0] / count, sum[1] / count, sum[2] / count, 0.0];
+            for x in &mut p[..dim.count() as usize] {
+                *x += (random.unit() - 0.5) * 0.01 * spacing;
+            }
+            p
+        })
+        .collect()
+}
+
+/// A force layout of `graph` that refines `start` (from [`carry_positions`]) on the graph
+/// itself, cool, without the coarse levels: an incremental re-layout, so what the user
+/// saw stays where it was.
+pub fn refine_force(
+    gpu: &Gpu,
+    layout: &force::ForceLayout,
+    graph: &Graph,
+    mut start: Vec<[f32; 4]>,
+    config: &LayoutConfig,
+) -> Result<force::ForceRun, GpuError> {
+    let csr = graph.csr(crate::graph::Direction::Both);
+    multilevel::hold_components(&mut start, &multilevel::components(&csr));
+    let refine = (config.iterations / 3).max(2).next_multiple_of(2);
+    force::ForceRun::new(gpu, layout, &csr, &start, config.dim, temperatures(refine, REFINE_TEMPERATURE))
+}
+
 /// Iterations submitted between progress reports.
 const BATCH: u32 = 10;
 

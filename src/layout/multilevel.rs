@@ -203,7 +203,7 @@ pub fn hold_components(positions: &mut [[f32; 4]], component: &[u32]) {
 }
 
 /// Mean distance to the nearest other node if `positions` filled their bounding box evenly.
-fn typical_spacing(positions: &[[f32; 4]], dim: Dim) -> f32 {
+pub fn typical_spacing(positions: &[[f32; 4]], dim: Dim) -> f32 {
     let (mut lo, mut hi) = ([f32::MAX; 3], [f32::MIN; 3]);
     for p in positions {
         for a in 0..3 {

@@ -236,7 +236,7 @@ impl Renderer {
         let colors = palette::node_colors(graph.nodes.classes.as_deref(), graph.node_count());
         let colors = gpu.storage_buffer("Scene::colors", &colors, wgpu::BufferUsages::empty())?;
         let hops = khop::hops_buffer(gpu, graph.node_count())?;
-        let sizes = vec![1.0f32; graph.node_count() as usize];
+        let sizes = palette::SizeBy::Uniform.sizes(graph);
         let sizes = gpu.storage_buffer("Scene::sizes", &sizes, wgpu::BufferUsages::empty())?;
         let edge_weights =
             gpu.storage_buffer("Scene::edge_weights", &edge_weights(graph), wgpu::BufferUsages::empty())?;
@@ -428,7 +428,8 @@ impl Scene {
         queue.write_buffer(&self.edge_weights, 0, bytemuck::cast_slice(weights));
     }
 
-    /// Replaces the node sizes (one radius factor per node, see [`palette::SizeBy`]).
+    /// Replaces the node sizes (one radius factor per node, negative for a box, see
+    /// [`palette::SizeBy::sizes`]).
     pub fn set_sizes(&self, queue: &wgpu::Queue, sizes: &[f32]) {
         debug_assert_eq!(sizes.len(), self.node_count as usize);
         queue.write_buffer(&self.sizes, 0, bytemuck::cast_slice(sizes));

@@ -3,7 +3,7 @@
 //! numbers, the colourings a user can pick ([`ColorBy`]), packed as RGBA8 for the GPU, and
 //! the node sizes ([`SizeBy`]).
 
-use crate::graph::{Direction, Graph};
+use crate::graph::{Direction, Graph, MEMBERS};
 
 /// Background of every frame (sRGB).
 pub const BACKGROUND: [f32; 3] = [0.063, 0.071, 0.094];
@@ -147,17 +147,28 @@ impl SizeBy {
     }
 
     /// One radius factor per node, from half to twice the plain size: the area grows with
-    /// the value.
+    /// the value. A collapsed group's factor is negative: it is drawn as a box, whose side
+    /// grows with the nodes inside it when all are alike (two members: 1.3 times a node,
+    /// a hundred or more: 3 times).
     pub fn sizes(&self, graph: &Graph) -> Vec<f32> {
         let values = match self {
             SizeBy::Uniform => None,
             SizeBy::Degree => Some(degrees(graph)),
             SizeBy::Column(name) => column(graph, name),
         };
-        match values {
+        let mut sizes: Vec<f32> = match values {
             Some(values) => values.into_iter().map(|t| 0.5 + 1.5 * t.sqrt()).collect(),
             None => vec![1.0; graph.node_count() as usize],
+        };
+        if let Some(members) = graph.nodes.columns.iter().find(|c| c.name == MEMBERS && c.width == 1) {
+            for (size, &count) in sizes.iter_mut().zip(&members.values) {
+                if count > 0.0 {
+                    let factor = if *self == SizeBy::Uniform { (1.0 + 0.3 * count.log2()).min(3.0) } else { *size };
+                    *size = -factor;
+                }
+            }
         }
+        sizes
     }
 }
 
@@ -218,5 +229,20 @@ mod tests {
         let sizes = SizeBy::Degree.sizes(&g);
         assert_eq!((sizes[0], sizes[1]), (2.0, 0.5), "the hub is largest");
         assert!(SizeBy::Uniform.sizes(&g).iter().all(|&s| s == 1.0));
+    }
+
+    #[test]
+    fn collapsed_groups_are_boxes_that_grow_with_their_members() {
+        let mut g = Graph::with_nodes(4, true);
+        g.push_edge(0, 1);
+        g.nodes.columns.push(crate::graph::Column {
+            name: MEMBERS.into(),
+            width: 1,
+            values: vec![0.0, 2.0, 100.0, 1e9],
+        });
+        let sizes = SizeBy::Uniform.sizes(&g);
+        assert_eq!(sizes[0], 1.0, "an ordinary node stays a disc");
+        assert!((sizes[1] + 1.3).abs() < 1e-6 && sizes[2] < -2.9 && sizes[3] == -3.0, "{sizes:?}");
+        assert!(SizeBy::Degree.sizes(&g)[1] < 0.0, "sized by degree, still a box");
     }
 }

@@ -137,7 +137,7 @@ pub fn svg(scene: &SvgScene, camera: &Camera, size: (u32, u32)) -> String {
     for v in 0..scene.graph.node_count() {
         let Some(p) = at(&scene.positions[v as usize]) else { continue };
         let size = scene.sizes.map_or(1.0, |s| s[v as usize]);
-        let r = (style.node_radius * focal).clamp(0.75, 24.0) * size;
+        let r = (style.node_radius * focal).clamp(0.75, 24.0) * size.abs();
         if !visible(p - Vec2::splat(r), p + Vec2::splat(r)) {
             continue;
         }
@@ -149,7 +149,18 @@ pub fn svg(scene: &SvgScene, camera: &Camera, size: (u32, u32)) -> String {
             Some((hops, _)) if hops[v as usize] == 0 => r##" stroke="#ffffff" stroke-width="2""##,
             _ => "",
         };
-        let _ = writeln!(doc, r#"<circle cx="{:.1}" cy="{:.1}" r="{r:.2}" fill="{}"{ring}/>"#, p.x, p.y, hex(color));
+        if size < 0.0 {
+            // A collapsed group: a box.
+            let (x, y, side) = (p.x - r, p.y - r, 2.0 * r);
+            let _ = writeln!(
+                doc,
+                r#"<rect x="{x:.1}" y="{y:.1}" width="{side:.2}" height="{side:.2}" fill="{}"{ring}/>"#,
+                hex(color)
+            );
+        } else {
+            let _ =
+                writeln!(doc, r#"<circle cx="{:.1}" cy="{:.1}" r="{r:.2}" fill="{}"{ring}/>"#, p.x, p.y, hex(color));
+        }
     }
     let _ = writeln!(doc, "</g>\n</svg>");
     doc
