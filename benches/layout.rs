@@ -1,8 +1,10 @@
 //! Layout benchmark: netlens against Graphviz in the same run, on generated graphs and Cora.
 //! Force layout vs `sfdp` (time and sampled stress), layered layout vs `dot` (time and
 //! straight-line crossings of the drawn edges). Graphviz comes from Debian's `graphviz`;
-//! without it only netlens's figures print. Run with `cargo bench --bench layout`
-//! (`-- --quick` for the small sizes only).
+//! without it only netlens's figures print; the real finite-element meshes come from
+//! Debian's `libmetis-doc`, where installed. Run with `cargo bench --bench layout`
+//! (`-- --quick` for the small sizes only, `-- --large` adds 200k to 1M nodes, netlens
+//! alone).
 
 use std::io::Write;
 use std::process::Command;
@@ -80,8 +82,30 @@ fn straight_crossings(graph: &Graph, p: &[[f32; 4]]) -> u64 {
     count
 }
 
+/// Where Debian's libmetis-doc puts its finite-element meshes.
+const METIS_GRAPHS: &str = "/usr/share/doc/libmetis-dev/examples/graphs";
+
+/// A METIS graph file (first line: nodes and edges; then one line of 1-based neighbours
+/// per node) as an undirected graph; `None` when it is missing or malformed.
+fn metis_graph(path: &std::path::Path) -> Option<Graph> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut lines = text.lines().filter(|l| !l.trim_start().starts_with('%'));
+    let n: u32 = lines.next()?.split_whitespace().next()?.parse().ok()?;
+    let mut g = Graph::with_nodes(n, false);
+    for (v, line) in lines.take(n as usize).enumerate() {
+        for w in line.split_whitespace() {
+            let w: u32 = w.parse::<u32>().ok()?.checked_sub(1)?;
+            if (v as u32) < w && w < n {
+                g.push_edge(v as u32, w);
+            }
+        }
+    }
+    Some(g)
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
+    let large = std::env::args().any(|a| a == "--large");
     let gpu = Gpu::headless().expect("an adapter");
     let report = gpu.report();
     println!(
@@ -101,6 +125,21 @@ fn main() {
     if !quick {
         force_cases.push(("grid 224x224 (50k)".into(), grid(224, 224)));
         force_cases.push(("geometric 50k".into(), random_geometric(50_000, 2)));
+        // Real finite-element meshes (Debian's libmetis-doc), where installed.
+        for name in ["4elt", "copter2"] {
+            if let Some(g) = metis_graph(&std::path::Path::new(METIS_GRAPHS).join(format!("{name}.graph"))) {
+                force_cases.push((format!("metis {name}"), g));
+            }
+        }
+    }
+    // Past what sfdp finishes in minutes here: netlens alone.
+    let mut large_cases: Vec<(String, Graph)> = Vec::new();
+    if large {
+        if let Some(g) = metis_graph(&std::path::Path::new(METIS_GRAPHS).join("mdual.graph")) {
+            large_cases.push(("metis mdual".into(), g));
+        }
+        large_cases.push(("geometric 200k".into(), random_geometric(200_000, 3)));
+        large_cases.push(("grid 1000x1000 (1M)".into(), grid(1000, 1000)));
     }
     let config = LayoutConfig { kind: LayoutKind::Force, dim: Dim::Two, ..Default::default() };
     for (name, g) in &force_cases {
@@ -122,6 +161,17 @@ fn main() {
             );
         }
         println!("{line}");
+    }
+    for (name, g) in &large_cases {
+        let start = Instant::now();
+        let placed = place(&gpu, g, &config, |_, _| {}).expect("layout");
+        let ours = start.elapsed().as_secs_f64();
+        let stress = measure(g, &placed.positions, 1).stress;
+        println!(
+            "force   {name:<22} {:>7} nodes {:>7} edges: netlens {ours:7.2} s stress {stress:.3} (sfdp not run)",
+            g.node_count(),
+            g.edge_count()
+        );
     }
 
     // One row, no bands or folded layers: the drawing dot makes, so straight-line
