@@ -8,6 +8,8 @@
 //! small graphs, which a single-level layout from random positions cannot untangle (a
 //! mesh folds).
 
+use petgraph::unionfind::UnionFind;
+
 use super::{Dim, GRAVITY, REPULSION};
 use crate::graph::generate::Lcg;
 use crate::graph::{Csr, Direction, Graph};
@@ -136,40 +138,32 @@ pub fn prolong(coarse: &[[f32; 4]], fine_to_coarse: &[u32], dim: Dim, seed: u64)
 }
 
 /// The connected component of every node of `csr` (both directions), numbered by size:
-/// the largest is 0.
+/// the largest is 0 (ties: the one with the lowest node first). Petgraph's union-find, as
+/// `Graph::summary` counts them.
 pub fn components(csr: &Csr) -> Vec<u32> {
     let n = csr.offsets.len().saturating_sub(1);
-    let mut component = vec![u32::MAX; n];
-    let mut sizes = Vec::new();
-    let mut queue = Vec::new();
-    for start in 0..n {
-        if component[start] != u32::MAX {
-            continue;
+    let mut sets = UnionFind::<u32>::new(n);
+    for v in 0..n as u32 {
+        for &w in csr.neighbours(v) {
+            sets.union(v, w);
         }
-        let label = sizes.len() as u32;
-        component[start] = label;
-        queue.clear();
-        queue.push(start as u32);
-        let mut head = 0;
-        while head < queue.len() {
-            let v = queue[head];
-            head += 1;
-            for &w in csr.neighbours(v) {
-                if component[w as usize] == u32::MAX {
-                    component[w as usize] = label;
-                    queue.push(w);
-                }
-            }
+    }
+    let roots: Vec<u32> = (0..n as u32).map(|v| sets.find_mut(v)).collect();
+    // Each component once, by its lowest node, with its size.
+    let mut size = vec![0usize; n];
+    let mut firsts = Vec::new();
+    for (v, &root) in roots.iter().enumerate() {
+        if size[root as usize] == 0 {
+            firsts.push(v);
         }
-        sizes.push(queue.len());
+        size[root as usize] += 1;
     }
-    let mut by_size: Vec<u32> = (0..sizes.len() as u32).collect();
-    by_size.sort_by_key(|&c| (std::cmp::Reverse(sizes[c as usize]), c));
-    let mut rank = vec![0u32; sizes.len()];
-    for (r, &c) in by_size.iter().enumerate() {
-        rank[c as usize] = r as u32;
+    firsts.sort_by_key(|&v| (std::cmp::Reverse(size[roots[v] as usize]), v));
+    let mut rank = vec![0u32; n];
+    for (r, &v) in firsts.iter().enumerate() {
+        rank[roots[v] as usize] = r as u32;
     }
-    component.iter().map(|&c| rank[c as usize]).collect()
+    roots.iter().map(|&root| rank[root as usize]).collect()
 }
 
 /// Sets every node's gravity weight (`w`, see force.wgsl): 1 in the largest component,
@@ -243,6 +237,16 @@ mod tests {
             assert!(coarse.fine_to_coarse.iter().all(|&c| c < coarse.node_count));
         }
         assert!(levels.last().unwrap().node_count <= COARSEST || levels.len() > 3);
+    }
+
+    #[test]
+    fn components_are_numbered_by_size() {
+        let mut g = Graph::with_nodes(6, false);
+        for (a, b) in [(5, 4), (1, 2), (0, 1)] {
+            g.push_edge(a, b);
+        }
+        // {0, 1, 2} largest, then {4, 5}, then {3}.
+        assert_eq!(components(&g.csr(Direction::Both)), [0, 0, 0, 2, 1, 1]);
     }
 
     #[test]
