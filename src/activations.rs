@@ -1,7 +1,8 @@
-//! Inside a model: run an ONNX model on the CPU for one input (tract, a pure-Rust
-//! inference engine), keep every operator's output, and put the values on the graph:
-//! each neuron of the neuron level (a unit, or a channel averaged over its positions)
-//! gets its activation, each operator the mean absolute value of its output.
+//! Inside a model: run an ONNX model on the CPU for an input (tract, a pure-Rust
+//! inference engine) and keep every operator's output, or read activations another tool
+//! saved, keyed by layer name; then put the values on the graph: each neuron of the
+//! neuron level (a unit, or a channel averaged over its positions) gets its activation,
+//! each operator the mean absolute value of its output.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -9,13 +10,127 @@ use std::path::Path;
 use tract_onnx::prelude::*;
 
 use crate::graph::Graph;
-use crate::load::{LoadError, Source};
+use crate::load::{self, LoadError, Source, weights};
 
-/// Every operator's first output for one input, by operator (or graph input) name.
+/// Every operator's (or layer's) output for one input or a batch, by name.
 pub struct Activations {
     outputs: HashMap<String, (Vec<usize>, Vec<f32>)>,
-    /// The model's own outputs, in order: name and values.
-    pub results: Vec<(String, Vec<f32>)>,
+    /// The model's own outputs, in order: name, shape and values (none for saved
+    /// activations).
+    pub results: Vec<(String, Vec<usize>, Vec<f32>)>,
+    /// Saved tensors that were not used, each with the reason.
+    pub unused: Vec<String>,
+}
+
+/// The layers of `graph` and their neuron counts: a neuron-level node `name[i]` counts
+/// towards layer `name`; any other node is a layer of its own (an operator) with none.
+fn layers_of(graph: &Graph) -> HashMap<String, usize> {
+    let mut layers: HashMap<String, usize> = HashMap::new();
+    for v in 0..graph.node_count() {
+        let name = graph.node_name(v);
+        match neuron(&name) {
+            Some((layer, i)) => {
+                let count = layers.entry(layer.to_owned()).or_default();
+                *count = (*count).max(i + 1);
+            }
+            None => {
+                layers.entry(name).or_default();
+            }
+        }
+    }
+    layers
+}
+
+/// A neuron-level name `layer[i]`, split.
+fn neuron(name: &str) -> Option<(&str, usize)> {
+    let (layer, i) = name.strip_suffix(']')?.rsplit_once('[')?;
+    Some((layer, i.parse().ok()?))
+}
+
+/// Reads activations saved by another tool (PyTorch forward hooks, say) for `graph`: a
+/// safetensors file of tensors named after its layers (at the neuron level, the module
+/// paths: `encoder.layer.0.intermediate.dense`), a `.npy` file named after one layer, or
+/// a folder of such files. A tensor holds one input or a batch: channels on axis 1 of a
+/// 4-D tensor, else on the last axis. Tensors that name no layer, or whose channels are
+/// not the layer's neurons, are listed in `unused`; none matching is an error.
+pub fn saved(path: &Path, graph: &Graph) -> Result<Activations, LoadError> {
+    let source = Source::File(path.to_owned());
+    let mut tensors: Vec<(String, Vec<u64>, Vec<f32>)> = Vec::new();
+    let npy = |p: &Path| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+    let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let layers = layers_of(graph);
+    if path.is_dir() {
+        let entries = std::fs::read_dir(path).map_err(|e| LoadError::io(&source, e))?;
+        let mut files: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| npy(p)).collect();
+        files.sort();
+        for file in files {
+            // Only the files named after a layer are read: memory stays with what is shown.
+            if layers.contains_key(&stem(&file)) {
+                let (shape, values) = load::load_array(&file, 6)?;
+                tensors.push((stem(&file), shape, values));
+            } else {
+                tensors.push((stem(&file), Vec::new(), Vec::new()));
+            }
+        }
+    } else if npy(path) {
+        let (shape, values) = load::load_array(path, 6)?;
+        tensors.push((stem(path), shape, values));
+    } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("safetensors")) {
+        let store = weights::open(path)?;
+        for t in &store.tensors {
+            let mut values = Vec::new();
+            if layers.contains_key(&t.name)
+                && let Some(mut pieces) = store.pieces(t)
+            {
+                while let Some(piece) = pieces.next_piece() {
+                    values.extend_from_slice(piece);
+                }
+            }
+            tensors.push((t.name.clone(), t.shape.clone(), values));
+        }
+    } else {
+        return Err(LoadError::invalid(
+            &source,
+            "saved activations are read from a .safetensors file, a .npy file or a folder of .npy files",
+        ));
+    }
+    let mut outputs = HashMap::new();
+    let mut unused = Vec::new();
+    for (name, shape, values) in tensors {
+        let shape: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
+        let why = match layers.get(&name) {
+            None => Some("names no layer of the model".to_owned()),
+            Some(_) if shape.iter().product::<usize>() != values.len() || values.is_empty() => {
+                Some("could not be read in full".to_owned())
+            }
+            Some(&neurons) if neurons > 0 && shape.get(channel_axis(&shape)) != Some(&neurons) => {
+                Some(format!("has shape {shape:?}, but the layer has {neurons} neurons"))
+            }
+            Some(_) => None,
+        };
+        match why {
+            Some(why) => unused.push(format!("{name}: {why}")),
+            None => {
+                outputs.insert(name, (shape, values));
+            }
+        }
+    }
+    if outputs.is_empty() {
+        let mut examples: Vec<&String> = layers.iter().filter(|(_, n)| **n > 0).map(|(l, _)| l).collect();
+        examples.sort();
+        examples.truncate(3);
+        let examples: Vec<&str> = examples.iter().map(|s| s.as_str()).collect();
+        return Err(LoadError::invalid(
+            &source,
+            format!(
+                "none of its {} tensors fits a layer of the model ({}); layers are named like {}",
+                unused.len(),
+                unused.iter().take(3).cloned().collect::<Vec<_>>().join("; "),
+                examples.join(", ")
+            ),
+        ));
+    }
+    Ok(Activations { outputs, results: Vec::new(), unused })
 }
 
 /// Runs the ONNX model at `path` on `input` (a shape and its values, C order).
@@ -46,11 +161,11 @@ pub fn run(path: &Path, input: &(Vec<u64>, Vec<f32>)) -> Result<Activations, Loa
         let Ok(view) = value.to_plain_array_view::<f32>() else { continue };
         let flat: Vec<f32> = view.iter().copied().collect();
         if k >= first_result {
-            results.push((name.clone(), flat.clone()));
+            results.push((name.clone(), value.shape().to_vec(), flat.clone()));
         }
         outputs.insert(name, (value.shape().to_vec(), flat));
     }
-    Ok(Activations { outputs, results })
+    Ok(Activations { outputs, results, unused: Vec::new() })
 }
 
 /// The channel axis of an output: 1 for 4-D image tensors, else the last (as the neuron
@@ -60,8 +175,9 @@ fn channel_axis(shape: &[usize]) -> usize {
 }
 
 impl Activations {
-    /// Channel `c`'s mean over every other axis of `name`'s output.
-    pub fn channel(&self, name: &str, c: usize) -> Option<f32> {
+    /// Channel `c`'s values in `name`'s output: every position of every input in the
+    /// batch, in order.
+    pub fn profile(&self, name: &str, c: usize) -> Option<Vec<f32>> {
         let (shape, values) = self.outputs.get(name)?;
         let axis = channel_axis(shape);
         let channels = *shape.get(axis)?;
@@ -69,14 +185,22 @@ impl Activations {
             return None;
         }
         let inner: usize = shape[axis + 1..].iter().product();
-        let (mut sum, mut count) = (0f64, 0usize);
-        for (i, &v) in values.iter().enumerate() {
-            if (i / inner) % channels == c {
-                sum += v as f64;
-                count += 1;
-            }
-        }
-        (count > 0).then(|| (sum / count as f64) as f32)
+        let profile: Vec<f32> =
+            values.chunks(inner.max(1)).skip(c).step_by(channels).flat_map(|run| run.iter().copied()).collect();
+        (!profile.is_empty()).then_some(profile)
+    }
+
+    /// Channel `c`'s mean over every other axis of `name`'s output.
+    pub fn channel(&self, name: &str, c: usize) -> Option<f32> {
+        let profile = self.profile(name, c)?;
+        Some((profile.iter().map(|&v| v as f64).sum::<f64>() / profile.len() as f64) as f32)
+    }
+
+    /// Node `v`'s profile (see [`Activations::profile`]) if it is a neuron with one.
+    pub fn profile_of(&self, graph: &Graph, v: u32) -> Option<Vec<f32>> {
+        let name = graph.node_name(v);
+        let (layer, i) = neuron(&name)?;
+        self.profile(layer, i)
     }
 
     /// The mean absolute value of `name`'s output.
@@ -91,11 +215,8 @@ impl Activations {
         (0..graph.node_count())
             .map(|v| {
                 let name = graph.node_name(v);
-                let neuron = name.strip_suffix(']').and_then(|s| s.rsplit_once('[')).and_then(|(layer, i)| {
-                    let i: usize = i.parse().ok()?;
-                    self.channel(layer, i)
-                });
-                neuron.or_else(|| self.magnitude(&name)).unwrap_or(f32::NAN)
+                let value = neuron(&name).and_then(|(layer, i)| self.channel(layer, i));
+                value.or_else(|| self.magnitude(&name)).unwrap_or(f32::NAN)
             })
             .collect()
     }
@@ -111,7 +232,7 @@ mod tests {
         // [1, 2, 2, 1]: channel 0 holds 1 and 3, channel 1 holds 10 and 20.
         outputs.insert("conv".to_owned(), (vec![1, 2, 2, 1], vec![1.0, 3.0, 10.0, 20.0]));
         outputs.insert("fc".to_owned(), (vec![1, 3], vec![-1.0, 0.5, 2.0]));
-        let a = Activations { outputs, results: Vec::new() };
+        let a = Activations { outputs, results: Vec::new(), unused: Vec::new() };
         assert_eq!((a.channel("conv", 0), a.channel("conv", 1), a.channel("conv", 2)), (Some(2.0), Some(15.0), None));
         assert_eq!(a.channel("fc", 2), Some(2.0));
         assert_eq!(a.magnitude("fc"), Some(3.5 / 3.0));

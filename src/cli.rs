@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::app::{self, ViewOptions};
 use crate::embed;
 use crate::gpu::Gpu;
-use crate::graph::Direction;
+use crate::graph::{Direction, Likeness};
 use crate::khop::{KHop, MAX_HOPS, Neighbourhoods, Selection};
 use crate::layout::bundle::{self, BundleConfig, BundleMethod};
 use crate::layout::{Dim, Flow, LayoutConfig, LayoutKind, place, quality};
@@ -335,12 +335,28 @@ struct RecordArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("source").required(true).args(["input", "saved"]))]
 struct ActivationsArgs {
-    /// The model: ONNX
+    /// The model: ONNX to run it (--input), or any model file with --saved
     model: PathBuf,
-    /// The input: a .npy array of the model's input shape (batch included)
+    /// Run the ONNX model on this input: a .npy array of its input shape, batch included
+    /// (a batch of many inputs gives each neuron a profile to cluster by)
     #[arg(long, value_name = "X.npy")]
-    input: PathBuf,
+    input: Option<PathBuf>,
+    /// Read activations saved elsewhere (PyTorch forward hooks, say), keyed by layer name:
+    /// a .safetensors file of tensors named after the layers (module paths, such as
+    /// encoder.layer.0.intermediate.dense), a LAYER.npy file, or a folder of them;
+    /// channels on axis 1 of 4-D tensors, else on the last axis
+    #[arg(long, value_name = "FILE|DIR")]
+    saved: Option<PathBuf>,
+    /// Cluster every layer's neurons into at most K nodes by their activations over the
+    /// batch and positions (k-means, seeded by --cluster-seed); layers without
+    /// activations are clustered by their weights
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    clusters: Option<u32>,
+    /// Seed of the clustering: the same seed gives the same clusters
+    #[arg(long, default_value_t = 1, value_name = "SEED")]
+    cluster_seed: u64,
     /// Neurons (units and channels) or operators
     #[arg(long, value_enum, default_value = "neurons")]
     level: Level,
@@ -849,7 +865,7 @@ fn load_graph(args: &GraphArgs) -> Result<Loaded> {
         if loaded.graph.groups.is_empty() {
             eprintln!("netlens: note: {} has no layers (groups) to cluster", loaded.source);
         }
-        loaded.graph = loaded.graph.cluster_layers(k as usize, args.cluster_seed);
+        loaded.graph = loaded.graph.cluster_layers(k as usize, args.cluster_seed, &Likeness::Weights).0;
     }
     if let Some(depth) = args.collapse {
         if loaded.graph.groups.is_empty() {
@@ -1465,16 +1481,32 @@ fn activations(args: ActivationsArgs) -> Result<()> {
     if let Some(path) = &args.output {
         check_output(path, "png", args.force)?;
     }
-    if !args.model.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx")) {
-        bail!("{}: activations come from running an ONNX model", args.model.display());
-    }
     let level = LevelArgs { level: args.level, top_k: args.top_k, min_weight: 0.0 };
-    let mut loaded = level.load(&args.model)?;
-    let input = load::load_array(&args.input, 6)?;
     let start = std::time::Instant::now();
-    let acts = crate::activations::run(&args.model, &input)?;
+    let (mut loaded, acts, from) = match (&args.input, &args.saved) {
+        (Some(input), _) => {
+            if !args.model.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx")) {
+                bail!(
+                    "{}: netlens runs ONNX models only; give activations saved from another run with --saved",
+                    args.model.display()
+                );
+            }
+            let loaded = level.load(&args.model)?;
+            let input_array = load::load_array(input, 6)?;
+            (loaded, crate::activations::run(&args.model, &input_array)?, input)
+        }
+        (None, Some(saved)) => {
+            let loaded = level.load(&args.model)?;
+            let acts = crate::activations::saved(saved, &loaded.graph)?;
+            (loaded, acts, saved)
+        }
+        (None, None) => unreachable!("clap requires --input or --saved"),
+    };
     let seconds = start.elapsed().as_secs_f64();
-    let values = acts.on(&loaded.graph);
+    for why in &acts.unused {
+        eprintln!("netlens: note: {}: {why}", from.display());
+    }
+    let mut values = acts.on(&loaded.graph);
     let covered = values.iter().filter(|v| v.is_finite()).count();
     // Per layer (the node name before its [index]): units, mean and largest activation.
     let mut layers: Vec<(String, usize, f64, f32)> = Vec::new();
@@ -1494,28 +1526,79 @@ fn activations(args: ActivationsArgs) -> Result<()> {
             None => layers.push((layer, 1, value as f64, value)),
         }
     }
+    let nodes = loaded.graph.node_count();
+    // Each cluster: its name and its members' names.
+    let mut clusters: Vec<(String, Vec<String>)> = Vec::new();
+    if let Some(k) = args.clusters {
+        let graph = &loaded.graph;
+        let profile = |v: u32| acts.profile_of(graph, v);
+        let (clustered, new_of) = graph.cluster_layers(k as usize, args.cluster_seed, &Likeness::Profiles(&profile));
+        // A cluster's activation: its members' mean.
+        let mut sums = vec![(0f64, 0usize); clustered.node_count() as usize];
+        for (v, &c) in new_of.iter().enumerate() {
+            if values[v].is_finite() {
+                sums[c as usize].0 += values[v] as f64;
+                sums[c as usize].1 += 1;
+            }
+        }
+        values = sums.iter().map(|&(s, n)| if n > 0 { (s / n as f64) as f32 } else { f32::NAN }).collect();
+        let sizes = clustered.nodes.columns.iter().find(|c| c.name == crate::graph::MEMBERS).map(|c| &c.values);
+        let mut members: Vec<Vec<String>> = vec![Vec::new(); clustered.node_count() as usize];
+        for (v, &c) in new_of.iter().enumerate() {
+            if sizes.is_some_and(|s| s[c as usize] > 0.0) {
+                members[c as usize].push(graph.node_name(v as u32));
+            }
+        }
+        clusters = members
+            .into_iter()
+            .enumerate()
+            .filter(|(_, m)| !m.is_empty())
+            .map(|(c, m)| (clustered.node_name(c as u32), m))
+            .collect();
+        loaded.graph = clustered;
+    }
     if args.json {
         let layers: Vec<serde_json::Value> = layers
             .iter()
             .map(|(name, n, sum, max)| json!({"layer": name, "units": n, "mean": sum / *n as f64, "max": max}))
             .collect();
         let outputs: Vec<serde_json::Value> =
-            acts.results.iter().map(|(name, v)| json!({"name": name, "values": v})).collect();
+            acts.results.iter().map(|(name, shape, v)| json!({"name": name, "shape": shape, "values": v})).collect();
+        let clusters: Vec<serde_json::Value> =
+            clusters.iter().map(|(name, members)| json!({"name": name, "members": members})).collect();
         println!(
             "{}",
-            json!({"model": args.model.display().to_string(), "seconds": seconds, "nodes": loaded.graph.node_count(), "with_activation": covered, "outputs": outputs, "layers": layers})
+            json!({"model": args.model.display().to_string(), "seconds": seconds, "nodes": nodes, "with_activation": covered, "outputs": outputs, "layers": layers, "clusters": clusters})
         );
     } else {
-        println!("ran {} on {} in {seconds:.3} s", args.model.display(), args.input.display());
-        for (name, v) in &acts.results {
-            let best =
-                v.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, x)| format!(", largest {x:.4} at {i}"));
-            println!("output {name}: {} values{}", v.len(), best.unwrap_or_default());
+        match args.input {
+            Some(_) => println!("ran {} on {} in {seconds:.3} s", args.model.display(), from.display()),
+            None => println!("read {} for {} in {seconds:.3} s", from.display(), args.model.display()),
         }
-        println!(
-            "{covered} of {} nodes have an activation; by layer (units, mean, largest):",
-            loaded.graph.node_count()
-        );
+        if !clusters.is_empty() {
+            println!(
+                "{} neurons clustered by activation into {} nodes ({} clusters)",
+                clusters.iter().map(|c| c.1.len()).sum::<usize>(),
+                loaded.graph.node_count(),
+                clusters.len()
+            );
+        }
+        let largest = |v: &[f32]| v.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, &x)| (i, x));
+        for (name, shape, v) in &acts.results {
+            match shape.as_slice() {
+                [batch, ..] if *batch > 1 && !v.is_empty() => {
+                    let best: Vec<String> =
+                        v.chunks(v.len() / batch).filter_map(largest).map(|(i, _)| i.to_string()).take(40).collect();
+                    let more = if *batch > 40 { " ..." } else { "" };
+                    println!("output {name}: shape {shape:?}; largest at, input by input: {}{more}", best.join(" "));
+                }
+                _ => match largest(v) {
+                    Some((i, x)) => println!("output {name}: {} values, largest {x:.4} at {i}", v.len()),
+                    None => println!("output {name}: empty"),
+                },
+            }
+        }
+        println!("{covered} of {nodes} nodes have an activation; by layer (units, mean, largest):");
         for (name, n, sum, max) in &layers {
             println!("  {name:<40} {n:>6} {:>10.4} {max:>10.4}", sum / *n as f64);
         }

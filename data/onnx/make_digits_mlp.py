@@ -7,7 +7,9 @@ named /fc1, /fc2, ..., for the neuron level, the bundling pictures and model dif
 - digits_mlp_early.onnx: the same network after 3 epochs (a checkpoint of the same run);
 - digits_mlp_deeper.onnx: 64 -> 64 -> 32 -> 32 -> 10, trained to convergence;
 - digit_0.npy: the first image of the data set (a handwritten 0), float32 [1, 64], scaled
-  to 0..1 as the networks were trained: an input for `netlens activations`.
+  to 0..1 as the networks were trained: an input for `netlens activations`;
+- digits_test_100.npy: the first 100 held-out images, float32 [100, 64], scaled the same
+  way: a batch that gives each neuron an activation profile to cluster by.
 
 Prints each one's held-out accuracy.
 
@@ -67,3 +69,5 @@ deeper = MLPClassifier(hidden_layer_sizes=(64, 32, 32), max_iter=600, random_sta
 export(deeper, "digits_mlp_deeper.onnx")
 np.save("digit_0.npy", (load_digits().data[:1] / 16.0).astype(np.float32))
 print(f"digit_0.npy: class {load_digits().target[0]}, predicted {mlp.predict(load_digits().data[:1] / 16.0)[0]}")
+np.save("digits_test_100.npy", x_test[:100].astype(np.float32))
+print(f"digits_test_100.npy: classes {np.bincount(y_test[:100]).tolist()}, accuracy {mlp.score(x_test[:100], y_test[:100]):.2f}")

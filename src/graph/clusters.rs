@@ -1,8 +1,9 @@
 //! Neuron clusters (as in CNNVis): the neurons of each layer grouped by their incoming
-//! weights with k-means (k-means++ starts from a seed, Lloyd's iterations), each cluster
-//! made a group inside its layer, and every cluster collapsed into one node whose edges
-//! carry the summed weights of the connections they stand for. A 1536-unit layer reads as
-//! a handful of units that behave alike, and bundled edges show how they connect.
+//! weights, or by their activations over a batch of inputs, with k-means (k-means++
+//! starts from a seed, Lloyd's iterations), each cluster made a group inside its layer,
+//! and every cluster collapsed into one node whose edges carry the summed weights of the
+//! connections they stand for. A 1536-unit layer reads as a handful of units that behave
+//! alike, and bundled edges show how they connect.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -12,11 +13,20 @@ use super::{Graph, GroupId};
 /// Lloyd's iterations of k-means.
 const ITERATIONS: usize = 25;
 
+/// What makes two neurons alike.
+pub enum Likeness<'a> {
+    /// Their incoming weights (the outgoing ones in layers without inputs).
+    Weights,
+    /// A vector per node (its activations over a batch, say), where it has one; a layer
+    /// where a member has none, or one of another length, falls back to weights.
+    Profiles(&'a dyn Fn(u32) -> Option<Vec<f32>>),
+}
+
 impl Graph {
     /// The graph with the nodes directly in each group (a layer of the neuron level) of
-    /// more than `k` nodes clustered into at most `k` nodes by their incoming weights (the
-    /// outgoing ones for layers without inputs); the same `seed` gives the same clusters.
-    pub fn cluster_layers(&self, k: usize, seed: u64) -> Graph {
+    /// more than `k` nodes clustered into at most `k` nodes by `likeness`, and the node
+    /// that every node became in it; the same `seed` gives the same clusters.
+    pub fn cluster_layers(&self, k: usize, seed: u64, likeness: &Likeness) -> (Graph, Vec<u32>) {
         let k = k.max(1);
         let n = self.node_count() as usize;
         let weight = |e: usize| self.weights.as_ref().map_or(1.0, |w| w[e]);
@@ -36,8 +46,19 @@ impl Graph {
         let mut graph = self.clone();
         let mut clusters = BTreeSet::new();
         for (layer, members) in layers {
-            let inputs = if members.iter().any(|&v| !incoming[v as usize].is_empty()) { &incoming } else { &outgoing };
-            let labels = kmeans(&members, inputs, k, seed ^ (layer as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let profiles = match likeness {
+                Likeness::Profiles(profile) => members.iter().map(|&v| profile(v)).collect::<Option<Vec<_>>>(),
+                Likeness::Weights => None,
+            };
+            let (points, d) = match profiles.filter(|p| p.iter().all(|x| !x.is_empty() && x.len() == p[0].len())) {
+                Some(profiles) => (profiles.concat(), profiles[0].len()),
+                None => {
+                    let inputs =
+                        if members.iter().any(|&v| !incoming[v as usize].is_empty()) { &incoming } else { &outgoing };
+                    weight_vectors(&members, inputs)
+                }
+            };
+            let labels = kmeans(&points, d, k, seed ^ (layer as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
             let count = labels.iter().copied().max().map_or(0, |m| m + 1);
             let groups: Vec<GroupId> =
                 (0..count).map(|c| graph.groups.add(format!("cluster {c}"), Some(layer))).collect();
@@ -46,14 +67,13 @@ impl Graph {
             }
             clusters.extend(groups);
         }
-        graph.collapse_groups(&clusters).0
+        graph.collapse_groups(&clusters)
     }
 }
 
-/// Cluster labels (0..k, every one used) of `members`, by their weight vectors over the
-/// nodes `inputs` lists: k-means++ starts, then Lloyd's iterations.
-fn kmeans(members: &[u32], inputs: &[Vec<(u32, f32)>], k: usize, seed: u64) -> Vec<usize> {
-    // Dense vectors over the inputs these members have.
+/// Dense vectors of `members`' weights over the nodes `inputs` lists for them, and
+/// their length.
+fn weight_vectors(members: &[u32], inputs: &[Vec<(u32, f32)>]) -> (Vec<f32>, usize) {
     let mut index: HashMap<u32, usize> = HashMap::new();
     for &v in members {
         for &(u, _) in &inputs[v as usize] {
@@ -68,13 +88,20 @@ fn kmeans(members: &[u32], inputs: &[Vec<(u32, f32)>], k: usize, seed: u64) -> V
             points[i * d + index[&u]] += w;
         }
     }
+    (points, d)
+}
+
+/// Cluster labels (0..k, every one used) of the points, `d` values each: k-means++
+/// starts, then Lloyd's iterations.
+fn kmeans(points: &[f32], d: usize, k: usize, seed: u64) -> Vec<usize> {
+    let count = points.len() / d;
     let point = |i: usize| &points[i * d..(i + 1) * d];
     let distance = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f32>();
     // k-means++: each next centre drawn in proportion to the squared distance to the
     // nearest centre so far.
     let mut rng = Lcg(seed);
-    let mut centres: Vec<f32> = point(rng.below(members.len() as u64) as usize).to_vec();
-    let mut nearest: Vec<f32> = (0..members.len()).map(|i| distance(point(i), &centres[..d])).collect();
+    let mut centres: Vec<f32> = point(rng.below(count as u64) as usize).to_vec();
+    let mut nearest: Vec<f32> = (0..count).map(|i| distance(point(i), &centres[..d])).collect();
     while centres.len() / d < k {
         let total: f64 = nearest.iter().map(|&x| x as f64).sum();
         if total <= 0.0 {
@@ -85,7 +112,7 @@ fn kmeans(members: &[u32], inputs: &[Vec<(u32, f32)>], k: usize, seed: u64) -> V
             target -= x as f64;
             target < 0.0
         });
-        let pick = pick.unwrap_or(members.len() - 1);
+        let pick = pick.unwrap_or(count - 1);
         let start = centres.len();
         centres.extend_from_slice(point(pick));
         for (i, near) in nearest.iter_mut().enumerate() {
@@ -93,7 +120,7 @@ fn kmeans(members: &[u32], inputs: &[Vec<(u32, f32)>], k: usize, seed: u64) -> V
         }
     }
     let k = centres.len() / d;
-    let mut labels = vec![0usize; members.len()];
+    let mut labels = vec![0usize; count];
     for _ in 0..ITERATIONS {
         let mut changed = false;
         for (i, label) in labels.iter_mut().enumerate() {
@@ -154,7 +181,7 @@ mod tests {
 
     #[test]
     fn neurons_that_read_alike_share_a_cluster() {
-        let g = two_kinds().cluster_layers(2, 1);
+        let g = two_kinds().cluster_layers(2, 1, &Likeness::Weights).0;
         assert_eq!(g.node_count(), 3, "the input and two clusters");
         assert_eq!(g.edge_count(), 2);
         let mut weights = g.weights.clone().unwrap();
@@ -165,7 +192,25 @@ mod tests {
             names.contains(&"layer/cluster 0".to_owned()) && names.contains(&"layer/cluster 1".to_owned()),
             "{names:?}"
         );
-        assert_eq!(two_kinds().cluster_layers(2, 1).src, g.src, "the same seed, the same clusters");
-        assert_eq!(two_kinds().cluster_layers(6, 1).node_count(), 7, "layers of at most k stay");
+        assert_eq!(
+            two_kinds().cluster_layers(2, 1, &Likeness::Weights).0.src,
+            g.src,
+            "the same seed, the same clusters"
+        );
+        assert_eq!(two_kinds().cluster_layers(6, 1, &Likeness::Weights).0.node_count(), 7, "layers of at most k stay");
+    }
+
+    #[test]
+    fn neurons_that_fire_alike_share_a_cluster() {
+        // Weights say 1-3 and 4-6; activations say odd and even.
+        let profile = |v: u32| (v > 0).then(|| if v % 2 == 1 { vec![1.0, 0.0] } else { vec![0.0, 1.0] });
+        let (g, new_of) = two_kinds().cluster_layers(2, 1, &Likeness::Profiles(&profile));
+        assert_eq!(g.node_count(), 3);
+        assert_eq!((new_of[1], new_of[2]), (new_of[3], new_of[4]));
+        assert_ne!(new_of[1], new_of[2]);
+        // A member without a profile: the layer is clustered by weights.
+        let partial = |v: u32| (v > 1).then(|| vec![v as f32]);
+        let (_, new_of) = two_kinds().cluster_layers(2, 1, &Likeness::Profiles(&partial));
+        assert_eq!((new_of[1], new_of[4]), (new_of[3], new_of[6]));
     }
 }

@@ -12,6 +12,7 @@ pub mod generate;
 mod groups;
 mod stats;
 
+pub use clusters::Likeness;
 pub use collapse::MEMBERS;
 pub use csr::{Csr, Direction};
 pub use groups::{Group, GroupId, Groups};

@@ -104,7 +104,10 @@ impl ColorBy {
     /// One packed colour per node.
     pub fn colors(&self, graph: &Graph) -> Vec<u32> {
         let n = graph.node_count() as usize;
-        let numbers = |values: Vec<f32>| -> Vec<u32> { values.into_iter().map(|t| pack(ramp(t))).collect() };
+        // A node without a value is grey, not the ramp's low end.
+        let numbers = |values: Vec<f32>| -> Vec<u32> {
+            values.into_iter().map(|t| pack(if t.is_nan() { UNLABELLED } else { ramp(t) })).collect()
+        };
         match self {
             ColorBy::Class => node_colors(graph.nodes.classes.as_deref(), graph.node_count()),
             ColorBy::Degree => numbers(degrees(graph)),
@@ -157,7 +160,7 @@ impl SizeBy {
             SizeBy::Column(name) => column(graph, name),
         };
         let mut sizes: Vec<f32> = match values {
-            Some(values) => values.into_iter().map(|t| 0.5 + 1.5 * t.sqrt()).collect(),
+            Some(values) => values.into_iter().map(|t| if t.is_nan() { 1.0 } else { 0.5 + 1.5 * t.sqrt() }).collect(),
             None => vec![1.0; graph.node_count() as usize],
         };
         if let Some(members) = graph.nodes.columns.iter().find(|c| c.name == MEMBERS && c.width == 1) {
@@ -185,17 +188,17 @@ fn column(graph: &Graph, name: &str) -> Option<Vec<f32>> {
 }
 
 /// Values mapped to 0..=1 between their 2nd and 98th percentiles, so one outlier does not
-/// flatten the rest; non-finite values map to 0.
+/// flatten the rest; non-finite values map to NaN (no value).
 fn scaled(values: &[f32]) -> Vec<f32> {
     let mut sorted: Vec<f32> = values.iter().copied().filter(|v| v.is_finite()).collect();
     if sorted.is_empty() {
-        return vec![0.0; values.len()];
+        return vec![f32::NAN; values.len()];
     }
     sorted.sort_by(f32::total_cmp);
     let at = |q: f32| sorted[((sorted.len() - 1) as f32 * q).round() as usize];
     let (lo, hi) = (at(0.02), at(0.98));
     let span = (hi - lo).max(f32::EPSILON);
-    values.iter().map(|&v| if v.is_finite() { ((v - lo) / span).clamp(0.0, 1.0) } else { 0.0 }).collect()
+    values.iter().map(|&v| if v.is_finite() { ((v - lo) / span).clamp(0.0, 1.0) } else { f32::NAN }).collect()
 }
 
 #[cfg(test)]
