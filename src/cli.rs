@@ -22,6 +22,7 @@ use crate::load::{self, Loaded};
 use crate::render::frame::{fresh_path, write_png};
 use crate::render::{Bounds, Camera, EdgeColoring, Style, svg};
 use crate::snapshot::{Look, Phase, snapshot};
+use crate::training;
 use crate::video;
 
 const EXAMPLES: &str = "\
@@ -64,9 +65,10 @@ enum Command {
     /// F or Home fits the view, [ and ] change K, Enter flies to the selection, Backspace
     /// clears it, V toggles fly mode (WASD/QE move, drag looks, wheel sets the speed,
     /// Shift is fast), B bundles the edges (once the layout settles) or straightens them,
-    /// Space pauses the layout, P saves a screenshot, Esc quits. The side
-    /// panel searches names (regular expressions), colours by class, degree, group or a
-    /// node column, collapses groups, and switches 2D/3D.
+    /// Space pauses the layout, P saves a screenshot, T plays a training run
+    /// (--checkpoints), Esc quits. The side panel searches names (regular expressions),
+    /// colours by class, degree, group or a node column, collapses groups, switches
+    /// 2D/3D, and moves through a training run's checkpoints.
     /// Without a display it writes a PNG instead and says where.
     View(ViewArgs),
     /// Lay a graph out on the GPU and write a PNG, or an SVG of a 2D view
@@ -312,11 +314,8 @@ struct RecordArgs {
     tour: Option<PathBuf>,
     #[command(flatten)]
     edges: EdgeArgs,
-    /// Checkpoints of the model (same architecture, in training order) to animate
-    /// through: the edges show each one's weights in turn, blending from one to the next
-    /// over the video, coloured by weight (with --level neurons)
-    #[arg(long, num_args = 1.., value_name = "MODEL")]
-    checkpoints: Vec<PathBuf>,
+    #[command(flatten)]
+    training: TrainingArgs,
     /// Output: FILE.mp4 (H.264), FILE.gif, or a folder for frame-000001.png ...
     #[arg(short, long, value_name = "OUT")]
     output: PathBuf,
@@ -611,6 +610,59 @@ struct ScriptedWindow {
     report_frames: bool,
 }
 
+/// A training run to play: checkpoints of the model, and what the edges show.
+#[derive(Debug, Args)]
+struct TrainingArgs {
+    /// Checkpoints of the model (same architecture, in training order) to play through,
+    /// with --level neurons: the edges show each one's weights in turn, blending from one
+    /// to the next, coloured along the ramp
+    #[arg(long, num_args = 1.., value_name = "MODEL")]
+    checkpoints: Vec<PathBuf>,
+    /// What the edges show along the run: each weight, or how far it has moved since the
+    /// first checkpoint
+    #[arg(long, value_enum, default_value = "weights", requires = "checkpoints")]
+    training_edges: TrainingEdges,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TrainingEdges {
+    Weights,
+    Change,
+}
+
+impl TrainingArgs {
+    /// The run, its checkpoints loaded at `level` and aligned to `loaded`'s edges; `None`
+    /// without checkpoints.
+    fn run(&self, level: &LevelArgs, loaded: &Loaded) -> Result<Option<(training::Run, training::Show)>> {
+        if self.checkpoints.is_empty() {
+            return Ok(None);
+        }
+        if loaded.graph.weights.is_none() {
+            bail!("{}: has no edge weights to animate; checkpoints need --level neurons", loaded.source);
+        }
+        let bar = ProgressBar::new(self.checkpoints.len() as u64).with_style(
+            ProgressStyle::with_template("loading checkpoints [{bar:30}] {pos}/{len}, {elapsed}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        let mut checkpoints = Vec::with_capacity(self.checkpoints.len());
+        for path in &self.checkpoints {
+            let other = level.load(path)?.graph;
+            let name = path.file_stem().unwrap_or(path.as_os_str()).to_string_lossy().into_owned();
+            let checkpoint = training::Checkpoint::aligned(name, &loaded.graph, &other)
+                .map_err(|why| anyhow::anyhow!("{}: {why}", path.display()))?;
+            checkpoints.push(checkpoint);
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        let show = match self.training_edges {
+            TrainingEdges::Weights => training::Show::Weights,
+            TrainingEdges::Change => training::Show::Change,
+        };
+        Ok(training::Run::new(checkpoints).map(|run| (run, show)))
+    }
+}
+
 /// How edges are drawn: straight or bundled, and their colours.
 #[derive(Debug, Args)]
 struct EdgeArgs {
@@ -763,6 +815,8 @@ struct ViewArgs {
     hops: HopArgs,
     #[command(flatten)]
     edges: EdgeArgs,
+    #[command(flatten)]
+    training: TrainingArgs,
     #[command(flatten)]
     scripted: ScriptedWindow,
 }
@@ -1343,6 +1397,7 @@ fn gnn(args: GnnArgs) -> Result<()> {
             bundled: false,
             edge_coloring: EdgeColoring::Nodes,
             positions: None,
+            training: None,
         };
         app::run(graph, config, options)?;
     }
@@ -1427,7 +1482,7 @@ fn record(args: RecordArgs) -> Result<()> {
         load::Source::File(path) => path.file_stem().unwrap_or(path.as_os_str()).to_string_lossy().into_owned(),
         load::Source::Bundled(name) => (*name).to_owned(),
     };
-    let checkpoints = checkpoint_weights(&args, &loaded)?;
+    let training = args.training.run(&args.graph.level, &loaded)?;
     let options = video::Options {
         size,
         fps,
@@ -1437,8 +1492,8 @@ fn record(args: RecordArgs) -> Result<()> {
         is_model: loaded.model.is_some(),
         bundle: args.edges.bundle().unwrap_or_default(),
         bundled: args.edges.bundle.is_some(),
-        edge_coloring: if checkpoints.is_empty() { args.edges.edge_color } else { EdgeColoring::Weight },
-        checkpoints,
+        edge_coloring: if training.is_none() { args.edges.edge_color } else { EdgeColoring::Weight },
+        training,
     };
     let gpu = Gpu::headless()?;
     let bar = progress_bar();
@@ -1676,6 +1731,7 @@ fn attention(args: AttentionArgs) -> Result<()> {
             bundled: false,
             edge_coloring: EdgeColoring::Weight,
             positions: Some(drawing.positions),
+            training: None,
         };
         let config = LayoutConfig { kind: LayoutKind::Layered, ..LayoutConfig::default() };
         app::run(drawing.graph, config, options)?;
@@ -1802,34 +1858,6 @@ fn print_diff(args: &DiffArgs, a: &Loaded, b: &Loaded, diff: &crate::diff::Model
     }
 }
 
-/// The weights of `--checkpoints`, one per edge of `loaded`'s graph (matched by its ends;
-/// 0 where a checkpoint lacks the edge).
-fn checkpoint_weights(args: &RecordArgs, loaded: &Loaded) -> Result<Vec<video::Checkpoint>> {
-    let graph = &loaded.graph;
-    if !args.checkpoints.is_empty() && graph.weights.is_none() {
-        bail!("{}: has no edge weights to animate; checkpoints need --level neurons", loaded.source);
-    }
-    let mut checkpoints = Vec::with_capacity(args.checkpoints.len());
-    for path in &args.checkpoints {
-        let other = args.graph.level.load(path)?.graph;
-        if other.node_count() != graph.node_count() {
-            bail!(
-                "{}: has {} nodes at this level, the model {}: checkpoints must share its architecture",
-                path.display(),
-                other.node_count(),
-                graph.node_count()
-            );
-        }
-        let weights = other.weights.as_deref().unwrap_or(&[]);
-        let by_ends: std::collections::HashMap<(u32, u32), f32> =
-            other.src.iter().zip(&other.dst).zip(weights).map(|((&a, &b), &w)| ((a, b), w)).collect();
-        let aligned = graph.src.iter().zip(&graph.dst).map(|(&a, &b)| by_ends.get(&(a, b)).copied().unwrap_or(0.0));
-        let name = path.file_stem().unwrap_or(path.as_os_str()).to_string_lossy().into_owned();
-        checkpoints.push(video::Checkpoint { name, weights: aligned.collect() });
-    }
-    Ok(checkpoints)
-}
-
 fn progress_bar() -> ProgressBar {
     ProgressBar::new(0)
         .with_style(
@@ -1865,6 +1893,7 @@ fn view(args: ViewArgs) -> Result<()> {
         hops: args.hops.hops,
         direction: args.hops.direction,
     });
+    let training = args.training.run(&args.graph.level, &loaded)?;
     let options = ViewOptions {
         size: args.size,
         title,
@@ -1874,8 +1903,9 @@ fn view(args: ViewArgs) -> Result<()> {
         embeddings: Vec::new(),
         bundle: args.edges.bundle().unwrap_or_default(),
         bundled: args.edges.bundle.is_some(),
-        edge_coloring: args.edges.edge_color,
+        edge_coloring: if training.is_none() { args.edges.edge_color } else { EdgeColoring::Weight },
         positions: None,
+        training,
     };
     let config = args.layout.config(&loaded);
     app::run(loaded.graph, config, options)?;
@@ -2090,7 +2120,7 @@ fn bench_record(args: BenchRecordArgs) -> Result<()> {
         bundle: BundleConfig::default(),
         bundled: false,
         edge_coloring: EdgeColoring::Nodes,
-        checkpoints: Vec::new(),
+        training: None,
     };
     let config = LayoutConfig { kind: LayoutKind::Force, ..LayoutConfig::default() };
     let report = video::record(&gpu, &loaded.graph, &config, &options, &mut sink, |_, _, _| {})?;

@@ -23,4 +23,5 @@ pub mod layout;
 pub mod load;
 pub mod render;
 pub mod snapshot;
+pub mod training;
 pub mod video;

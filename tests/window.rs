@@ -411,3 +411,46 @@ fn attention_opens_in_a_window() {
     assert!(yellow > 300, "the heavy edges are drawn");
     quit_with_escape(&display, &mut window);
 }
+
+#[test]
+fn a_training_run_plays_on_the_edges() {
+    if !tools_present() {
+        return;
+    }
+    let scratch = common::scratch("window-training");
+    let (_xvfb, display) = start_xvfb();
+    let (early, converged) =
+        (common::repo_data("onnx/digits_mlp_early.onnx"), common::repo_data("onnx/digits_mlp.onnx"));
+    let args = [
+        "view",
+        converged.to_str().unwrap(),
+        "--level",
+        "neurons",
+        "--checkpoints",
+        early.to_str().unwrap(),
+        converged.to_str().unwrap(),
+        "--training-edges",
+        "change",
+        "--size",
+        "800x600",
+    ];
+    let (mut window, frames) = start_netlens(&display, &scratch, &args);
+    wait_for_frame(&frames, 2);
+    xdotool(&display, &OUTSIDE);
+    wait_until_still(&frames);
+    // At the first checkpoint no weight has moved yet: every edge is at the ramp's dark
+    // end. Playing to the last lights the ones that changed; the layout stands still.
+    let first = screenshot(&display, &scratch.join("first.png"));
+    press(&display, "t");
+    wait_for_frame(&frames, 1);
+    wait_until_still(&frames);
+    let last = screenshot(&display, &scratch.join("last.png"));
+    let lit = first
+        .enumerate_pixels()
+        .zip(last.pixels())
+        .filter(|((x, _, a), b)| *x >= 290 && a.0.iter().zip(b.0).map(|(&p, q)| p.abs_diff(q) as u32).sum::<u32>() > 60)
+        .count();
+    println!("training window: {lit} pixels lit between the first checkpoint and the last");
+    assert!(lit > 2000, "playing the run lights the edges that changed");
+    quit_with_escape(&display, &mut window);
+}

@@ -46,6 +46,8 @@ pub enum Action {
     RecordTour,
     /// Append the camera as a keyframe to this session's tour file.
     AddKeyframe,
+    /// Play or pause the training run (T).
+    ToggleTraining,
     /// Show the next embedding beside the graph (`netlens gnn` with several).
     NextEmbedding,
     Quit,
@@ -139,7 +141,7 @@ impl Controls {
                 self.shift = modifiers.state().shift_key();
                 None
             }
-            WindowEvent::KeyboardInput { event, .. } => {
+            WindowEvent::KeyboardInput { event, is_synthetic, .. } => {
                 let pressed = event.state == ElementState::Pressed;
                 if let Key::Character(c) = &event.logical_key
                     && let Some(i) = FLY_KEYS.iter().position(|k| c.eq_ignore_ascii_case(k))
@@ -147,7 +149,10 @@ impl Controls {
                     self.held[i] = pressed;
                     return None;
                 }
-                if !pressed {
+                // A synthetic press is a key already down when the window gained focus
+                // (X11): held, not pressed here, so it acts on nothing; the real press
+                // that may follow would toggle the same thing back.
+                if !pressed || *is_synthetic {
                     return None;
                 }
                 match &event.logical_key {
@@ -172,6 +177,7 @@ impl Controls {
                         "r" | "R" => Some(Action::RecordTour),
                         "k" | "K" => Some(Action::AddKeyframe),
                         "n" | "N" => Some(Action::NextEmbedding),
+                        "t" | "T" => Some(Action::ToggleTraining),
                         _ => None,
                     },
                     _ => None,

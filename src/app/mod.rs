@@ -41,6 +41,7 @@ use crate::render::frame::{OffscreenTarget, fresh_path, write_png};
 use crate::render::overlay::Overlay;
 use crate::render::palette::{ColorBy, SizeBy};
 use crate::render::{Bounds, Camera, EdgeColoring, Renderer, Scene, Style, begin_pass, depth_view, svg};
+use crate::training::{Run, Show};
 use crate::video::tour::TourWriter;
 use controls::{Action, Controls};
 use linked::Linked;
@@ -96,6 +97,8 @@ pub struct ViewOptions {
     /// 2D positions to show the graph at instead of laying it out (as `netlens attention`
     /// draws them).
     pub positions: Option<Vec<[f32; 4]>>,
+    /// A training run to play on the edges (the panel's slider, T), and what they show.
+    pub training: Option<(Run, Show)>,
 }
 
 /// Opens the window and runs until it is closed.
@@ -134,6 +137,44 @@ struct Shown {
     paths_fresh: bool,
     /// The bundled paths the scene draws, if any.
     paths: Option<Paths>,
+}
+
+/// Seconds the window's playback of a training run takes from one checkpoint to the next.
+const SECONDS_PER_CHECKPOINT: f32 = 2.0;
+
+/// A training run played on the full graph's edges.
+struct Training {
+    run: Run,
+    show: Show,
+    /// Where along the run, 0 (first checkpoint) to 1 (last).
+    at: f32,
+    playing: bool,
+    /// The edge values at `at`, and the nearest checkpoint's name.
+    edges: Vec<f32>,
+    checkpoint: String,
+    /// Whether the scene still lacks `edges` (after a move, or a new scene).
+    stale: bool,
+}
+
+impl Training {
+    /// Moves playback on by `dt` seconds; it stops at the last checkpoint.
+    fn advance(&mut self, dt: f32) {
+        if self.playing {
+            let span = SECONDS_PER_CHECKPOINT * (self.run.count().max(2) - 1) as f32;
+            self.at = (self.at + dt / span).min(1.0);
+            self.playing = self.at < 1.0;
+            self.stale = true;
+        }
+    }
+
+    /// Starts or stops playback; from the start again once it has reached the end.
+    fn toggle(&mut self) {
+        if !self.playing && self.at >= 1.0 {
+            self.at = 0.0;
+        }
+        self.playing = !self.playing;
+        self.stale = true;
+    }
 }
 
 /// How often a tour being recorded (R) takes a keyframe.
@@ -205,6 +246,8 @@ struct State {
     panel_width: f32,
     /// The embedding beside the graph.
     linked: Option<Linked>,
+    /// A training run played on the edges.
+    training: Option<Training>,
     /// Where the pointer last was: drags and the wheel act on the view under it.
     pointer: Option<Vec2>,
     frames: u32,
@@ -312,6 +355,15 @@ impl App {
             keyframes: None,
             panel_width: 0.0,
             linked: None,
+            training: self.options.training.take().map(|(run, show)| Training {
+                run,
+                show,
+                at: 0.0,
+                playing: false,
+                edges: Vec::new(),
+                checkpoint: String::new(),
+                stale: true,
+            }),
             pointer: None,
             frames: 0,
             last_frame: Instant::now(),
@@ -537,6 +589,7 @@ impl State {
             || self.controls.dragging()
             || self.transition.is_some()
             || (self.fly && self.controls.fly_motion() != Vec3::ZERO)
+            || self.training.as_ref().is_some_and(|t| t.playing)
     }
 
     /// Where the edges' morph heads: bundled (1) when asked for and the nodes stand still
@@ -605,6 +658,9 @@ impl State {
         )?;
         self.panel.reset(graph);
         self.panel.positions_changed(graph, &self.shown.positions);
+        if let Some(training) = &mut self.training {
+            training.stale = true; // a new scene holds the graph's own weights
+        }
         self.follow_layout = true;
         self.camera = self.fitted();
         self.hover = None;
@@ -852,6 +908,11 @@ impl State {
                 }
             }
             Action::AddKeyframe => self.add_keyframe(),
+            Action::ToggleTraining => {
+                if let Some(training) = &mut self.training {
+                    training.toggle();
+                }
+            }
             Action::Quit => {} // handled by the event loop
         }
         if matches!(action, Action::Pan(_) | Action::Orbit(_) | Action::Zoom { .. }) {
@@ -925,6 +986,17 @@ impl State {
                 self.reshow(None)?;
             }
             UiAction::TogglePause => self.paused = !self.paused,
+            UiAction::TrainingAt(at) => {
+                if let Some(training) = &mut self.training {
+                    (training.at, training.playing, training.stale) = (at.clamp(0.0, 1.0), false, true);
+                }
+            }
+            UiAction::TrainingShow(show) => {
+                if let Some(training) = &mut self.training {
+                    (training.show, training.stale) = (show, true);
+                }
+            }
+            UiAction::ToggleTraining => self.apply(Action::ToggleTraining)?,
             UiAction::ToggleFly => self.fly = !self.fly,
             UiAction::ToggleBundle => self.toggle_bundle(),
             UiAction::Fit => self.apply(Action::Fit)?,
@@ -933,6 +1005,18 @@ impl State {
         }
         self.window.request_redraw();
         Ok(())
+    }
+
+    /// Plays the training run on by `dt` and gives the scene its edges when they changed:
+    /// on the full graph only (a collapsed view shows its own summed weights).
+    fn step_training(&mut self, dt: f32) {
+        let Some(training) = &mut self.training else { return };
+        training.advance(dt);
+        if training.stale && self.collapsed.is_none() {
+            training.checkpoint = training.run.at(training.at, training.show, &mut training.edges).to_owned();
+            self.shown.scene.set_edge_weights(&self.gpu.queue, &training.edges);
+            training.stale = false;
+        }
     }
 
     /// Advances the layout and the camera by one frame's worth.
@@ -960,6 +1044,7 @@ impl State {
             }
         }
         self.step_bundle(dt)?;
+        self.step_training(dt);
         if self.fly {
             let motion = self.controls.fly_motion();
             if motion != Vec3::ZERO {
@@ -1037,6 +1122,14 @@ impl State {
                 split,
                 name: &linked.name,
                 agreement: linked.agreement(),
+            }),
+            training: self.training.as_ref().map(|t| ui::TrainingPane {
+                at: t.at,
+                checkpoints: t.run.count(),
+                checkpoint: &t.checkpoint,
+                playing: t.playing,
+                show: t.show,
+                shown: self.collapsed.is_none(),
             }),
         };
         let (mut actions, mut panel_width) = (Vec::new(), self.panel_width);

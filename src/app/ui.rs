@@ -14,6 +14,7 @@ use crate::graph::{Direction, Graph};
 use crate::khop::MAX_HOPS;
 use crate::render::Camera;
 use crate::render::palette::{ColorBy, SizeBy};
+use crate::training::Show;
 
 /// The most K the slider and keys offer.
 pub const SLIDER_MAX_HOPS: u32 = 10;
@@ -43,6 +44,10 @@ pub enum UiAction {
     ExpandGroup(String),
     ToggleDim,
     TogglePause,
+    /// Move the training run to this point, 0 (first checkpoint) to 1 (last).
+    TrainingAt(f32),
+    TrainingShow(Show),
+    ToggleTraining,
     ToggleFly,
     ToggleBundle,
     Fit,
@@ -86,6 +91,21 @@ pub struct Frame<'a> {
     pub positions: Option<&'a [[f32; 4]]>,
     /// The embedding beside the graph, if any.
     pub embedding: Option<EmbeddingPane<'a>>,
+    /// The training run played on the edges, if any.
+    pub training: Option<TrainingPane<'a>>,
+}
+
+/// Where a training run stands, as the panel shows it.
+pub struct TrainingPane<'a> {
+    /// 0 (first checkpoint) to 1 (last).
+    pub at: f32,
+    pub checkpoints: usize,
+    /// The nearest checkpoint's name.
+    pub checkpoint: &'a str,
+    pub playing: bool,
+    pub show: Show,
+    /// Whether the edges show it (not while groups are collapsed).
+    pub shown: bool,
 }
 
 /// The embedding beside the graph, as the divider and the panel show it.
@@ -215,6 +235,10 @@ impl Panel {
         if let Some(agreement) = frame.embedding.as_ref().and_then(|e| e.agreement) {
             ui.separator();
             agreement_section(ui, graph, agreement, actions);
+        }
+        if let Some(training) = &frame.training {
+            ui.separator();
+            training_section(ui, training, actions);
         }
 
         ui.separator();
@@ -539,5 +563,34 @@ impl Labels {
                 try_place(frame.graph.node_name(v), node_at(v), 12.0, Color32::from_gray(200));
             }
         }
+    }
+}
+
+/// The training run: a slider over its checkpoints, play and pause, and what the edges
+/// show.
+fn training_section(ui: &mut egui::Ui, training: &TrainingPane<'_>, actions: &mut Vec<UiAction>) {
+    ui.label(format!("Training run: {} checkpoints", training.checkpoints));
+    let last = training.checkpoints.saturating_sub(1).max(1) as f32;
+    let mut step = training.at * last;
+    let slider = egui::Slider::new(&mut step, 0.0..=last).text("checkpoint").show_value(false);
+    if ui.add(slider).changed() {
+        actions.push(UiAction::TrainingAt(step / last));
+    }
+    ui.horizontal(|ui| {
+        if ui.button(if training.playing { "pause (T)" } else { "play (T)" }).clicked() {
+            actions.push(UiAction::ToggleTraining);
+        }
+        ui.label(training.checkpoint);
+    });
+    ui.horizontal(|ui| {
+        ui.label("edges:");
+        for (show, name) in [(Show::Weights, "weights"), (Show::Change, "change since the first")] {
+            if ui.selectable_label(training.show == show, name).clicked() {
+                actions.push(UiAction::TrainingShow(show));
+            }
+        }
+    });
+    if !training.shown {
+        ui.label("Expand all groups to see the run on the edges.");
     }
 }

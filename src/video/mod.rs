@@ -20,6 +20,7 @@ use crate::layout::{Dim, LayoutConfig, Placed, place};
 use crate::render::overlay::Overlay;
 use crate::render::{Bounds, Camera, EdgeColoring, OffscreenTarget, Renderer, Style, frame};
 use crate::snapshot::Phase;
+use crate::training::{Run, Show};
 use sink::Sink;
 use tour::{Event, Stage, TITLE_SECONDS, Tour};
 
@@ -41,29 +42,9 @@ pub struct Options {
     pub bundle: BundleConfig,
     pub bundled: bool,
     pub edge_coloring: EdgeColoring,
-    /// Checkpoints of the model to animate through, in order: the edges' weights change
-    /// from one to the next over the video (empty: the graph's own weights, still).
-    pub checkpoints: Vec<Checkpoint>,
-}
-
-/// One checkpoint of a training run: a name for the corner of the frame, and a weight
-/// for every edge of the recorded graph.
-pub struct Checkpoint {
-    pub name: String,
-    pub weights: Vec<f32>,
-}
-
-/// The edge weights at `s` in 0..=1 along `checkpoints` (blended between the two around
-/// it), over `largest`, into `out`; the name of the nearest checkpoint.
-fn blend<'c>(checkpoints: &'c [Checkpoint], s: f32, largest: f32, out: &mut Vec<f32>) -> &'c str {
-    let last = checkpoints.len() - 1;
-    let at = s.clamp(0.0, 1.0) * last as f32;
-    let i = (at.floor() as usize).min(last.saturating_sub(1));
-    let f = if last == 0 { 0.0 } else { at - i as f32 };
-    let (a, b) = (&checkpoints[i].weights, &checkpoints[(i + 1).min(last)].weights);
-    out.clear();
-    out.extend(a.iter().zip(b).map(|(&x, &y)| ((x * (1.0 - f) + y * f).abs() / largest).min(1.0)));
-    &checkpoints[if f < 0.5 { i } else { (i + 1).min(last) }].name
+    /// A training run to play over the video (its edges as it says), or the graph's own
+    /// weights, still.
+    pub training: Option<(Run, Show)>,
 }
 
 /// Seconds the edges take to glide into their bundles or out of them.
@@ -127,8 +108,6 @@ pub fn record(
     let frames = ((tour.duration * options.fps as f32).round() as u64).max(1);
     let khop = KHop::new(&gpu.device);
     let mut selection = Selection { seeds: Vec::new(), hops: 1, direction: Direction::Both };
-    let largest =
-        options.checkpoints.iter().flat_map(|c| &c.weights).fold(0.0f32, |m, w| m.max(w.abs())).max(f32::MIN_POSITIVE);
     let mut blended = Vec::new();
     let mut next_event = 0;
     let mut bundle_target = if options.bundled { 1.0 } else { 0.0 };
@@ -173,11 +152,11 @@ pub fn record(
             (bundle_mix - step).max(bundle_target)
         };
         shown.scene.bundle_mix = if morph.is_some() { 0.0 } else { bundle_mix };
-        // Training: the weights of the checkpoints around this moment (on the full graph).
-        let checkpoint = (!options.checkpoints.is_empty()).then(|| {
-            let name = blend(&options.checkpoints, i as f32 / (frames - 1).max(1) as f32, largest, &mut blended);
-            name.to_owned()
-        });
+        // Training: the edges at this moment of the run (on the full graph).
+        let checkpoint = options
+            .training
+            .as_ref()
+            .map(|(run, show)| run.at(i as f32 / (frames - 1).max(1) as f32, *show, &mut blended).to_owned());
         if checkpoint.is_some() && shown.depth.is_none() {
             shown.scene.set_edge_weights(&gpu.queue, &blended);
         }
