@@ -1,6 +1,7 @@
 // Nodes as instanced quads: anti-aliased discs in 2D, shaded sphere impostors in 3D, and
 // the same discs as node ids for picking (fs_id). A negative size draws a box instead (a
-// collapsed group): a square with a bevel.
+// collapsed group): a square with a bevel; size 0 hides the node (a feature map stands in
+// for it).
 // Positions and colours are read from storage buffers by instance index, so the layout's
 // buffer is drawn as it is, without a copy.
 
@@ -24,7 +25,7 @@ struct View {              // ViewUniforms in src/render/mod.rs
 @group(0) @binding(1) var<storage, read> positions: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> colors: array<u32>;
 @group(0) @binding(3) var<storage, read> hops: array<u32>;   // from the K-hop pass
-@group(0) @binding(4) var<storage, read> sizes: array<f32>;  // radius factor per node; < 0: a box
+@group(0) @binding(4) var<storage, read> sizes: array<f32>;  // radius factor per node; < 0: a box, 0: hidden
 // binding 5, edge weights, is read by edges.wgsl only
 
 struct VertexOut {
@@ -65,8 +66,8 @@ fn emphasis(i: u32) -> u32 {
 fn vs(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> VertexOut {
     var out: VertexOut;
     let center = view.clip_from_world * vec4<f32>(positions[i].xyz, 1.0);
-    if center.w <= 1e-6 {
-        out.clip = vec4<f32>(2.0, 2.0, 2.0, 1.0); // behind the camera: outside clip space
+    if center.w <= 1e-6 || sizes[i] == 0.0 {
+        out.clip = vec4<f32>(2.0, 2.0, 2.0, 1.0); // behind the camera or hidden: outside clip space
         return out;
     }
     var radius = view.node_radius * abs(sizes[i]);

@@ -11,6 +11,7 @@ use tract_onnx::prelude::*;
 
 use crate::graph::Graph;
 use crate::load::{self, LoadError, Source, weights};
+use crate::render::maps::{FeatureMaps, Map};
 
 /// Every operator's (or layer's) output for one input or a batch, by name.
 pub struct Activations {
@@ -196,11 +197,18 @@ impl Activations {
         Some((profile.iter().map(|&v| v as f64).sum::<f64>() / profile.len() as f64) as f32)
     }
 
-    /// Node `v`'s profile (see [`Activations::profile`]) if it is a neuron with one.
-    pub fn profile_of(&self, graph: &Graph, v: u32) -> Option<Vec<f32>> {
-        let name = graph.node_name(v);
-        let (layer, i) = neuron(&name)?;
-        self.profile(layer, i)
+    /// Each node's profile (see [`Activations::profile`]), for the neurons of `graph`
+    /// whose layer's output has a channel per neuron.
+    pub fn profiles<'a>(&'a self, graph: &'a Graph) -> impl Fn(u32) -> Option<Vec<f32>> + 'a {
+        let layers = layers_of(graph);
+        move |v| {
+            let name = graph.node_name(v);
+            let (layer, i) = neuron(&name)?;
+            if !self.fits(layer, layers[layer]) {
+                return None;
+            }
+            self.profile(layer, i)
+        }
     }
 
     /// The mean absolute value of `name`'s output.
@@ -209,16 +217,57 @@ impl Activations {
         (!values.is_empty()).then(|| (values.iter().map(|v| v.abs() as f64).sum::<f64>() / values.len() as f64) as f32)
     }
 
+    /// Whether `layer`'s output has `neurons` channels: a flattened or reshaped output
+    /// does not stand for its layer's neurons one by one.
+    fn fits(&self, layer: &str, neurons: usize) -> bool {
+        self.outputs.get(layer).is_some_and(|(shape, _)| shape.get(channel_axis(shape)) == Some(&neurons))
+    }
+
     /// One value per node of `graph`: a neuron-level node `name[i]` gets channel `i` of
-    /// `name`'s output, an operator its output's magnitude; NaN where nothing ran.
+    /// `name`'s output (when it has as many channels as the layer has neurons), an
+    /// operator its output's magnitude; NaN where nothing ran.
     pub fn on(&self, graph: &Graph) -> Vec<f32> {
+        let layers = layers_of(graph);
         (0..graph.node_count())
             .map(|v| {
                 let name = graph.node_name(v);
-                let value = neuron(&name).and_then(|(layer, i)| self.channel(layer, i));
-                value.or_else(|| self.magnitude(&name)).unwrap_or(f32::NAN)
+                match neuron(&name) {
+                    Some((layer, i)) if self.fits(layer, layers[layer]) => self.channel(layer, i),
+                    Some(_) => None,
+                    None => self.magnitude(&name),
+                }
+                .unwrap_or(f32::NAN)
             })
             .collect()
+    }
+
+    /// The feature maps of `graph`'s conv channels: for a layer whose output is
+    /// `[batch, C, H, W]` with its C neurons in the graph, each channel's H x W map for the
+    /// first input of the batch, coloured on one scale per layer (its 2nd to 98th
+    /// percentile), packed into an atlas of at most `max_side` texels a side.
+    pub fn feature_maps(&self, graph: &Graph, max_side: u32) -> Option<FeatureMaps> {
+        let layers = layers_of(graph);
+        let mut ranges: HashMap<&str, (f32, f32)> = HashMap::new();
+        let mut maps = Vec::new();
+        for v in 0..graph.node_count() {
+            let name = graph.node_name(v);
+            let Some((layer, c)) = neuron(&name) else { continue };
+            let Some((key, (shape, values))) = self.outputs.get_key_value(layer) else { continue };
+            let &[_, channels, height, width] = shape.as_slice() else { continue };
+            if channels != layers[layer] || height * width < 2 || c >= channels {
+                continue;
+            }
+            let first = &values[..channels * height * width];
+            let range = *ranges.entry(key).or_insert_with(|| {
+                let mut sorted: Vec<f32> = first.iter().copied().filter(|v| v.is_finite()).collect();
+                sorted.sort_by(f32::total_cmp);
+                let at = |q: f32| sorted.get(((sorted.len().max(1) - 1) as f32 * q).round() as usize).copied();
+                (at(0.02).unwrap_or(0.0), at(0.98).unwrap_or(1.0))
+            });
+            let values = &first[c * height * width..(c + 1) * height * width];
+            maps.push(Map { node: v, height, width, values, range });
+        }
+        FeatureMaps::new(&maps, max_side)
     }
 }
 

@@ -368,6 +368,10 @@ struct ActivationsArgs {
     /// Image size in pixels, WIDTHxHEIGHT
     #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
     size: (u32, u32),
+    /// Draw in 2 or 3 dimensions: in 3D each layer is a plane along depth, and a conv
+    /// layer's channels show their feature maps (for the first input) on it
+    #[arg(long, default_value = "2")]
+    dim: Dim,
     /// Print one JSON object instead of text
     #[arg(long)]
     json: bool,
@@ -709,7 +713,7 @@ impl EdgeArgs {
     }
 
     fn look<'a>(&self, selection: Option<&'a Selection>) -> Look<'a> {
-        Look { selection, bundle: self.bundle(), edge_coloring: self.edge_color, color_by: None }
+        Look { selection, bundle: self.bundle(), edge_coloring: self.edge_color, ..Look::default() }
     }
 }
 
@@ -1531,6 +1535,10 @@ fn record(args: RecordArgs) -> Result<()> {
 }
 
 /// A progress bar for iterations, labelled with the phase (set_message); "layout" first.
+/// The side of the feature maps' atlas texture, in texels: within wgpu's default limit,
+/// which every adapter meets.
+const FEATURE_MAP_ATLAS: u32 = 8192;
+
 fn activations(args: ActivationsArgs) -> Result<()> {
     use crate::render::palette::ColorBy;
     if let Some(path) = &args.output {
@@ -1582,11 +1590,13 @@ fn activations(args: ActivationsArgs) -> Result<()> {
         }
     }
     let nodes = loaded.graph.node_count();
+    // Conv channels' feature maps, on the graph as it is (clusters stand for many).
+    let feature_maps = if args.clusters.is_none() { acts.feature_maps(&loaded.graph, FEATURE_MAP_ATLAS) } else { None };
     // Each cluster: its name and its members' names.
     let mut clusters: Vec<(String, Vec<String>)> = Vec::new();
     if let Some(k) = args.clusters {
         let graph = &loaded.graph;
-        let profile = |v: u32| acts.profile_of(graph, v);
+        let profile = acts.profiles(graph);
         let (clustered, new_of) = graph.cluster_layers(k as usize, args.cluster_seed, &Likeness::Profiles(&profile));
         // A cluster's activation: its members' mean.
         let mut sums = vec![(0f64, 0usize); clustered.node_count() as usize];
@@ -1610,6 +1620,7 @@ fn activations(args: ActivationsArgs) -> Result<()> {
             .filter(|(_, m)| !m.is_empty())
             .map(|(c, m)| (clustered.node_name(c as u32), m))
             .collect();
+        drop(profile);
         loaded.graph = clustered;
     }
     if args.json {
@@ -1662,15 +1673,21 @@ fn activations(args: ActivationsArgs) -> Result<()> {
         let name = "activation";
         loaded.graph.nodes.columns.retain(|c| c.name != name);
         loaded.graph.nodes.columns.push(crate::graph::Column { name: name.into(), width: 1, values });
-        let look = Look { color_by: Some(ColorBy::Column(name.into())), ..Look::default() };
-        let config = LayoutConfig { kind: LayoutKind::Layered, ..LayoutConfig::default() };
+        let look = Look {
+            color_by: Some(ColorBy::Column(name.into())),
+            feature_maps: feature_maps.as_ref(),
+            ..Look::default()
+        };
+        let config = LayoutConfig { kind: LayoutKind::Layered, dim: args.dim, ..LayoutConfig::default() };
         let (rgba, note) = render_frame(&loaded, &config, args.size, &look)?;
         write_png(path, args.size, &rgba).with_context(|| format!("{}: cannot write", path.display()))?;
+        let maps = feature_maps.map(|m| format!(", {} feature maps on their channels", m.tiles.len()));
         eprintln!(
-            "wrote {} ({}x{}): {note}; nodes coloured by activation, low to high along the ramp",
+            "wrote {} ({}x{}): {note}; nodes coloured by activation, low to high along the ramp{}",
             path.display(),
             args.size.0,
-            args.size.1
+            args.size.1,
+            maps.unwrap_or_default()
         );
     }
     Ok(())

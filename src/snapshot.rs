@@ -12,7 +12,8 @@ use crate::graph::Graph;
 use crate::khop::{KHop, Neighbourhoods, Selection};
 use crate::layout::bundle::{self, BundleConfig};
 use crate::layout::{Dim, LayoutConfig, Placed, place};
-use crate::render::palette::ColorBy;
+use crate::render::maps::FeatureMaps;
+use crate::render::palette::{ColorBy, SizeBy};
 use crate::render::{Bounds, Camera, EdgeColoring, OffscreenTarget, Renderer, Style, frame};
 
 /// The long step a progress report is about.
@@ -44,6 +45,8 @@ pub struct Look<'a> {
     pub edge_coloring: EdgeColoring,
     /// Colour the nodes by this instead of their class.
     pub color_by: Option<ColorBy>,
+    /// Conv feature maps to draw on their nodes.
+    pub feature_maps: Option<&'a FeatureMaps>,
 }
 
 pub struct Snapshot {
@@ -107,6 +110,15 @@ pub fn picture(
     let mut scene = renderer.scene(gpu, graph, &buffer, style)?;
     if let Some(color_by) = &look.color_by {
         scene.set_colors(&gpu.queue, &color_by.colors(graph));
+    }
+    if let Some(maps) = look.feature_maps {
+        renderer.set_feature_maps(gpu, &mut scene, maps, positions)?;
+        // A channel with a map is drawn as its map: its node would cover it.
+        let mut sizes = SizeBy::Uniform.sizes(graph);
+        for tile in &maps.tiles {
+            sizes[tile.node as usize] = 0.0;
+        }
+        scene.set_sizes(&gpu.queue, &sizes);
     }
     if let Some(config) = &look.bundle {
         let paths = bundle::bundle(gpu, graph, positions, &buffer, three_d, config, progress)?;

@@ -178,7 +178,7 @@ fn neurons_cluster_by_how_they_fire_over_a_batch() {
     assert_eq!(best, [2, 8, 2, 6, 6, 7, 1, 9, 8, 5]);
 
     let graph = netlens::load::load_neurons(&model, Default::default()).unwrap().graph;
-    let profile = |v: u32| acts.profile_of(&graph, v);
+    let profile = acts.profiles(&graph);
     assert_eq!(profile(70).map(|p| p.len()), Some(100), "a unit's profile: one value per digit");
     // Within-cluster spread of /fc1/Relu's profiles: clustering by them must beat
     // clustering by weights, which knows nothing of the inputs.
@@ -211,4 +211,39 @@ fn neurons_cluster_by_how_they_fire_over_a_batch() {
         clusters.iter().filter(|c| c["members"][0].as_str().unwrap().starts_with("/fc1/Relu[")).collect();
     assert!((2..=4).contains(&fc1.len()), "{fc1:?}");
     assert_eq!(fc1.iter().map(|c| c["members"].as_array().unwrap().len()).sum::<usize>(), 64);
+}
+
+#[test]
+fn a_trained_cnn_shows_its_feature_maps() {
+    let model = common::repo_data("onnx/digits_cnn.onnx");
+    let input = common::repo_data("onnx/digit_test_0.npy");
+    let v = json(&netlens(
+        "activations-cnn-maps",
+        &["activations", model.to_str().unwrap(), "--input", input.to_str().unwrap(), "--json"],
+    ));
+    // numpy's forward pass of the same weights (make_digits_cnn.py) on this 2.
+    let numpy = [-19.0273, -20.8058, 12.8525, -6.574, -29.0321, -14.404, -34.0371, -17.7067, -12.1435, -18.1639];
+    let scores: Vec<f64> = v["outputs"][0]["values"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+    assert!(scores.iter().zip(numpy).all(|(a, b)| (a - b).abs() < 1e-3), "{scores:?}");
+    // The flattened [1, 256] output does not stand for the layer's 16 channels: no colour.
+    assert_eq!((v["nodes"].as_u64(), v["with_activation"].as_u64()), (Some(75), Some(75 - 16)));
+    assert!(v["layers"].as_array().unwrap().iter().all(|l| l["layer"] != "/flatten/Flatten"));
+
+    let acts = netlens::activations::run(&model, &netlens::load::load_array(&input, 4).unwrap()).unwrap();
+    let graph = netlens::load::load_neurons(&model, Default::default()).unwrap().graph;
+    let maps = acts.feature_maps(&graph, 8192).expect("conv layers have maps");
+    // The input's one channel, 8 + 8 channels of conv1 (Conv, Relu), 16 + 16 of conv2.
+    assert_eq!(maps.tiles.len(), 1 + 8 + 8 + 16 + 16);
+    assert_eq!(maps.side, 7 * 8, "7 x 7 tiles of 8 x 8 texels");
+
+    let dir = common::scratch("activations-cnn-maps-picture");
+    let out = Command::new(env!("CARGO_BIN_EXE_netlens"))
+        .args(["activations", model.to_str().unwrap(), "--input", input.to_str().unwrap()])
+        .args(["--dim", "3", "-o", "maps.png", "--size", "400x300"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.contains("49 feature maps on their channels"), "{stderr}");
+    assert!(dir.join("maps.png").exists());
 }

@@ -117,3 +117,37 @@ fn oversized_frames_are_refused_cleanly() {
         .expect("too large");
     assert!(error.to_string().contains("the frame"), "{error}");
 }
+
+#[test]
+fn a_feature_map_is_drawn_on_its_node_row_zero_on_top() {
+    use netlens::render::maps::{FeatureMaps, Map};
+    use netlens::render::palette::ramp;
+    use netlens::render::{Bounds, Camera};
+    let gpu = Gpu::headless().unwrap();
+    let mut graph = netlens::graph::Graph::with_nodes(2, true);
+    graph.push_edge(0, 1);
+    let positions = [[0.0, 0.0, 0.0, 0.0], [4.0, 0.0, 0.0, 0.0]];
+    // A 2 x 2 map on node 0: rows [0, 1] and [2, 3], coloured over 0..3.
+    let values = [0.0, 1.0, 2.0, 3.0];
+    let maps =
+        FeatureMaps::new(&[Map { node: 0, height: 2, width: 2, values: &values, range: (0.0, 3.0) }], 8192).unwrap();
+    let look = Look { feature_maps: Some(&maps), ..Look::default() };
+    let bounds = Bounds::of(&positions);
+    let rgba = netlens::snapshot::picture(&gpu, &graph, &positions, &bounds, false, SIZE, &look, |_, _| {}).unwrap();
+    // The square's side is 0.9 of the gap to the nearest map, and node 0 has none: it
+    // takes 0.9 world units. Its quadrants' centres sit a quarter of that from the node.
+    let viewport = glam::Vec2::new(SIZE.0 as f32, SIZE.1 as f32);
+    let camera = Camera::fit(&bounds, false, viewport);
+    let at = |x: f32, y: f32| {
+        let p = camera.project(glam::Vec3::new(x, y, 0.0), viewport).unwrap();
+        let i = (p.y.round() as usize * SIZE.0 as usize + p.x.round() as usize) * 4;
+        [rgba[i], rgba[i + 1], rgba[i + 2]]
+    };
+    let q = 0.9 / 4.0;
+    assert_eq!(at(-q, q), ramp(0.0), "row 0, column 0: top left");
+    assert_eq!(at(q, q), ramp(1.0 / 3.0), "row 0, column 1: top right");
+    assert_eq!(at(-q, -q), ramp(2.0 / 3.0), "row 1, column 0: bottom left");
+    assert_eq!(at(q, -q), ramp(1.0), "row 1, column 1: bottom right");
+    // Node 1 has no map: its disc is drawn as usual.
+    assert_ne!(at(4.0, 0.0), background());
+}

@@ -12,10 +12,11 @@ pub enum Shader {
     Umap,
     NnDescent,
     Bundle,
+    Maps,
 }
 
 impl Shader {
-    pub const ALL: [Shader; 8] = [
+    pub const ALL: [Shader; 9] = [
         Shader::Force,
         Shader::Nodes,
         Shader::Edges,
@@ -24,6 +25,7 @@ impl Shader {
         Shader::Umap,
         Shader::NnDescent,
         Shader::Bundle,
+        Shader::Maps,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -36,6 +38,7 @@ impl Shader {
             Shader::Umap => "umap.wgsl",
             Shader::NnDescent => "nndescent.wgsl",
             Shader::Bundle => "bundle.wgsl",
+            Shader::Maps => "maps.wgsl",
         }
     }
 
@@ -49,6 +52,7 @@ impl Shader {
             Shader::Umap => include_str!("../../shaders/umap.wgsl"),
             Shader::NnDescent => include_str!("../../shaders/nndescent.wgsl"),
             Shader::Bundle => include_str!("../../shaders/bundle.wgsl"),
+            Shader::Maps => include_str!("../../shaders/maps.wgsl"),
         }
     }
 

@@ -84,10 +84,27 @@ impl Camera {
     pub fn fit(bounds: &Bounds, three_d: bool, viewport: Vec2) -> Camera {
         let size = bounds.size().max(Vec3::splat(1e-3));
         if three_d {
-            let radius = size.length() * 0.5;
-            let aspect = (viewport.x / viewport.y).min(1.0);
-            let distance = radius / (FOV_Y * 0.5 * aspect).tan() * 1.05;
-            Camera::Orbit { target: bounds.center(), distance, yaw: 0.6, pitch: 0.35 }
+            // Back off until every corner of the box is inside the frustum, with a margin:
+            // a flat or long box fills the frame instead of its bounding sphere.
+            let (yaw, pitch) = (0.6f32, 0.35f32);
+            let toward_eye = Vec3::new(pitch.cos() * yaw.sin(), pitch.sin(), pitch.cos() * yaw.cos());
+            let right = (-toward_eye).cross(Vec3::Y).normalize();
+            let up = right.cross(-toward_eye);
+            let tan_y = (FOV_Y * 0.5).tan();
+            let tan_x = tan_y * viewport.x / viewport.y.max(1.0);
+            let distance = (0..8)
+                .map(|k| {
+                    let corner = Vec3::new(
+                        if k & 1 == 0 { bounds.min.x } else { bounds.max.x },
+                        if k & 2 == 0 { bounds.min.y } else { bounds.max.y },
+                        if k & 4 == 0 { bounds.min.z } else { bounds.max.z },
+                    ) - bounds.center();
+                    let depth = corner.dot(toward_eye);
+                    (depth + corner.dot(right).abs() / tan_x).max(depth + corner.dot(up).abs() / tan_y)
+                })
+                .fold(size.length() * 0.05, f32::max)
+                * 1.08;
+            Camera::Orbit { target: bounds.center(), distance, yaw, pitch }
         } else {
             let pixels_per_unit = (viewport.x / size.x).min(viewport.y / size.y) * 0.94;
             Camera::Flat { center: bounds.center().truncate(), pixels_per_unit }

@@ -3,10 +3,12 @@
 //! [`Renderer`] owns the node and edge pipelines for one colour format (create once);
 //! [`Scene`] owns one graph's GPU data: colours, the edge list in chunks that fit a storage
 //! binding, and the view uniforms. Positions are the layout's own buffer, read in the
-//! vertex shaders. Edges draw first (blended, depth-tested, no depth write), then nodes.
+//! vertex shaders. Edges draw first (blended, depth-tested, no depth write), then nodes,
+//! then conv feature maps where a scene has them ([`maps`]).
 
 pub mod camera;
 pub mod frame;
+pub mod maps;
 pub mod overlay;
 pub mod palette;
 pub mod svg;
@@ -120,6 +122,9 @@ pub struct Renderer {
     node_ids: wgpu::RenderPipeline,
     edge_ids: wgpu::RenderPipeline,
     edge_path_ids: wgpu::RenderPipeline,
+    /// Feature maps: textured squares on their nodes ([`maps::FeatureMaps`]).
+    maps: wgpu::RenderPipeline,
+    maps_layout: wgpu::BindGroupLayout,
     view_layout: wgpu::BindGroupLayout,
     edge_layout: wgpu::BindGroupLayout,
     path_layout: wgpu::BindGroupLayout,
@@ -151,6 +156,28 @@ impl Renderer {
                 entry(1, read_only),
                 entry(2, read_only),
                 entry(3, wgpu::BufferBindingType::Uniform),
+            ],
+        });
+        let maps_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("Renderer::maps_layout"),
+            entries: &[
+                buffer_entry(0, wgpu::ShaderStages::VERTEX, read_only, false),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 1,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 2,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+                    count: None,
+                },
             ],
         });
         let pipeline =
@@ -221,6 +248,14 @@ impl Renderer {
                 false,
                 ("fs_id", ID_FORMAT, None),
             ),
+            maps: pipeline(
+                (Shader::Maps, "vs"),
+                &[Some(&view_layout), Some(&maps_layout)],
+                strip,
+                true,
+                ("fs", format, None),
+            ),
+            maps_layout,
             view_layout,
             edge_layout,
             path_layout,
@@ -274,7 +309,56 @@ impl Renderer {
             hovered_edge: None,
             paths: Vec::new(),
             bundle_mix: 0.0,
+            maps: None,
         })
+    }
+
+    /// Gives `scene` feature maps to draw on their nodes, which lie at `positions`.
+    pub fn set_feature_maps(
+        &self,
+        gpu: &Gpu,
+        scene: &mut Scene,
+        maps: &maps::FeatureMaps,
+        positions: &[[f32; 4]],
+    ) -> Result<(), GpuError> {
+        use wgpu::util::DeviceExt;
+        let device = &gpu.device;
+        let size = wgpu::Extent3d { width: maps.side, height: maps.side, depth_or_array_layers: 1 };
+        let texture = device.create_texture_with_data(
+            &gpu.queue,
+            &wgpu::TextureDescriptor {
+                label: Some("Scene::maps_atlas"),
+                size,
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format: wgpu::TextureFormat::Rgba8Unorm,
+                usage: wgpu::TextureUsages::TEXTURE_BINDING,
+                view_formats: &[],
+            },
+            wgpu::util::TextureDataOrder::LayerMajor,
+            &maps.rgba,
+        );
+        // Nearest texels: a map's cells stay crisp squares, as the activations are.
+        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("Scene::maps_sampler"),
+            address_mode_u: wgpu::AddressMode::ClampToEdge,
+            address_mode_v: wgpu::AddressMode::ClampToEdge,
+            ..Default::default()
+        });
+        let tiles = gpu.storage_buffer("Scene::map_tiles", &maps.fitted(positions), wgpu::BufferUsages::empty())?;
+        let view = texture.create_view(&Default::default());
+        let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("Scene::maps"),
+            layout: &self.maps_layout,
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: tiles.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 1, resource: wgpu::BindingResource::TextureView(&view) },
+                wgpu::BindGroupEntry { binding: 2, resource: wgpu::BindingResource::Sampler(&sampler) },
+            ],
+        });
+        scene.maps = Some((group, maps.tiles.len() as u32));
+        Ok(())
     }
 
     /// Binds bundled edge paths to `scene` (made for the same graph and positions); they
@@ -341,6 +425,11 @@ impl Renderer {
         self.draw_edges(pass, scene, [&self.edges, &self.edge_paths]);
         pass.set_pipeline(&self.nodes);
         pass.draw(0..4, 0..scene.node_count);
+        if let Some((group, count)) = &scene.maps {
+            pass.set_pipeline(&self.maps);
+            pass.set_bind_group(1, group, &[]);
+            pass.draw(0..4, 0..*count);
+        }
     }
 
     /// Records the scene's edges and nodes as ids into a pass on an [`ID_FORMAT`] target:
@@ -414,6 +503,8 @@ pub struct Scene {
     paths: Vec<(wgpu::BindGroup, u32)>,
     /// How far edges are drawn along their bundled paths: 0 straight, 1 bundled.
     pub bundle_mix: f32,
+    /// Feature maps ([`Renderer::set_feature_maps`]) and how many.
+    maps: Option<(wgpu::BindGroup, u32)>,
 }
 
 impl Scene {
