@@ -20,6 +20,7 @@ use crate::layout::{Dim, Flow, LayoutConfig, LayoutKind, place, quality};
 use crate::load::neurons::Pruning;
 use crate::load::{self, Loaded};
 use crate::render::frame::{fresh_path, write_png};
+use crate::render::palette::ColorBy;
 use crate::render::{Bounds, Camera, EdgeColoring, Style, svg};
 use crate::snapshot::{Look, Phase, snapshot};
 use crate::training;
@@ -133,13 +134,17 @@ enum Command {
     /// the model view: every layer (rows) and head (columns). Each query keeps its --top-k
     /// strongest keys of at least --min-weight, so thousands of tokens stay drawable.
     Attention(AttentionArgs),
-    /// Run an ONNX model on one input and colour its neurons (or operators) by activation
+    /// Run an ONNX model on an input (or read saved activations) and colour its neurons by
+    /// activation
     ///
     /// Runs the model on the CPU (tract, pure Rust) for the input array (.npy, the model's
-    /// input shape), keeps every operator's output, and colours each neuron of the neuron
-    /// level (--level neurons, the default: a unit, or a channel averaged over its
-    /// positions) by its activation, or each operator (--level ops) by the mean absolute
-    /// value of its output. Prints the model's outputs and each layer's activations.
+    /// input shape, one input or a batch), keeps every operator's output, and colours each
+    /// neuron of the neuron level (--level neurons, the default: a unit, or a channel
+    /// averaged over its positions) by its activation, or each operator (--level ops) by
+    /// the mean absolute value of its output; --saved reads activations another run saved
+    /// instead. Conv channels show their feature maps. Prints the model's outputs and each
+    /// layer's activations; -o draws a PNG, and otherwise (without --json) the model opens
+    /// in a window where a display is available.
     Activations(ActivationsArgs),
     /// Time netlens at scale on generated graphs, against baselines measured in the same run
     #[command(subcommand)]
@@ -362,10 +367,10 @@ struct ActivationsArgs {
     /// Neuron level: strongest inputs kept per unit
     #[arg(long, default_value_t = Pruning::default().top_k, value_name = "K")]
     top_k: usize,
-    /// Also draw the model, coloured by activation
+    /// Draw the model, coloured by activation, into this PNG (instead of a window)
     #[arg(short, long, value_name = "FILE.png")]
     output: Option<PathBuf>,
-    /// Image size in pixels, WIDTHxHEIGHT
+    /// Image (or window) size in pixels, WIDTHxHEIGHT
     #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
     size: (u32, u32),
     /// Draw in 2 or 3 dimensions: in 3D each layer is a plane along depth, and a conv
@@ -375,6 +380,8 @@ struct ActivationsArgs {
     /// Print one JSON object instead of text
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    scripted: ScriptedWindow,
     /// Replace the output file if it exists
     #[arg(short, long)]
     force: bool,
@@ -1402,6 +1409,8 @@ fn gnn(args: GnnArgs) -> Result<()> {
             edge_coloring: EdgeColoring::Nodes,
             positions: None,
             training: None,
+            color_by: ColorBy::Class,
+            feature_maps: None,
         };
         app::run(graph, config, options)?;
     }
@@ -1540,7 +1549,6 @@ fn record(args: RecordArgs) -> Result<()> {
 const FEATURE_MAP_ATLAS: u32 = 8192;
 
 fn activations(args: ActivationsArgs) -> Result<()> {
-    use crate::render::palette::ColorBy;
     if let Some(path) = &args.output {
         check_output(path, "png", args.force)?;
     }
@@ -1669,16 +1677,13 @@ fn activations(args: ActivationsArgs) -> Result<()> {
             println!("  {name:<40} {n:>6} {:>10.4} {max:>10.4}", sum / *n as f64);
         }
     }
+    let name = "activation";
+    loaded.graph.nodes.columns.retain(|c| c.name != name);
+    loaded.graph.nodes.columns.push(crate::graph::Column { name: name.into(), width: 1, values });
+    let color_by = ColorBy::Column(name.into());
+    let config = LayoutConfig { kind: LayoutKind::Layered, dim: args.dim, ..LayoutConfig::default() };
     if let Some(path) = &args.output {
-        let name = "activation";
-        loaded.graph.nodes.columns.retain(|c| c.name != name);
-        loaded.graph.nodes.columns.push(crate::graph::Column { name: name.into(), width: 1, values });
-        let look = Look {
-            color_by: Some(ColorBy::Column(name.into())),
-            feature_maps: feature_maps.as_ref(),
-            ..Look::default()
-        };
-        let config = LayoutConfig { kind: LayoutKind::Layered, dim: args.dim, ..LayoutConfig::default() };
+        let look = Look { color_by: Some(color_by), feature_maps: feature_maps.as_ref(), ..Look::default() };
         let (rgba, note) = render_frame(&loaded, &config, args.size, &look)?;
         write_png(path, args.size, &rgba).with_context(|| format!("{}: cannot write", path.display()))?;
         let maps = feature_maps.map(|m| format!(", {} feature maps on their channels", m.tiles.len()));
@@ -1689,6 +1694,24 @@ fn activations(args: ActivationsArgs) -> Result<()> {
             args.size.1,
             maps.unwrap_or_default()
         );
+    } else if !args.json && app::display_available() {
+        let title = format!("netlens: {} on {}", args.model.display(), from.display());
+        let options = ViewOptions {
+            size: args.size,
+            title,
+            selection: Selection { seeds: Vec::new(), hops: 1, direction: Direction::Both },
+            exit_after_frames: args.scripted.exit_after_frames,
+            report_frames: args.scripted.report_frames,
+            embeddings: Vec::new(),
+            bundle: BundleConfig::default(),
+            bundled: false,
+            edge_coloring: EdgeColoring::Nodes,
+            positions: None,
+            training: None,
+            color_by,
+            feature_maps,
+        };
+        app::run(loaded.graph, config, options)?;
     }
     Ok(())
 }
@@ -1749,6 +1772,8 @@ fn attention(args: AttentionArgs) -> Result<()> {
             edge_coloring: EdgeColoring::Weight,
             positions: Some(drawing.positions),
             training: None,
+            color_by: ColorBy::Class,
+            feature_maps: None,
         };
         let config = LayoutConfig { kind: LayoutKind::Layered, ..LayoutConfig::default() };
         app::run(drawing.graph, config, options)?;
@@ -1923,6 +1948,8 @@ fn view(args: ViewArgs) -> Result<()> {
         edge_coloring: if training.is_none() { args.edges.edge_color } else { EdgeColoring::Weight },
         positions: None,
         training,
+        color_by: ColorBy::Class,
+        feature_maps: None,
     };
     let config = args.layout.config(&loaded);
     app::run(loaded.graph, config, options)?;

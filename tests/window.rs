@@ -454,3 +454,38 @@ fn a_training_run_plays_on_the_edges() {
     assert!(lit > 2000, "playing the run lights the edges that changed");
     quit_with_escape(&display, &mut window);
 }
+
+#[test]
+fn activations_open_in_a_window_with_their_feature_maps() {
+    if !tools_present() {
+        return;
+    }
+    let scratch = common::scratch("window-activations");
+    let (_xvfb, display) = start_xvfb();
+    let (model, input) = (common::repo_data("onnx/digits_cnn.onnx"), common::repo_data("onnx/digit_test_0.npy"));
+    let args = ["activations", model.to_str().unwrap(), "--input", input.to_str().unwrap(), "--size", "800x600"];
+    let (mut window, frames) = start_netlens(&display, &scratch, &args);
+    wait_for_frame(&frames, 2);
+    xdotool(&display, &OUTSIDE);
+    wait_until_still(&frames);
+    let screen = screenshot(&display, &scratch.join("screen.png"));
+    // The maps' cells are flat texels of the atlas: count the screen pixels that carry
+    // exactly one of its colours.
+    let acts = netlens::activations::run(&model, &netlens::load::load_array(&input, 4).unwrap()).unwrap();
+    let graph = netlens::load::load_neurons(&model, Default::default()).unwrap().graph;
+    let maps = acts.feature_maps(&graph, 8192).unwrap();
+    let mut texels: std::collections::HashSet<[u8; 3]> =
+        maps.rgba.chunks_exact(4).filter(|t| t[3] == 255).map(|t| [t[0], t[1], t[2]]).collect();
+    // Leave out the colours the other nodes are drawn in (the same ramp, by activation).
+    let mut coloured = graph.clone();
+    let values = acts.on(&coloured);
+    coloured.nodes.columns.push(netlens::graph::Column { name: "activation".into(), width: 1, values });
+    for packed in netlens::render::palette::ColorBy::Column("activation".into()).colors(&coloured) {
+        let [r, g, b, _] = packed.to_le_bytes();
+        texels.remove(&[r, g, b]);
+    }
+    let on_maps = screen.enumerate_pixels().filter(|(x, _, p)| *x >= 290 && texels.contains(&p.0)).count();
+    println!("activations window: {on_maps} pixels of feature-map texels");
+    assert!(on_maps > 5_000, "the 49 maps are drawn");
+    quit_with_escape(&display, &mut window);
+}

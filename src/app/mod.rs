@@ -38,6 +38,7 @@ use crate::layout::force::{ForceLayout, ForceRun};
 use crate::layout::layered::layered;
 use crate::layout::{Dim, LayoutConfig, LayoutKind, carry_positions, multilevel, refine_force, start_force};
 use crate::render::frame::{OffscreenTarget, fresh_path, write_png};
+use crate::render::maps::FeatureMaps;
 use crate::render::overlay::Overlay;
 use crate::render::palette::{ColorBy, SizeBy};
 use crate::render::{Bounds, Camera, EdgeColoring, Renderer, Scene, Style, begin_pass, depth_view, svg};
@@ -99,6 +100,10 @@ pub struct ViewOptions {
     pub positions: Option<Vec<[f32; 4]>>,
     /// A training run to play on the edges (the panel's slider, T), and what they show.
     pub training: Option<(Run, Show)>,
+    /// What colours the nodes when the window opens.
+    pub color_by: ColorBy,
+    /// Conv feature maps drawn on their nodes (while nothing is collapsed).
+    pub feature_maps: Option<FeatureMaps>,
 }
 
 /// Opens the window and runs until it is closed.
@@ -248,6 +253,8 @@ struct State {
     linked: Option<Linked>,
     /// A training run played on the edges.
     training: Option<Training>,
+    /// Feature maps for the full graph's conv channels.
+    feature_maps: Option<FeatureMaps>,
     /// Where the pointer last was: drags and the wheel act on the view under it.
     pointer: Option<Vec2>,
     frames: u32,
@@ -284,7 +291,7 @@ impl App {
         let full_graph = self.graph.take().expect("the window opens once");
         let selection = std::mem::take(&mut self.options.selection.seeds);
         let (hops, direction) = (self.options.selection.hops, self.options.selection.direction);
-        let (color_by, size_by) = (ColorBy::Class, SizeBy::Uniform);
+        let (color_by, size_by) = (self.options.color_by.clone(), SizeBy::Uniform);
         let edge_coloring = self.options.edge_coloring;
         let shown = show(
             &gpu,
@@ -364,6 +371,7 @@ impl App {
                 checkpoint: String::new(),
                 stale: true,
             }),
+            feature_maps: self.options.feature_maps.take(),
             pointer: None,
             frames: 0,
             last_frame: Instant::now(),
@@ -374,6 +382,7 @@ impl App {
             let size = state.linked_size((state.surface_config.width / 2) as f32);
             state.linked = Some(Linked::new(&state.gpu, &state.renderer, &state.full_graph, views, size)?);
         }
+        state.show_feature_maps()?;
         state.update_selection()?;
         state.window.request_redraw();
         Ok(state)
@@ -661,6 +670,7 @@ impl State {
         if let Some(training) = &mut self.training {
             training.stale = true; // a new scene holds the graph's own weights
         }
+        self.show_feature_maps()?;
         self.follow_layout = true;
         self.camera = self.fitted();
         self.hover = None;
@@ -951,8 +961,8 @@ impl State {
                 self.color_by = color_by;
             }
             UiAction::SizeBy(size_by) => {
-                self.shown.scene.set_sizes(&self.gpu.queue, &size_by.sizes(self.graph()));
                 self.size_by = size_by;
+                self.shown.scene.set_sizes(&self.gpu.queue, &self.sizes());
             }
             UiAction::Collapse(_) if self.linked.is_some() => {
                 self.message = "groups stay expanded beside an embedding (one row per node)".into();
@@ -1004,6 +1014,28 @@ impl State {
             UiAction::ScreenshotSvg => self.screenshot_svg()?,
         }
         self.window.request_redraw();
+        Ok(())
+    }
+
+    /// Node sizes as the panel says, with the nodes that show a feature map hidden under
+    /// it.
+    fn sizes(&self) -> Vec<f32> {
+        let mut sizes = self.size_by.sizes(self.graph());
+        if let Some(maps) = self.feature_maps.as_ref().filter(|_| self.collapsed.is_none()) {
+            for tile in &maps.tiles {
+                sizes[tile.node as usize] = 0.0;
+            }
+        }
+        sizes
+    }
+
+    /// Gives the shown scene its feature maps, at the nodes' positions: on the full graph
+    /// only (a collapsed group stands for many channels).
+    fn show_feature_maps(&mut self) -> Result<(), GpuError> {
+        if let Some(maps) = self.feature_maps.as_ref().filter(|_| self.collapsed.is_none()) {
+            self.renderer.set_feature_maps(&self.gpu, &mut self.shown.scene, maps, &self.shown.positions)?;
+            self.shown.scene.set_sizes(&self.gpu.queue, &self.sizes());
+        }
         Ok(())
     }
 
