@@ -1041,7 +1041,7 @@ fn render_svg(loaded: &Loaded, config: &LayoutConfig, size: (u32, u32), look: &L
     let bounds = Bounds::of(&positions);
     let style = Style {
         edge_coloring: look.edge_coloring,
-        ..Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, false)
+        ..Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, false).fit_boxes(graph, &positions)
     };
     let colors = crate::render::palette::node_colors(graph.nodes.classes.as_deref(), graph.node_count());
     let scene = svg::SvgScene {

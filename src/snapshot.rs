@@ -101,12 +101,19 @@ pub fn picture(
 ) -> Result<Vec<u8>, GpuError> {
     let target = OffscreenTarget::new(gpu, size)?;
     let buffer = gpu.storage_buffer("netlens.positions", positions, wgpu::BufferUsages::empty())?;
-    let camera = Camera::fit(bounds, three_d, Vec2::new(size.0 as f32, size.1 as f32));
     let renderer = Renderer::new(&gpu.device, frame::FORMAT);
     let style = Style {
         edge_coloring: look.edge_coloring,
-        ..Style::for_layout(graph.node_count(), graph.edge_count(), bounds, three_d)
+        ..Style::for_layout(graph.node_count(), graph.edge_count(), bounds, three_d).fit_boxes(graph, positions)
     };
+    // The frame holds whole boxes, not only their centres.
+    let mut bounds = *bounds;
+    let reach = style.node_radius * graph.node_widths().into_iter().fold(0.0, f32::max);
+    if !three_d && graph.node_widths().iter().any(|&w| w > 1.0) {
+        bounds.min -= glam::Vec3::new(reach, reach, 0.0);
+        bounds.max += glam::Vec3::new(reach, reach, 0.0);
+    }
+    let camera = Camera::fit(&bounds, three_d, Vec2::new(size.0 as f32, size.1 as f32));
     let mut scene = renderer.scene(gpu, graph, &buffer, style)?;
     if let Some(color_by) = &look.color_by {
         scene.set_colors(&gpu.queue, &color_by.colors(graph));
@@ -169,7 +176,8 @@ pub fn annotated_picture(
     bounds.max += margin;
     let camera = Camera::fit(&bounds, false, viewport);
     let renderer = Renderer::new(&gpu.device, frame::FORMAT);
-    let plain = Style::for_layout(graph.node_count(), graph.edge_count(), &Bounds::of(positions), false);
+    let plain = Style::for_layout(graph.node_count(), graph.edge_count(), &Bounds::of(positions), false)
+        .fit_boxes(graph, positions);
     // Nodes small beside their texts.
     let style = Style {
         edge_coloring: look.edge_coloring,

@@ -442,7 +442,11 @@ fn show(
     };
     let bounds = Bounds::of(&positions);
     let three_d = config.dim == Dim::Three;
-    let style = Style { edge_coloring, ..Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d) };
+    let mut style =
+        Style { edge_coloring, ..Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d) };
+    if force.is_none() {
+        style = style.fit_boxes(graph, &positions); // a running force layout: once it settles
+    }
     let scene = renderer.scene(gpu, graph, &buffer, style)?;
     if *color_by != ColorBy::Class {
         scene.set_colors(&gpu.queue, &color_by.colors(graph));
@@ -1073,6 +1077,9 @@ impl State {
                 self.shown.positions_read = Instant::now();
                 let graph = visible(&self.full_graph, &self.collapsed);
                 self.panel.positions_changed(graph, &self.shown.positions);
+                if done {
+                    self.shown.scene.style = self.shown.scene.style.fit_boxes(graph, &self.shown.positions);
+                }
             }
         }
         self.step_bundle(dt)?;

@@ -16,6 +16,23 @@ use super::{Column, Graph, GroupId, Groups, StringTable, TextColumn};
 /// for, 0 for an ordinary node.
 pub const MEMBERS: &str = "members";
 
+/// The side of a collapsed group's box, in node diameters, for `members` nodes inside it:
+/// 1.3 for two, growing with the logarithm up to 3 from a hundred.
+pub fn box_side(members: f32) -> f32 {
+    (1.0 + 0.3 * members.max(1.0).log2()).min(3.0)
+}
+
+impl Graph {
+    /// Each node's width in node diameters: its box's side for a collapsed group
+    /// ([`box_side`]), 1 for an ordinary node.
+    pub fn node_widths(&self) -> Vec<f32> {
+        match self.nodes.columns.iter().find(|c| c.name == MEMBERS && c.width == 1) {
+            Some(members) => members.values.iter().map(|&m| if m > 0.0 { box_side(m) } else { 1.0 }).collect(),
+            None => vec![1.0; self.node_count() as usize],
+        }
+    }
+}
+
 impl Graph {
     /// The graph with every group at `depth` (0 = the outermost groups) collapsed, and the
     /// node that every node of `self` became in it.

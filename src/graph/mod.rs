@@ -13,7 +13,7 @@ mod groups;
 mod stats;
 
 pub use clusters::Likeness;
-pub use collapse::MEMBERS;
+pub use collapse::{MEMBERS, box_side};
 pub use csr::{Csr, Direction};
 pub use groups::{Group, GroupId, Groups};
 pub use stats::Summary;

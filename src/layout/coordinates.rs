@@ -21,9 +21,13 @@ pub struct Layering<'a> {
     pub down: &'a [Vec<u32>],
     /// Nodes from this index on are dummies (points of long edges).
     pub first_dummy: usize,
+    /// Each node's width (dummies included): neighbours in a layer stand at least half
+    /// the sum of their widths apart.
+    pub width: &'a [f32],
 }
 
-/// In-layer coordinates of every node, unit gaps at least, centred on zero.
+/// In-layer coordinates of every node, neighbours at least half their widths' sum apart
+/// (a unit for plain nodes), centred on zero.
 pub fn brandes_koepf(layering: &Layering) -> Vec<f32> {
     let nodes = layering.up.len();
     let mut position = vec![0u32; nodes];
@@ -153,14 +157,16 @@ fn one_alignment(layering: &Layering, marked: &HashSet<(u32, u32)>, downward: bo
         }
     }
 
-    // Horizontal compaction: block b must sit a unit right of the block of each node's
-    // left neighbour; blocks in topological order, each as far left as allowed.
-    let mut after: Vec<Vec<u32>> = vec![Vec::new(); nodes];
+    // Horizontal compaction: block b must sit right of the block of each node's left
+    // neighbour by half their widths; blocks in topological order, each as far left as
+    // allowed.
+    let mut after: Vec<Vec<(u32, f32)>> = vec![Vec::new(); nodes];
     let mut waiting = vec![0u32; nodes];
     for members in &layers {
         for pair in members.windows(2) {
             let (a, b) = (root[pair[0] as usize], root[pair[1] as usize]);
-            after[a as usize].push(b);
+            let gap = (layering.width[pair[0] as usize] + layering.width[pair[1] as usize]) * 0.5;
+            after[a as usize].push((b, gap));
             waiting[b as usize] += 1;
         }
     }
@@ -171,8 +177,8 @@ fn one_alignment(layering: &Layering, marked: &HashSet<(u32, u32)>, downward: bo
     let mut placed = 0;
     while let Some(block) = ready.pop_front() {
         placed += 1;
-        for &next in &after[block as usize] {
-            x[next as usize] = x[next as usize].max(x[block as usize] + 1.0);
+        for &(next, gap) in &after[block as usize] {
+            x[next as usize] = x[next as usize].max(x[block as usize] + gap);
             waiting[next as usize] -= 1;
             if waiting[next as usize] == 0 {
                 ready.push_back(next);
@@ -221,7 +227,7 @@ mod tests {
         // beside it the chain 1 -> 2 -> 3.
         let members = vec![vec![0, 1], vec![5, 2], vec![4, 3]];
         let (up, down) = adjacency(6, &[(0, 5), (5, 4), (1, 2), (2, 3)]);
-        let layering = Layering { members: &members, up: &up, down: &down, first_dummy: 5 };
+        let layering = Layering { members: &members, up: &up, down: &down, first_dummy: 5, width: &[1.0; 6] };
         let x = brandes_koepf(&layering);
         ordered_with_gaps(&members, &x);
         assert!(x[0] == x[5] && x[5] == x[4], "the long edge is straight: {x:?}");
@@ -232,10 +238,21 @@ mod tests {
         // 0 and 1 above, 2 below both: 2 centres under them; a chain 3 -> 4 -> 5 stays put.
         let members = vec![vec![0, 1, 3], vec![2, 4], vec![5]];
         let (up, down) = adjacency(6, &[(0, 2), (1, 2), (3, 4), (4, 5)]);
-        let layering = Layering { members: &members, up: &up, down: &down, first_dummy: 6 };
+        let layering = Layering { members: &members, up: &up, down: &down, first_dummy: 6, width: &[1.0; 6] };
         let x = brandes_koepf(&layering);
         ordered_with_gaps(&members, &x);
         assert!(x[0] <= x[2] && x[2] <= x[1], "{x:?}");
         assert_eq!(x[4], x[5], "a chain is straight: {x:?}");
+    }
+
+    #[test]
+    fn wide_nodes_keep_their_neighbours_further_off() {
+        // Node 1 is a box three nodes wide: its neighbours stand two units off, not one.
+        let members = vec![vec![0, 1, 2], vec![3]];
+        let (up, down) = adjacency(4, &[(1, 3)]);
+        let width = [1.0, 3.0, 1.0, 1.0];
+        let layering = Layering { members: &members, up: &up, down: &down, first_dummy: 4, width: &width };
+        let x = brandes_koepf(&layering);
+        assert!(x[1] - x[0] >= 2.0 - 1e-6 && x[2] - x[1] >= 2.0 - 1e-6, "{x:?}");
     }
 }

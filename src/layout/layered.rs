@@ -341,8 +341,12 @@ pub fn layered(graph: &Graph, dim: Dim, flow: Flow) -> Layered {
         }
     }
     layers.members = best.1;
-    let mut x =
-        brandes_koepf(&Layering { members: &layers.members, up: &layers.up, down: &layers.down, first_dummy: n });
+    // Collapsed groups are boxes wider than a node: they take room in their layer.
+    let mut width = graph.node_widths();
+    width.resize(layers.layer.len(), 1.0);
+    let layering =
+        Layering { members: &layers.members, up: &layers.up, down: &layers.down, first_dummy: n, width: &width };
+    let mut x = brandes_koepf(&layering);
 
     // Beside folded layers (neuron level), positions from the smoothing are in unfolded
     // units and would fling small layers far out: there, small layers are centred by rank.
@@ -364,7 +368,7 @@ pub fn layered(graph: &Graph, dim: Dim, flow: Flow) -> Layered {
     }
     let crossings = count_crossings(&layers);
     let positions = match dim {
-        Dim::Two => flat(&layers, &x, n, flow),
+        Dim::Two => flat(&layers, &x, &width, n, flow),
         Dim::Three => planes(&layers, &x, n),
     };
     Layered { positions, crossings }
@@ -380,7 +384,7 @@ fn fold_rows(layers: &Layers, n: usize) -> usize {
 /// 2D: layers left to right, wide ones folded into blocks, wrapped into bands that run
 /// back and forth so the whole fills a 16:9 frame (`Flow::Bands`); or every layer a line,
 /// in one row or column.
-fn flat(layers: &Layers, x: &[f32], n: usize, flow: Flow) -> Vec<[f32; 4]> {
+fn flat(layers: &Layers, x: &[f32], node_width: &[f32], n: usize, flow: Flow) -> Vec<[f32; 4]> {
     // Bands fold wide layers into blocks; one row or column keeps every layer a line.
     let rows = if flow == Flow::Bands { fold_rows(layers, n) } else { usize::MAX };
     // Where each node goes within its layer: (column, across).
@@ -403,13 +407,20 @@ fn flat(layers: &Layers, x: &[f32], n: usize, flow: Flow) -> Vec<[f32; 4]> {
         }
     }
     let (lo, hi) = local.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &(_, v)| (lo.min(v), hi.max(v)));
-    // Tall layers (neuron level) stand further apart, so the edges between them show.
+    // Tall layers (neuron level) stand further apart, so the edges between them show;
+    // layers with boxes by as much again as the boxes are wider than a node.
     let gap = LAYER_GAP.max((hi - lo) * TALL_LAYER_GAP);
+    let widest: Vec<f32> = layers
+        .members
+        .iter()
+        .map(|m| m.iter().filter(|&&v| (v as usize) < n).map(|&v| node_width[v as usize]).fold(1.0, f32::max))
+        .collect();
     let mut start = Vec::with_capacity(width.len());
     let mut along = 0.0;
-    for w in &width {
+    for (l, w) in width.iter().enumerate() {
         start.push(along);
-        along += w + gap;
+        let boxes = (widest[l] + widest.get(l + 1).copied().unwrap_or(1.0)) * 0.5 - 1.0;
+        along += w + gap + boxes;
     }
     let total = (along - gap).max(0.0);
     let band_width = (hi - lo).max(0.0) + BAND_GAP;
@@ -491,6 +502,21 @@ mod tests {
         let p = layered(&g, Dim::Two, Flow::Bands).positions;
         let layer = |v: usize| (p[v][0] / LAYER_GAP).round() as i32;
         assert_eq!((layer(0), layer(3), layer(4), layer(5), layer(2)), (0, 1, 0, 1, 2));
+    }
+
+    #[test]
+    fn boxes_get_room_in_their_layer_and_between_layers() {
+        // 0 -> 1, 0 -> 2, 1 -> 3: 1 and 2 are boxes three nodes wide, in one layer.
+        let mut g = dag(4, &[(0, 1), (0, 2), (1, 3)]);
+        let members = vec![0.0, 100.0, 100.0, 0.0];
+        g.nodes.columns.push(crate::graph::Column { name: crate::graph::MEMBERS.into(), width: 1, values: members });
+        let p = layered(&g, Dim::Two, Flow::Right).positions;
+        let side = crate::graph::box_side(100.0);
+        assert!((p[1][1] - p[2][1]).abs() >= side - 1e-4, "side by side, a box apart: {p:?}");
+        // Between layers: the usual gap, plus what the boxes add beyond a node's width.
+        let extra = (side + 1.0) * 0.5 - 1.0;
+        assert!(p[1][0] - p[0][0] >= LAYER_GAP + extra - 1e-4, "{p:?}");
+        assert!(p[3][0] - p[1][0] >= LAYER_GAP + extra - 1e-4, "{p:?}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! numbers, the colourings a user can pick ([`ColorBy`]), packed as RGBA8 for the GPU, and
 //! the node sizes ([`SizeBy`]).
 
-use crate::graph::{Direction, Graph, MEMBERS};
+use crate::graph::{Direction, Graph, MEMBERS, box_side};
 
 /// Background of every frame (sRGB).
 pub const BACKGROUND: [f32; 3] = [0.063, 0.071, 0.094];
@@ -166,7 +166,7 @@ impl SizeBy {
         if let Some(members) = graph.nodes.columns.iter().find(|c| c.name == MEMBERS && c.width == 1) {
             for (size, &count) in sizes.iter_mut().zip(&members.values) {
                 if count > 0.0 {
-                    let factor = if *self == SizeBy::Uniform { (1.0 + 0.3 * count.log2()).min(3.0) } else { *size };
+                    let factor = if *self == SizeBy::Uniform { box_side(count) } else { *size };
                     *size = -factor;
                 }
             }

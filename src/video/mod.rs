@@ -83,7 +83,7 @@ pub fn record(
     let bounds = Bounds::of(&positions);
     let style = Style {
         edge_coloring: options.edge_coloring,
-        ..Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d)
+        ..Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d).fit_boxes(graph, &positions)
     };
     let stage = Stage { graph, positions: &positions, three_d, viewport, min_radius: style.node_radius * 12.0 };
     let tour = match &options.tour {
