@@ -1543,10 +1543,10 @@ fn record(args: RecordArgs) -> Result<()> {
     Ok(())
 }
 
-/// A progress bar for iterations, labelled with the phase (set_message); "layout" first.
 /// The side of the feature maps' atlas texture, in texels: within wgpu's default limit,
-/// which every adapter meets.
-const FEATURE_MAP_ATLAS: u32 = 8192;
+/// which every adapter meets, and 64 MiB at most (26,000 maps still get 25
+/// texels a side each).
+const FEATURE_MAP_ATLAS: u32 = 4096;
 
 fn activations(args: ActivationsArgs) -> Result<()> {
     if let Some(path) = &args.output {
@@ -1571,7 +1571,7 @@ fn activations(args: ActivationsArgs) -> Result<()> {
             let acts = crate::activations::saved(saved, &loaded.graph)?;
             (loaded, acts, saved)
         }
-        (None, None) => unreachable!("clap requires --input or --saved"),
+        (None, None) => bail!("give the model an --input to run on, or --saved activations"),
     };
     let seconds = start.elapsed().as_secs_f64();
     for why in &acts.unused {
@@ -1900,6 +1900,7 @@ fn print_diff(args: &DiffArgs, a: &Loaded, b: &Loaded, diff: &crate::diff::Model
     }
 }
 
+/// A progress bar for iterations, labelled with the phase (set_message); "layout" first.
 fn progress_bar() -> ProgressBar {
     ProgressBar::new(0)
         .with_style(

@@ -20,6 +20,18 @@ fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("one JSON object")
 }
 
+/// Writes a float32 .npy file by hand: the header, then the values.
+fn write_npy(path: &std::path::Path, shape: &[usize], values: &[f32]) {
+    let dims: Vec<String> = shape.iter().map(|d| format!("{d}, ")).collect();
+    let header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}), }}", dims.concat());
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    let padded = format!("{header:<117}\n");
+    bytes.extend((padded.len() as u16).to_le_bytes());
+    bytes.extend(padded.as_bytes());
+    bytes.extend(values.iter().flat_map(|v| v.to_le_bytes()));
+    std::fs::write(path, bytes).unwrap();
+}
+
 fn layer<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     v["layers"].as_array().unwrap().iter().find(|l| l["layer"] == name).unwrap_or_else(|| panic!("{name} in {v}"))
 }
@@ -51,14 +63,7 @@ fn the_digits_mlp_recognises_a_zero() {
 fn cnn_channels_are_averaged_over_their_positions() {
     let dir = common::scratch("activations-cnn");
     let input = dir.join("ones.npy");
-    // A [1, 3, 8, 8] float32 array of ones, written by hand: the .npy header, then data.
-    let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 8, 8), }";
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    let padded = format!("{header:<117}\n");
-    bytes.extend((padded.len() as u16).to_le_bytes());
-    bytes.extend(padded.as_bytes());
-    bytes.extend(std::iter::repeat_n(1.0f32.to_le_bytes(), 192).flatten());
-    std::fs::write(&input, bytes).unwrap();
+    write_npy(&input, &[1, 3, 8, 8], &[1.0; 192]);
     let model = common::repo_data("onnx/small_cnn.onnx");
     let v = json(&netlens(
         "activations-cnn-run",
@@ -129,6 +134,22 @@ fn saved_minilm_activations_colour_its_neurons() {
     assert_eq!(ffn["units"].as_u64(), Some(1536));
     assert!((ffn["mean"].as_f64().unwrap() + 0.76665).abs() < 1e-4, "{ffn}");
     assert!((ffn["max"].as_f64().unwrap() - 1.17043).abs() < 1e-4, "{ffn}");
+
+    // A folder of LAYER.npy files: one names a layer ([1, 2, 384]: unit i holds i and
+    // i + 384, mean i + 192), one does not.
+    let dir = common::scratch("activations-saved-folder");
+    let values: Vec<f32> = (0..768).map(|i| i as f32).collect();
+    write_npy(&dir.join("embeddings.LayerNorm.npy"), &[1, 2, 384], &values);
+    write_npy(&dir.join("notes.npy"), &[3], &[0.0; 3]);
+    let out = netlens(
+        "activations-saved-folder-run",
+        &["activations", model.to_str().unwrap(), "--saved", dir.to_str().unwrap(), "--level", "neurons", "--json"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let v = json(&out);
+    assert_eq!(v["with_activation"].as_u64(), Some(384));
+    assert_eq!(layer(&v, "embeddings.LayerNorm")["max"].as_f64(), Some(383.0 + 192.0));
+    assert!(stderr.contains("notes: names no layer of the model"), "{stderr}");
 }
 
 #[test]

@@ -1049,7 +1049,11 @@ impl State {
         let Some(training) = &mut self.training else { return };
         training.advance(dt);
         if training.stale && self.collapsed.is_none() {
-            training.checkpoint = training.run.at(training.at, training.show, &mut training.edges).to_owned();
+            let name = training.run.at(training.at, training.show, &mut training.edges);
+            if training.checkpoint != name {
+                training.checkpoint.clear();
+                training.checkpoint.push_str(name);
+            }
             self.shown.scene.set_edge_weights(&self.gpu.queue, &training.edges);
             training.stale = false;
         }
