@@ -185,3 +185,52 @@ fn expanding_a_group_refines_in_place() {
     assert!(moved < 0.2 * scratch, "nodes come back near where they were ({moved} vs {scratch} edge lengths)");
     assert!(q.stress < 0.03, "the mesh stays flat: {q:?}");
 }
+
+#[test]
+fn collapsing_a_block_of_a_layered_graph_keeps_the_rest_in_order() {
+    use netlens::layout::layered::{layer_of, layered};
+    use netlens::layout::{Dim, Flow};
+    // A random 300-node DAG in 12 layers; a block of 30 nodes of its middle layers
+    // collapses into one.
+    let mut g = netlens::graph::generate::layered_dag(300, 12, 7);
+    let n = g.node_count();
+    let group = g.groups.add("block", None);
+    let layer = layer_of(&g);
+    for v in (0..n).filter(|&v| (4..7).contains(&layer[v as usize])).take(30) {
+        g.groups.assign(v, group);
+    }
+    let full = layered(&g, Dim::Two, Flow::Bands, None).positions;
+    let (collapsed, node_of) = g.collapse_groups(&[group].into_iter().collect());
+    let identity: Vec<u32> = (0..n).collect();
+    let carried = carry_positions(&full, &identity, &node_of, collapsed.node_count(), Dim::Two, 1);
+    let (hinted, scratch) =
+        (layered(&collapsed, Dim::Two, Flow::Bands, Some(&carried)), layered(&collapsed, Dim::Two, Flow::Bands, None));
+    println!("crossings: {} with the hint, {} laid out afresh", hinted.crossings, scratch.crossings);
+    assert!(hinted.crossings as f64 <= 1.25 * scratch.crossings as f64, "the kept order stays about as tidy");
+    let (hinted, scratch) = (hinted.positions, scratch.positions);
+    // Of every pair of operators outside the group that share a layer before and after,
+    // how many keep their order in it (along the layer as drawn: column, then down).
+    let (layer_full, layer_collapsed) = (layer_of(&g), layer_of(&collapsed));
+    let before = |p: &[f32; 4], q: &[f32; 4]| (p[0], -p[1]) < (q[0], -q[1]);
+    let kept = |drawn: &[[f32; 4]]| {
+        let (mut same, mut all) = (0usize, 0usize);
+        for a in 0..n as usize {
+            for b in a + 1..n as usize {
+                let (na, nb) = (node_of[a] as usize, node_of[b] as usize);
+                if na == nb || layer_full[a] != layer_full[b] || layer_collapsed[na] != layer_collapsed[nb] {
+                    continue;
+                }
+                if g.groups.group_of(a as u32) == Some(group) || g.groups.group_of(b as u32) == Some(group) {
+                    continue;
+                }
+                all += 1;
+                same += (before(&full[a], &full[b]) == before(&drawn[na], &drawn[nb])) as usize;
+            }
+        }
+        println!("{all} pairs share a layer");
+        same as f64 / all.max(1) as f64
+    };
+    let (with_hint, without) = (kept(&hinted), kept(&scratch));
+    println!("pairs kept in order: {with_hint:.3} with the hint, {without:.3} laid out afresh");
+    assert!(with_hint >= 0.95 && with_hint >= without, "{with_hint} vs {without}");
+}

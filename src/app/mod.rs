@@ -421,7 +421,7 @@ fn show(
             (None, buffer, positions)
         }
         LayoutKind::Layered => {
-            let positions = layered(graph, config.dim, config.flow).positions;
+            let positions = layered(graph, config.dim, config.flow, carried.as_deref()).positions;
             let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::empty())?;
             (None, buffer, positions)
         }

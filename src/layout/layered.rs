@@ -190,6 +190,43 @@ fn build_layers(graph: &Graph) -> Layers {
     Layers { layer, members, up, down }
 }
 
+/// Orders every layer as `hint` (a position per real node) shows it: along the layer
+/// (columns of a folded layer first, as they were drawn), and each dummy of a long edge
+/// where its edge comes from.
+fn order_by_hint(layers: &mut Layers, hint: &[[f32; 4]], n: usize, dim: Dim, flow: Flow) {
+    // (column, place in the column) of a drawn node, as the drawing functions lay a layer.
+    let key = |p: &[f32; 4]| -> (f32, f32) {
+        match (dim, flow) {
+            (Dim::Three, _) => (p[1], p[0]),
+            (Dim::Two, Flow::Down) => (-p[1], p[0]),
+            (Dim::Two, Flow::Bands | Flow::Right) => (p[0], -p[1]),
+        }
+    };
+    let mut keys = vec![(0.0f32, 0.0f32); layers.layer.len()];
+    for l in 0..layers.members.len() {
+        // Columns are whole units apart; a carried drawing is nudged by far less.
+        let first_column = layers.members[l]
+            .iter()
+            .filter(|&&v| (v as usize) < n)
+            .map(|&v| key(&hint[v as usize]).0)
+            .fold(f32::INFINITY, f32::min);
+        for &v in &layers.members[l] {
+            keys[v as usize] = if (v as usize) < n {
+                let (column, place) = key(&hint[v as usize]);
+                ((column - first_column).round(), place)
+            } else {
+                // A dummy's one neighbour above is on its edge, one layer earlier.
+                layers.up[v as usize].first().map_or((0.0, 0.0), |&u| keys[u as usize])
+            };
+        }
+        let members = &mut layers.members[l];
+        members.sort_by(|&a, &b| {
+            let (ka, kb) = (keys[a as usize], keys[b as usize]);
+            ka.0.total_cmp(&kb.0).then(ka.1.total_cmp(&kb.1)).then(a.cmp(&b))
+        });
+    }
+}
+
 /// Reorders each layer by the mean position of its neighbours in `neighbours`, taken from
 /// the adjacent layer already placed; nodes without such neighbours keep their position.
 fn sweep(layers: &mut Layers, downward: bool, position: &mut [f32]) {
@@ -295,10 +332,16 @@ fn count_crossings(layers: &Layers) -> u64 {
 
 /// Lays out `graph` in layers along depth (3D) or, in 2D, as `flow` says: left to right
 /// wrapped into bands back and forth so a deep graph fills a 16:9 frame, in one row, or
-/// top to bottom.
-pub fn layered(graph: &Graph, dim: Dim, flow: Flow) -> Layered {
+/// top to bottom. With `hint` (a position per node: a drawing of the graph before a
+/// group collapsed or expanded, carried over), each layer starts in the order the hint
+/// shows and only exchanges of neighbours improve it, so the drawing changes little.
+pub fn layered(graph: &Graph, dim: Dim, flow: Flow, hint: Option<&[[f32; 4]]>) -> Layered {
     let n = graph.node_count() as usize;
     let mut layers = build_layers(graph);
+    let hint = hint.filter(|h| h.len() == n);
+    if let Some(hint) = hint {
+        order_by_hint(&mut layers, hint, n, dim, flow);
+    }
     let mut position: Vec<f32> = vec![0.0; layers.layer.len()];
     for members in &layers.members {
         for (i, &v) in members.iter().enumerate() {
@@ -314,10 +357,16 @@ pub fn layered(graph: &Graph, dim: Dim, flow: Flow) -> Layered {
         (0..layers.layer.len()).map(|v| ((layers.up[v].len() + layers.down[v].len()) as u64).pow(2)).sum();
     let transposes = (EXCHANGE_BUDGET / exchange_work.max(1)).min(TRANSPOSE_PASSES as u64) as usize;
     let edges: usize = layers.down.iter().map(Vec::len).sum();
-    let sweeps = if edges > LARGE { ORDER_SWEEPS / 4 } else { ORDER_SWEEPS };
+    let sweeps = match hint {
+        Some(_) => 1, // exchanges only: the hinted order stays but for local repairs
+        None if edges > LARGE => ORDER_SWEEPS / 4,
+        None => ORDER_SWEEPS,
+    };
     for sweep_index in 0..sweeps {
-        sweep(&mut layers, true, &mut position);
-        sweep(&mut layers, false, &mut position);
+        if hint.is_none() {
+            sweep(&mut layers, true, &mut position);
+            sweep(&mut layers, false, &mut position);
+        }
         for members in &layers.members {
             for (i, &v) in members.iter().enumerate() {
                 rank[v as usize] = i as u32;
@@ -490,7 +539,7 @@ mod tests {
     fn layers_follow_longest_paths() {
         // 0 -> 1 -> 2 -> 3 and a shortcut 0 -> 3: node 3 sits three layers below 0.
         let g = dag(4, &[(0, 1), (1, 2), (2, 3), (0, 3)]);
-        let p = layered(&g, Dim::Two, Flow::Bands).positions;
+        let p = layered(&g, Dim::Two, Flow::Bands, None).positions;
         let layer = |v: usize| (p[v][0] / LAYER_GAP).round() as i32;
         assert_eq!((layer(0), layer(1), layer(2), layer(3)), (0, 1, 2, 3));
     }
@@ -499,9 +548,36 @@ mod tests {
     fn sources_sit_above_their_first_consumer() {
         // Weights (3, then 4 -> 5) feeding the last node wait until then.
         let g = dag(6, &[(0, 1), (1, 2), (3, 2), (4, 5), (5, 2)]);
-        let p = layered(&g, Dim::Two, Flow::Bands).positions;
+        let p = layered(&g, Dim::Two, Flow::Bands, None).positions;
         let layer = |v: usize| (p[v][0] / LAYER_GAP).round() as i32;
         assert_eq!((layer(0), layer(3), layer(4), layer(5), layer(2)), (0, 1, 0, 1, 2));
+    }
+
+    #[test]
+    fn a_drawing_as_its_own_hint_keeps_every_layer_in_order() {
+        let g = crate::graph::generate::layered_dag(300, 12, 7);
+        let layer = layer_of(&g);
+        for (dim, flow) in [(Dim::Two, Flow::Bands), (Dim::Two, Flow::Down), (Dim::Three, Flow::Bands)] {
+            let drawn = layered(&g, dim, flow, None).positions;
+            let again = layered(&g, dim, flow, Some(&drawn)).positions;
+            // In-layer coordinate: across the layer as each drawing lays it.
+            let across = |p: &[f32; 4]| match (dim, flow) {
+                (Dim::Two, Flow::Down) => p[0],
+                (Dim::Two, _) => -p[1],
+                (Dim::Three, _) => p[0] + 1e3 * p[1],
+            };
+            let (mut kept, mut pairs) = (0, 0);
+            for a in 0..300 {
+                for b in a + 1..300 {
+                    if layer[a] == layer[b] {
+                        pairs += 1;
+                        kept += ((across(&drawn[a]) < across(&drawn[b])) == (across(&again[a]) < across(&again[b])))
+                            as usize;
+                    }
+                }
+            }
+            assert!(kept as f64 >= 0.98 * pairs as f64, "{dim:?} {flow:?}: {kept} of {pairs} pairs in order");
+        }
     }
 
     #[test]
@@ -510,7 +586,7 @@ mod tests {
         let mut g = dag(4, &[(0, 1), (0, 2), (1, 3)]);
         let members = vec![0.0, 100.0, 100.0, 0.0];
         g.nodes.columns.push(crate::graph::Column { name: crate::graph::MEMBERS.into(), width: 1, values: members });
-        let p = layered(&g, Dim::Two, Flow::Right).positions;
+        let p = layered(&g, Dim::Two, Flow::Right, None).positions;
         let side = crate::graph::box_side(100.0);
         assert!((p[1][1] - p[2][1]).abs() >= side - 1e-4, "side by side, a box apart: {p:?}");
         // Between layers: the usual gap, plus what the boxes add beyond a node's width.
@@ -522,7 +598,7 @@ mod tests {
     #[test]
     fn cycles_do_not_hang_and_nodes_do_not_overlap() {
         let g = dag(5, &[(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (4, 3), (1, 1)]);
-        let p = layered(&g, Dim::Three, Flow::Bands).positions;
+        let p = layered(&g, Dim::Three, Flow::Bands, None).positions;
         for a in 0..5 {
             for b in a + 1..5 {
                 let d: f32 = (0..3).map(|k| (p[a][k] - p[b][k]).powi(2)).sum();
@@ -535,17 +611,17 @@ mod tests {
     fn crossings_are_counted() {
         // K(2,2) between two layers crosses once however it is ordered.
         let g = dag(4, &[(0, 2), (0, 3), (1, 2), (1, 3)]);
-        assert_eq!(layered(&g, Dim::Two, Flow::Bands).crossings, 1);
+        assert_eq!(layered(&g, Dim::Two, Flow::Bands, None).crossings, 1);
         // K(3,3): 9 edges, at least 9 crossings in any two-layer drawing.
         let edges: Vec<(u32, u32)> = (0..3).flat_map(|a| (3..6).map(move |b| (a, b))).collect();
-        assert_eq!(layered(&dag(6, &edges), Dim::Two, Flow::Bands).crossings, 9);
+        assert_eq!(layered(&dag(6, &edges), Dim::Two, Flow::Bands, None).crossings, 9);
     }
 
     #[test]
     fn sweeps_untangle_a_crossed_pair() {
         // Two chains whose second layer starts in crossed order.
         let g = dag(6, &[(0, 3), (1, 2), (2, 4), (3, 5)]);
-        assert_eq!(layered(&g, Dim::Two, Flow::Bands).crossings, 0);
+        assert_eq!(layered(&g, Dim::Two, Flow::Bands, None).crossings, 0);
     }
 
     #[test]
@@ -553,9 +629,9 @@ mod tests {
         // 100 sources feeding one sink: Bands folds the wide layer, the others keep it a line.
         let edges: Vec<(u32, u32)> = (0..100).map(|a| (a, 100)).collect();
         let g = dag(101, &edges);
-        let right = layered(&g, Dim::Two, Flow::Right).positions;
-        let down = layered(&g, Dim::Two, Flow::Down).positions;
-        let bands = layered(&g, Dim::Two, Flow::Bands).positions;
+        let right = layered(&g, Dim::Two, Flow::Right, None).positions;
+        let down = layered(&g, Dim::Two, Flow::Down, None).positions;
+        let bands = layered(&g, Dim::Two, Flow::Bands, None).positions;
         let distinct = |p: &[[f32; 4]], axis: usize| {
             let mut v: Vec<i32> = p[..100].iter().map(|q| q[axis].round() as i32).collect();
             v.sort_unstable();
@@ -574,7 +650,7 @@ mod tests {
         // layout benchmark measures it); the layer orders here leave 17,600 between
         // adjacent layers. Without the tie-breaking exchanges they left 20,585.
         let g = crate::graph::generate::layered_dag(2000, 40, 3);
-        let crossings = layered(&g, Dim::Two, Flow::Right).crossings;
+        let crossings = layered(&g, Dim::Two, Flow::Right, None).crossings;
         assert!(crossings <= 18_000, "{crossings}");
     }
 }

@@ -367,7 +367,7 @@ pub fn place(
 ) -> Result<Placed, GpuError> {
     match config.kind {
         LayoutKind::Layered => {
-            let layout = layered::layered(graph, config.dim, config.flow);
+            let layout = layered::layered(graph, config.dim, config.flow, None);
             Ok(Placed {
                 positions: layout.positions,
                 iterations: 0,
