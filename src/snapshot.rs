@@ -14,7 +14,7 @@ use crate::layout::bundle::{self, BundleConfig};
 use crate::layout::{Dim, LayoutConfig, Placed, place};
 use crate::render::maps::FeatureMaps;
 use crate::render::palette::{ColorBy, SizeBy};
-use crate::render::{Bounds, Camera, EdgeColoring, OffscreenTarget, Renderer, Style, frame};
+use crate::render::{Bounds, Camera, EdgeColoring, OffscreenTarget, Renderer, Style, box_bounds, frame};
 
 /// The long step a progress report is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,14 +106,7 @@ pub fn picture(
         edge_coloring: look.edge_coloring,
         ..Style::for_layout(graph.node_count(), graph.edge_count(), bounds, three_d).fit_boxes(graph, positions)
     };
-    // The frame holds whole boxes, not only their centres.
-    let mut bounds = *bounds;
-    let reach = style.node_radius * graph.node_widths().into_iter().fold(0.0, f32::max);
-    if !three_d && graph.node_widths().iter().any(|&w| w > 1.0) {
-        bounds.min -= glam::Vec3::new(reach, reach, 0.0);
-        bounds.max += glam::Vec3::new(reach, reach, 0.0);
-    }
-    let camera = Camera::fit(&bounds, three_d, Vec2::new(size.0 as f32, size.1 as f32));
+    let camera = Camera::fit(&box_bounds(bounds, &style, graph), three_d, Vec2::new(size.0 as f32, size.1 as f32));
     let mut scene = renderer.scene(gpu, graph, &buffer, style)?;
     if let Some(color_by) = &look.color_by {
         scene.set_colors(&gpu.queue, &color_by.colors(graph));

@@ -41,7 +41,7 @@ use crate::render::frame::{OffscreenTarget, fresh_path, write_png};
 use crate::render::maps::FeatureMaps;
 use crate::render::overlay::Overlay;
 use crate::render::palette::{ColorBy, SizeBy};
-use crate::render::{Bounds, Camera, EdgeColoring, Renderer, Scene, Style, begin_pass, depth_view, svg};
+use crate::render::{Bounds, Camera, EdgeColoring, Renderer, Scene, Style, begin_pass, box_bounds, depth_view, svg};
 use crate::training::{Run, Show};
 use crate::video::tour::TourWriter;
 use controls::{Action, Controls};
@@ -54,6 +54,8 @@ use ui::{Panel, SLIDER_MAX_HOPS, UiAction};
 const ITERATIONS_PER_FRAME: u32 = 4;
 /// How long "fly to" takes.
 const TRANSITION: Duration = Duration::from_millis(600);
+/// How long nodes glide from their old places to a new layered layout (collapse, expand).
+const GLIDE: Duration = Duration::from_millis(600);
 /// How long edges take to morph between straight and bundled.
 const BUNDLE_MORPH: Duration = Duration::from_millis(700);
 /// While a layout runs, labels and picking use positions read back this often.
@@ -142,6 +144,14 @@ struct Shown {
     paths_fresh: bool,
     /// The bundled paths the scene draws, if any.
     paths: Option<Paths>,
+}
+
+/// Nodes gliding from where a collapse or expand found them to a new layered layout.
+struct Glide {
+    from: Vec<[f32; 4]>,
+    started: Instant,
+    /// The positions of the current frame (reused).
+    frame: Vec<[f32; 4]>,
 }
 
 /// Seconds the window's playback of a training run takes from one checkpoint to the next.
@@ -255,6 +265,8 @@ struct State {
     training: Option<Training>,
     /// Feature maps for the full graph's conv channels.
     feature_maps: Option<FeatureMaps>,
+    /// Nodes gliding into a new layered layout.
+    glide: Option<Glide>,
     /// Where the pointer last was: drags and the wheel act on the view under it.
     pointer: Option<Vec2>,
     frames: u32,
@@ -372,6 +384,7 @@ impl App {
                 stale: true,
             }),
             feature_maps: self.options.feature_maps.take(),
+            glide: None,
             pointer: None,
             frames: 0,
             last_frame: Instant::now(),
@@ -440,12 +453,13 @@ fn show(
             (Some(run), buffer, positions)
         }
     };
-    let bounds = Bounds::of(&positions);
+    let mut bounds = Bounds::of(&positions);
     let three_d = config.dim == Dim::Three;
     let mut style =
         Style { edge_coloring, ..Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d) };
     if force.is_none() {
         style = style.fit_boxes(graph, &positions); // a running force layout: once it settles
+        bounds = box_bounds(&bounds, &style, graph);
     }
     let scene = renderer.scene(gpu, graph, &buffer, style)?;
     if *color_by != ColorBy::Class {
@@ -603,12 +617,13 @@ impl State {
             || self.transition.is_some()
             || (self.fly && self.controls.fly_motion() != Vec3::ZERO)
             || self.training.as_ref().is_some_and(|t| t.playing)
+            || self.glide.is_some()
     }
 
     /// Where the edges' morph heads: bundled (1) when asked for and the nodes stand still
     /// (the layout has settled or is paused).
     fn bundle_target(&self) -> f32 {
-        if self.bundled && (self.paused || !self.layout_running()) { 1.0 } else { 0.0 }
+        if self.bundled && (self.paused || !self.layout_running()) && self.glide.is_none() { 1.0 } else { 0.0 }
     }
 
     fn toggle_bundle(&mut self) {
@@ -655,6 +670,8 @@ impl State {
     /// force layout refines `carried` positions when given.
     fn reshow(&mut self, carried: Option<Vec<[f32; 4]>>) -> Result<(), GpuError> {
         let graph = visible(&self.full_graph, &self.collapsed);
+        // A layered layout is computed at once: the nodes glide to it from where they were.
+        let from = carried.clone().filter(|_| self.config.kind == LayoutKind::Layered && self.given.is_none());
         self.shown = show(
             &self.gpu,
             &self.renderer,
@@ -675,6 +692,7 @@ impl State {
             training.stale = true; // a new scene holds the graph's own weights
         }
         self.show_feature_maps()?;
+        self.glide = from.map(|from| Glide { from, started: Instant::now(), frame: Vec::new() });
         self.follow_layout = true;
         self.camera = self.fitted();
         self.hover = None;
@@ -1043,6 +1061,26 @@ impl State {
         Ok(())
     }
 
+    /// Moves gliding nodes to where they are at this moment (smoothstep over [`GLIDE`]).
+    fn step_glide(&mut self) {
+        let Some(glide) = &mut self.glide else { return };
+        let t = (glide.started.elapsed().as_secs_f32() / GLIDE.as_secs_f32()).min(1.0);
+        let e = t * t * (3.0 - 2.0 * t);
+        let to = &self.shown.positions;
+        glide.frame.clear();
+        glide.frame.extend(
+            glide
+                .from
+                .iter()
+                .zip(to)
+                .map(|(a, b)| [a[0] + (b[0] - a[0]) * e, a[1] + (b[1] - a[1]) * e, a[2] + (b[2] - a[2]) * e, b[3]]),
+        );
+        self.gpu.queue.write_buffer(&self.shown.positions_buffer, 0, bytemuck::cast_slice(&glide.frame));
+        if t >= 1.0 {
+            self.glide = None;
+        }
+    }
+
     /// Plays the training run on by `dt` and gives the scene its edges when they changed:
     /// on the full graph only (a collapsed view shows its own summed weights).
     fn step_training(&mut self, dt: f32) {
@@ -1086,6 +1124,7 @@ impl State {
                 }
             }
         }
+        self.step_glide();
         self.step_bundle(dt)?;
         self.step_training(dt);
         if self.fly {

@@ -133,6 +133,20 @@ impl Style {
     }
 }
 
+/// `bounds` grown by the half side of the widest box (a collapsed group), so a frame
+/// fitted to it holds whole boxes, not only their centres; unchanged without boxes or in
+/// 3D (where the fit leaves room).
+pub fn box_bounds(bounds: &Bounds, style: &Style, graph: &Graph) -> Bounds {
+    let widest = graph.node_widths().into_iter().fold(1.0, f32::max);
+    let mut grown = *bounds;
+    if widest > 1.0 && !style.shaded {
+        let reach = glam::Vec3::new(1.0, 1.0, 0.0) * style.node_radius * widest;
+        grown.min -= reach;
+        grown.max += reach;
+    }
+    grown
+}
+
 /// The distance from each node of `queries` to its nearest other node at `positions`
 /// (infinite when it has none). A uniform grid of about one node a cell answers each
 /// query from its own cell and the rings around it: linear in the node count.
