@@ -373,8 +373,8 @@ struct ActivationsArgs {
     /// Image (or window) size in pixels, WIDTHxHEIGHT
     #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
     size: (u32, u32),
-    /// Draw in 2 or 3 dimensions: in 3D each layer is a plane along depth, and a conv
-    /// layer's channels show their feature maps (for the first input) on it
+    /// Draw in 2 or 3 dimensions; in 3D each layer is a plane along depth, with a conv
+    /// layer's feature maps (for the first input) lying on it
     #[arg(long, default_value = "2")]
     dim: Dim,
     /// Print one JSON object instead of text
