@@ -4,7 +4,8 @@
 //! without it only netlens's figures print; the real finite-element meshes come from
 //! Debian's `libmetis-doc`, where installed. Run with `cargo bench --bench layout`
 //! (`-- --quick` for the small sizes only, `-- --large` adds 200k to 1M nodes, netlens
-//! alone).
+//! alone; `-- --layered` runs the layered part only). Each layered row also times the
+//! barycenter sweeps on the GPU against the CPU's, in the same run.
 
 use std::io::Write;
 use std::process::Command;
@@ -13,6 +14,7 @@ use std::time::Instant;
 use netlens::gpu::Gpu;
 use netlens::graph::Graph;
 use netlens::graph::generate::{barabasi_albert, grid, layered_dag, random_geometric};
+use netlens::layout::layered::layered;
 use netlens::layout::quality::measure;
 use netlens::layout::{Dim, Flow, LayoutConfig, LayoutKind, place};
 
@@ -106,6 +108,7 @@ fn metis_graph(path: &std::path::Path) -> Option<Graph> {
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let large = std::env::args().any(|a| a == "--large");
+    let layered_only = std::env::args().any(|a| a == "--layered");
     let gpu = Gpu::headless().expect("an adapter");
     let report = gpu.report();
     println!(
@@ -140,6 +143,9 @@ fn main() {
         }
         large_cases.push(("geometric 200k".into(), random_geometric(200_000, 3)));
         large_cases.push(("grid 1000x1000 (1M)".into(), grid(1000, 1000)));
+    }
+    if layered_only {
+        (force_cases, large_cases) = (Vec::new(), Vec::new());
     }
     let config = LayoutConfig { kind: LayoutKind::Force, dim: Dim::Two, ..Default::default() };
     for (name, g) in &force_cases {
@@ -191,6 +197,16 @@ fn main() {
             g.edge_count(),
             placed.crossings.unwrap_or(0)
         );
+        // The same layout with its sweeps on the GPU, then on the CPU: one order, two times.
+        let start = Instant::now();
+        let on_gpu = layered(&g, Dim::Two, Flow::Right, None, Some(&gpu)).expect("GPU sweeps");
+        let gpu_time = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        let on_cpu = layered(&g, Dim::Two, Flow::Right, None, None).expect("CPU sweeps");
+        let cpu_time = start.elapsed().as_secs_f64();
+        assert_eq!(on_gpu.positions, on_cpu.positions, "GPU and CPU sweeps agree");
+        line +=
+            &format!("; sweeps on the GPU {gpu_time:.2} s, on the CPU {cpu_time:.2} s ({:.2}x)", cpu_time / gpu_time);
         if n <= 5_000 {
             let straight = straight_crossings(&g, &placed.positions);
             line += &format!(", {straight} straight");

@@ -69,7 +69,7 @@ fn main() {
 
     let (decode, _) = best(7, || ModelProto::decode(bytes.as_slice()).unwrap());
     let (load, loaded) = best(7, || netlens::load::load_graph(&path).unwrap());
-    let (layout, _) = best(3, || layered(&loaded.graph, Dim::Two, Flow::Bands, None).positions);
+    let (layout, _) = best(3, || layered(&loaded.graph, Dim::Two, Flow::Bands, None, None).unwrap().positions);
     println!(
         "ONNX, {OPERATORS} operators ({} KiB): protobuf decode {:.1} ms (baseline), load + graph {:.1} ms ({:.2}x the decode), {} nodes {} edges {} groups",
         bytes.len() / 1024,

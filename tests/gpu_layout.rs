@@ -199,12 +199,14 @@ fn collapsing_a_block_of_a_layered_graph_keeps_the_rest_in_order() {
     for v in (0..n).filter(|&v| (4..7).contains(&layer[v as usize])).take(30) {
         g.groups.assign(v, group);
     }
-    let full = layered(&g, Dim::Two, Flow::Bands, None).positions;
+    let full = layered(&g, Dim::Two, Flow::Bands, None, None).unwrap().positions;
     let (collapsed, node_of) = g.collapse_groups(&[group].into_iter().collect());
     let identity: Vec<u32> = (0..n).collect();
     let carried = carry_positions(&full, &identity, &node_of, collapsed.node_count(), Dim::Two, 1);
-    let (hinted, scratch) =
-        (layered(&collapsed, Dim::Two, Flow::Bands, Some(&carried)), layered(&collapsed, Dim::Two, Flow::Bands, None));
+    let (hinted, scratch) = (
+        layered(&collapsed, Dim::Two, Flow::Bands, Some(&carried), None).unwrap(),
+        layered(&collapsed, Dim::Two, Flow::Bands, None, None).unwrap(),
+    );
     println!("crossings: {} with the hint, {} laid out afresh", hinted.crossings, scratch.crossings);
     assert!(hinted.crossings as f64 <= 1.25 * scratch.crossings as f64, "the kept order stays about as tidy");
     let (hinted, scratch) = (hinted.positions, scratch.positions);
@@ -233,4 +235,25 @@ fn collapsing_a_block_of_a_layered_graph_keeps_the_rest_in_order() {
     let (with_hint, without) = (kept(&hinted), kept(&scratch));
     println!("pairs kept in order: {with_hint:.3} with the hint, {without:.3} laid out afresh");
     assert!(with_hint >= 0.95 && with_hint >= without, "{with_hint} vs {without}");
+}
+
+#[test]
+fn gpu_sweeps_order_the_layers_as_the_cpu_does() {
+    use netlens::layout::layered::layered;
+    use netlens::layout::{Dim, Flow};
+    let gpu = Gpu::headless().unwrap();
+    let mlp = netlens::load::load_neurons(&common::repo_data("onnx/digits_mlp.onnx"), Default::default()).unwrap();
+    let graphs = [
+        netlens::graph::generate::layered_dag(300, 12, 7),
+        netlens::graph::generate::layered_dag(2000, 40, 3),
+        mlp.graph,
+    ];
+    for g in &graphs {
+        for (dim, flow) in [(Dim::Two, Flow::Right), (Dim::Three, Flow::Bands)] {
+            let cpu = layered(g, dim, flow, None, None).unwrap();
+            let on_gpu = layered(g, dim, flow, None, Some(&gpu)).unwrap();
+            assert_eq!(on_gpu.crossings, cpu.crossings, "{} nodes, {dim:?}", g.node_count());
+            assert_eq!(on_gpu.positions, cpu.positions, "{} nodes, {dim:?}", g.node_count());
+        }
+    }
 }

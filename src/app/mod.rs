@@ -434,7 +434,8 @@ fn show(
             (None, buffer, positions)
         }
         LayoutKind::Layered => {
-            let positions = layered(graph, config.dim, config.flow, carried.as_deref()).positions;
+            let sweeps = gpu.is_hardware().then_some(gpu);
+            let positions = layered(graph, config.dim, config.flow, carried.as_deref(), sweeps)?.positions;
             let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::empty())?;
             (None, buffer, positions)
         }

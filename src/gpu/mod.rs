@@ -184,6 +184,12 @@ impl Gpu {
         Ok(Gpu { instance, adapter, device, queue, uncaptured })
     }
 
+    /// Whether the adapter is a GPU rather than a CPU driver (lavapipe, llvmpipe), where
+    /// passes that walk data in one workgroup lose to the CPU.
+    pub fn is_hardware(&self) -> bool {
+        self.adapter.get_info().device_type != wgpu::DeviceType::Cpu
+    }
+
     pub fn report(&self) -> AdapterReport {
         let info = self.adapter.get_info();
         let limits = self.device.limits();

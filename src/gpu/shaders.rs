@@ -13,10 +13,11 @@ pub enum Shader {
     NnDescent,
     Bundle,
     Maps,
+    Sweep,
 }
 
 impl Shader {
-    pub const ALL: [Shader; 9] = [
+    pub const ALL: [Shader; 10] = [
         Shader::Force,
         Shader::Nodes,
         Shader::Edges,
@@ -26,6 +27,7 @@ impl Shader {
         Shader::NnDescent,
         Shader::Bundle,
         Shader::Maps,
+        Shader::Sweep,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -39,6 +41,7 @@ impl Shader {
             Shader::NnDescent => "nndescent.wgsl",
             Shader::Bundle => "bundle.wgsl",
             Shader::Maps => "maps.wgsl",
+            Shader::Sweep => "sweep.wgsl",
         }
     }
 
@@ -53,6 +56,7 @@ impl Shader {
             Shader::NnDescent => include_str!("../../shaders/nndescent.wgsl"),
             Shader::Bundle => include_str!("../../shaders/bundle.wgsl"),
             Shader::Maps => include_str!("../../shaders/maps.wgsl"),
+            Shader::Sweep => include_str!("../../shaders/sweep.wgsl"),
         }
     }
 

@@ -22,7 +22,9 @@
 use std::collections::VecDeque;
 
 use super::coordinates::{Layering, brandes_koepf};
+use super::gpu_sweep::GpuSweeps;
 use super::{Dim, Flow};
+use crate::gpu::{Gpu, GpuError};
 use crate::graph::{Direction, Graph};
 
 /// Distance between consecutive layers, in units of the in-layer gap.
@@ -227,26 +229,28 @@ fn order_by_hint(layers: &mut Layers, hint: &[[f32; 4]], n: usize, dim: Dim, flo
     }
 }
 
-/// Reorders each layer by the mean position of its neighbours in `neighbours`, taken from
-/// the adjacent layer already placed; nodes without such neighbours keep their position.
+/// Reorders each layer by the mean rank of its neighbours in the adjacent layer already
+/// placed (nodes without such neighbours keep their rank), ties in their current order.
+/// Ranks are whole numbers, so a mean is compared as the exact fraction sum / count, as
+/// the GPU sweeps ([`super::gpu_sweep`]) compare it.
 fn sweep(layers: &mut Layers, downward: bool, position: &mut [f32]) {
     let depth = layers.members.len();
     let order: Vec<usize> = if downward { (1..depth).collect() } else { (0..depth.saturating_sub(1)).rev().collect() };
     for l in order {
         let neighbours = if downward { &layers.up } else { &layers.down };
-        let mut keyed: Vec<(f32, u32)> = layers.members[l]
+        let mut keyed: Vec<((u64, u64), u32)> = layers.members[l]
             .iter()
             .map(|&v| {
                 let ns = &neighbours[v as usize];
                 let key = if ns.is_empty() {
-                    position[v as usize]
+                    (position[v as usize] as u64, 1)
                 } else {
-                    ns.iter().map(|&u| position[u as usize]).sum::<f32>() / ns.len() as f32
+                    (ns.iter().map(|&u| position[u as usize] as u64).sum(), ns.len() as u64)
                 };
                 (key, v)
             })
             .collect();
-        keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
+        keyed.sort_by(|((a, m), _), ((b, k), _)| (*a as u128 * *k as u128).cmp(&(*b as u128 * *m as u128)));
         for (i, &(_, v)) in keyed.iter().enumerate() {
             position[v as usize] = i as f32;
             layers.members[l][i] = v;
@@ -335,13 +339,24 @@ fn count_crossings(layers: &Layers) -> u64 {
 /// top to bottom. With `hint` (a position per node: a drawing of the graph before a
 /// group collapsed or expanded, carried over), each layer starts in the order the hint
 /// shows and only exchanges of neighbours improve it, so the drawing changes little.
-pub fn layered(graph: &Graph, dim: Dim, flow: Flow, hint: Option<&[[f32; 4]]>) -> Layered {
+pub fn layered(
+    graph: &Graph,
+    dim: Dim,
+    flow: Flow,
+    hint: Option<&[[f32; 4]]>,
+    gpu: Option<&Gpu>,
+) -> Result<Layered, GpuError> {
     let n = graph.node_count() as usize;
     let mut layers = build_layers(graph);
     let hint = hint.filter(|h| h.len() == n);
     if let Some(hint) = hint {
         order_by_hint(&mut layers, hint, n, dim, flow);
     }
+    // The barycenter sweeps run on the GPU when one is given (and the keys fit it).
+    let gpu_sweeps = match gpu {
+        Some(gpu) if hint.is_none() => GpuSweeps::new(gpu, &layers.members, &layers.up, &layers.down)?.zip(Some(gpu)),
+        _ => None,
+    };
     let mut position: Vec<f32> = vec![0.0; layers.layer.len()];
     for members in &layers.members {
         for (i, &v) in members.iter().enumerate() {
@@ -358,14 +373,18 @@ pub fn layered(graph: &Graph, dim: Dim, flow: Flow, hint: Option<&[[f32; 4]]>) -
     let transposes = (EXCHANGE_BUDGET / exchange_work.max(1)).min(TRANSPOSE_PASSES as u64) as usize;
     let edges: usize = layers.down.iter().map(Vec::len).sum();
     let sweeps = match hint {
-        Some(_) => 1, // exchanges only: the hinted order stays but for local repairs
+        Some(_) => 1,
         None if edges > LARGE => ORDER_SWEEPS / 4,
         None => ORDER_SWEEPS,
     };
     for sweep_index in 0..sweeps {
-        if hint.is_none() {
-            sweep(&mut layers, true, &mut position);
-            sweep(&mut layers, false, &mut position);
+        match (&gpu_sweeps, hint) {
+            (Some((sweeps, gpu)), _) => sweeps.round(gpu, &mut layers.members, &mut position)?,
+            (None, None) => {
+                sweep(&mut layers, true, &mut position);
+                sweep(&mut layers, false, &mut position);
+            }
+            (None, Some(_)) => {} // exchanges only: the hinted order stays but for local repairs
         }
         for members in &layers.members {
             for (i, &v) in members.iter().enumerate() {
@@ -420,7 +439,7 @@ pub fn layered(graph: &Graph, dim: Dim, flow: Flow, hint: Option<&[[f32; 4]]>) -
         Dim::Two => flat(&layers, &x, &width, n, flow),
         Dim::Three => planes(&layers, &x, n),
     };
-    Layered { positions, crossings }
+    Ok(Layered { positions, crossings })
 }
 
 /// Rows of a folded layer: layers with more nodes than this (neuron-level graphs) fold
@@ -539,7 +558,7 @@ mod tests {
     fn layers_follow_longest_paths() {
         // 0 -> 1 -> 2 -> 3 and a shortcut 0 -> 3: node 3 sits three layers below 0.
         let g = dag(4, &[(0, 1), (1, 2), (2, 3), (0, 3)]);
-        let p = layered(&g, Dim::Two, Flow::Bands, None).positions;
+        let p = layered(&g, Dim::Two, Flow::Bands, None, None).unwrap().positions;
         let layer = |v: usize| (p[v][0] / LAYER_GAP).round() as i32;
         assert_eq!((layer(0), layer(1), layer(2), layer(3)), (0, 1, 2, 3));
     }
@@ -548,7 +567,7 @@ mod tests {
     fn sources_sit_above_their_first_consumer() {
         // Weights (3, then 4 -> 5) feeding the last node wait until then.
         let g = dag(6, &[(0, 1), (1, 2), (3, 2), (4, 5), (5, 2)]);
-        let p = layered(&g, Dim::Two, Flow::Bands, None).positions;
+        let p = layered(&g, Dim::Two, Flow::Bands, None, None).unwrap().positions;
         let layer = |v: usize| (p[v][0] / LAYER_GAP).round() as i32;
         assert_eq!((layer(0), layer(3), layer(4), layer(5), layer(2)), (0, 1, 0, 1, 2));
     }
@@ -558,8 +577,8 @@ mod tests {
         let g = crate::graph::generate::layered_dag(300, 12, 7);
         let layer = layer_of(&g);
         for (dim, flow) in [(Dim::Two, Flow::Bands), (Dim::Two, Flow::Down), (Dim::Three, Flow::Bands)] {
-            let drawn = layered(&g, dim, flow, None).positions;
-            let again = layered(&g, dim, flow, Some(&drawn)).positions;
+            let drawn = layered(&g, dim, flow, None, None).unwrap().positions;
+            let again = layered(&g, dim, flow, Some(&drawn), None).unwrap().positions;
             // In-layer coordinate: across the layer as each drawing lays it.
             let across = |p: &[f32; 4]| match (dim, flow) {
                 (Dim::Two, Flow::Down) => p[0],
@@ -586,7 +605,7 @@ mod tests {
         let mut g = dag(4, &[(0, 1), (0, 2), (1, 3)]);
         let members = vec![0.0, 100.0, 100.0, 0.0];
         g.nodes.columns.push(crate::graph::Column { name: crate::graph::MEMBERS.into(), width: 1, values: members });
-        let p = layered(&g, Dim::Two, Flow::Right, None).positions;
+        let p = layered(&g, Dim::Two, Flow::Right, None, None).unwrap().positions;
         let side = crate::graph::box_side(100.0);
         assert!((p[1][1] - p[2][1]).abs() >= side - 1e-4, "side by side, a box apart: {p:?}");
         // Between layers: the usual gap, plus what the boxes add beyond a node's width.
@@ -598,7 +617,7 @@ mod tests {
     #[test]
     fn cycles_do_not_hang_and_nodes_do_not_overlap() {
         let g = dag(5, &[(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (4, 3), (1, 1)]);
-        let p = layered(&g, Dim::Three, Flow::Bands, None).positions;
+        let p = layered(&g, Dim::Three, Flow::Bands, None, None).unwrap().positions;
         for a in 0..5 {
             for b in a + 1..5 {
                 let d: f32 = (0..3).map(|k| (p[a][k] - p[b][k]).powi(2)).sum();
@@ -611,17 +630,17 @@ mod tests {
     fn crossings_are_counted() {
         // K(2,2) between two layers crosses once however it is ordered.
         let g = dag(4, &[(0, 2), (0, 3), (1, 2), (1, 3)]);
-        assert_eq!(layered(&g, Dim::Two, Flow::Bands, None).crossings, 1);
+        assert_eq!(layered(&g, Dim::Two, Flow::Bands, None, None).unwrap().crossings, 1);
         // K(3,3): 9 edges, at least 9 crossings in any two-layer drawing.
         let edges: Vec<(u32, u32)> = (0..3).flat_map(|a| (3..6).map(move |b| (a, b))).collect();
-        assert_eq!(layered(&dag(6, &edges), Dim::Two, Flow::Bands, None).crossings, 9);
+        assert_eq!(layered(&dag(6, &edges), Dim::Two, Flow::Bands, None, None).unwrap().crossings, 9);
     }
 
     #[test]
     fn sweeps_untangle_a_crossed_pair() {
         // Two chains whose second layer starts in crossed order.
         let g = dag(6, &[(0, 3), (1, 2), (2, 4), (3, 5)]);
-        assert_eq!(layered(&g, Dim::Two, Flow::Bands, None).crossings, 0);
+        assert_eq!(layered(&g, Dim::Two, Flow::Bands, None, None).unwrap().crossings, 0);
     }
 
     #[test]
@@ -629,9 +648,9 @@ mod tests {
         // 100 sources feeding one sink: Bands folds the wide layer, the others keep it a line.
         let edges: Vec<(u32, u32)> = (0..100).map(|a| (a, 100)).collect();
         let g = dag(101, &edges);
-        let right = layered(&g, Dim::Two, Flow::Right, None).positions;
-        let down = layered(&g, Dim::Two, Flow::Down, None).positions;
-        let bands = layered(&g, Dim::Two, Flow::Bands, None).positions;
+        let right = layered(&g, Dim::Two, Flow::Right, None, None).unwrap().positions;
+        let down = layered(&g, Dim::Two, Flow::Down, None, None).unwrap().positions;
+        let bands = layered(&g, Dim::Two, Flow::Bands, None, None).unwrap().positions;
         let distinct = |p: &[[f32; 4]], axis: usize| {
             let mut v: Vec<i32> = p[..100].iter().map(|q| q[axis].round() as i32).collect();
             v.sort_unstable();
@@ -650,7 +669,7 @@ mod tests {
         // layout benchmark measures it); the layer orders here leave 17,600 between
         // adjacent layers. Without the tie-breaking exchanges they left 20,585.
         let g = crate::graph::generate::layered_dag(2000, 40, 3);
-        let crossings = layered(&g, Dim::Two, Flow::Right, None).crossings;
+        let crossings = layered(&g, Dim::Two, Flow::Right, None, None).unwrap().crossings;
         assert!(crossings <= 18_000, "{crossings}");
     }
 }

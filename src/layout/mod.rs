@@ -12,6 +12,7 @@ pub mod bundle;
 pub mod coordinates;
 pub mod cpu;
 pub mod force;
+pub mod gpu_sweep;
 pub mod landmark_mds;
 pub mod layered;
 pub mod multilevel;
@@ -367,7 +368,7 @@ pub fn place(
 ) -> Result<Placed, GpuError> {
     match config.kind {
         LayoutKind::Layered => {
-            let layout = layered::layered(graph, config.dim, config.flow, None);
+            let layout = layered::layered(graph, config.dim, config.flow, None, gpu.is_hardware().then_some(gpu))?;
             Ok(Placed {
                 positions: layout.positions,
                 iterations: 0,
