@@ -238,19 +238,27 @@ fn sweep(layers: &mut Layers, downward: bool, position: &mut [f32]) {
     let order: Vec<usize> = if downward { (1..depth).collect() } else { (0..depth.saturating_sub(1)).rev().collect() };
     for l in order {
         let neighbours = if downward { &layers.up } else { &layers.down };
-        let mut keyed: Vec<((u64, u64), u32)> = layers.members[l]
+        let mut keyed: Vec<((f64, u64, u64), u32)> = layers.members[l]
             .iter()
             .map(|&v| {
                 let ns = &neighbours[v as usize];
-                let key = if ns.is_empty() {
+                let (sum, count) = if ns.is_empty() {
                     (position[v as usize] as u64, 1)
                 } else {
                     (ns.iter().map(|&u| position[u as usize] as u64).sum(), ns.len() as u64)
                 };
-                (key, v)
+                ((sum as f64 / count as f64, sum, count), v)
             })
             .collect();
-        keyed.sort_by(|((a, m), _), ((b, k), _)| (*a as u128 * *k as u128).cmp(&(*b as u128 * *m as u128)));
+        // The rounded means order all but near-ties (a correctly rounded quotient is off by
+        // far less than the margin); those compare exactly.
+        keyed.sort_by(|&((x, a, m), _), &((y, b, k), _)| {
+            if (x - y).abs() > 1e-9 * x.abs().max(y.abs()).max(1.0) {
+                x.total_cmp(&y)
+            } else {
+                (a as u128 * k as u128).cmp(&(b as u128 * m as u128))
+            }
+        });
         for (i, &(_, v)) in keyed.iter().enumerate() {
             position[v as usize] = i as f32;
             layers.members[l][i] = v;
