@@ -621,6 +621,13 @@ struct ScriptedWindow {
     report_frames: bool,
 }
 
+impl ScriptedWindow {
+    /// A plain window of `size` titled `title`, scripted as these options say.
+    fn window(&self, size: (u32, u32), title: String) -> ViewOptions {
+        ViewOptions::new(size, title, self.exit_after_frames, self.report_frames)
+    }
+}
+
 /// A training run to play: checkpoints of the model, and what the edges show.
 #[derive(Debug, Args)]
 struct TrainingArgs {
@@ -1397,21 +1404,7 @@ fn gnn(args: GnnArgs) -> Result<()> {
                 agreement,
             })
             .collect();
-        let options = ViewOptions {
-            size: args.window_size,
-            title,
-            selection: Selection { seeds: Vec::new(), hops: 1, direction: Direction::Both },
-            exit_after_frames: args.scripted.exit_after_frames,
-            report_frames: args.scripted.report_frames,
-            embeddings,
-            bundle: BundleConfig::default(),
-            bundled: false,
-            edge_coloring: EdgeColoring::Nodes,
-            positions: None,
-            training: None,
-            color_by: ColorBy::Class,
-            feature_maps: None,
-        };
+        let options = ViewOptions { embeddings, ..args.scripted.window(args.window_size, title) };
         app::run(graph, config, options)?;
     }
     Ok(())
@@ -1696,21 +1689,7 @@ fn activations(args: ActivationsArgs) -> Result<()> {
         );
     } else if !args.json && app::display_available() {
         let title = format!("netlens: {} on {}", args.model.display(), from.display());
-        let options = ViewOptions {
-            size: args.size,
-            title,
-            selection: Selection { seeds: Vec::new(), hops: 1, direction: Direction::Both },
-            exit_after_frames: args.scripted.exit_after_frames,
-            report_frames: args.scripted.report_frames,
-            embeddings: Vec::new(),
-            bundle: BundleConfig::default(),
-            bundled: false,
-            edge_coloring: EdgeColoring::Nodes,
-            positions: None,
-            training: None,
-            color_by,
-            feature_maps,
-        };
+        let options = ViewOptions { color_by, feature_maps, ..args.scripted.window(args.size, title) };
         app::run(loaded.graph, config, options)?;
     }
     Ok(())
@@ -1761,19 +1740,10 @@ fn attention(args: AttentionArgs) -> Result<()> {
     let Some(output) = &args.output else {
         let title = format!("netlens: attention, {} ({} tokens)", args.input.display(), t);
         let options = ViewOptions {
-            size: args.size,
-            title,
-            selection: Selection { seeds: Vec::new(), hops: 1, direction: crate::graph::Direction::Out },
-            exit_after_frames: args.scripted.exit_after_frames,
-            report_frames: args.scripted.report_frames,
-            embeddings: Vec::new(),
-            bundle: BundleConfig::default(),
-            bundled: false,
+            selection: Selection { seeds: Vec::new(), hops: 1, direction: Direction::Out },
             edge_coloring: EdgeColoring::Weight,
             positions: Some(drawing.positions),
-            training: None,
-            color_by: ColorBy::Class,
-            feature_maps: None,
+            ..args.scripted.window(args.size, title)
         };
         let config = LayoutConfig { kind: LayoutKind::Layered, ..LayoutConfig::default() };
         app::run(drawing.graph, config, options)?;
@@ -1938,19 +1908,12 @@ fn view(args: ViewArgs) -> Result<()> {
     });
     let training = args.training.run(&args.graph.level, &loaded)?;
     let options = ViewOptions {
-        size: args.size,
-        title,
         selection,
-        exit_after_frames: args.scripted.exit_after_frames,
-        report_frames: args.scripted.report_frames,
-        embeddings: Vec::new(),
         bundle: args.edges.bundle().unwrap_or_default(),
         bundled: args.edges.bundle.is_some(),
         edge_coloring: if training.is_none() { args.edges.edge_color } else { EdgeColoring::Weight },
-        positions: None,
         training,
-        color_by: ColorBy::Class,
-        feature_maps: None,
+        ..args.scripted.window(args.size, title)
     };
     let config = args.layout.config(&loaded);
     app::run(loaded.graph, config, options)?;

@@ -108,6 +108,30 @@ pub struct ViewOptions {
     pub feature_maps: Option<FeatureMaps>,
 }
 
+impl ViewOptions {
+    /// A window of `size` titled `title` showing the graph plainly: nothing selected (K 1,
+    /// both ways), straight edges coloured by their ends, nodes by class; closed after
+    /// `exit_after_frames` and reporting frames as asked (scripts and tests). Callers
+    /// change what they need.
+    pub fn new(size: (u32, u32), title: String, exit_after_frames: Option<u32>, report_frames: bool) -> ViewOptions {
+        ViewOptions {
+            size,
+            title,
+            selection: Selection { seeds: Vec::new(), hops: 1, direction: Direction::Both },
+            exit_after_frames,
+            report_frames,
+            embeddings: Vec::new(),
+            bundle: BundleConfig::default(),
+            bundled: false,
+            edge_coloring: EdgeColoring::Nodes,
+            positions: None,
+            training: None,
+            color_by: ColorBy::Class,
+            feature_maps: None,
+        }
+    }
+}
+
 /// Opens the window and runs until it is closed.
 pub fn run(graph: Graph, config: LayoutConfig, options: ViewOptions) -> Result<(), AppError> {
     let event_loop = EventLoop::new()?;
