@@ -1884,6 +1884,7 @@ fn progress_bar() -> ProgressBar {
 fn view(args: ViewArgs) -> Result<()> {
     let loaded = load_graph(&args.graph)?;
     args.edges.check(&loaded);
+    let training = args.training.run(&args.graph.level, &loaded)?;
     if !app::display_available() {
         let path = fresh_path("netlens-view", "png");
         let look = args.edges.look(None);
@@ -1906,7 +1907,6 @@ fn view(args: ViewArgs) -> Result<()> {
         hops: args.hops.hops,
         direction: args.hops.direction,
     });
-    let training = args.training.run(&args.graph.level, &loaded)?;
     let options = ViewOptions {
         selection,
         bundle: args.edges.bundle().unwrap_or_default(),

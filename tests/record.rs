@@ -222,8 +222,19 @@ fn checkpoints_of_a_training_run_animate_the_weights() {
     println!("mean difference: first to second frame {step:.3}, first to last {whole:.3}");
     assert!(whole > 1.0 && whole > step, "the weights change from the early checkpoint to the late one");
 
+    // --training-edges change: the first frame shows no change yet, the last the run's.
+    let args = ["record", &late, "--level", "neurons", "--checkpoints", &early, &late, "--training-edges", "change"];
+    let more = ["--tour", "still.toml", "-o", "change", "--size", "320x180", "--fps", "2"];
+    ok(&netlens(&dir, &[&args[..], &more[..]].concat()));
+    let changed = |i: u32| image::open(dir.join(format!("change/frame-{i:06}.png"))).unwrap().to_rgb8().into_raw();
+    let (unmoved, moved) = (mean_difference(&changed(1), &first), mean_difference(&changed(1), &changed(4)));
+    println!("change view: first frame against the weights view {unmoved:.3}, first to last {moved:.3}");
+    assert!(unmoved > 0.5 && moved > 1.0, "edges start dark and light up as their weights move");
+
     let stderr = fails(&netlens(&dir, &["record", &late, "--checkpoints", &early, "-o", "x.mp4", "--size", "64x64"]));
     assert!(stderr.contains("checkpoints need --level neurons"), "{stderr}");
+    let stderr = fails(&netlens(&dir, &["view", &late, "--checkpoints", &early]));
+    assert!(stderr.contains("checkpoints need --level neurons"), "view checks them before the display: {stderr}");
     let args = ["record", &late, "--level", "neurons", "--checkpoints", &deeper, "-o", "x.mp4", "--size", "64x64"];
     let stderr = fails(&netlens(&dir, &args));
     assert!(
