@@ -347,6 +347,7 @@ fn count_crossings(layers: &Layers) -> u64 {
 /// top to bottom. With `hint` (a position per node: a drawing of the graph before a
 /// group collapsed or expanded, carried over), each layer starts in the order the hint
 /// shows and only exchanges of neighbours improve it, so the drawing changes little.
+/// With `gpu`, the barycenter sweeps run there ([`GpuSweeps`]), to the same orders.
 pub fn layered(
     graph: &Graph,
     dim: Dim,
@@ -360,9 +361,12 @@ pub fn layered(
     if let Some(hint) = hint {
         order_by_hint(&mut layers, hint, n, dim, flow);
     }
-    // The barycenter sweeps run on the GPU when one is given (and the keys fit it).
+    // The barycenter sweeps run on the GPU when one is given and the graph fits it (its
+    // keys in 32 bits, its buffers within the binding limits); else on the CPU.
     let gpu_sweeps = match gpu {
-        Some(gpu) if hint.is_none() => GpuSweeps::new(gpu, &layers.members, &layers.up, &layers.down)?.zip(Some(gpu)),
+        Some(gpu) if hint.is_none() => {
+            GpuSweeps::new(gpu, &layers.members, &layers.up, &layers.down).unwrap_or(None).zip(Some(gpu))
+        }
         _ => None,
     };
     let mut position: Vec<f32> = vec![0.0; layers.layer.len()];

@@ -50,12 +50,16 @@ impl std::fmt::Debug for FeatureMaps {
 
 impl FeatureMaps {
     /// Packs `maps` into an atlas no wider than `max_side` texels: a grid of tiles of up
-    /// to [`MAX_TILE`] texels, smaller when there are many maps. `None` for no maps.
+    /// to [`MAX_TILE`] texels, smaller when there are many maps. `None` for no maps, or
+    /// for more than one texel each can have.
     pub fn new(maps: &[Map], max_side: u32) -> Option<FeatureMaps> {
         if maps.is_empty() {
             return None;
         }
         let columns = (maps.len() as f64).sqrt().ceil() as usize;
+        if columns > max_side as usize {
+            return None; // more maps than texels: too many to draw as textures
+        }
         let largest = maps.iter().map(|m| m.height.max(m.width)).max().unwrap_or(1).max(1);
         let tile = MAX_TILE.min(largest).min(max_side as usize / columns).max(1);
         let side = columns * tile;
