@@ -5,6 +5,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use super::nearest_distances;
 use super::palette::ramp;
 
 /// Largest side of a map in the atlas, in texels; larger maps are averaged down.
@@ -103,40 +104,25 @@ impl FeatureMaps {
     /// the distance to the nearest other map in its layer plane (the maps at the same
     /// depth), so neighbours never overlap.
     pub fn fitted(&self, positions: &[[f32; 4]]) -> Vec<Tile> {
-        let at = |t: &Tile| positions.get(t.node as usize).copied().unwrap_or_default();
+        let at = |k: usize| positions.get(self.tiles[k].node as usize).copied().unwrap_or_default();
+        // Each map's nearest neighbour among the maps of its plane (one depth).
         let mut order: Vec<usize> = (0..self.tiles.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (p, q) = (at(&self.tiles[a]), at(&self.tiles[b]));
-            p[2].total_cmp(&q[2]).then(p[0].total_cmp(&q[0])).then(p[1].total_cmp(&q[1]))
-        });
-        // Within a plane, sorted by x: scanning out both ways, a map further in x than the
-        // nearest found so far ends the scan.
-        let closest = |p: [f32; 4], others: &mut dyn Iterator<Item = &usize>| {
-            let mut best = f32::INFINITY;
-            for &b in others {
-                let q = at(&self.tiles[b]);
-                if q[2] != p[2] || (q[0] - p[0]).abs() >= best {
-                    break;
-                }
-                best = best.min(((q[0] - p[0]).powi(2) + (q[1] - p[1]).powi(2)).sqrt());
+        order.sort_by(|&a, &b| at(a)[2].total_cmp(&at(b)[2]));
+        let mut nearest = vec![f32::INFINITY; self.tiles.len()];
+        for plane in order.chunk_by(|&a, &b| at(a)[2] == at(b)[2]) {
+            let points: Vec<[f32; 4]> = plane.iter().map(|&k| at(k)).collect();
+            let everyone: Vec<usize> = (0..points.len()).collect();
+            for (&k, d) in plane.iter().zip(nearest_distances(&points, &everyone)) {
+                nearest[k] = d;
             }
-            best
-        };
-        let nearest: Vec<(usize, f32)> = order
-            .iter()
-            .enumerate()
-            .map(|(i, &a)| {
-                let p = at(&self.tiles[a]);
-                (a, closest(p, &mut order[i + 1..].iter()).min(closest(p, &mut order[..i].iter().rev())))
-            })
-            .collect();
+        }
         // A map alone in its plane takes the size its neighbours elsewhere have.
-        let typical = nearest.iter().map(|n| n.1).filter(|d| d.is_finite() && *d > 0.0).fold(f32::INFINITY, f32::min);
+        let typical = nearest.iter().copied().filter(|d| d.is_finite() && *d > 0.0).fold(f32::INFINITY, f32::min);
         let fallback = if typical.is_finite() { typical } else { 1.0 };
         let mut tiles = self.tiles.clone();
-        for (a, d) in nearest {
+        for (tile, d) in tiles.iter_mut().zip(nearest) {
             let d = if d.is_finite() && d > 0.0 { d } else { fallback };
-            tiles[a].half = d * FILL * 0.5;
+            tile.half = d * FILL * 0.5;
         }
         tiles
     }
