@@ -1591,8 +1591,11 @@ fn activations(args: ActivationsArgs) -> Result<()> {
         }
     }
     let nodes = loaded.graph.node_count();
-    // Conv channels' feature maps, on the graph as it is (clusters stand for many).
-    let feature_maps = if args.clusters.is_none() { acts.feature_maps(&loaded.graph, FEATURE_MAP_ATLAS) } else { None };
+    // Conv channels' feature maps, where the model is drawn, on the graph as it is
+    // (clusters stand for many).
+    let draws = args.output.is_some() || (!args.json && app::display_available());
+    let feature_maps =
+        (draws && args.clusters.is_none()).then(|| acts.feature_maps(&loaded.graph, FEATURE_MAP_ATLAS)).flatten();
     // Each cluster: its name and its members' names.
     let mut clusters: Vec<(String, Vec<String>)> = Vec::new();
     if let Some(k) = args.clusters {
@@ -1687,7 +1690,7 @@ fn activations(args: ActivationsArgs) -> Result<()> {
             args.size.1,
             maps.unwrap_or_default()
         );
-    } else if !args.json && app::display_available() {
+    } else if draws {
         let title = format!("netlens: {} on {}", args.model.display(), from.display());
         let options = ViewOptions { color_by, feature_maps, ..args.scripted.window(args.size, title) };
         app::run(loaded.graph, config, options)?;

@@ -113,11 +113,8 @@ pub fn picture(
     }
     if let Some(maps) = look.feature_maps {
         renderer.set_feature_maps(gpu, &mut scene, maps, positions)?;
-        // A channel with a map is drawn as its map: its node would cover it.
         let mut sizes = SizeBy::Uniform.sizes(graph);
-        for tile in &maps.tiles {
-            sizes[tile.node as usize] = 0.0;
-        }
+        maps.hide_nodes(&mut sizes);
         scene.set_sizes(&gpu.queue, &sizes);
     }
     if let Some(config) = &look.bundle {

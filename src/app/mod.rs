@@ -1069,9 +1069,7 @@ impl State {
     fn sizes(&self) -> Vec<f32> {
         let mut sizes = self.size_by.sizes(self.graph());
         if let Some(maps) = self.feature_maps.as_ref().filter(|_| self.collapsed.is_none()) {
-            for tile in &maps.tiles {
-                sizes[tile.node as usize] = 0.0;
-            }
+            maps.hide_nodes(&mut sizes);
         }
         sizes
     }

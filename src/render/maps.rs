@@ -100,6 +100,14 @@ impl FeatureMaps {
         Some(FeatureMaps { side: side as u32, rgba, tiles })
     }
 
+    /// Sets the size of every node with a map to 0, which hides it ([`super::palette::SizeBy`]
+    /// sizes): a channel is drawn as its map, which its node would cover.
+    pub fn hide_nodes(&self, sizes: &mut [f32]) {
+        for tile in &self.tiles {
+            sizes[tile.node as usize] = 0.0;
+        }
+    }
+
     /// The tiles with their nodes at `positions`, every square sized to fill [`FILL`] of
     /// the distance to the nearest other map in its layer plane (the maps at the same
     /// depth), so neighbours never overlap.
