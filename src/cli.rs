@@ -1046,10 +1046,9 @@ fn render_svg(loaded: &Loaded, config: &LayoutConfig, size: (u32, u32), look: &L
     bar.finish_and_clear();
     let hops = look.selection.map(|s| (crate::khop::cpu::hops(&graph.csr(s.direction), &s.seeds, s.hops), s.hops));
     let bounds = Bounds::of(&positions);
-    let style = Style {
-        edge_coloring: look.edge_coloring,
-        ..Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, false).fit_boxes(graph, &positions)
-    };
+    let (style, framed) =
+        Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, false).settled(graph, &positions, &bounds);
+    let style = Style { edge_coloring: look.edge_coloring, ..style };
     let colors = crate::render::palette::node_colors(graph.nodes.classes.as_deref(), graph.node_count());
     let scene = svg::SvgScene {
         graph,
@@ -1060,7 +1059,7 @@ fn render_svg(loaded: &Loaded, config: &LayoutConfig, size: (u32, u32), look: &L
         paths: paths.as_deref(),
         highlight: hops.as_ref().map(|(h, k)| (h.as_slice(), *k)),
     };
-    let camera = Camera::fit(&bounds, false, glam::Vec2::new(size.0 as f32, size.1 as f32));
+    let camera = Camera::fit(&framed, false, glam::Vec2::new(size.0 as f32, size.1 as f32));
     svg::write(path, &scene, &camera, size).with_context(|| format!("{}: cannot write", path.display()))?;
     Ok(format!(
         "{} nodes, {} edges; laid out{} and written in {:.2} s",

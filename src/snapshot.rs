@@ -14,7 +14,7 @@ use crate::layout::bundle::{self, BundleConfig};
 use crate::layout::{Dim, LayoutConfig, Placed, place};
 use crate::render::maps::FeatureMaps;
 use crate::render::palette::{ColorBy, SizeBy};
-use crate::render::{Bounds, Camera, EdgeColoring, OffscreenTarget, Renderer, Style, box_bounds, frame};
+use crate::render::{Bounds, Camera, EdgeColoring, OffscreenTarget, Renderer, Style, frame};
 
 /// The long step a progress report is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,11 +102,10 @@ pub fn picture(
     let target = OffscreenTarget::new(gpu, size)?;
     let buffer = gpu.storage_buffer("netlens.positions", positions, wgpu::BufferUsages::empty())?;
     let renderer = Renderer::new(&gpu.device, frame::FORMAT);
-    let style = Style {
-        edge_coloring: look.edge_coloring,
-        ..Style::for_layout(graph.node_count(), graph.edge_count(), bounds, three_d).fit_boxes(graph, positions)
-    };
-    let camera = Camera::fit(&box_bounds(bounds, &style, graph), three_d, Vec2::new(size.0 as f32, size.1 as f32));
+    let (style, framed) =
+        Style::for_layout(graph.node_count(), graph.edge_count(), bounds, three_d).settled(graph, positions, bounds);
+    let style = Style { edge_coloring: look.edge_coloring, ..style };
+    let camera = Camera::fit(&framed, three_d, Vec2::new(size.0 as f32, size.1 as f32));
     let mut scene = renderer.scene(gpu, graph, &buffer, style)?;
     if let Some(color_by) = &look.color_by {
         scene.set_colors(&gpu.queue, &color_by.colors(graph));
@@ -166,8 +165,9 @@ pub fn annotated_picture(
     bounds.max += margin;
     let camera = Camera::fit(&bounds, false, viewport);
     let renderer = Renderer::new(&gpu.device, frame::FORMAT);
-    let plain = Style::for_layout(graph.node_count(), graph.edge_count(), &Bounds::of(positions), false)
-        .fit_boxes(graph, positions);
+    let unframed = Bounds::of(positions);
+    let (plain, _) = Style::for_layout(graph.node_count(), graph.edge_count(), &unframed, false)
+        .settled(graph, positions, &unframed);
     // Nodes small beside their texts.
     let style = Style {
         edge_coloring: look.edge_coloring,

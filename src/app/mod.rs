@@ -41,7 +41,7 @@ use crate::render::frame::{OffscreenTarget, fresh_path, write_png};
 use crate::render::maps::FeatureMaps;
 use crate::render::overlay::Overlay;
 use crate::render::palette::{ColorBy, SizeBy};
-use crate::render::{Bounds, Camera, EdgeColoring, Renderer, Scene, Style, begin_pass, box_bounds, depth_view, svg};
+use crate::render::{Bounds, Camera, EdgeColoring, Renderer, Scene, Style, begin_pass, depth_view, svg};
 use crate::training::{Run, Show};
 use crate::video::tour::TourWriter;
 use controls::{Action, Controls};
@@ -483,8 +483,7 @@ fn show(
     let mut style =
         Style { edge_coloring, ..Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d) };
     if force.is_none() {
-        style = style.fit_boxes(graph, &positions); // a running force layout: once it settles
-        bounds = box_bounds(&bounds, &style, graph);
+        (style, bounds) = style.settled(graph, &positions, &bounds); // a force layout: once it settles
     }
     let scene = renderer.scene(gpu, graph, &buffer, style)?;
     if *color_by != ColorBy::Class {
@@ -1143,7 +1142,11 @@ impl State {
                 let graph = visible(&self.full_graph, &self.collapsed);
                 self.panel.positions_changed(graph, &self.shown.positions);
                 if done {
-                    self.shown.scene.style = self.shown.scene.style.fit_boxes(graph, &self.shown.positions);
+                    (self.shown.scene.style, self.shown.bounds) =
+                        self.shown.scene.style.settled(graph, &self.shown.positions, &self.shown.bounds);
+                    if self.follow_layout {
+                        self.camera = self.fitted();
+                    }
                 }
             }
         }

@@ -111,12 +111,20 @@ impl Style {
 }
 
 impl Style {
+    /// The style for a graph settled at `positions`, and the bounds to fit a frame to:
+    /// nodes small enough that collapsed groups' boxes clear their neighbours
+    /// ([`Style::fit_boxes`]), and `bounds` grown to hold whole boxes ([`box_bounds`]).
+    pub fn settled(self, graph: &Graph, positions: &[[f32; 4]], bounds: &Bounds) -> (Style, Bounds) {
+        let style = self.fit_boxes(graph, positions);
+        (style, box_bounds(bounds, &style, graph))
+    }
+
     /// The style with nodes small enough that collapsed groups' boxes, up to three nodes
     /// wide ([`crate::graph::box_side`]), keep clear of their nearest neighbours at
     /// `positions` (nine in ten of them do): the spacing that sizes nodes leaves no room
     /// for boxes, and a chain of encoder blocks would overlap. Graphs without boxes keep
     /// their size.
-    pub fn fit_boxes(mut self, graph: &Graph, positions: &[[f32; 4]]) -> Style {
+    fn fit_boxes(mut self, graph: &Graph, positions: &[[f32; 4]]) -> Style {
         let widths = graph.node_widths();
         let boxes: Vec<usize> = (0..widths.len()).filter(|&v| widths[v] > 1.0).collect();
         let mut caps: Vec<f32> = boxes
@@ -136,7 +144,7 @@ impl Style {
 /// `bounds` grown by the half side of the widest box (a collapsed group), so a frame
 /// fitted to it holds whole boxes, not only their centres; unchanged without boxes or in
 /// 3D (where the fit leaves room).
-pub fn box_bounds(bounds: &Bounds, style: &Style, graph: &Graph) -> Bounds {
+fn box_bounds(bounds: &Bounds, style: &Style, graph: &Graph) -> Bounds {
     let widest = graph.node_widths().into_iter().fold(1.0, f32::max);
     let mut grown = *bounds;
     if widest > 1.0 && !style.shaded {

@@ -81,10 +81,9 @@ pub fn record(
     let three_d = config.dim == Dim::Three;
     let viewport = Vec2::new(options.size.0 as f32, options.size.1 as f32);
     let bounds = Bounds::of(&positions);
-    let style = Style {
-        edge_coloring: options.edge_coloring,
-        ..Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d).fit_boxes(graph, &positions)
-    };
+    let (style, bounds) =
+        Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d).settled(graph, &positions, &bounds);
+    let style = Style { edge_coloring: options.edge_coloring, ..style };
     let stage = Stage { graph, positions: &positions, three_d, viewport, min_radius: style.node_radius * 12.0 };
     let tour = match &options.tour {
         Some(path) => Tour::load(path, &stage, options.duration)?,
