@@ -1050,11 +1050,13 @@ fn render_svg(loaded: &Loaded, config: &LayoutConfig, size: (u32, u32), look: &L
         Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, false).settled(graph, &positions, &bounds);
     let style = Style { edge_coloring: look.edge_coloring, ..style };
     let colors = crate::render::palette::node_colors(graph.nodes.classes.as_deref(), graph.node_count());
+    // As a PNG draws them: collapsed groups as boxes.
+    let sizes = crate::render::palette::SizeBy::Uniform.sizes(graph);
     let scene = svg::SvgScene {
         graph,
         positions: &positions,
         colors: &colors,
-        sizes: None,
+        sizes: &sizes,
         style,
         paths: paths.as_deref(),
         highlight: hops.as_ref().map(|(h, k)| (h.as_slice(), *k)),

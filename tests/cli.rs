@@ -281,6 +281,13 @@ fn render_writes_svg_for_2d_views() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let bundled = std::fs::read_to_string(dir.join("bundled.svg")).unwrap();
     assert_eq!(bundled.matches("<path d=\"M").count(), bundled.matches("C").count() / 15, "15 Bézier spans an edge");
+    // Collapsed groups are boxes in SVG as in PNG: the digits MLP's six top groups.
+    let model = common::repo_data("onnx/digits_mlp.onnx");
+    let args = ["render", model.to_str().unwrap(), "--level", "neurons", "--collapse", "0", "-o", "groups.svg"];
+    let out = netlens(&args, &dir);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let groups = std::fs::read_to_string(dir.join("groups.svg")).unwrap();
+    assert_eq!(groups.matches("<rect").count(), 1 + 6, "the background and a box a group");
     assert!(error_line(&netlens(&["render", "--dim", "3", "-o", "x.svg"], &dir)).contains("SVG shows 2D layouts"));
     assert!(error_line(&netlens(&["render", "-o", "x.jpg"], &dir)).contains("must be a .png or .svg file"));
     assert!(error_line(&netlens(&["render", "-o", "cora.svg"], &dir)).contains("exists; pass --force"));

@@ -865,7 +865,7 @@ impl State {
             graph,
             positions: &shown.positions,
             colors: &colors,
-            sizes: Some(&sizes),
+            sizes: &sizes,
             style: shown.scene.style,
             paths: paths.as_deref(),
             highlight: hops.as_ref().map(|(h, k)| (h.as_slice(), *k)),

@@ -21,8 +21,9 @@ pub struct SvgScene<'a> {
     pub positions: &'a [[f32; 4]],
     /// Packed RGBA8 per node ([`crate::render::palette::ColorBy::colors`]).
     pub colors: &'a [u32],
-    /// Radius factor per node ([`crate::render::palette::SizeBy::sizes`]); `None`: all 1.
-    pub sizes: Option<&'a [f32]>,
+    /// Radius factor per node ([`crate::render::palette::SizeBy::sizes`]: negative for a
+    /// collapsed group's box).
+    pub sizes: &'a [f32],
     pub style: Style,
     /// Bundled paths, [`POINTS`] per edge; `None`: straight edges.
     pub paths: Option<&'a [[f32; 4]]>,
@@ -136,7 +137,7 @@ pub fn svg(scene: &SvgScene, camera: &Camera, size: (u32, u32)) -> String {
     let focal = camera.focal_px(viewport);
     for v in 0..scene.graph.node_count() {
         let Some(p) = at(&scene.positions[v as usize]) else { continue };
-        let size = scene.sizes.map_or(1.0, |s| s[v as usize]);
+        let size = scene.sizes[v as usize];
         let r = (style.node_radius * focal).clamp(0.75, 24.0) * size.abs();
         if !visible(p - Vec2::splat(r), p + Vec2::splat(r)) {
             continue;
