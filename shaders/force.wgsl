@@ -1,4 +1,4 @@
-// Force-directed layout, one iteration as five passes over a grid pyramid.
+// Force-directed layout, one iteration as a few passes over a Morton-ordered grid pyramid.
 //
 // bounds   : bounding box of all nodes (workgroup reduction, then integer atomics on
 //            order-preserving float keys: min and max are order independent, so exact).
@@ -7,14 +7,20 @@
 // scan_cells, scan_blocks : exclusive prefix sum of the cell counts (per block of WG
 //            cells, then over the blocks), where each cell's nodes will start in `sorted`.
 // finalize : finest cells -> centroid and node count; adds the block's prefix.
-// scatter  : each node takes a slot in its cell's run of `sorted`.
+// scatter  : each node takes a slot in its cell's run of `sorted`. Cells are numbered
+//            along the Z curve, so this is a one-digit radix sort of the nodes by Morton
+//            code (the histogram is the only use of atomics).
 // sort_cells : each run of at most near_exact nodes is sorted by node index, so the near
-//            field sums in one order whatever order the slots were taken in.
-// coarsen  : level j cells gather their 2^d children (one dispatch per level).
-// force    : each node gathers repulsion from the pyramid (far field level by level,
-//            near field from the nodes of the 3^d finest neighbour cells, one by one;
-//            a cell of more than near_exact nodes by its centroid), springs from its CSR row, and
-//            gravity, then moves at most `temperature`. Reads pos_in, writes pos_out.
+//            field sums in one order whatever order the slots were taken in, and its
+//            positions are copied out in slot order.
+// coarsen  : level j cells gather their 2^d children, 2^d consecutive cells (one dispatch
+//            per level).
+// force    : thread t takes the node in slot t, so a workgroup works on one patch of
+//            space. Each node gathers repulsion from the pyramid (far field level by
+//            level, near field from the nodes of the 3^d finest neighbour cells, one by
+//            one; a cell of more than near_exact nodes by its centroid), springs from its
+//            CSR row, and gravity, then moves at most `temperature`. Reads pos_in, writes
+//            pos_out.
 // Forces are the spring-electrical model of Hu's sfdp (natural length K = 1): repulsion
 // C / d between every two nodes and a pull g * |w| * r, both times the node's degree + 1
 // (ForceAtlas2's weighting: without it a dense connectome's core was a heap of
@@ -22,12 +28,13 @@
 // component: 1 in the largest connected component, pulled towards the origin; outside
 // it negative, as much as holds a small component just outside the largest one, pulled
 // towards the largest one's centre (src/layout/multilevel.rs, hold_components). Pulled
-// towards the origin, the small components pushed the largest one off to one side. (ForceAtlas2's linear springs squeeze a mesh into a ring: stress
-// 0.020 against 0.013 on a 100 x 100 mesh, 0.027 against 0.015 on a random geometric
-// graph.)
+// towards the origin, the small components pushed the largest one off to one side.
+// (ForceAtlas2's linear springs squeeze a mesh into a ring: stress 0.020 against 0.013
+// on a 100 x 100 mesh, 0.027 against 0.015 on a random geometric graph.)
 // A node moves at most `temperature` times the side of the bounding box, so the layout
 // finds its own scale, whatever the graph's size.
-// Mirrors src/layout/cpu/force.rs line for line.
+// Mirrors src/layout/cpu/force.rs, which sums the same terms in the same order (it reads
+// the near field's positions by node, not from the slot-order copy).
 
 const WG: u32 = 64u;
 const FIXED_SCALE: f32 = 1024.0;
@@ -173,8 +180,50 @@ fn place(p: vec3<f32>, frame: Frame) -> Placed {
     return Placed(vec3<u32>(c), vec3<u32>(floor(frac * FIXED_SCALE + 0.5)));
 }
 
-fn linear(c: vec3<u32>, res: u32) -> u32 {
-    return c.x + res * (c.y + res * c.z);
+// Cells are numbered in Morton order at every level: x's bit lowest, then y's (then
+// z's). A cell's 2^d children are the 2^d consecutive numbers after its own shifted left
+// by d, and the nodes grouped by cell lie in `sorted` along the Z curve, so neighbouring
+// threads of the force pass read neighbouring cells.
+fn spread2(v: u32) -> u32 {
+    var x = v & 0xffffu;
+    x = (x | (x << 8u)) & 0x00ff00ffu;
+    x = (x | (x << 4u)) & 0x0f0f0f0fu;
+    x = (x | (x << 2u)) & 0x33333333u;
+    return (x | (x << 1u)) & 0x55555555u;
+}
+
+fn spread3(v: u32) -> u32 {
+    var x = v & 0x3ffu;
+    x = (x | (x << 16u)) & 0x030000ffu;
+    x = (x | (x << 8u)) & 0x0300f00fu;
+    x = (x | (x << 4u)) & 0x030c30c3u;
+    return (x | (x << 2u)) & 0x09249249u;
+}
+
+fn compact2(v: u32) -> u32 {
+    var x = v & 0x55555555u;
+    x = (x | (x >> 1u)) & 0x33333333u;
+    x = (x | (x >> 2u)) & 0x0f0f0f0fu;
+    x = (x | (x >> 4u)) & 0x00ff00ffu;
+    return (x | (x >> 8u)) & 0xffffu;
+}
+
+fn compact3(v: u32) -> u32 {
+    var x = v & 0x09249249u;
+    x = (x | (x >> 2u)) & 0x030c30c3u;
+    x = (x | (x >> 4u)) & 0x0300f00fu;
+    x = (x | (x >> 8u)) & 0x030000ffu;
+    return (x | (x >> 16u)) & 0x3ffu;
+}
+
+fn cell_index(c: vec3<u32>) -> u32 {
+    if params.dim == 3u { return spread3(c.x) | (spread3(c.y) << 1u) | (spread3(c.z) << 2u); }
+    return spread2(c.x) | (spread2(c.y) << 1u);
+}
+
+fn cell_coords(idx: u32) -> vec3<u32> {
+    if params.dim == 3u { return vec3<u32>(compact3(idx), compact3(idx >> 1u), compact3(idx >> 2u)); }
+    return vec3<u32>(compact2(idx), compact2(idx >> 1u), 0u);
 }
 
 @compute @workgroup_size(WG)
@@ -182,7 +231,7 @@ fn splat(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
     let i = flat_index(gid, groups);
     if i >= params.node_count { return; }
     let placed = place(pos_in[i].xyz, grid_frame());
-    let idx = linear(placed.cell, params.res0);
+    let idx = cell_index(placed.cell);
     atomicAdd(&cells[idx], 1u);
     for (var a = 0u; a < params.dim; a++) {
         atomicAdd(&cell_sum[idx * params.dim + a], placed.fixed[a]);
@@ -201,10 +250,6 @@ fn sum_at(idx: u32) -> vec3<u32> {
     var s = vec3<u32>(atomicLoad(&cell_sum[idx * d]), atomicLoad(&cell_sum[idx * d + 1u]), 0u);
     if d == 3u { s.z = atomicLoad(&cell_sum[idx * d + 2u]); }
     return s;
-}
-
-fn coords(idx: u32, res: u32) -> vec3<u32> {
-    return vec3<u32>(idx % res, (idx / res) % res, idx / (res * res));
 }
 
 fn level_cells(j: u32) -> u32 {
@@ -228,6 +273,12 @@ fn blocks_at() -> u32 {
 
 fn block_count() -> u32 {
     return (level_cells(0u) + WG - 1u) / WG;
+}
+
+// Where `pyramid` keeps, after its levels, the positions of the nodes in cells of at
+// most near_exact nodes, at their slots in `sorted`.
+fn near_at() -> u32 {
+    return level_offset(params.levels - 1u) + level_cells(params.levels - 1u);
 }
 
 fn sorted_at() -> u32 {
@@ -292,7 +343,7 @@ fn scan_blocks(@builtin(local_invocation_index) li: u32) {
 fn scatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let i = flat_index(gid, groups);
     if i >= params.node_count { return; }
-    let cell = linear(place(pos_in[i].xyz, grid_frame()).cell, params.res0);
+    let cell = cell_index(place(pos_in[i].xyz, grid_frame()).cell);
     let slot = run_start(cell) + atomicAdd(&cells[2u * level_cells(0u) + cell], 1u);
     atomicStore(&cells[sorted_at() + slot], i);
 }
@@ -302,7 +353,7 @@ fn sort_cells(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     let idx = flat_index(gid, groups);
     if idx >= level_cells(0u) { return; }
     let count = tally(idx);
-    if count < 2u || count > params.near_exact { return; }
+    if count == 0u || count > params.near_exact { return; }
     let first = sorted_at() + run_start(idx);
     for (var a = 1u; a < count; a++) {
         let v = atomicLoad(&cells[first + a]);
@@ -316,14 +367,18 @@ fn sort_cells(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
         }
         atomicStore(&cells[first + b], v);
     }
+    // The run's positions, for the near field to read in slot order.
+    let near = near_at() + run_start(idx);
+    for (var a = 0u; a < count; a++) {
+        pyramid[near + a] = vec4<f32>(pos_in[atomicLoad(&cells[first + a])].xyz, 1.0);
+    }
 }
 
 @compute @workgroup_size(WG)
 fn finalize(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let idx = flat_index(gid, groups);
     if idx >= level_cells(0u) { return; }
-    let c = coords(idx, params.res0);
-    pyramid[idx] = centroid(c, tally(idx), sum_at(idx), grid_frame());
+    pyramid[idx] = centroid(cell_coords(idx), tally(idx), sum_at(idx), grid_frame());
     let start = level_cells(0u) + idx;
     atomicStore(&cells[start], atomicLoad(&cells[start]) + atomicLoad(&cells[blocks_at() + idx / WG]));
 }
@@ -333,23 +388,13 @@ fn coarsen(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     let idx = flat_index(gid, groups);
     let level = step.level;
     if idx >= level_cells(level) { return; }
-    let res = params.res0 >> level;
-    let fine = res * 2u;
-    let fine_base = level_offset(level - 1u);
-    let c = coords(idx, res);
-    var zs = 1u;
-    if params.dim == 3u { zs = 2u; }
+    let fine_base = level_offset(level - 1u) + (idx << params.dim);
     var weighted = vec3<f32>(0.0);
     var count = 0.0;
-    for (var dz = 0u; dz < zs; dz++) {
-        for (var dy = 0u; dy < 2u; dy++) {
-            for (var dx = 0u; dx < 2u; dx++) {
-                let child = c * 2u + vec3<u32>(dx, dy, dz);
-                let cell = pyramid[fine_base + linear(child, fine)];
-                weighted += cell.xyz * cell.w;
-                count += cell.w;
-            }
-        }
+    for (var k = 0u; k < (1u << params.dim); k++) {
+        let cell = pyramid[fine_base + k];
+        weighted += cell.xyz * cell.w;
+        count += cell.w;
     }
     var p = vec3<f32>(0.0);
     if count > 0.0 { p = weighted / count; }
@@ -363,7 +408,6 @@ fn repel(p: vec3<f32>, cell: vec4<f32>) -> vec3<f32> {
 }
 
 fn repel_block(p: vec3<f32>, level: u32, lo: vec3<u32>, hi: vec3<u32>, own: vec3<u32>) -> vec3<f32> {
-    let res = params.res0 >> level;
     let base = level_offset(level);
     var f = vec3<f32>(0.0);
     for (var z = lo.z; z <= hi.z; z++) {
@@ -372,7 +416,7 @@ fn repel_block(p: vec3<f32>, level: u32, lo: vec3<u32>, hi: vec3<u32>, own: vec3
                 let q = vec3<u32>(x, y, z);
                 let far = abs(vec3<i32>(q) - vec3<i32>(own));
                 if max(far.x, max(far.y, far.z)) > 1 {
-                    let cell = pyramid[base + linear(q, res)];
+                    let cell = pyramid[base + cell_index(q)];
                     if cell.w > 0.0 {
                         f += repel(p, cell);
                     }
@@ -385,8 +429,10 @@ fn repel_block(p: vec3<f32>, level: u32, lo: vec3<u32>, hi: vec3<u32>, own: vec3
 
 @compute @workgroup_size(WG)
 fn force(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    let i = flat_index(gid, groups);
-    if i >= params.node_count { return; }
+    let t = flat_index(gid, groups);
+    if t >= params.node_count { return; }
+    // Threads take the nodes along the Z curve, so a workgroup reads the same few cells.
+    let i = atomicLoad(&cells[sorted_at() + t]);
     let frame = grid_frame();
     let p = pos_in[i].xyz;
     let placed = place(p, frame);
@@ -413,19 +459,18 @@ fn force(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
     let res = params.res0;
     let lo = (max(c0, vec3<u32>(1u)) - vec3<u32>(1u)) * zmask;
     let hi = min(c0 + vec3<u32>(1u), vec3<u32>(res - 1u)) * zmask;
-    let sorted = sorted_at();
+    let near = near_at();
     for (var z = lo.z; z <= hi.z; z++) {
         for (var y = lo.y; y <= hi.y; y++) {
             for (var x = lo.x; x <= hi.x; x++) {
                 let q = vec3<u32>(x, y, z);
-                let idx = linear(q, res);
+                let idx = cell_index(q);
                 let count = tally(idx);
                 if count <= params.near_exact {
-                    let first = sorted + run_start(idx);
-                    for (var s = 0u; s < count; s++) {
-                        let j = atomicLoad(&cells[first + s]);
-                        if j != i {
-                            f += repel(p, vec4<f32>(pos_in[j].xyz, 1.0));
+                    let first = run_start(idx);
+                    for (var s = first; s < first + count; s++) {
+                        if s != t {
+                            f += repel(p, pyramid[near + s]);
                         }
                     }
                     continue;

@@ -12,6 +12,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::{EmbedPasses, Embedding, MAX_K, Values, check, pca};
 use crate::gpu::{Gpu, GpuError, Shader, compute_pipelines, dispatch, read_buffer, storage_entry, uniform_entry};
+use crate::layout::cell_index;
 
 const WG: u32 = 64;
 const NONE: u32 = u32::MAX;
@@ -83,14 +84,8 @@ fn sorted_by<K: Ord + Copy>(keys: &[K]) -> Order {
 
 /// The Morton code of a point of the unit cube, 10 bits an axis.
 fn morton(p: [f32; 3]) -> u32 {
-    let spread = |x: f32| {
-        let mut v = (x.clamp(0.0, 1.0) * 1023.0) as u32;
-        v = (v | (v << 16)) & 0x0300_00ff;
-        v = (v | (v << 8)) & 0x0300_f00f;
-        v = (v | (v << 4)) & 0x030c_30c3;
-        (v | (v << 2)) & 0x0924_9249
-    };
-    spread(p[0]) | (spread(p[1]) << 1) | (spread(p[2]) << 2)
+    let axis = |x: f32| (x.clamp(0.0, 1.0) * 1023.0) as u32;
+    cell_index(glam::UVec3::new(axis(p[0]), axis(p[1]), axis(p[2])), 3)
 }
 
 /// The two starting orders: by Morton code of the 3-D PCA projection, and by the

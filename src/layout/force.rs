@@ -160,8 +160,12 @@ impl ForceRun {
         )?;
         let cell_sum =
             gpu.zeroed_storage("ForceRun::cell_sum", cells0 * 4 * params.dim as u64, wgpu::BufferUsages::empty())?;
-        let pyramid =
-            gpu.zeroed_storage("ForceRun::pyramid", params.pyramid_cells() as u64 * 16, wgpu::BufferUsages::empty())?;
+        // The pyramid's cells, then the near field's positions in slot order.
+        let pyramid = gpu.zeroed_storage(
+            "ForceRun::pyramid",
+            (params.pyramid_cells() as u64 + n as u64) * 16,
+            wgpu::BufferUsages::empty(),
+        )?;
         let offsets = gpu.storage_buffer("ForceRun::csr_offsets", &csr.offsets, wgpu::BufferUsages::empty())?;
         let targets = gpu.storage_buffer("ForceRun::csr_targets", &csr.targets, wgpu::BufferUsages::empty())?;
 

@@ -1,10 +1,11 @@
 //! CPU reference of force.wgsl: the same passes (bounds, integer splat, nodes grouped by
-//! cell, pyramid, gather of forces) in the same order, one node or cell at a time.
+//! Morton-ordered cell, pyramid, gather of forces) in the same order, one node or cell at
+//! a time.
 
 use glam::{UVec3, Vec3};
 
 use crate::graph::Csr;
-use crate::layout::{FIXED_SCALE, ForceParams};
+use crate::layout::{FIXED_SCALE, ForceParams, cell_coords, cell_index};
 
 /// The grid frame derived from the bounding box, as `grid_frame` in force.wgsl computes it.
 #[derive(Debug, Clone, Copy)]
@@ -109,8 +110,8 @@ impl<'a> CpuForce<'a> {
         (c.as_uvec3(), q.as_uvec3())
     }
 
-    fn linear(&self, c: UVec3, res: u32) -> usize {
-        (c.x + res * (c.y + res * c.z)) as usize
+    fn cell_index(&self, c: UVec3) -> usize {
+        cell_index(c, self.params.dim) as usize
     }
 
     fn splat(&mut self, frame: Frame) {
@@ -118,7 +119,7 @@ impl<'a> CpuForce<'a> {
         self.sum.fill(0);
         for i in 0..self.params.node_count as usize {
             let (c, q) = self.cell_of(xyz(&self.positions[i]), frame);
-            let idx = self.linear(c, self.params.res0);
+            let idx = self.cell_index(c);
             let dim = self.dim();
             self.tally[idx] += 1;
             for a in 0..dim {
@@ -138,7 +139,7 @@ impl<'a> CpuForce<'a> {
         let mut fill = self.start.clone();
         for i in 0..self.params.node_count as usize {
             let (c, _) = self.cell_of(xyz(&self.positions[i]), frame);
-            let idx = self.linear(c, self.params.res0);
+            let idx = self.cell_index(c);
             self.sorted[fill[idx] as usize] = i as u32;
             fill[idx] += 1;
         }
@@ -158,35 +159,26 @@ impl<'a> CpuForce<'a> {
     }
 
     fn finalize(&mut self, frame: Frame) {
-        let res = self.params.res0;
         for idx in 0..self.params.cells(0) as usize {
-            let c = UVec3::new(idx as u32 % res, (idx as u32 / res) % res, idx as u32 / (res * res));
+            let c = cell_coords(idx as u32, self.params.dim);
             self.pyramid[idx] = self.centroid(c, self.tally[idx], self.sum_at(idx), frame);
         }
     }
 
+    /// Each cell of `level` from its 2^dim children, which follow one another in Morton order.
     fn coarsen(&mut self, level: u32) {
-        let res = self.params.res0 >> level;
-        let fine = res * 2;
         let base = self.params.level_offsets[level as usize] as usize;
         let fine_base = self.params.level_offsets[level as usize - 1] as usize;
-        let zs = if self.params.dim == 3 { 2 } else { 1 };
-        for idx in 0..self.params.cells(level) {
-            let c = UVec3::new(idx % res, (idx / res) % res, idx / (res * res));
+        let children = 1 << self.params.dim;
+        for idx in 0..self.params.cells(level) as usize {
             let mut weighted = Vec3::ZERO;
             let mut count = 0.0;
-            for dz in 0..zs {
-                for dy in 0..2 {
-                    for dx in 0..2 {
-                        let child = c * 2 + UVec3::new(dx, dy, dz);
-                        let cell = self.pyramid[fine_base + self.linear(child, fine)];
-                        weighted += xyz(&cell) * cell[3];
-                        count += cell[3];
-                    }
-                }
+            for cell in &self.pyramid[fine_base + idx * children..][..children] {
+                weighted += xyz(cell) * cell[3];
+                count += cell[3];
             }
             let p = if count > 0.0 { weighted / count } else { Vec3::ZERO };
-            self.pyramid[base + idx as usize] = [p.x, p.y, p.z, count];
+            self.pyramid[base + idx] = [p.x, p.y, p.z, count];
         }
     }
 
@@ -198,7 +190,6 @@ impl<'a> CpuForce<'a> {
 
     /// Repulsion from every cell of `level` in `lo..=hi` that is not within one cell of `own`.
     fn repel_block(&self, p: Vec3, level: u32, lo: UVec3, hi: UVec3, own: UVec3) -> Vec3 {
-        let res = self.params.res0 >> level;
         let base = self.params.level_offsets[level as usize] as usize;
         let mut f = Vec3::ZERO;
         for z in lo.z..=hi.z {
@@ -207,7 +198,7 @@ impl<'a> CpuForce<'a> {
                     let q = UVec3::new(x, y, z);
                     let far = q.as_ivec3() - own.as_ivec3();
                     if far.abs().max_element() > 1 {
-                        let cell = self.pyramid[base + self.linear(q, res)];
+                        let cell = self.pyramid[base + self.cell_index(q)];
                         if cell[3] > 0.0 {
                             f += self.repel(p, cell);
                         }
@@ -248,7 +239,7 @@ impl<'a> CpuForce<'a> {
             for y in lo.y..=hi.y {
                 for x in lo.x..=hi.x {
                     let q = UVec3::new(x, y, z);
-                    let idx = self.linear(q, res);
+                    let idx = self.cell_index(q);
                     let count = self.tally[idx];
                     if count <= params.near_exact {
                         let first = self.start[idx] as usize;
