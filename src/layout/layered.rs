@@ -150,7 +150,13 @@ fn build_layers(graph: &Graph) -> Layers {
         }
     }
     let depth = layer.iter().copied().max().map_or(0, |d| d as usize + 1);
-    let span: usize = forward.iter().map(|&(a, b)| (layer[b as usize] - layer[a as usize] - 1) as usize).sum();
+    // A node's long edges share one chain of dummies, down to the layer above its farthest
+    // target, and leave it at the layer above each of their own targets: a residual
+    // stream or an attention mask read by six layers is one line through the layers it
+    // passes, not one per reader. (Chain per edge, each of MiniLM's 8-cluster layers
+    // stood among 60 dummies and drew 40 units tall.)
+    let reach: Vec<u32> = (0..n).map(|a| outgoing[a].iter().map(|&b| layer[b as usize]).max().unwrap_or(0)).collect();
+    let span: usize = (0..n).map(|a| reach[a].saturating_sub(layer[a] + 1) as usize).sum();
     let use_dummies = span <= MAX_DUMMIES_PER_ELEMENT * (n + forward.len());
 
     let mut up: Vec<Vec<u32>> = vec![Vec::new(); n];
@@ -159,22 +165,26 @@ fn build_layers(graph: &Graph) -> Layers {
         down[a as usize].push(b);
         up[b as usize].push(a);
     };
+    // Each node's chain: the dummy of its long edges in every layer they pass.
+    let mut chain_start = vec![0u32; n];
+    if use_dummies {
+        for a in 0..n {
+            chain_start[a] = layer.len() as u32;
+            let mut prev = a as u32;
+            for l in layer[a] + 1..reach[a] {
+                let dummy = layer.len() as u32;
+                layer.push(l);
+                up.push(Vec::new());
+                down.push(Vec::new());
+                link(&mut up, &mut down, prev, dummy);
+                prev = dummy;
+            }
+        }
+    }
     for &(a, b) in &forward {
         let (la, lb) = (layer[a as usize], layer[b as usize]);
-        if !use_dummies || lb == la + 1 {
-            link(&mut up, &mut down, a, b);
-            continue;
-        }
-        let mut prev = a;
-        for l in la + 1..lb {
-            let dummy = layer.len() as u32;
-            layer.push(l);
-            up.push(Vec::new());
-            down.push(Vec::new());
-            link(&mut up, &mut down, prev, dummy);
-            prev = dummy;
-        }
-        link(&mut up, &mut down, prev, b);
+        let from = if !use_dummies || lb == la + 1 { a } else { chain_start[a as usize] + (lb - la - 2) };
+        link(&mut up, &mut down, from, b);
     }
     // Initial order: real nodes by topological rank, each dummy after its source.
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); depth];
@@ -636,6 +646,22 @@ mod tests {
                 assert!(d >= 0.99, "{a} and {b} overlap");
             }
         }
+    }
+
+    #[test]
+    fn long_edges_from_one_node_share_a_chain_of_dummies() {
+        // 0 feeds the chain 1 -> 2 -> 3 -> 4 at every depth: one dummy in each of layers
+        // 1 to 3, where a chain per edge would take 1 + 2 + 3.
+        let g = dag(5, &[(0, 1), (1, 2), (2, 3), (3, 4), (0, 2), (0, 3), (0, 4)]);
+        let layers = build_layers(&g);
+        let dummies: Vec<u32> = layers.layer[5..].to_vec();
+        assert_eq!(dummies, [1, 2, 3]);
+        for (target, dummy) in [(2, 5), (3, 6), (4, 7)] {
+            assert!(layers.up[target].contains(&dummy), "{target} reads 0 through the dummy above it");
+        }
+        let mut below = layers.down[0].clone();
+        below.sort();
+        assert_eq!(below, [1, 5]);
     }
 
     #[test]
