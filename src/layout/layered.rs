@@ -19,6 +19,7 @@
 //! The GPU version of the sweeps and group boxes are still to come; this is the CPU
 //! reference they grow from.
 
+use std::cmp::Ordering;
 use std::collections::VecDeque;
 
 use super::coordinates::{Layering, brandes_koepf};
@@ -48,6 +49,8 @@ const ORDER_SWEEPS: usize = 16;
 const SMALL_LAYER: usize = 64;
 /// Space between the bands of a wrapped 2D layout, in units of the in-layer gap.
 const BAND_GAP: f32 = 4.0;
+/// Passes of [`balance`] at most (each moves every node that gains by it).
+const BALANCE_PASSES: usize = 8;
 /// Dummy nodes allowed per real node and edge before long edges are left without them.
 const MAX_DUMMIES_PER_ELEMENT: usize = 64;
 
@@ -91,6 +94,59 @@ fn order(graph: &Graph) -> Vec<u32> {
         }
     }
     result
+}
+
+/// Moves nodes off their longest-path layers where that shortens edges or evens the
+/// layers out: a node with more outputs than inputs as late as its outputs allow (a
+/// weight or a constant just above its first consumer), one with more inputs as early as
+/// they allow, one with as many of each to the least crowded layer within reach (Gansner
+/// et al.'s balancing). Every move shortens the edges in all or spreads the nodes more
+/// evenly, so the passes end; layers left empty are dropped.
+fn balance(layer: &mut [u32], incoming: &[Vec<u32>], outgoing: &[Vec<u32>], topo: &[u32]) {
+    let depth = layer.iter().copied().max().map_or(0, |d| d as usize + 1);
+    let mut count = vec![0usize; depth];
+    for &l in layer.iter() {
+        count[l as usize] += 1;
+    }
+    for _ in 0..BALANCE_PASSES {
+        let mut moved = false;
+        for &v in topo {
+            let v = v as usize;
+            let (inputs, outputs) = (incoming[v].len(), outgoing[v].len());
+            if inputs + outputs == 0 {
+                continue;
+            }
+            let earliest = incoming[v].iter().map(|&u| layer[u as usize] + 1).max().unwrap_or(0);
+            let latest = outgoing[v].iter().map(|&w| layer[w as usize] - 1).min().unwrap_or(depth as u32 - 1);
+            let current = layer[v];
+            let target = match outputs.cmp(&inputs) {
+                Ordering::Greater => latest,
+                Ordering::Less => earliest,
+                Ordering::Equal => (earliest..=latest)
+                    .filter(|&l| count[l as usize] + 1 < count[current as usize])
+                    .min_by_key(|&l| (count[l as usize], l.abs_diff(current)))
+                    .unwrap_or(current),
+            };
+            if target != current {
+                count[current as usize] -= 1;
+                count[target as usize] += 1;
+                layer[v] = target;
+                moved = true;
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    let mut renumber = vec![0u32; depth];
+    let mut next = 0;
+    for (l, &c) in count.iter().enumerate() {
+        renumber[l] = next;
+        next += u32::from(c > 0);
+    }
+    for l in layer.iter_mut() {
+        *l = renumber[*l as usize];
+    }
 }
 
 /// The layered structure: real nodes `0..n`, dummies after them.
@@ -138,17 +194,7 @@ fn build_layers(graph: &Graph) -> Layers {
     for &v in &topo {
         layer[v as usize] = incoming[v as usize].iter().map(|&u| layer[u as usize] + 1).max().unwrap_or(0);
     }
-    let connected = |v: usize| !incoming[v].is_empty() || !outgoing[v].is_empty();
-    let sources = (0..n).filter(|&v| connected(v) && incoming[v].is_empty()).count();
-    let sinks = (0..n).filter(|&v| connected(v) && outgoing[v].is_empty()).count();
-    if sources > sinks {
-        // Many sources (weights, constants) and few outputs: place every node as late as
-        // it can go, so each source sits just above its first consumer.
-        let last = layer.iter().copied().max().unwrap_or(0);
-        for &v in topo.iter().rev() {
-            layer[v as usize] = outgoing[v as usize].iter().map(|&w| layer[w as usize] - 1).min().unwrap_or(last);
-        }
-    }
+    balance(&mut layer, &incoming, &outgoing, &topo);
     let depth = layer.iter().copied().max().map_or(0, |d| d as usize + 1);
     // A node's long edges share one chain of dummies, down to the layer above its farthest
     // target, and leave it at the layer above each of their own targets: a residual
@@ -646,6 +692,27 @@ mod tests {
                 assert!(d >= 0.99, "{a} and {b} overlap");
             }
         }
+    }
+
+    #[test]
+    fn balancing_shortens_edges_and_evens_out_layers() {
+        // A chain 0 -> 1 -> 2 -> 3 -> 4; 5, 6 and 7 each between 0 and 4 (as many inputs
+        // as outputs), all on layer 1 by longest path; 8 reads 0 and feeds 3 and 4.
+        let mut edges = vec![(0, 1), (1, 2), (2, 3), (3, 4), (0, 8), (8, 3), (8, 4)];
+        for v in 5..8 {
+            edges.extend([(0, v), (v, 4)]);
+        }
+        let g = dag(9, &edges);
+        let layer = layer_of(&g);
+        assert_eq!(&layer[..5], [0, 1, 2, 3, 4]);
+        assert_eq!(layer[8], 2, "more outputs than inputs: as late as its outputs allow");
+        // Layers 1 to 3 hold seven nodes; longest path put four on layer 1.
+        let mut count = [0; 5];
+        for &l in &layer {
+            count[l as usize] += 1;
+        }
+        assert_eq!(count.iter().max(), Some(&3), "5, 6 and 7 spread over the layers they can take: {count:?}");
+        assert!(edges.iter().all(|&(a, b)| layer[a as usize] < layer[b as usize]));
     }
 
     #[test]
