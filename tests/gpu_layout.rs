@@ -136,7 +136,7 @@ fn multilevel_layout_unfolds_a_mesh() {
 /// positions. No seed may fold now.
 #[test]
 fn random_geometric_graphs_do_not_fold() {
-    let g = random_geometric(3000, 4);
+    let g = random_geometric(3000, 6.0, 4);
     let gpu = Gpu::headless().unwrap();
     for seed in 1..=5 {
         let config = LayoutConfig { seed, ..Default::default() };

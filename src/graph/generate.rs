@@ -44,11 +44,12 @@ pub fn grid(w: u32, h: u32) -> Graph {
     undirected(w * h, edges)
 }
 
-/// `n` points in the unit square joined within the radius that gives about 6 neighbours.
-pub fn random_geometric(n: u32, seed: u64) -> Graph {
+/// `n` points in the unit square joined within the radius that gives about `neighbours`
+/// neighbours a node (`neighbours * n / 2` edges).
+pub fn random_geometric(n: u32, neighbours: f32, seed: u64) -> Graph {
     let mut rng = Lcg(seed);
     let points: Vec<(f32, f32)> = (0..n).map(|_| (rng.unit(), rng.unit())).collect();
-    let radius = (6.0 / (std::f32::consts::PI * n.max(1) as f32)).sqrt();
+    let radius = (neighbours / (std::f32::consts::PI * n.max(1) as f32)).sqrt();
     let cells = (1.0 / radius).floor().max(1.0) as usize;
     let cell = |p: (f32, f32)| {
         (((p.0 * cells as f32) as usize).min(cells - 1), ((p.1 * cells as f32) as usize).min(cells - 1))
@@ -164,10 +165,10 @@ mod tests {
     fn sizes_and_seeds() {
         let g = grid(4, 3);
         assert_eq!((g.node_count(), g.edge_count()), (12, 3 * 3 + 4 * 2));
-        let a = random_geometric(2000, 1);
+        let a = random_geometric(2000, 6.0, 1);
         let mean_degree = 2.0 * a.edge_count() as f64 / 2000.0;
         assert!((4.0..8.0).contains(&mean_degree), "{mean_degree}");
-        assert_eq!(a.src, random_geometric(2000, 1).src);
+        assert_eq!(a.src, random_geometric(2000, 6.0, 1).src);
         assert_eq!(barabasi_albert(100, 2).edge_count(), 3 + 97 * 3);
         let dag = layered_dag(100, 10, 3);
         assert!(dag.src.iter().zip(&dag.dst).all(|(a, b)| a / 10 < b / 10), "edges go down");

@@ -26,7 +26,7 @@ use super::coordinates::{Layering, brandes_koepf};
 use super::gpu_sweep::GpuSweeps;
 use super::{Dim, Flow};
 use crate::gpu::{Gpu, GpuError};
-use crate::graph::{Direction, Graph};
+use crate::graph::{Csr, Direction, Graph};
 
 /// Distance between consecutive layers, in units of the in-layer gap.
 const LAYER_GAP: f32 = 2.0;
@@ -322,31 +322,71 @@ fn sweep(layers: &mut Layers, downward: bool, position: &mut [f32]) {
     }
 }
 
-/// Crossings between the edges of `u` and those of `v` (to the layers above and below)
-/// when `u` is left of `v`.
-fn pair_crossings(layers: &Layers, rank: &[u32], u: u32, v: u32) -> u64 {
-    let mut count = 0;
-    for side in [&layers.up, &layers.down] {
-        for &a in &side[u as usize] {
-            count += side[v as usize].iter().filter(|&&b| rank[a as usize] > rank[b as usize]).count() as u64;
-        }
+/// Both layers' adjacency in flat rows, for the exchanges' inner loop.
+struct Sides {
+    up: Csr,
+    down: Csr,
+}
+
+impl Sides {
+    fn new(layers: &Layers) -> Self {
+        let flatten = |lists: &[Vec<u32>]| {
+            let mut offsets = Vec::with_capacity(lists.len() + 1);
+            offsets.push(0);
+            let mut targets = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+            for list in lists {
+                targets.extend_from_slice(list);
+                offsets.push(targets.len() as u32);
+            }
+            Csr { offsets, targets }
+        };
+        Sides { up: flatten(&layers.up), down: flatten(&layers.down) }
     }
-    count
+
+    /// Crossings between the edges of `u` and those of `v` (to the layers above and
+    /// below) with `u` left of `v`, and with `v` left of `u`.
+    fn pair_crossings(&self, rank: &[u32], u: u32, v: u32) -> (u64, u64) {
+        let (mut kept, mut swapped) = (0, 0);
+        for side in [&self.up, &self.down] {
+            let right = side.neighbours(v);
+            for &a in side.neighbours(u) {
+                let ra = rank[a as usize];
+                for &b in right {
+                    let rb = rank[b as usize];
+                    kept += u64::from(ra > rb);
+                    swapped += u64::from(ra < rb);
+                }
+            }
+        }
+        (kept, swapped)
+    }
 }
 
 /// One pass of adjacent exchanges: swaps neighbours in a layer where that alone removes
 /// crossings, or with `equal` where it leaves them as many (but some). Returns whether
-/// crossings were removed.
-fn transpose(layers: &mut Layers, rank: &mut [u32], equal: bool) -> bool {
+/// crossings were removed. Only layers marked in `dirty` are scanned: a layer whose last
+/// scan swapped nothing, and whose neighbours have not changed since, would swap nothing
+/// again. A layer that swaps marks itself and its neighbours.
+fn transpose(members: &mut [Vec<u32>], sides: &Sides, rank: &mut [u32], equal: bool, dirty: &mut [bool]) -> bool {
     let mut moved = false;
-    for l in 0..layers.members.len() {
-        for i in 1..layers.members[l].len() {
-            let (u, v) = (layers.members[l][i - 1], layers.members[l][i]);
-            let (swapped, kept) = (pair_crossings(layers, rank, v, u), pair_crossings(layers, rank, u, v));
+    for l in 0..members.len() {
+        if !std::mem::replace(&mut dirty[l], false) {
+            continue;
+        }
+        let mut changed = false;
+        for i in 1..members[l].len() {
+            let (u, v) = (members[l][i - 1], members[l][i]);
+            let (kept, swapped) = sides.pair_crossings(rank, u, v);
             if swapped < kept || (equal && swapped == kept && swapped > 0) {
-                layers.members[l].swap(i - 1, i);
+                members[l].swap(i - 1, i);
                 rank.swap(u as usize, v as usize);
                 moved |= swapped < kept;
+                changed = true;
+            }
+        }
+        if changed {
+            for near in dirty.iter_mut().take(l + 2).skip(l.saturating_sub(1)) {
+                *near = true;
             }
         }
     }
@@ -434,6 +474,8 @@ pub fn layered(
     // Sweeps can make things worse as well as better: keep the best orders seen.
     let mut best = (count_crossings(&layers), layers.members.clone());
     let mut rank = vec![0u32; layers.layer.len()];
+    let mut dirty = vec![true; layers.members.len()];
+    let sides = Sides::new(&layers);
     // An exchange compares two nodes' edges pairwise: affordable unless degrees are large
     // (neuron-level layers with a hundred inputs a unit).
     let exchange_work: u64 =
@@ -463,8 +505,9 @@ pub fn layered(
         // walk on plateaus that strict exchanges cannot leave (as dot does; on a
         // 2000-node random DAG 15% fewer crossings).
         let equal = sweep_index % 2 == 1;
+        dirty.fill(true);
         for _ in 0..transposes {
-            if !transpose(&mut layers, &mut rank, equal) {
+            if !transpose(&mut layers.members, &sides, &mut rank, equal, &mut dirty) {
                 break;
             }
         }
