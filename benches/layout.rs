@@ -4,7 +4,8 @@
 //! without it only netlens's figures print; the real finite-element meshes come from
 //! Debian's `libmetis-doc`, where installed. Run with `cargo bench --bench layout`
 //! (`-- --quick` for the small sizes only, `-- --large` adds 200k to 1M nodes, netlens
-//! alone; `-- --layered` runs the layered part only). Each layered row also times the
+//! alone; `-- --layered` runs the layered part only; other words pick the force rows
+//! whose names hold them: `-- --large 5M`). Each layered row also times the
 //! barycenter sweeps on the GPU against the CPU's, in the same run.
 
 use std::io::Write;
@@ -148,6 +149,13 @@ fn main() {
     }
     if layered_only {
         (force_cases, large_cases) = (Vec::new(), Vec::new());
+    }
+    // Free arguments pick the force rows whose names hold one of them.
+    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    if !filters.is_empty() {
+        let picked = |(name, _): &(String, Graph)| filters.iter().any(|f| name.contains(f.as_str()));
+        force_cases.retain(picked);
+        large_cases.retain(picked);
     }
     let config = LayoutConfig { kind: LayoutKind::Force, dim: Dim::Two, ..Default::default() };
     for (name, g) in &force_cases {
