@@ -1,7 +1,10 @@
 // Force-directed layout, one iteration as a few passes over a Morton-ordered grid pyramid.
 //
 // bounds   : bounding box of all nodes (workgroup reduction, then integer atomics on
-//            order-preserving float keys: min and max are order independent, so exact).
+//            order-preserving float keys: min and max are order independent, so exact),
+//            and each workgroup's sum of the largest component's positions.
+// mass_centre : one workgroup sums those partial sums in a fixed order: the largest
+//            component's centre of mass.
 // splat    : each node adds 1 and its fixed-point offset inside its finest cell to that
 //            cell (integer atomics: a histogram, the same sums in any order).
 // scan_cells, scan_blocks : exclusive prefix sum of the cell counts (per block of WG
@@ -27,8 +30,10 @@
 // overlapping nodes), and attraction d^2 along edges. w is the node's fourth position
 // component: 1 in the largest connected component, pulled towards the origin; outside
 // it negative, as much as holds a small component just outside the largest one, pulled
-// towards the largest one's centre (src/layout/multilevel.rs, hold_components). Pulled
-// towards the origin, the small components pushed the largest one off to one side.
+// towards the largest one's centre of mass (src/layout/multilevel.rs, hold_components).
+// Pulled towards the origin, the small components pushed the largest one off to one
+// side; towards the centre of its bounding box, they gathered on its sparse side (Cora's
+// all right of its core, whose tendrils stretch the box).
 // (ForceAtlas2's linear springs squeeze a mesh into a ring: stress 0.020 against 0.013
 // on a 100 x 100 mesh, 0.027 against 0.015 on a random geometric graph.)
 // A node moves at most `temperature` times the side of the bounding box, so the layout
@@ -57,9 +62,8 @@ struct Step {              // StepUniforms in src/layout/force.rs
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-// Bounding boxes as order keys (min inverted, max): of all nodes, then of the largest
-// component's (w > 0).
-@group(0) @binding(1) var<storage, read_write> bounds: array<atomic<u32>, 16>;
+// Bounding box of all nodes as order keys (min inverted, then max).
+@group(0) @binding(1) var<storage, read_write> bounds: array<atomic<u32>, 8>;
 // Per finest cell (C of them): nodes, then first slot in `sorted`, then slots taken;
 // then one prefix per block of WG cells; then `sorted`, node indices grouped by cell.
 @group(0) @binding(2) var<storage, read_write> cells: array<atomic<u32>>;
@@ -93,8 +97,7 @@ fn from_order_key(k: u32) -> f32 {
 
 var<workgroup> wg_lo: array<vec3<f32>, WG>;
 var<workgroup> wg_hi: array<vec3<f32>, WG>;
-var<workgroup> wg_main_lo: array<vec3<f32>, WG>;
-var<workgroup> wg_main_hi: array<vec3<f32>, WG>;
+var<workgroup> wg_mass: array<vec4<f32>, WG>;
 
 @compute @workgroup_size(WG)
 fn bounds_pass(@builtin(global_invocation_id) gid: vec3<u32>,
@@ -103,38 +106,57 @@ fn bounds_pass(@builtin(global_invocation_id) gid: vec3<u32>,
     let i = flat_index(gid, groups);
     var lo = vec3<f32>(3.0e38);
     var hi = vec3<f32>(-3.0e38);
-    var main_lo = lo;
-    var main_hi = hi;
+    var mass = vec4<f32>(0.0);
     if i < params.node_count {
         lo = pos_in[i].xyz;
         hi = lo;
         if pos_in[i].w > 0.0 {
-            main_lo = lo;
-            main_hi = lo;
+            mass = vec4<f32>(lo, 1.0);
         }
     }
     wg_lo[li] = lo;
     wg_hi[li] = hi;
-    wg_main_lo[li] = main_lo;
-    wg_main_hi[li] = main_hi;
+    wg_mass[li] = mass;
     workgroupBarrier();
     for (var s = WG / 2u; s > 0u; s = s / 2u) {
         if li < s {
             wg_lo[li] = min(wg_lo[li], wg_lo[li + s]);
             wg_hi[li] = max(wg_hi[li], wg_hi[li + s]);
-            wg_main_lo[li] = min(wg_main_lo[li], wg_main_lo[li + s]);
-            wg_main_hi[li] = max(wg_main_hi[li], wg_main_hi[li + s]);
+            wg_mass[li] += wg_mass[li + s];
         }
         workgroupBarrier();
     }
-    if li == 0u {
+    if li == 0u && i < params.node_count {
         for (var a = 0u; a < 3u; a++) {
             // min is stored inverted so that a zero-cleared buffer means "nothing yet".
             atomicMax(&bounds[a], ~order_key(wg_lo[0][a]));
             atomicMax(&bounds[4u + a], order_key(wg_hi[0][a]));
-            atomicMax(&bounds[8u + a], ~order_key(wg_main_lo[0][a]));
-            atomicMax(&bounds[12u + a], order_key(wg_main_hi[0][a]));
         }
+        pyramid[partials_at() + i / WG] = wg_mass[0];
+    }
+}
+
+// One workgroup: the largest component's centre of mass from the workgroups' partial
+// sums, each lane summing every WG-th one in order, then a tree: the same sums in the
+// same order every time, without float atomics.
+@compute @workgroup_size(WG)
+fn mass_centre(@builtin(local_invocation_index) li: u32) {
+    let blocks = node_blocks();
+    var sum = vec4<f32>(0.0);
+    for (var b = li; b < blocks; b += WG) {
+        sum += pyramid[partials_at() + b];
+    }
+    wg_mass[li] = sum;
+    workgroupBarrier();
+    for (var s = WG / 2u; s > 0u; s = s / 2u) {
+        if li < s {
+            wg_mass[li] += wg_mass[li + s];
+        }
+        workgroupBarrier();
+    }
+    if li == 0u {
+        let total = wg_mass[0];
+        pyramid[partials_at() + blocks] = vec4<f32>(total.xyz / max(total.w, 1.0), total.w);
     }
 }
 
@@ -158,13 +180,9 @@ fn grid_frame() -> Frame {
     return Frame(lo, side / f32(params.res0));
 }
 
-// Centre of the largest component's bounding box.
+// The largest component's centre of mass (`mass_centre`).
 fn main_centre() -> vec3<f32> {
-    var c = vec3<f32>(0.0);
-    for (var a = 0u; a < params.dim; a++) {
-        c[a] = 0.5 * (from_order_key(~atomicLoad(&bounds[8u + a])) + from_order_key(atomicLoad(&bounds[12u + a])));
-    }
-    return c;
+    return pyramid[partials_at() + node_blocks()].xyz;
 }
 
 struct Placed {
@@ -279,6 +297,17 @@ fn block_count() -> u32 {
 // most near_exact nodes, at their slots in `sorted`.
 fn near_at() -> u32 {
     return level_offset(params.levels - 1u) + level_cells(params.levels - 1u);
+}
+
+// Workgroups of nodes in the bounds pass.
+fn node_blocks() -> u32 {
+    return (params.node_count + WG - 1u) / WG;
+}
+
+// Where `pyramid` keeps, after the near field's positions, each workgroup's sum of the
+// largest component's positions and count, then their centre of mass.
+fn partials_at() -> u32 {
+    return near_at() + params.node_count;
 }
 
 fn sorted_at() -> u32 {
@@ -489,7 +518,7 @@ fn force(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
 
     // Repulsion and gravity weigh with the node's degree + 1, as in ForceAtlas2: hubs
     // push harder, and are held as firmly. The largest component is pulled towards the
-    // origin, the others towards the centre of the largest's bounding box.
+    // origin, the others towards the largest's centre of mass.
     let held = pos_in[i].w;
     var centre = vec3<f32>(0.0);
     if held < 0.0 { centre = main_centre(); }

@@ -8,7 +8,8 @@ use netlens::graph::{Direction, Graph};
 use netlens::layout::cpu::force::CpuForce;
 use netlens::layout::force::{ForceLayout, ForceRun};
 use netlens::layout::{
-    Dim, ForceParams, LayoutConfig, START_TEMPERATURE, carry_positions, initial_positions, refine_force, temperatures,
+    Dim, ForceParams, LayoutConfig, START_TEMPERATURE, carry_positions, initial_positions, multilevel, refine_force,
+    temperatures,
 };
 use netlens::load;
 
@@ -16,7 +17,10 @@ use netlens::load;
 fn both(graph: &Graph, config: &LayoutConfig, iterations: u32) -> (Vec<[f32; 4]>, Vec<[f32; 4]>) {
     let gpu = Gpu::headless().expect("a GPU or software adapter");
     let csr = graph.csr(Direction::Both);
-    let initial = initial_positions(graph.node_count(), config);
+    let mut initial = initial_positions(graph.node_count(), config);
+    // Small components pulled towards the largest one's centre of mass, as a layout runs.
+    multilevel::hold_components(&mut initial, &multilevel::components(&csr));
+    assert!(initial.iter().any(|p| p[3] < 0.0) || graph.summary().components == 1);
     let layout = ForceLayout::new(&gpu.device);
     let schedule = temperatures(config.iterations, START_TEMPERATURE);
     let mut run = ForceRun::new(&gpu, &layout, &csr, &initial, config.dim, schedule).unwrap();

@@ -169,7 +169,7 @@ fn window_shows_the_graph_resizes_and_quits_on_escape() {
     }
     let scratch = common::scratch("window");
     let (_xvfb, display) = start_xvfb();
-    let args = ["view", "--size", "800x600", "--iterations", "2000"];
+    let args = ["view", "--size", "960x720", "--iterations", "2000"];
     let (mut view, frames) = start_netlens(&display, &scratch, &args);
     wait_for_frame(&frames, 10);
 

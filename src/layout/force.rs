@@ -27,6 +27,7 @@ struct StepUniforms {
 
 pub struct ForceLayout {
     bounds: wgpu::ComputePipeline,
+    mass_centre: wgpu::ComputePipeline,
     splat: wgpu::ComputePipeline,
     scan_cells: wgpu::ComputePipeline,
     scan_blocks: wgpu::ComputePipeline,
@@ -62,25 +63,28 @@ impl ForceLayout {
             label: Some("ForceLayout::step_layout"),
             entries: &[uniform_entry(0, true)],
         });
-        let [bounds, splat, scan_cells, scan_blocks, finalize, scatter, sort_cells, coarsen, force] = compute_pipelines(
-            device,
-            "ForceLayout",
-            Shader::Force,
-            &[&shared_layout, &positions_layout, &step_layout],
-            [
-                "bounds_pass",
-                "splat",
-                "scan_cells",
-                "scan_blocks",
-                "finalize",
-                "scatter",
-                "sort_cells",
-                "coarsen",
-                "force",
-            ],
-        );
+        let [bounds, mass_centre, splat, scan_cells, scan_blocks, finalize, scatter, sort_cells, coarsen, force] =
+            compute_pipelines(
+                device,
+                "ForceLayout",
+                Shader::Force,
+                &[&shared_layout, &positions_layout, &step_layout],
+                [
+                    "bounds_pass",
+                    "mass_centre",
+                    "splat",
+                    "scan_cells",
+                    "scan_blocks",
+                    "finalize",
+                    "scatter",
+                    "sort_cells",
+                    "coarsen",
+                    "force",
+                ],
+            );
         ForceLayout {
             bounds,
+            mass_centre,
             splat,
             scan_cells,
             scan_blocks,
@@ -151,8 +155,7 @@ impl ForceRun {
         };
         let params_buffer = uniform("ForceRun::params", bytemuck::bytes_of(&params));
         let cells0 = params.cells(0) as u64;
-        // Two boxes: all nodes, then the largest component (see force.wgsl).
-        let bounds = gpu.zeroed_storage("ForceRun::bounds", 64, wgpu::BufferUsages::COPY_SRC)?;
+        let bounds = gpu.zeroed_storage("ForceRun::bounds", 32, wgpu::BufferUsages::COPY_SRC)?;
         let cells = gpu.zeroed_storage(
             "ForceRun::cells",
             (3 * cells0 + cells0.div_ceil(WG as u64) + n as u64) * 4,
@@ -160,10 +163,11 @@ impl ForceRun {
         )?;
         let cell_sum =
             gpu.zeroed_storage("ForceRun::cell_sum", cells0 * 4 * params.dim as u64, wgpu::BufferUsages::empty())?;
-        // The pyramid's cells, then the near field's positions in slot order.
+        // The pyramid's cells, the near field's positions in slot order, each workgroup's
+        // sum of the largest component's positions, and its centre of mass.
         let pyramid = gpu.zeroed_storage(
             "ForceRun::pyramid",
-            (params.pyramid_cells() as u64 + n as u64) * 16,
+            (params.pyramid_cells() as u64 + n as u64 + n.div_ceil(WG) as u64 + 1) * 16,
             wgpu::BufferUsages::empty(),
         )?;
         let offsets = gpu.storage_buffer("ForceRun::csr_offsets", &csr.offsets, wgpu::BufferUsages::empty())?;
@@ -278,6 +282,7 @@ impl ForceRun {
         };
         let iteration_step = self.params.levels + iteration;
         dispatch(&mut pass, &layout.bounds, iteration_step, n);
+        dispatch(&mut pass, &layout.mass_centre, iteration_step, WG);
         dispatch(&mut pass, &layout.splat, iteration_step, n);
         let cells0 = self.params.cells(0);
         dispatch(&mut pass, &layout.scan_cells, iteration_step, cells0);

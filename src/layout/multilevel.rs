@@ -168,23 +168,25 @@ pub fn components(csr: &Csr) -> Vec<u32> {
 
 /// Sets every node's gravity weight (`w`, see force.wgsl): 1 in the largest component,
 /// pulled towards the origin; outside it, negative: pulled towards the largest
-/// component's centre with the weight that balances its push (its `n` nodes repel like
-/// one mass at the centre, `REPULSION * n / r`) at `RING` times its radius. A constant
+/// component's centre of mass (as force.wgsl computes it each iteration) with the weight
+/// that balances its push (its `n` nodes repel like one mass at the centre,
+/// `REPULSION * n / r`) at `RING` times its radius. A constant
 /// pull either squeezes the largest component into a disc (a mesh's stress rose from
 /// 0.013 to 0.023 with ten times the gravity) or leaves small components far out in a
 /// ring around a small core, as on Cora.
 pub fn hold_components(positions: &mut [[f32; 4]], component: &[u32]) {
     /// Where the small components settle, in radii of the largest (95th percentile of
-    /// its nodes' distances from its bounding box's centre).
+    /// its nodes' distances from its centre of mass).
     const RING: f32 = 1.3;
-    let (mut lo, mut hi) = ([f32::MAX; 3], [f32::MIN; 3]);
+    let mut sum = [0f64; 3];
+    let mut count = 0usize;
     for (p, _) in positions.iter().zip(component).filter(|(_, c)| **c == 0) {
         for a in 0..3 {
-            lo[a] = lo[a].min(p[a]);
-            hi[a] = hi[a].max(p[a]);
+            sum[a] += p[a] as f64;
         }
+        count += 1;
     }
-    let centre: [f32; 3] = std::array::from_fn(|a| (lo[a] + hi[a]) * 0.5);
+    let centre: [f32; 3] = std::array::from_fn(|a| (sum[a] / count.max(1) as f64) as f32);
     let radius = |p: &[f32; 4]| (0..3).map(|a| (p[a] - centre[a]).powi(2)).sum::<f32>().sqrt();
     let mut distances: Vec<f32> =
         positions.iter().zip(component).filter(|(_, c)| **c == 0).map(|(p, _)| radius(p)).collect();

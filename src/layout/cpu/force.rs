@@ -2,17 +2,20 @@
 //! Morton-ordered cell, pyramid, gather of forces) in the same order, one node or cell at
 //! a time.
 
-use glam::{UVec3, Vec3};
+use glam::{UVec3, Vec3, Vec4};
 
 use crate::graph::Csr;
 use crate::layout::{FIXED_SCALE, ForceParams, cell_coords, cell_index};
+
+/// Workgroup size of force.wgsl.
+const WG: usize = 64;
 
 /// The grid frame derived from the bounding box, as `grid_frame` in force.wgsl computes it.
 #[derive(Debug, Clone, Copy)]
 struct Frame {
     origin: Vec3,
     cell: f32,
-    /// Centre of the largest component's bounding box (`main_centre` in force.wgsl).
+    /// The largest component's centre of mass (`main_centre` in force.wgsl).
     main_centre: Vec3,
 }
 
@@ -73,19 +76,11 @@ impl<'a> CpuForce<'a> {
     fn frame(&self) -> Frame {
         let mut lo = Vec3::splat(f32::MAX);
         let mut hi = Vec3::splat(-f32::MAX);
-        let (mut main_lo, mut main_hi) = (lo, hi);
         for p in &self.positions {
             lo = lo.min(xyz(p));
             hi = hi.max(xyz(p));
-            if p[3] > 0.0 {
-                main_lo = main_lo.min(xyz(p));
-                main_hi = main_hi.max(xyz(p));
-            }
         }
-        let mut main_centre = (main_lo + main_hi) * 0.5;
-        if self.params.dim == 2 {
-            main_centre.z = 0.0;
-        }
+        let main_centre = self.mass_centre();
         let ext = hi - lo;
         let mut side = ext.x.max(ext.y);
         if self.params.dim == 3 {
@@ -96,6 +91,35 @@ impl<'a> CpuForce<'a> {
             lo.z = 0.0;
         }
         Frame { origin: lo, cell: side / self.params.res0 as f32, main_centre }
+    }
+
+    /// The largest component's centre of mass, summed as `bounds_pass` and
+    /// `mass_centre` in force.wgsl sum it: a tree over each workgroup of nodes, then each
+    /// lane of one workgroup summing every WG-th partial in order, then a tree.
+    fn mass_centre(&self) -> Vec3 {
+        fn tree(lanes: &mut [Vec4; WG]) -> Vec4 {
+            let mut s = WG / 2;
+            while s > 0 {
+                for li in 0..s {
+                    lanes[li] += lanes[li + s];
+                }
+                s /= 2;
+            }
+            lanes[0]
+        }
+        let n = self.positions.len();
+        let blocks = n.div_ceil(WG);
+        let partials: Vec<Vec4> = (0..blocks)
+            .map(|b| {
+                tree(&mut std::array::from_fn(|li| match self.positions.get(b * WG + li) {
+                    Some(p) if p[3] > 0.0 => xyz(p).extend(1.0),
+                    _ => Vec4::ZERO,
+                }))
+            })
+            .collect();
+        let total =
+            tree(&mut std::array::from_fn(|li| partials.iter().skip(li).step_by(WG).fold(Vec4::ZERO, |s, &p| s + p)));
+        total.truncate() / total.w.max(1.0)
     }
 
     fn cell_of(&self, p: Vec3, frame: Frame) -> (UVec3, UVec3) {
