@@ -25,6 +25,18 @@ pub struct Csr {
 }
 
 impl Csr {
+    /// The rows of `rows` one after another: row v's entries are `neighbours(v)`.
+    pub fn from_rows(rows: &[Vec<u32>]) -> Csr {
+        let mut offsets = Vec::with_capacity(rows.len() + 1);
+        offsets.push(0);
+        let mut targets = Vec::with_capacity(rows.iter().map(Vec::len).sum());
+        for row in rows {
+            targets.extend_from_slice(row);
+            offsets.push(targets.len() as u32);
+        }
+        Csr { offsets, targets }
+    }
+
     pub fn neighbours(&self, v: u32) -> &[u32] {
         let v = v as usize;
         &self.targets[self.offsets[v] as usize..self.offsets[v + 1] as usize]

@@ -7,6 +7,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{Gpu, GpuError, Shader, compute_pipelines, read_buffer, storage_entry, uniform_entry};
+use crate::graph::Csr;
 
 /// Mirrors `Params` in sweep.wgsl.
 #[repr(C)]
@@ -41,15 +42,12 @@ impl GpuSweeps {
         if members.len() < 2 || widest * degree.max(1) >= 1 << 32 {
             return Ok(None);
         }
-        let mut offsets = Vec::with_capacity(2 * nodes + 2);
-        let mut targets = Vec::new();
-        for side in [up, down] {
-            offsets.push(targets.len() as u32);
-            for row in side {
-                targets.extend_from_slice(row);
-                offsets.push(targets.len() as u32);
-            }
-        }
+        // Both sides' rows in one buffer: the upper neighbours', then the lower ones'.
+        let (above, below) = (Csr::from_rows(up), Csr::from_rows(down));
+        let mut offsets = above.offsets;
+        offsets.extend(below.offsets.iter().map(|&o| o + above.targets.len() as u32));
+        let mut targets = above.targets;
+        targets.extend(below.targets);
         let mut layer_start = vec![0u32];
         for layer in members {
             layer_start.push(layer_start.last().copied().unwrap_or(0) + layer.len() as u32);

@@ -330,17 +330,7 @@ struct Sides {
 
 impl Sides {
     fn new(layers: &Layers) -> Self {
-        let flatten = |lists: &[Vec<u32>]| {
-            let mut offsets = Vec::with_capacity(lists.len() + 1);
-            offsets.push(0);
-            let mut targets = Vec::with_capacity(lists.iter().map(Vec::len).sum());
-            for list in lists {
-                targets.extend_from_slice(list);
-                offsets.push(targets.len() as u32);
-            }
-            Csr { offsets, targets }
-        };
-        Sides { up: flatten(&layers.up), down: flatten(&layers.down) }
+        Sides { up: Csr::from_rows(&layers.up), down: Csr::from_rows(&layers.down) }
     }
 
     /// Crossings between the edges of `u` and those of `v` (to the layers above and
