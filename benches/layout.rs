@@ -12,12 +12,13 @@ use std::io::Write;
 use std::process::Command;
 use std::time::Instant;
 
+use netlens::geom::Dim;
 use netlens::gpu::Gpu;
 use netlens::graph::Graph;
 use netlens::graph::generate::{barabasi_albert, grid, layered_dag, random_geometric};
 use netlens::layout::layered::layered;
 use netlens::layout::quality::measure;
-use netlens::layout::{Dim, Flow, LayoutConfig, LayoutKind, place};
+use netlens::layout::{Flow, LayoutConfig, LayoutKind, place};
 
 /// Runs a Graphviz engine on `graph`; returns its wall time and node positions.
 fn graphviz(engine: &str, graph: &Graph) -> Option<(f64, Vec<[f32; 4]>)> {

@@ -5,8 +5,9 @@
 
 use std::time::{Duration, Instant};
 
+use netlens::geom::Dim;
+use netlens::layout::Flow;
 use netlens::layout::layered::layered;
-use netlens::layout::{Dim, Flow};
 use netlens::load::onnx_proto::{GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto, ValueInfoProto};
 use prost::Message;
 

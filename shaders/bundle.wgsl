@@ -14,15 +14,15 @@
 //           The last iteration stores the density at each point in `w` and its maximum in
 //           `peak` (as f32 bits: non-negative floats order like their bits).
 // The kernel radius shrinks from one iteration to the next (the schedule is on the CPU).
-// Mirrors src/layout/cpu/bundle.rs.
+// Mirrors src/bundle/cpu.rs.
 
 const WG: u32 = 64u;
-const POINTS: u32 = 16u;            // POINTS in src/layout/bundle/mod.rs: per edge, ends included
+const POINTS: u32 = 16u;            // POINTS in src/bundle/mod.rs: per edge, ends included
 const SPLAT_SCALE: f32 = 16.0;      // SPLAT_SCALE there: fixed-point units per cell of ink
 const MAX_SPLAT: f32 = 256.0;       // MAX_SPLAT there: most units one point adds
 const MAX_DEVIATION: f32 = 0.4;     // MAX_DEVIATION there: how far from its straight line
 
-struct Params {                     // Params in src/layout/bundle.rs
+struct Params {                     // Params in src/bundle/mod.rs
     origin: vec3<f32>,              // world position of the grid's first corner
     cell: f32,                      // side of a cell, world units
     dims: vec3<u32>,                // cells per axis (dims.z = 1 in 2D)
@@ -42,9 +42,7 @@ struct Params {                     // Params in src/layout/bundle.rs
 @group(0) @binding(6) var<storage, read_write> density_b: array<f32>;
 @group(0) @binding(7) var<storage, read_write> peak: atomic<u32>;
 
-fn flat_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
-    return gid.x + gid.y * groups.x * WG;
-}
+#include "common/dispatch.wgsl"
 
 fn cell_count() -> u32 {
     return params.dims.x * params.dims.y * params.dims.z;

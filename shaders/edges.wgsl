@@ -9,27 +9,16 @@
 // neighbourhood brighten and the rest fade. `vs_pick`, `vs_path_pick` and `fs_id` draw
 // widened edges as ids for picking.
 
-const POINTS: u32 = 16u;   // POINTS in src/layout/bundle/mod.rs
+const POINTS: u32 = 16u;   // POINTS in src/bundle/mod.rs
 const SUB: u32 = 2u;       // PATH_PIECES in src/render/mod.rs
 
-struct View {              // ViewUniforms in src/render/mod.rs
-    clip_from_world: mat4x4<f32>,
-    viewport: vec2<f32>,
-    node_radius: f32,
-    focal_px: f32,
-    edge_width_px: f32,
-    edge_alpha: f32,
-    shaded: u32,
-    highlight_hops: u32,
-    background: vec4<f32>,
-    hovered: u32,
-    bundle_mix: f32,       // 0: straight edges, 1: the bundled paths
-    edge_coloring: u32,    // 0: the end nodes' colours, 1: direction
-    hovered_edge: u32,     // the edge under the pointer, drawn brighter; 0xffffffff: none
-}
+#include "common/view.wgsl"
 
 struct Chunk {             // ChunkUniforms in src/render/mod.rs
     first: u32,            // the index of this chunk's first edge in the graph
+    pad0: u32,             // uniform buffers bind 16 bytes at least
+    pad1: u32,
+    pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> view: View;

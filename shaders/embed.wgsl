@@ -42,9 +42,7 @@ fn value(r: u32, c: u32) -> f32 {
     return values_rest[(r - params.split) * params.dims + c];
 }
 
-fn flat_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
-    return gid.x + gid.y * groups.x * WG;
-}
+#include "common/dispatch.wgsl"
 
 @compute @workgroup_size(WG)
 fn column_sums(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {

@@ -75,9 +75,7 @@ struct Step {              // StepUniforms in src/layout/force.rs
 @group(1) @binding(1) var<storage, read_write> pos_out: array<vec4<f32>>;
 @group(2) @binding(0) var<uniform> step: Step;
 
-fn flat_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
-    return gid.x + gid.y * groups.x * WG;
-}
+#include "common/dispatch.wgsl"
 
 fn level_offset(j: u32) -> u32 {
     return params.level_offsets[j / 4u][j % 4u];

@@ -8,7 +8,7 @@
 // seed   : the seeds at hop 0.
 // expand : one hop (dispatched k times, with step.hop = 1..k).
 // count  : a histogram of hops 0..step.hop (workgroup bins, then one atomic per bin).
-// Mirrors src/khop/cpu.rs.
+// Mirrors src/graph/bfs.rs.
 
 const WG: u32 = 64u;
 const UNREACHED: u32 = 0xffffffffu;
@@ -28,9 +28,7 @@ struct Step {                      // StepUniforms in src/khop/mod.rs
 
 var<workgroup> bins: array<atomic<u32>, MAX_BINS>;
 
-fn flat_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
-    return gid.x + gid.y * groups.x * WG;
-}
+#include "common/dispatch.wgsl"
 
 @compute @workgroup_size(WG)
 fn clear(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {

@@ -3,21 +3,7 @@
 // node's layer plane (x-y; 3D layered layouts put layers along z), with a dark rim.
 // Positions come from the scene's position buffer, as for nodes.
 
-struct View {              // ViewUniforms in src/render/mod.rs
-    clip_from_world: mat4x4<f32>,
-    viewport: vec2<f32>,
-    node_radius: f32,
-    focal_px: f32,
-    edge_width_px: f32,
-    edge_alpha: f32,
-    shaded: u32,
-    highlight_hops: u32,
-    background: vec4<f32>,
-    hovered: u32,
-    bundle_mix: f32,
-    edge_coloring: u32,
-    hovered_edge: u32,
-}
+#include "common/view.wgsl"
 
 struct Tile {              // Tile in src/render/maps.rs
     uv: vec4<f32>,         // the map's rectangle in the atlas: u0, v0, u1, v1

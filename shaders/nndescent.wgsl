@@ -45,9 +45,7 @@ fn value(r: u32, c: u32) -> f32 {
     return values_rest[(r - params.split) * params.dims + c];
 }
 
-fn flat_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
-    return gid.x + gid.y * groups.x * WG;
-}
+#include "common/dispatch.wgsl"
 
 fn distance(a: u32, b: u32) -> f32 {
     var d = 0.0;

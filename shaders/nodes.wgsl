@@ -5,21 +5,7 @@
 // Positions and colours are read from storage buffers by instance index, so the layout's
 // buffer is drawn as it is, without a copy.
 
-struct View {              // ViewUniforms in src/render/mod.rs
-    clip_from_world: mat4x4<f32>,
-    viewport: vec2<f32>,
-    node_radius: f32,      // pixels in 2D, world units in 3D
-    focal_px: f32,         // pixels per world unit at distance 1 (3D) or in the plane (2D)
-    edge_width_px: f32,
-    edge_alpha: f32,
-    shaded: u32,           // 1: sphere impostors with perspective size
-    highlight_hops: u32,   // nodes with hops <= this stand out; 0xffffffff: no highlight
-    background: vec4<f32>,
-    hovered: u32,          // the node under the pointer: a ring; 0xffffffff: none
-    bundle_mix: f32,
-    edge_coloring: u32,
-    hovered_edge: u32,
-}
+#include "common/view.wgsl"
 
 @group(0) @binding(0) var<uniform> view: View;
 @group(0) @binding(1) var<storage, read> positions: array<vec4<f32>>;

@@ -26,9 +26,7 @@ struct Epoch {                     // EpochUniforms in src/embed/umap.rs
 @group(0) @binding(4) var<storage, read> weights: array<f32>;
 @group(1) @binding(0) var<uniform> epoch: Epoch;
 
-fn flat_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
-    return gid.x + gid.y * groups.x * WG;
-}
+#include "common/dispatch.wgsl"
 
 // PCG hash: the negative samples of (node, epoch, draw).
 fn hash(x: u32) -> u32 {

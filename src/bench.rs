@@ -7,11 +7,14 @@ use std::time::{Duration, Instant};
 
 use glam::Vec2;
 
+use crate::embed::umap::UmapPasses;
+use crate::geom::Bounds;
 use crate::gpu::{Gpu, GpuError};
 use crate::graph::Direction;
+use crate::graph::bfs;
 use crate::graph::generate::laid_out_mesh;
-use crate::khop::{KHop, Neighbourhoods, cpu};
-use crate::render::{Bounds, Camera, OffscreenTarget, Renderer, Style, frame};
+use crate::khop::{KHop, Neighbourhoods};
+use crate::render::{Camera, OffscreenTarget, Renderer, Style, frame};
 
 /// Edges per node of the generated graphs: 10M edges come with 1M nodes.
 pub const EDGES_PER_NODE: u32 = 10;
@@ -68,7 +71,7 @@ pub fn render(gpu: &Gpu, edges: usize, size: (u32, u32), max_frames: u32) -> Res
     let nodes = (edges as u64 / EDGES_PER_NODE as u64).clamp(2, crate::graph::MAX_NODES) as u32;
     let (graph, positions) = laid_out_mesh(nodes, EDGES_PER_NODE, 1);
     let target = OffscreenTarget::new(gpu, size)?;
-    let renderer = Renderer::new(&gpu.device, frame::FORMAT);
+    let renderer = gpu.kernel_for::<Renderer>(frame::FORMAT);
     let bounds = Bounds::of(&positions);
     let camera = Camera::fit(&bounds, false, Vec2::new(size.0 as f32, size.1 as f32));
     let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, false);
@@ -82,7 +85,7 @@ pub fn render(gpu: &Gpu, edges: usize, size: (u32, u32), max_frames: u32) -> Res
     let (empty_frame_ms, _) = median(max_frames, budget, || target.draw(gpu, &renderer, &empty, &camera))?;
     let (frame_ms, frames) = median(max_frames, budget, || target.draw(gpu, &renderer, &scene, &camera))?;
 
-    let khop = KHop::new(&gpu.device);
+    let khop = gpu.kernel::<KHop>();
     let mut hoods = Neighbourhoods::new(gpu, &khop, &graph, Direction::Both, scene.hops().clone())?;
     // Seeds scattered over the mesh by a multiplicative hash of their rank.
     let seed: Vec<u32> =
@@ -97,7 +100,7 @@ pub fn render(gpu: &Gpu, edges: usize, size: (u32, u32), max_frames: u32) -> Res
     })?;
     let csr = graph.csr(Direction::Both);
     let (khop_cpu_ms, _) = median(max_frames, budget, || {
-        std::hint::black_box(cpu::hops(&csr, &seed, BENCH_HOPS));
+        std::hint::black_box(bfs::hops(&csr, &seed, BENCH_HOPS));
         Ok(())
     })?;
     scene.highlight = Some(BENCH_HOPS);
@@ -129,7 +132,7 @@ pub struct BundleTiming {
     pub gpu_iteration_ms: f64,
     /// Baseline: the CPU reference's first iteration.
     pub cpu_iteration_ms: f64,
-    /// Covered pixels bundled over straight ([`crate::layout::bundle::metrics`]).
+    /// Covered pixels bundled over straight ([`crate::bundle::metrics`]).
     pub pixel_ratio: f64,
     /// A frame with straight edges, and one with the bundled curves.
     pub straight_frame_ms: f64,
@@ -139,7 +142,7 @@ pub struct BundleTiming {
 /// Bundles a generated graph of about `edges` edges by the density method and times it
 /// against the CPU reference, then draws it straight and bundled at `size`.
 pub fn bundle(gpu: &Gpu, edges: usize, size: (u32, u32)) -> Result<BundleTiming, GpuError> {
-    use crate::layout::bundle::{self, BundleConfig, Bundler, Grid, Paths};
+    use crate::bundle::{self, BundleConfig, Bundler, Grid, Paths};
     let nodes = (edges as u64 / EDGES_PER_NODE as u64).clamp(2, crate::graph::MAX_NODES) as u32;
     let (graph, positions) = laid_out_mesh(nodes, EDGES_PER_NODE, 1);
     let config = BundleConfig::default();
@@ -148,19 +151,19 @@ pub fn bundle(gpu: &Gpu, edges: usize, size: (u32, u32)) -> Result<BundleTiming,
     let grid = Grid::new(&bounds, nodes, false, resolution);
     let schedule = bundle::schedule(&grid, &config);
     let buffer = gpu.storage_buffer("bench.positions", &positions, wgpu::BufferUsages::empty())?;
-    let bundler = Bundler::new(&gpu.device);
+    let bundler = gpu.kernel::<Bundler>();
     let paths = Paths::new(gpu, &graph)?;
     bundler.run(gpu, &paths, &buffer, &schedule[..1], |_, _| {})?; // warm-up
     let t = Instant::now();
     bundler.run(gpu, &paths, &buffer, &schedule, |_, _| {})?;
     let gpu_ms = ms(t.elapsed());
     let t = Instant::now();
-    std::hint::black_box(crate::layout::cpu::bundle::bundle(&graph.src, &graph.dst, &positions, &schedule[..1]));
+    std::hint::black_box(crate::bundle::cpu::bundle(&graph.src, &graph.dst, &positions, &schedule[..1]));
     let cpu_iteration_ms = ms(t.elapsed());
     let measured = bundle::metrics::measure(&graph, &positions, &paths.read(gpu)?);
 
     let target = OffscreenTarget::new(gpu, size)?;
-    let renderer = Renderer::new(&gpu.device, frame::FORMAT);
+    let renderer = gpu.kernel_for::<Renderer>(frame::FORMAT);
     let camera = Camera::fit(&bounds, false, Vec2::new(size.0 as f32, size.1 as f32));
     let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, false);
     let mut scene = renderer.scene(gpu, &graph, &buffer, style)?;
@@ -208,28 +211,12 @@ pub struct ProjectTiming {
     pub umap_total_ms: f64,
 }
 
-/// `rows` points in `dims` dimensions around 20 centres (sums of uniforms, close to
-/// Gaussian): the shape of a trained embedding's classes.
-pub fn blobs(rows: usize, dims: usize, seed: u64) -> crate::embed::Embedding {
-    let mut rng = crate::graph::generate::Lcg(seed);
-    let centres: Vec<f32> = (0..20 * dims).map(|_| rng.unit() * 10.0).collect();
-    let mut values = Vec::with_capacity(rows * dims);
-    for _ in 0..rows {
-        let c = rng.below(20) as usize;
-        for d in 0..dims {
-            let noise = (0..4).map(|_| rng.unit()).sum::<f32>() - 2.0;
-            values.push(centres[c * dims + d] + noise);
-        }
-    }
-    crate::embed::Embedding { rows, dims, values }
-}
-
 /// Times PCA and the UMAP-style projection of a generated `rows x dims` embedding.
 pub fn project(gpu: &Gpu, rows: usize, dims: usize) -> Result<ProjectTiming, GpuError> {
     use crate::embed::{self, EmbedPasses, umap};
-    let embedding = blobs(rows, dims, 1);
-    let passes = EmbedPasses::new(&gpu.device);
-    let umap_passes = umap::UmapPasses::new(&gpu.device);
+    let embedding = crate::graph::generate::blobs(rows, dims, 1);
+    let passes = gpu.kernel::<EmbedPasses>();
+    let umap_passes = gpu.kernel::<UmapPasses>();
     embed::pca(gpu, &passes, &embedding, 2)?; // warm-up
     let t = Instant::now();
     let pca = embed::pca(gpu, &passes, &embedding, 2)?;

@@ -7,9 +7,10 @@ use glam::Vec2;
 
 use super::pick::{Hit, Picker};
 use crate::embed::metrics::Agreement;
+use crate::geom::Bounds;
 use crate::gpu::{Gpu, GpuError};
 use crate::graph::Graph;
-use crate::render::{Bounds, Camera, Renderer, Scene, Style};
+use crate::render::{Camera, Renderer, Scene, Style};
 
 /// An embedding's projection to show beside the graph.
 pub struct EmbeddingView {

@@ -10,9 +10,13 @@
 //! an embedding ([`linked`]) the area splits: the graph left, the embedding right, one
 //! selection and highlight in both.
 
+mod actions;
+mod capture;
+mod collapse;
 mod controls;
 mod linked;
 mod pick;
+mod playback;
 mod ui;
 
 pub use linked::EmbeddingView;
@@ -30,23 +34,30 @@ use winit::event::WindowEvent;
 use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
 use winit::window::{Window, WindowId};
 
+use crate::analysis::training::{Run, Show};
+use crate::bundle::BundleConfig;
+use crate::export::video::tour::TourWriter;
+use crate::export::{fresh_path, svg, write_png};
+use crate::geom::Bounds;
+use crate::geom::Dim;
 use crate::gpu::{Gpu, GpuError, backends_from_env};
 use crate::graph::{Direction, Graph, GroupId};
-use crate::khop::{KHop, Neighbourhoods, Selection};
-use crate::layout::bundle::{self, BundleConfig, Paths};
+use crate::khop::Selection;
 use crate::layout::force::{ForceLayout, ForceRun};
 use crate::layout::layered::layered;
-use crate::layout::{Dim, LayoutConfig, LayoutKind, carry_positions, multilevel, refine_force, start_force};
-use crate::render::frame::{OffscreenTarget, fresh_path, write_png};
+use crate::layout::{LayoutConfig, LayoutKind, carry_positions, multilevel, refine_force, start_force};
+use crate::render::frame::OffscreenTarget;
 use crate::render::maps::FeatureMaps;
 use crate::render::overlay::Overlay;
 use crate::render::palette::{ColorBy, SizeBy};
-use crate::render::{Bounds, Camera, EdgeColoring, Renderer, Scene, Style, begin_pass, depth_view, svg};
-use crate::training::{Run, Show};
-use crate::video::tour::TourWriter;
+use crate::render::{Camera, EdgeColoring, Renderer, Style, begin_pass, depth_view};
+use crate::view::{Glide, GraphView};
+use capture::{CAPTURE_INTERVAL, Capture};
+use collapse::{Collapsed, hierarchy_depth, visible};
 use controls::{Action, Controls};
 use linked::Linked;
 use pick::{Hit, Picker};
+use playback::Training;
 use ui::{Panel, SLIDER_MAX_HOPS, UiAction};
 
 /// Iterations of the layout run per frame: enough to converge in seconds, few enough
@@ -152,79 +163,15 @@ struct App {
     error: Option<AppError>,
 }
 
-/// One shown graph on the GPU: its layout, scene and K-hop adjacency. Rebuilt when the
-/// graph or the layout's dimension changes.
+/// The shown graph: its view on the GPU and, while it converges, its force layout.
+/// Rebuilt when the graph or the layout's dimension changes.
 struct Shown {
     force: Option<ForceRun>,
-    scene: Scene,
-    neighbourhoods: Neighbourhoods,
-    bounds: Bounds,
-    /// Positions on the CPU, for labels and "fly to"; refreshed while the layout runs.
-    positions: Vec<[f32; 4]>,
+    view: GraphView,
+    /// When the positions on the CPU were last read from a running layout.
     positions_read: Instant,
-    /// The positions on the GPU (the layout's own buffer while it runs).
-    positions_buffer: wgpu::Buffer,
-    /// Whether the scene holds bundled paths for the positions as they are.
+    /// Whether the view holds bundled paths for the positions as they are.
     paths_fresh: bool,
-    /// The bundled paths the scene draws, if any.
-    paths: Option<Paths>,
-}
-
-/// Nodes gliding from where a collapse or expand found them to a new layered layout.
-struct Glide {
-    from: Vec<[f32; 4]>,
-    started: Instant,
-    /// The positions of the current frame (reused).
-    frame: Vec<[f32; 4]>,
-}
-
-/// Seconds the window's playback of a training run takes from one checkpoint to the next.
-const SECONDS_PER_CHECKPOINT: f32 = 2.0;
-
-/// A training run played on the full graph's edges.
-struct Training {
-    run: Run,
-    show: Show,
-    /// Where along the run, 0 (first checkpoint) to 1 (last).
-    at: f32,
-    playing: bool,
-    /// The edge values at `at`, and the nearest checkpoint's name.
-    edges: Vec<f32>,
-    checkpoint: String,
-    /// Whether the scene still lacks `edges` (after a move, or a new scene).
-    stale: bool,
-}
-
-impl Training {
-    /// Moves playback on by `dt` seconds; it stops at the last checkpoint.
-    fn advance(&mut self, dt: f32) {
-        if self.playing {
-            let span = SECONDS_PER_CHECKPOINT * (self.run.count().max(2) - 1) as f32;
-            self.at = (self.at + dt / span).min(1.0);
-            self.playing = self.at < 1.0;
-            self.stale = true;
-        }
-    }
-
-    /// Starts or stops playback; from the start again once it has reached the end.
-    fn toggle(&mut self) {
-        if !self.playing && self.at >= 1.0 {
-            self.at = 0.0;
-        }
-        self.playing = !self.playing;
-        self.stale = true;
-    }
-}
-
-/// How often a tour being recorded (R) takes a keyframe.
-const CAPTURE_INTERVAL: Duration = Duration::from_millis(250);
-
-/// A tour being written from the window.
-struct Capture {
-    writer: TourWriter,
-    started: Instant,
-    last_key: Instant,
-    last_camera: Camera,
 }
 
 /// The egui overlay and its winit input.
@@ -241,9 +188,7 @@ struct State {
     depth: wgpu::TextureView,
     gpu: Gpu,
     adapter: String,
-    renderer: Renderer,
-    force_layout: ForceLayout,
-    khop: KHop,
+    renderer: Arc<Renderer>,
     picker: Picker,
     egui: Egui,
     /// The graph as loaded, and the collapsed one while groups are collapsed.
@@ -289,8 +234,8 @@ struct State {
     training: Option<Training>,
     /// Feature maps for the full graph's conv channels.
     feature_maps: Option<FeatureMaps>,
-    /// Nodes gliding into a new layered layout.
-    glide: Option<Glide>,
+    /// Nodes gliding into a new layered layout, since when.
+    glide: Option<(Glide, Instant)>,
     /// Where the pointer last was: drags and the wheel act on the view under it.
     pointer: Option<Vec2>,
     frames: u32,
@@ -321,9 +266,7 @@ impl App {
         surface_config.present_mode = wgpu::PresentMode::AutoVsync;
         surface.configure(&gpu.device, &surface_config);
 
-        let renderer = Renderer::new(&gpu.device, format);
-        let force_layout = ForceLayout::new(&gpu.device);
-        let khop = KHop::new(&gpu.device);
+        let renderer = gpu.kernel_for::<Renderer>(format);
         let full_graph = self.graph.take().expect("the window opens once");
         let selection = std::mem::take(&mut self.options.selection.seeds);
         let (hops, direction) = (self.options.selection.hops, self.options.selection.direction);
@@ -332,11 +275,8 @@ impl App {
         let shown = show(
             &gpu,
             &renderer,
-            &force_layout,
-            &khop,
             &full_graph,
             &self.config,
-            direction,
             &color_by,
             &size_by,
             edge_coloring,
@@ -344,7 +284,7 @@ impl App {
             None,
         )?;
         let viewport = Vec2::new(surface_config.width as f32, surface_config.height as f32);
-        let camera = Camera::fit(&shown.bounds, self.config.dim == Dim::Three, viewport);
+        let camera = Camera::fit(&shown.view.bounds, self.config.dim == Dim::Three, viewport);
         let overlay = Overlay::new(&gpu.device, format);
         let input = egui_winit::State::new(
             overlay.ctx.clone(),
@@ -356,7 +296,7 @@ impl App {
         );
         let report = gpu.report();
         let mut panel = Panel::new(&full_graph);
-        panel.positions_changed(&full_graph, &shown.positions);
+        panel.positions_changed(&full_graph, &shown.view.positions);
         let mut state = State {
             depth: depth_view(&gpu.device, (surface_config.width, surface_config.height)),
             picker: Picker::new(&gpu, (surface_config.width, surface_config.height)),
@@ -366,8 +306,6 @@ impl App {
             adapter: format!("{} ({})", report.name, report.backend),
             gpu,
             renderer,
-            force_layout,
-            khop,
             egui: Egui { overlay, input },
             max_depth: hierarchy_depth(&full_graph),
             full_graph,
@@ -431,123 +369,62 @@ impl App {
     }
 }
 
-/// Lays `graph` out (the coarse force levels, or the whole layered layout) and uploads
-/// what drawing and K-hop queries need. A force layout refines `carried` positions
-/// instead, when given (an incremental re-layout after collapsing or expanding groups).
+/// Lays `graph` out as `config` says (from `carried` positions when given; a force layout
+/// keeps converging on screen) and makes its view, coloured and sized as the panel says.
+/// Positions the caller drew (`given`, an attention view) serve while they fit the graph.
 #[allow(clippy::too_many_arguments)]
 fn show(
     gpu: &Gpu,
     renderer: &Renderer,
-    force_layout: &ForceLayout,
-    khop: &KHop,
     graph: &Graph,
     config: &LayoutConfig,
-    direction: Direction,
     color_by: &ColorBy,
     size_by: &SizeBy,
     edge_coloring: EdgeColoring,
     given: Option<&[[f32; 4]]>,
     carried: Option<Vec<[f32; 4]>>,
 ) -> Result<Shown, GpuError> {
-    // Positions the caller drew (an attention view) serve while they fit the graph shown.
     let given = given.filter(|p| p.len() == graph.node_count() as usize && config.dim == Dim::Two);
-    let (force, buffer, positions) = match config.kind {
-        _ if given.is_some() => {
-            let positions = given.expect("checked").to_vec();
-            let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::empty())?;
-            (None, buffer, positions)
-        }
+    let (force, positions) = match config.kind {
+        _ if given.is_some() => (None, given.expect("checked").to_vec()),
         LayoutKind::Layered => {
             let sweeps = gpu.is_hardware().then_some(gpu);
-            let positions = layered(graph, config.dim, config.flow, carried.as_deref(), sweeps)?.positions;
-            let buffer = gpu.storage_buffer("netlens.positions", &positions, wgpu::BufferUsages::empty())?;
-            (None, buffer, positions)
+            (None, layered(graph, config.dim, config.flow, carried.as_deref(), sweeps)?.positions)
         }
         LayoutKind::Force | LayoutKind::Auto => {
             // The coarse levels take a fraction of the time: they run before the graph
             // shows, and the finest level converges on screen.
+            let force_layout = gpu.kernel::<ForceLayout>();
             let run = match carried {
-                Some(start) => refine_force(gpu, force_layout, graph, start, config)?,
+                Some(start) => refine_force(gpu, &force_layout, graph, start, config)?,
                 None => {
                     let levels = multilevel::hierarchy(graph, config.seed);
-                    start_force(gpu, force_layout, &levels, config, &mut |_, _| {})?.run
+                    start_force(gpu, &force_layout, &levels, config, &mut |_, _| {})?.run
                 }
             };
             let positions = run.read_positions(gpu)?;
-            let buffer = run.positions().clone();
-            (Some(run), buffer, positions)
+            (Some(run), positions)
         }
     };
-    let mut bounds = Bounds::of(&positions);
-    let three_d = config.dim == Dim::Three;
-    let mut style =
-        Style { edge_coloring, ..Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, three_d) };
-    if force.is_none() {
-        (style, bounds) = style.settled(graph, &positions, &bounds); // a force layout: once it settles
-    }
-    let scene = renderer.scene(gpu, graph, &buffer, style)?;
+    let bounds = Bounds::of(&positions);
+    let view = match &force {
+        Some(run) => {
+            let buffer = run.positions().clone();
+            GraphView::on_buffer(gpu, renderer, graph, positions, buffer, bounds, config.dim, edge_coloring)?
+        }
+        None => {
+            let mut view = GraphView::new(gpu, renderer, graph, positions, bounds, config.dim, edge_coloring)?;
+            view.settle(graph); // a force layout: once it settles
+            view
+        }
+    };
     if *color_by != ColorBy::Class {
-        scene.set_colors(&gpu.queue, &color_by.colors(graph));
+        view.scene.set_colors(&gpu.queue, &color_by.colors(graph));
     }
     if *size_by != SizeBy::Uniform {
-        scene.set_sizes(&gpu.queue, &size_by.sizes(graph));
+        view.scene.set_sizes(&gpu.queue, &size_by.sizes(graph));
     }
-    let neighbourhoods = Neighbourhoods::new(gpu, khop, graph, direction, scene.hops().clone())?;
-    Ok(Shown {
-        force,
-        scene,
-        neighbourhoods,
-        bounds,
-        positions,
-        positions_read: Instant::now(),
-        positions_buffer: buffer,
-        paths_fresh: false,
-        paths: None,
-    })
-}
-
-/// Groups shown as single nodes, and the graph that makes.
-struct Collapsed {
-    /// The collapsed groups, as ids of the full graph's groups.
-    groups: BTreeSet<GroupId>,
-    /// The depth of the slider, when the groups are all those at one depth.
-    depth: Option<usize>,
-    graph: Graph,
-    /// The node of `graph` each node of the full graph belongs to.
-    node_of: Vec<u32>,
-    /// The full graph's group each collapsed node stands for.
-    group_of_node: HashMap<u32, GroupId>,
-}
-
-impl Collapsed {
-    fn new(full: &Graph, groups: BTreeSet<GroupId>, depth: Option<usize>) -> Collapsed {
-        let (graph, node_of) = full.collapse_groups(&groups);
-        let mut group_of_node = HashMap::new();
-        for (v, &node) in node_of.iter().enumerate() {
-            let chain =
-                std::iter::successors(full.groups.group_of(v as u32), |&g| full.groups.groups[g as usize].parent);
-            if let Some(outermost) = chain.filter(|g| groups.contains(g)).last() {
-                group_of_node.insert(node, outermost);
-            }
-        }
-        Collapsed { groups, depth, graph, node_of, group_of_node }
-    }
-}
-
-/// The shown node each node of `full` belongs to.
-fn shown_of(full: &Graph, collapsed: &Option<Collapsed>) -> Vec<u32> {
-    collapsed.as_ref().map_or_else(|| (0..full.node_count()).collect(), |c| c.node_of.clone())
-}
-
-/// The graph on screen: the collapsed one while groups are collapsed. (A free function,
-/// so callers can borrow other fields of the state beside it.)
-fn visible<'a>(full: &'a Graph, collapsed: &'a Option<Collapsed>) -> &'a Graph {
-    collapsed.as_ref().map_or(full, |c| &c.graph)
-}
-
-/// Levels of the group hierarchy: 0 without groups.
-fn hierarchy_depth(graph: &Graph) -> usize {
-    (0..graph.groups.len() as GroupId).map(|g| graph.groups.depth(g) + 1).max().unwrap_or(0)
+    Ok(Shown { force, view, positions_read: Instant::now(), paths_fresh: false })
 }
 
 impl State {
@@ -564,8 +441,8 @@ impl State {
         if let (Some(local), Some(linked)) = (self.in_linked(at), &self.linked) {
             return linked.pick(&self.gpu, &self.renderer, local);
         }
-        self.shown.scene.set_view(&self.gpu.queue, &self.camera, self.picker.size());
-        self.picker.pick(&self.gpu, &self.renderer, &self.shown.scene, at.x as u32, at.y as u32)
+        self.shown.view.scene.set_view(&self.gpu.queue, &self.camera, self.picker.size());
+        self.picker.pick(&self.gpu, &self.renderer, &self.shown.view.scene, at.x as u32, at.y as u32)
     }
 
     /// Where the embedding's view begins, when there is one: halfway across the area right
@@ -593,7 +470,7 @@ impl State {
         let viewport = self.viewport();
         let right = self.split().unwrap_or(viewport.x);
         let free = Vec2::new((right - self.panel_width).max(viewport.x * 0.25), viewport.y);
-        let mut camera = Camera::fit(&self.shown.bounds, self.three_d(), free);
+        let mut camera = Camera::fit(&self.shown.view.bounds, self.three_d(), free);
         // Fitted around the window's centre; moved to the centre of the free area.
         camera.pan(Vec2::new((self.panel_width + right - viewport.x) * 0.5, 0.0), viewport);
         camera
@@ -636,7 +513,7 @@ impl State {
 
     fn animating(&self) -> bool {
         (!self.paused && self.layout_running())
-            || self.shown.scene.bundle_mix != self.bundle_target()
+            || self.shown.view.scene.bundle_mix != self.bundle_target()
             || self.controls.dragging()
             || self.transition.is_some()
             || (self.fly && self.controls.fly_motion() != Vec3::ZERO)
@@ -666,75 +543,18 @@ impl State {
             let graph = visible(&self.full_graph, &self.collapsed);
             let shown = &mut self.shown;
             if let Some(run) = shown.force.as_ref().filter(|run| !run.is_done()) {
-                shown.positions = run.read_positions(&self.gpu)?; // paused: as they stand
+                shown.view.positions = run.read_positions(&self.gpu)?; // paused: as they stand
             }
-            let paths = bundle::bundle(
-                &self.gpu,
-                graph,
-                &shown.positions,
-                &shown.positions_buffer,
-                self.config.dim == Dim::Three,
-                &self.bundle,
-                |_, _| {},
-            )?;
-            self.renderer.set_paths(&self.gpu, &mut shown.scene, &paths);
-            shown.paths = Some(paths);
+            shown.view.bundle(&self.gpu, &self.renderer, graph, &self.bundle, |_, _| {})?;
             shown.paths_fresh = true;
-            shown.scene.bundle_mix = 0.0;
+            shown.view.scene.bundle_mix = 0.0;
             let method = self.bundle.method.name();
             self.message = format!("{method} bundling: {:.2} s", started.elapsed().as_secs_f64());
         }
-        let mix = &mut self.shown.scene.bundle_mix;
+        let mix = &mut self.shown.view.scene.bundle_mix;
         let step = dt / BUNDLE_MORPH.as_secs_f32();
         *mix = if target > *mix { (*mix + step).min(target) } else { (*mix - step).max(target) };
         Ok(())
-    }
-
-    /// Lays the shown graph out again (new graph, or new dimension) and keeps the view; a
-    /// force layout refines `carried` positions when given.
-    fn reshow(&mut self, carried: Option<Vec<[f32; 4]>>) -> Result<(), GpuError> {
-        let graph = visible(&self.full_graph, &self.collapsed);
-        // A layered layout is computed at once: the nodes glide to it from where they were.
-        let from = carried.clone().filter(|_| self.config.kind == LayoutKind::Layered && self.given.is_none());
-        self.shown = show(
-            &self.gpu,
-            &self.renderer,
-            &self.force_layout,
-            &self.khop,
-            graph,
-            &self.config,
-            self.direction,
-            &self.color_by,
-            &self.size_by,
-            self.shown.scene.style.edge_coloring,
-            self.given.as_deref(),
-            carried,
-        )?;
-        self.panel.reset(graph);
-        self.panel.positions_changed(graph, &self.shown.positions);
-        if let Some(training) = &mut self.training {
-            training.stale = true; // a new scene holds the graph's own weights
-        }
-        self.show_feature_maps()?;
-        self.glide = from.map(|from| Glide { from, started: Instant::now(), frame: Vec::new() });
-        self.follow_layout = true;
-        self.camera = self.fitted();
-        self.hover = None;
-        self.update_selection()
-    }
-
-    /// Shows `collapsed` (or the full graph): the rest of the graph stays where it was, a
-    /// collapsed group where its nodes were, an expanded group's nodes where it was, and a
-    /// force layout refines from there.
-    fn set_collapsed(&mut self, collapsed: Option<Collapsed>) -> Result<(), GpuError> {
-        let old_of = shown_of(&self.full_graph, &self.collapsed);
-        self.collapsed = collapsed;
-        let new_of = shown_of(&self.full_graph, &self.collapsed);
-        let count = visible(&self.full_graph, &self.collapsed).node_count();
-        let carried =
-            carry_positions(&self.shown.positions, &old_of, &new_of, count, self.config.dim, self.config.seed);
-        self.selection.clear();
-        self.reshow(Some(carried))
     }
 
     /// Runs the K-hop query for the selection and highlights it (or clears the highlight).
@@ -755,30 +575,25 @@ impl State {
                 .collect();
             capture.writer.select(capture.started.elapsed().as_secs_f32(), &ids, self.hops);
         }
-        if self.selection.is_empty() {
-            self.shown.scene.highlight = None;
-            self.reached.clear();
-        } else {
-            self.shown.neighbourhoods.select(&self.gpu, &self.khop, &self.selection, self.hops)?;
-            self.reached = self.shown.neighbourhoods.read_counts(&self.gpu)?;
-            self.shown.scene.highlight = Some(self.hops);
-        }
+        let graph = visible(&self.full_graph, &self.collapsed);
+        self.shown.view.highlight(&self.gpu, graph, &self.selection, self.hops, self.direction)?;
+        self.reached = self.shown.view.reached(&self.gpu)?;
         if let Some(linked) = &mut self.linked {
-            linked.mirror(&self.gpu, &self.shown.scene);
+            linked.mirror(&self.gpu, &self.shown.view.scene);
         }
         Ok(())
     }
 
     /// Starts a smooth camera move to the selection.
     fn fly_to_selection(&mut self) {
-        let positions = &self.shown.positions;
+        let positions = &self.shown.view.positions;
         let points: Vec<Vec3> = self
             .selection
             .iter()
             .filter_map(|&v| positions.get(v as usize))
             .map(|p| Vec3::from_slice(&p[..3]))
             .collect();
-        let min_radius = self.shown.scene.style.node_radius * 12.0;
+        let min_radius = self.shown.view.scene.style.node_radius * 12.0;
         let Some(to) = self.camera.frame(&points, min_radius, self.viewport()) else {
             return;
         };
@@ -786,96 +601,11 @@ impl State {
         self.follow_layout = false;
     }
 
-    /// R: starts writing the camera path (a keyframe every [`CAPTURE_INTERVAL`]) and the
-    /// selections into a tour, or stops and saves it in the current folder.
-    fn toggle_capture(&mut self) {
-        let viewport = self.viewport();
-        match self.capture.take() {
-            None => {
-                let mut writer =
-                    TourWriter::new("recorded in netlens view: netlens record GRAPH --tour THIS_FILE -o tour.mp4");
-                writer.key(0.0, &self.camera, viewport);
-                let now = Instant::now();
-                self.capture = Some(Capture { writer, started: now, last_key: now, last_camera: self.camera });
-                self.message = "recording the camera into a tour (R stops)".into();
-            }
-            Some(mut capture) => {
-                capture.writer.key(capture.started.elapsed().as_secs_f32(), &self.camera, viewport);
-                let path = fresh_path("netlens-recording", "toml");
-                self.message = match std::fs::write(&path, capture.writer.text()) {
-                    Ok(()) => format!("saved {}: render it with netlens record --tour", path.display()),
-                    Err(e) => format!("cannot write {}: {e}", path.display()),
-                };
-            }
-        }
-    }
-
-    /// K: appends the camera as a keyframe, 3 s after the last, to this session's tour file.
-    fn add_keyframe(&mut self) {
-        let viewport = self.viewport();
-        let (path, writer) = self.keyframes.get_or_insert_with(|| {
-            (fresh_path("netlens-tour", "toml"), TourWriter::new("keyframes added in netlens view with K"))
-        });
-        writer.key(3.0 * writer.keys() as f32, &self.camera, viewport);
-        self.message = match std::fs::write(&*path, writer.text()) {
-            Ok(()) => format!("keyframe {} added to {}", writer.keys(), path.display()),
-            Err(e) => format!("cannot write {}: {e}", path.display()),
-        };
-    }
-
-    /// Saves what the window shows (without the panel) as a PNG in the current folder.
-    fn screenshot(&mut self) -> Result<(), GpuError> {
-        let size = self.size();
-        let target = OffscreenTarget::new(&self.gpu, size)?;
-        let rgba = target.render(&self.gpu, &self.renderer, &self.shown.scene, &self.camera)?;
-        let path = fresh_path("netlens-screenshot", "png");
-        self.message = match write_png(&path, size, &rgba) {
-            Ok(()) => format!("saved {}", path.display()),
-            Err(e) => format!("cannot write {}: {e}", path.display()),
-        };
-        Ok(())
-    }
-
     /// The path of the collapsed group the first selected node stands for, if it does.
     fn expandable(&self) -> Option<String> {
         let collapsed = self.collapsed.as_ref()?;
         let group = collapsed.group_of_node.get(self.selection.first()?)?;
         Some(self.full_graph.groups.path(*group).join("/"))
-    }
-
-    /// Writes what the graph's view shows (2D) as `netlens-screenshot.svg`, never
-    /// overwriting.
-    fn screenshot_svg(&mut self) -> Result<(), GpuError> {
-        let graph = visible(&self.full_graph, &self.collapsed);
-        let shown = &self.shown;
-        let colors = self.color_by.colors(graph);
-        let sizes = self.size_by.sizes(graph);
-        let paths = match &shown.paths {
-            Some(paths) if shown.scene.bundle_mix >= 0.5 => Some(paths.read(&self.gpu)?),
-            _ => None,
-        };
-        let hops = match shown.scene.highlight {
-            Some(k) => {
-                let bytes = crate::gpu::read_buffer(&self.gpu, shown.scene.hops(), graph.node_count() as u64 * 4)?;
-                Some((bytemuck::cast_slice::<u8, u32>(&bytes).to_vec(), k))
-            }
-            None => None,
-        };
-        let scene = svg::SvgScene {
-            graph,
-            positions: &shown.positions,
-            colors: &colors,
-            sizes: &sizes,
-            style: shown.scene.style,
-            paths: paths.as_deref(),
-            highlight: hops.as_ref().map(|(h, k)| (h.as_slice(), *k)),
-        };
-        let path = fresh_path("netlens-screenshot", "svg");
-        self.message = match svg::write(&path, &scene, &self.camera, self.size()) {
-            Ok(()) => format!("saved {}", path.display()),
-            Err(e) => format!("cannot write {}: {e}", path.display()),
-        };
-        Ok(())
     }
 
     fn select(&mut self, nodes: Vec<u32>, add: bool) -> Result<(), GpuError> {
@@ -888,179 +618,6 @@ impl State {
             }
         }
         self.update_selection()
-    }
-
-    fn apply(&mut self, action: Action) -> Result<(), GpuError> {
-        let viewport = self.viewport();
-        match action {
-            Action::Pan(_) | Action::Orbit(_) | Action::Zoom { .. }
-                if !self.fly && self.pointer.and_then(|p| self.in_linked(p)).is_some() =>
-            {
-                let local = self.pointer.and_then(|p| self.in_linked(p));
-                let zoom_at = match action {
-                    Action::Zoom { at, .. } => at.and_then(|a| self.in_linked(a)).or(local),
-                    _ => None,
-                };
-                let linked = self.linked.as_mut().expect("a split has an embedding view");
-                let size = linked.size();
-                let view = Vec2::new(size.0 as f32, size.1 as f32);
-                match action {
-                    Action::Pan(delta) | Action::Orbit(delta) => linked.camera.pan(delta, view),
-                    Action::Zoom { factor, .. } => linked.camera.zoom(factor, zoom_at.unwrap_or(view * 0.5), view),
-                    _ => unreachable!("matched above"),
-                }
-                self.window.request_redraw();
-                return Ok(());
-            }
-            Action::Pan(delta) => self.camera.pan(delta, viewport),
-            Action::Orbit(delta) if self.fly => self.camera.look(delta, viewport),
-            Action::Orbit(delta) => self.camera.orbit(delta, viewport),
-            Action::Zoom { factor, .. } if self.fly => self.fly_speed = (self.fly_speed * factor).clamp(0.01, 20.0),
-            Action::Zoom { factor, at } => self.camera.zoom(factor, at.unwrap_or(viewport * 0.5), viewport),
-            Action::Fit => {
-                self.follow_layout = true;
-                self.transition = None;
-                self.camera = self.fitted();
-                self.resize_linked(true);
-            }
-            Action::TogglePause => self.paused = !self.paused,
-            Action::Click { at, add } => {
-                let hit = self.pick(at)?;
-                match hit {
-                    Some(Hit::Node(v)) => self.select(vec![v], add)?,
-                    Some(Hit::Edge(e)) => {
-                        let graph = self.graph();
-                        let ends = vec![graph.src[e as usize], graph.dst[e as usize]];
-                        self.select(ends, add)?
-                    }
-                    None if !add => self.select(Vec::new(), false)?,
-                    None => {}
-                }
-            }
-            Action::Hover(Some(at)) => {
-                self.hover_at = Some(at);
-                self.pointer = Some(at);
-            }
-            Action::Hover(None) => {
-                self.hover_at = None;
-                self.hover = None;
-                self.pointer = None;
-            }
-            Action::ClearSelection => self.select(Vec::new(), false)?,
-            Action::Hops(delta) => {
-                self.hops = self.hops.saturating_add_signed(delta).min(SLIDER_MAX_HOPS);
-                self.update_selection()?;
-            }
-            Action::FlyToSelection => self.fly_to_selection(),
-            Action::ToggleFly => self.fly = !self.fly,
-            Action::ToggleBundle => self.toggle_bundle(),
-            Action::Screenshot => self.screenshot()?,
-            Action::RecordTour => self.toggle_capture(),
-            Action::NextEmbedding => {
-                if let Some(linked) = &mut self.linked {
-                    linked.next(&self.gpu, &self.renderer, &self.full_graph)?;
-                    linked.scene.set_colors(&self.gpu.queue, &self.color_by.colors(&self.full_graph));
-                    linked.mirror(&self.gpu, &self.shown.scene);
-                }
-            }
-            Action::AddKeyframe => self.add_keyframe(),
-            Action::ToggleTraining => {
-                if let Some(training) = &mut self.training {
-                    training.toggle();
-                }
-            }
-            Action::Quit => {} // handled by the event loop
-        }
-        if matches!(action, Action::Pan(_) | Action::Orbit(_) | Action::Zoom { .. }) {
-            self.follow_layout = false;
-            self.transition = None;
-        }
-        self.window.request_redraw();
-        Ok(())
-    }
-
-    fn apply_ui(&mut self, action: UiAction) -> Result<(), GpuError> {
-        match action {
-            UiAction::Select { nodes, fly } => {
-                self.select(nodes, false)?;
-                if fly {
-                    self.fly_to_selection();
-                }
-            }
-            UiAction::SetHops(k) => {
-                self.hops = k;
-                self.update_selection()?;
-            }
-            UiAction::SetDirection(direction) => {
-                self.direction = direction;
-                let graph = visible(&self.full_graph, &self.collapsed);
-                self.shown.neighbourhoods =
-                    Neighbourhoods::new(&self.gpu, &self.khop, graph, direction, self.shown.scene.hops().clone())?;
-                self.update_selection()?;
-            }
-            UiAction::ColorBy(color_by) => {
-                let colors = color_by.colors(self.graph());
-                self.shown.scene.set_colors(&self.gpu.queue, &colors);
-                if let Some(linked) = &self.linked {
-                    linked.scene.set_colors(&self.gpu.queue, &colors);
-                }
-                self.color_by = color_by;
-            }
-            UiAction::SizeBy(size_by) => {
-                self.size_by = size_by;
-                self.shown.scene.set_sizes(&self.gpu.queue, &self.sizes());
-            }
-            UiAction::Collapse(_) if self.linked.is_some() => {
-                self.message = "groups stay expanded beside an embedding (one row per node)".into();
-            }
-            UiAction::Collapse(depth) => {
-                let collapsed = depth.map(|d| {
-                    let at_depth = (0..self.full_graph.groups.len() as GroupId)
-                        .filter(|&g| self.full_graph.groups.depth(g) == d)
-                        .collect();
-                    Collapsed::new(&self.full_graph, at_depth, Some(d))
-                });
-                self.set_collapsed(collapsed)?;
-            }
-            UiAction::CollapseGroup(_) | UiAction::ExpandGroup(_) if self.linked.is_some() => {
-                self.message = "groups stay expanded beside an embedding (one row per node)".into();
-            }
-            UiAction::CollapseGroup(path) | UiAction::ExpandGroup(path) => {
-                let Ok(group) = self.full_graph.groups.find(&path) else {
-                    self.message = format!("no group {path}");
-                    return Ok(());
-                };
-                let mut groups = self.collapsed.as_ref().map(|c| c.groups.clone()).unwrap_or_default();
-                if !groups.remove(&group) {
-                    groups.insert(group);
-                }
-                let collapsed = (!groups.is_empty()).then(|| Collapsed::new(&self.full_graph, groups, None));
-                self.set_collapsed(collapsed)?;
-            }
-            UiAction::ToggleDim => {
-                self.config.dim = if self.three_d() { Dim::Two } else { Dim::Three };
-                self.reshow(None)?;
-            }
-            UiAction::TogglePause => self.paused = !self.paused,
-            UiAction::TrainingAt(at) => {
-                if let Some(training) = &mut self.training {
-                    (training.at, training.playing, training.stale) = (at.clamp(0.0, 1.0), false, true);
-                }
-            }
-            UiAction::TrainingShow(show) => {
-                if let Some(training) = &mut self.training {
-                    (training.show, training.stale) = (show, true);
-                }
-            }
-            UiAction::ToggleTraining => self.apply(Action::ToggleTraining)?,
-            UiAction::ToggleFly => self.fly = !self.fly,
-            UiAction::ToggleBundle => self.toggle_bundle(),
-            UiAction::Fit => self.apply(Action::Fit)?,
-            UiAction::Screenshot => self.screenshot()?,
-            UiAction::ScreenshotSvg => self.screenshot_svg()?,
-        }
-        self.window.request_redraw();
-        Ok(())
     }
 
     /// Node sizes as the panel says, with the nodes that show a feature map hidden under
@@ -1077,46 +634,10 @@ impl State {
     /// only (a collapsed group stands for many channels).
     fn show_feature_maps(&mut self) -> Result<(), GpuError> {
         if let Some(maps) = self.feature_maps.as_ref().filter(|_| self.collapsed.is_none()) {
-            self.renderer.set_feature_maps(&self.gpu, &mut self.shown.scene, maps, &self.shown.positions)?;
-            self.shown.scene.set_sizes(&self.gpu.queue, &self.sizes());
+            self.renderer.set_feature_maps(&self.gpu, &mut self.shown.view.scene, maps, &self.shown.view.positions)?;
+            self.shown.view.scene.set_sizes(&self.gpu.queue, &self.sizes());
         }
         Ok(())
-    }
-
-    /// Moves gliding nodes to where they are at this moment (smoothstep over [`GLIDE`]).
-    fn step_glide(&mut self) {
-        let Some(glide) = &mut self.glide else { return };
-        let t = (glide.started.elapsed().as_secs_f32() / GLIDE.as_secs_f32()).min(1.0);
-        let e = t * t * (3.0 - 2.0 * t);
-        let to = &self.shown.positions;
-        glide.frame.clear();
-        glide.frame.extend(
-            glide
-                .from
-                .iter()
-                .zip(to)
-                .map(|(a, b)| [a[0] + (b[0] - a[0]) * e, a[1] + (b[1] - a[1]) * e, a[2] + (b[2] - a[2]) * e, b[3]]),
-        );
-        self.gpu.queue.write_buffer(&self.shown.positions_buffer, 0, bytemuck::cast_slice(&glide.frame));
-        if t >= 1.0 {
-            self.glide = None;
-        }
-    }
-
-    /// Plays the training run on by `dt` and gives the scene its edges when they changed:
-    /// on the full graph only (a collapsed view shows its own summed weights).
-    fn step_training(&mut self, dt: f32) {
-        let Some(training) = &mut self.training else { return };
-        training.advance(dt);
-        if training.stale && self.collapsed.is_none() {
-            let name = training.run.at(training.at, training.show, &mut training.edges);
-            if training.checkpoint != name {
-                training.checkpoint.clear();
-                training.checkpoint.push_str(name);
-            }
-            self.shown.scene.set_edge_weights(&self.gpu.queue, &training.edges);
-            training.stale = false;
-        }
     }
 
     /// Advances the layout and the camera by one frame's worth.
@@ -1124,12 +645,12 @@ impl State {
         let viewport = self.viewport();
         if !self.paused && self.layout_running() {
             let run = self.shown.force.as_mut().expect("running");
-            run.advance(&self.gpu, &self.force_layout, ITERATIONS_PER_FRAME);
-            self.shown.bounds = run.read_bounds(&self.gpu)?;
+            run.advance(&self.gpu, &self.gpu.kernel::<ForceLayout>(), ITERATIONS_PER_FRAME);
+            self.shown.view.bounds = run.read_bounds(&self.gpu)?;
             let (n, e) = (self.graph().node_count(), self.graph().edge_count());
-            let edge_coloring = self.shown.scene.style.edge_coloring;
-            self.shown.scene.style =
-                Style { edge_coloring, ..Style::for_layout(n, e, &self.shown.bounds, self.three_d()) };
+            let edge_coloring = self.shown.view.scene.style.edge_coloring;
+            self.shown.view.scene.style =
+                Style { edge_coloring, ..Style::for_layout(n, e, &self.shown.view.bounds, self.three_d()) };
             self.shown.paths_fresh = false;
             if self.follow_layout {
                 self.camera = self.fitted();
@@ -1137,13 +658,13 @@ impl State {
             let done = !self.layout_running();
             if done || self.shown.positions_read.elapsed() >= POSITIONS_REFRESH {
                 let run = self.shown.force.as_ref().expect("a force layout");
-                self.shown.positions = run.read_positions(&self.gpu)?;
+                self.shown.view.positions = run.read_positions(&self.gpu)?;
                 self.shown.positions_read = Instant::now();
                 let graph = visible(&self.full_graph, &self.collapsed);
-                self.panel.positions_changed(graph, &self.shown.positions);
+                self.panel.positions_changed(graph, &self.shown.view.positions);
                 if done {
-                    (self.shown.scene.style, self.shown.bounds) =
-                        self.shown.scene.style.settled(graph, &self.shown.positions, &self.shown.bounds);
+                    (self.shown.view.scene.style, self.shown.view.bounds) =
+                        self.shown.view.scene.style.settled(graph, &self.shown.view.positions, &self.shown.view.bounds);
                     if self.follow_layout {
                         self.camera = self.fitted();
                     }
@@ -1225,7 +746,7 @@ impl State {
             message: &self.message,
             camera: &self.camera,
             viewport: Vec2::new(self.surface_config.width as f32, self.surface_config.height as f32),
-            positions: Some(&self.shown.positions),
+            positions: Some(&self.shown.view.positions),
             embedding: self.split().zip(self.linked.as_ref()).map(|(split, linked)| ui::EmbeddingPane {
                 split,
                 name: &linked.name,
@@ -1271,9 +792,9 @@ impl State {
             _ => return Ok((false, repaint)), // occluded: try again on the next event
         };
         let view = frame.texture.create_view(&Default::default());
-        self.shown.scene.hovered = self.hover.and_then(Hit::node);
-        self.shown.scene.hovered_edge = self.hover.and_then(Hit::edge);
-        self.shown.scene.set_view(&self.gpu.queue, &self.camera, self.size());
+        self.shown.view.scene.hovered = self.hover.and_then(Hit::node);
+        self.shown.view.scene.hovered_edge = self.hover.and_then(Hit::edge);
+        self.shown.view.scene.set_view(&self.gpu.queue, &self.camera, self.size());
         if let Some(linked) = &mut self.linked {
             linked.scene.hovered = self.hover.and_then(Hit::node);
             linked.scene.set_view(&self.gpu.queue, &linked.camera, linked.size());
@@ -1290,14 +811,14 @@ impl State {
                     let (width, height) = size;
                     let split = (split as u32).min(width - 1);
                     pass.set_scissor_rect(0, 0, split, height);
-                    self.renderer.draw(&mut pass, &self.shown.scene);
+                    self.renderer.draw(&mut pass, &self.shown.view.scene);
                     pass.set_viewport(split as f32, 0.0, (width - split) as f32, height as f32, 0.0, 1.0);
                     pass.set_scissor_rect(split, 0, width - split, height);
                     self.renderer.draw(&mut pass, &linked.scene);
                     pass.set_viewport(0.0, 0.0, width as f32, height as f32, 0.0, 1.0);
                     pass.set_scissor_rect(0, 0, width, height);
                 }
-                _ => self.renderer.draw(&mut pass, &self.shown.scene),
+                _ => self.renderer.draw(&mut pass, &self.shown.view.scene),
             }
             self.egui.overlay.paint(&mut pass, &prepared);
         }

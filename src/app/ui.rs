@@ -9,12 +9,12 @@ use egui::{Align2, Color32, FontId, Pos2, Rect};
 use glam::{Vec2, Vec3};
 
 use super::pick::Hit;
+use crate::analysis::training::Show;
 use crate::embed::metrics::Agreement;
 use crate::graph::{Direction, Graph};
 use crate::khop::MAX_HOPS;
 use crate::render::Camera;
 use crate::render::palette::{ColorBy, SizeBy};
-use crate::training::Show;
 
 /// The most K the slider and keys offer.
 pub const SLIDER_MAX_HOPS: u32 = 10;

@@ -32,6 +32,44 @@ pub struct Agreement {
     pub per_node: Vec<Option<f32>>,
 }
 
+/// How predicted classes fare against the labels, and how the embedding agrees with its
+/// graph where they are right and where they are wrong.
+#[derive(Debug, Clone, Serialize)]
+pub struct Predictions {
+    pub accuracy: f64,
+    /// Nodes with a label (not -1).
+    pub labelled: usize,
+    /// Mean agreement of the rightly and of the wrongly predicted nodes.
+    pub agreement_right: f64,
+    pub agreement_wrong: f64,
+    pub wrong: usize,
+}
+
+impl Predictions {
+    /// `labels` and `pred` hold a class per node (-1 in `labels`: none); `per_node` is the
+    /// agreement of each node ([`Agreement::per_node`]).
+    pub fn of(labels: &[i32], pred: &[i32], per_node: &[Option<f32>]) -> Predictions {
+        let rows = labels.len().min(pred.len());
+        let mean_of = |right: bool| {
+            let scores: Vec<f64> = (0..rows)
+                .filter(|&v| labels[v] >= 0 && (pred[v] == labels[v]) == right)
+                .filter_map(|v| per_node[v].map(f64::from))
+                .collect();
+            (scores.iter().sum::<f64>() / scores.len().max(1) as f64, scores.len())
+        };
+        let labelled = labels.iter().filter(|&&l| l >= 0).count();
+        let right = (0..rows).filter(|&v| labels[v] >= 0 && pred[v] == labels[v]).count();
+        let ((agreement_right, _), (agreement_wrong, wrong)) = (mean_of(true), mean_of(false));
+        Predictions {
+            accuracy: right as f64 / labelled.max(1) as f64,
+            labelled,
+            agreement_right,
+            agreement_wrong,
+            wrong,
+        }
+    }
+}
+
 /// Agreement of every node; `neighbours` holds each row's `k` nearest, nearest first.
 pub fn agreement(graph: &Graph, neighbours: &[u32], k: usize, hops: u32) -> Agreement {
     let n = graph.node_count() as usize;

@@ -15,7 +15,10 @@ pub mod umap;
 use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
 
-use crate::gpu::{Gpu, GpuError, Shader, compute_pipelines, dispatch, read_buffer, storage_entry, uniform_entry};
+use crate::gpu::{
+    Gpu, GpuError, Kernel, Shader, compute_pipelines, dispatch, read_buffer, storage_entry, uniform_entry,
+};
+use crate::graph::Embedding;
 
 /// The most neighbours [`knn`] keeps per row.
 pub const MAX_K: usize = 32;
@@ -31,20 +34,6 @@ const CHUNK: u32 = 1024;
 const MAX_PARTIALS: u64 = 1 << 24;
 /// Loop turns one k-nearest-neighbour dispatch may take per row, under that limit.
 const KNN_TURNS: u64 = 60_000;
-
-/// Row-major `rows x dims` values.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Embedding {
-    pub rows: usize,
-    pub dims: usize,
-    pub values: Vec<f32>,
-}
-
-impl Embedding {
-    pub fn row(&self, r: usize) -> &[f32] {
-        &self.values[r * self.dims..(r + 1) * self.dims]
-    }
-}
 
 /// Mirrors `Params` in embed.wgsl.
 #[repr(C)]
@@ -114,8 +103,10 @@ pub struct EmbedPasses {
     layout: wgpu::BindGroupLayout,
 }
 
-impl EmbedPasses {
-    pub fn new(device: &wgpu::Device) -> Self {
+impl Kernel for EmbedPasses {
+    type Key = ();
+
+    fn build(device: &wgpu::Device, _: &()) -> Self {
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("EmbedPasses::layout"),
             entries: &[
@@ -361,7 +352,7 @@ pub fn neighbours(gpu: &Gpu, passes: &EmbedPasses, embedding: &Embedding, k: usi
     if embedding.rows <= EXACT_ROWS {
         knn(gpu, passes, embedding, k)
     } else {
-        nndescent::approximate_knn(gpu, passes, &nndescent::DescentPasses::new(&gpu.device), embedding, k)
+        nndescent::approximate_knn(gpu, passes, &gpu.kernel::<nndescent::DescentPasses>(), embedding, k)
     }
 }
 
@@ -427,9 +418,9 @@ mod tests {
     /// Values split over two bindings give the same results as in one.
     #[test]
     fn two_bindings_read_like_one() {
-        let embedding = crate::bench::blobs(300, 8, 5);
+        let embedding = crate::graph::generate::blobs(300, 8, 5);
         let gpu = Gpu::headless().expect("an adapter");
-        let passes = EmbedPasses::new(&gpu.device);
+        let passes = gpu.kernel::<EmbedPasses>();
         let split = Values::upload(&gpu, &embedding, Some(150 * 8 * 4)).unwrap();
         assert_eq!(split.split, 150);
         let one = Values::upload(&gpu, &embedding, None).unwrap();
@@ -446,6 +437,21 @@ mod tests {
         assert!(
             Values::upload(&gpu, &embedding, Some(149 * 8 * 4)).is_err(),
             "more than two bindings' worth is refused"
+        );
+    }
+}
+
+#[cfg(test)]
+mod wgsl_twins {
+    use super::*;
+    use crate::gpu::{Shader, wgsl_struct_size};
+
+    #[test]
+    fn gpu_structs_are_the_size_of_their_wgsl_twins() {
+        assert_eq!(
+            wgsl_struct_size(Shader::Embed, "Params") as usize,
+            std::mem::size_of::<Params>(),
+            "Params in Embed"
         );
     }
 }

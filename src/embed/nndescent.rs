@@ -11,8 +11,10 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::{EmbedPasses, Embedding, MAX_K, Values, check, pca};
-use crate::gpu::{Gpu, GpuError, Shader, compute_pipelines, dispatch, read_buffer, storage_entry, uniform_entry};
-use crate::layout::cell_index;
+use crate::geom::cell_index;
+use crate::gpu::{
+    Gpu, GpuError, Kernel, Shader, compute_pipelines, dispatch, read_buffer, storage_entry, uniform_entry,
+};
 
 const WG: u32 = 64;
 const NONE: u32 = u32::MAX;
@@ -44,8 +46,10 @@ pub struct DescentPasses {
     layout: wgpu::BindGroupLayout,
 }
 
-impl DescentPasses {
-    pub fn new(device: &wgpu::Device) -> Self {
+impl Kernel for DescentPasses {
+    type Key = ();
+
+    fn build(device: &wgpu::Device, _: &()) -> Self {
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("DescentPasses::layout"),
             entries: &[
@@ -181,4 +185,19 @@ pub fn approximate_knn(
     let found: Vec<u32> = bytemuck::cast_slice(&read_buffer(gpu, &lists[from].0, slots)?).to_vec();
     debug_assert!(found.iter().all(|&v| v != NONE || rows as usize <= k));
     Ok(found)
+}
+
+#[cfg(test)]
+mod wgsl_twins {
+    use super::*;
+    use crate::gpu::{Shader, wgsl_struct_size};
+
+    #[test]
+    fn gpu_structs_are_the_size_of_their_wgsl_twins() {
+        assert_eq!(
+            wgsl_struct_size(Shader::NnDescent, "Params") as usize,
+            std::mem::size_of::<Params>(),
+            "Params in NnDescent"
+        );
+    }
 }

@@ -17,7 +17,9 @@ use bytemuck::{Pod, Zeroable};
 use glam::Vec4;
 
 use super::{EmbedPasses, Embedding, cpu::distance, neighbours, pca};
-use crate::gpu::{Gpu, GpuError, Shader, compute_pipelines, dispatch_size, read_buffer, storage_entry, uniform_entry};
+use crate::gpu::{
+    Gpu, GpuError, Kernel, Shader, compute_pipelines, dispatch_size, read_buffer, storage_entry, uniform_entry,
+};
 
 const WG: u32 = 64;
 /// Each term of the gradient is clipped to this, per axis, as in UMAP.
@@ -78,8 +80,10 @@ pub struct UmapPasses {
     epoch_layout: wgpu::BindGroupLayout,
 }
 
-impl UmapPasses {
-    pub fn new(device: &wgpu::Device) -> Self {
+impl Kernel for UmapPasses {
+    type Key = ();
+
+    fn build(device: &wgpu::Device, _: &()) -> Self {
         let data_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("UmapPasses::data_layout"),
             entries: &[
@@ -334,4 +338,19 @@ pub fn cpu_epoch(graph: &FuzzyGraph, positions: &[[f32; 4]], config: &UmapConfig
             moved.to_array()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod wgsl_twins {
+    use super::*;
+    use crate::gpu::{Shader, wgsl_struct_size};
+
+    #[test]
+    fn gpu_structs_are_the_size_of_their_wgsl_twins() {
+        assert_eq!(
+            wgsl_struct_size(Shader::Umap, "Epoch") as usize,
+            std::mem::size_of::<EpochUniforms>(),
+            "Epoch in Umap"
+        );
+    }
 }

@@ -11,8 +11,13 @@ pub mod shaders;
 
 pub use readback::{map_read, read_buffer};
 pub use shaders::Shader;
+#[cfg(test)]
+pub use shaders::wgsl_struct_size;
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
@@ -49,6 +54,16 @@ pub struct Gpu {
     /// The first error the device reported outside an error scope (out of memory, most
     /// likely), returned by the next [`Gpu::wait`] instead of wgpu's default panic.
     uncaptured: Arc<Mutex<Option<String>>>,
+    /// Every pass's pipelines, built on first use ([`Gpu::kernel`]).
+    kernels: Mutex<HashMap<(TypeId, u64), Arc<dyn Any + Send + Sync>>>,
+}
+
+/// A pass's long-lived GPU objects (pipelines, bind-group layouts), built once per device
+/// and shared by every run of the pass; per-run data (buffers, bind groups) lives apart.
+/// `Key` tells variants apart, such as a renderer's target format.
+pub trait Kernel: Send + Sync + 'static {
+    type Key: Hash + Send + Sync;
+    fn build(device: &wgpu::Device, key: &Self::Key) -> Self;
 }
 
 /// What `netlens info --gpu` prints.
@@ -126,6 +141,21 @@ fn usable(adapter: &wgpu::Adapter) -> bool {
 }
 
 impl Gpu {
+    /// The kernel `K` for `key` on this device: built on the first call, shared after.
+    pub fn kernel_for<K: Kernel>(&self, key: K::Key) -> Arc<K> {
+        let mut hasher = DefaultHasher::new();
+        key.hash(&mut hasher);
+        let id = (TypeId::of::<K>(), hasher.finish());
+        let mut kernels = self.kernels.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let kernel = kernels.entry(id).or_insert_with(|| Arc::new(K::build(&self.device, &key)));
+        Arc::clone(kernel).downcast::<K>().expect("a kernel is stored under its own type")
+    }
+
+    /// The kernel `K`, which has one variant.
+    pub fn kernel<K: Kernel<Key = ()>>(&self) -> Arc<K> {
+        self.kernel_for(())
+    }
+
     /// A device for offscreen work (layout, PNG, video). Native backends are tried before
     /// GL, whose EGL probe is slow and noisy when a native adapter exists anyway.
     pub fn headless() -> Result<Gpu, GpuError> {
@@ -181,7 +211,7 @@ impl Gpu {
             let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
             slot.get_or_insert_with(|| error.to_string());
         }));
-        Ok(Gpu { instance, adapter, device, queue, uncaptured })
+        Ok(Gpu { instance, adapter, device, queue, uncaptured, kernels: Mutex::default() })
     }
 
     /// Whether the adapter is a GPU rather than a CPU driver (lavapipe, llvmpipe), where
@@ -360,5 +390,31 @@ mod tests {
         assert_eq!(dispatch_size(65, 64), (2, 1));
         let (x, y) = dispatch_size(10_000_000, 64);
         assert!(x <= 65535 && y > 1 && x as u64 * y as u64 * 64 >= 10_000_000);
+    }
+}
+
+#[cfg(test)]
+mod kernel_tests {
+    use super::*;
+
+    struct Counted(u32);
+
+    static BUILT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+    impl Kernel for Counted {
+        type Key = u32;
+        fn build(_: &wgpu::Device, key: &u32) -> Counted {
+            BUILT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Counted(*key)
+        }
+    }
+
+    #[test]
+    fn kernels_are_built_once_per_key() {
+        let gpu = Gpu::headless().expect("an adapter: a GPU, lavapipe or llvmpipe");
+        let (a, b, c) = (gpu.kernel_for::<Counted>(1), gpu.kernel_for::<Counted>(1), gpu.kernel_for::<Counted>(2));
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!((a.0, c.0), (1, 2));
+        assert_eq!(BUILT.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 }

@@ -8,7 +8,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::generate::Lcg;
-use super::{Graph, GroupId};
+use super::{Coarsened, Graph, GroupId};
 
 /// Lloyd's iterations of k-means.
 const ITERATIONS: usize = 25;
@@ -26,7 +26,7 @@ impl Graph {
     /// The graph with the nodes directly in each group (a layer of the neuron level) of
     /// more than `k` nodes clustered into at most `k` nodes by `likeness`, and the node
     /// that every node became in it; the same `seed` gives the same clusters.
-    pub fn cluster_layers(&self, k: usize, seed: u64, likeness: &Likeness) -> (Graph, Vec<u32>) {
+    pub fn cluster_layers(&self, k: usize, seed: u64, likeness: &Likeness) -> Coarsened {
         let k = k.max(1);
         let n = self.node_count() as usize;
         let weight = |e: usize| self.weights.as_ref().map_or(1.0, |w| w[e]);
@@ -181,7 +181,7 @@ mod tests {
 
     #[test]
     fn neurons_that_read_alike_share_a_cluster() {
-        let g = two_kinds().cluster_layers(2, 1, &Likeness::Weights).0;
+        let g = two_kinds().cluster_layers(2, 1, &Likeness::Weights).graph;
         assert_eq!(g.node_count(), 3, "the input and two clusters");
         assert_eq!(g.edge_count(), 2);
         let mut weights = g.weights.clone().unwrap();
@@ -193,24 +193,28 @@ mod tests {
             "{names:?}"
         );
         assert_eq!(
-            two_kinds().cluster_layers(2, 1, &Likeness::Weights).0.src,
+            two_kinds().cluster_layers(2, 1, &Likeness::Weights).graph.src,
             g.src,
             "the same seed, the same clusters"
         );
-        assert_eq!(two_kinds().cluster_layers(6, 1, &Likeness::Weights).0.node_count(), 7, "layers of at most k stay");
+        assert_eq!(
+            two_kinds().cluster_layers(6, 1, &Likeness::Weights).graph.node_count(),
+            7,
+            "layers of at most k stay"
+        );
     }
 
     #[test]
     fn neurons_that_fire_alike_share_a_cluster() {
         // Weights say 1-3 and 4-6; activations say odd and even.
         let profile = |v: u32| (v > 0).then(|| if v % 2 == 1 { vec![1.0, 0.0] } else { vec![0.0, 1.0] });
-        let (g, new_of) = two_kinds().cluster_layers(2, 1, &Likeness::Profiles(&profile));
+        let Coarsened { graph: g, node_of: new_of } = two_kinds().cluster_layers(2, 1, &Likeness::Profiles(&profile));
         assert_eq!(g.node_count(), 3);
         assert_eq!((new_of[1], new_of[2]), (new_of[3], new_of[4]));
         assert_ne!(new_of[1], new_of[2]);
         // A member without a profile: the layer is clustered by weights.
         let partial = |v: u32| (v > 1).then(|| vec![v as f32]);
-        let (_, new_of) = two_kinds().cluster_layers(2, 1, &Likeness::Profiles(&partial));
+        let new_of = two_kinds().cluster_layers(2, 1, &Likeness::Profiles(&partial)).node_of;
         assert_eq!((new_of[1], new_of[4]), (new_of[3], new_of[6]));
     }
 }

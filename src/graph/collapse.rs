@@ -33,10 +33,52 @@ impl Graph {
     }
 }
 
+/// A graph made coarser (groups collapsed, neurons clustered): the new graph, and the node
+/// of it that every node of the finer graph became.
+#[derive(Debug, Clone)]
+pub struct Coarsened {
+    pub graph: Graph,
+    pub node_of: Vec<u32>,
+}
+
+impl Coarsened {
+    /// The mean over each node's members of a value `width` wide per fine node
+    /// ([`means_by`]).
+    pub fn means(&self, values: &[f32], width: usize) -> Vec<f32> {
+        means_by(&self.node_of, self.graph.node_count() as usize, values, width)
+    }
+
+    /// The lowest-numbered fine node inside each node.
+    pub fn first_members(&self) -> Vec<u32> {
+        let mut first = vec![u32::MAX; self.graph.node_count() as usize];
+        for (v, &c) in self.node_of.iter().enumerate() {
+            first[c as usize] = first[c as usize].min(v as u32);
+        }
+        first
+    }
+}
+
+/// The mean of a value `width` wide (row `v` of `values`, row-major) over the members of
+/// each of `count` groups, member `v` in group `group_of[v]`, summed in f64; values that
+/// are not finite are left out, and a group without any gets NaN.
+pub fn means_by(group_of: &[u32], count: usize, values: &[f32], width: usize) -> Vec<f32> {
+    let mut sums = vec![0f64; count * width];
+    let mut counts = vec![0u32; count * width];
+    for (row, &g) in values.chunks_exact(width).zip(group_of) {
+        for (c, &value) in row.iter().enumerate() {
+            if value.is_finite() {
+                sums[g as usize * width + c] += value as f64;
+                counts[g as usize * width + c] += 1;
+            }
+        }
+    }
+    sums.iter().zip(&counts).map(|(&s, &n)| if n > 0 { (s / n as f64) as f32 } else { f32::NAN }).collect()
+}
+
 impl Graph {
     /// The graph with every group at `depth` (0 = the outermost groups) collapsed, and the
     /// node that every node of `self` became in it.
-    pub fn collapse(&self, depth: usize) -> (Graph, Vec<u32>) {
+    pub fn collapse(&self, depth: usize) -> Coarsened {
         let at_depth = (0..self.groups.len() as GroupId).filter(|&g| self.groups.depth(g) == depth).collect();
         self.collapse_groups(&at_depth)
     }
@@ -44,7 +86,7 @@ impl Graph {
     /// The graph with each group of `which` collapsed into one node (a group inside
     /// another collapsed one goes with it), and the node that every node of `self` became
     /// in it.
-    pub fn collapse_groups(&self, which: &BTreeSet<GroupId>) -> (Graph, Vec<u32>) {
+    pub fn collapse_groups(&self, which: &BTreeSet<GroupId>) -> Coarsened {
         let groups = &self.groups;
         let ancestors = |g: GroupId| {
             let mut chain = vec![g];
@@ -158,7 +200,7 @@ impl Graph {
             }
             graph.nodes.columns.push(Column { name: "params".into(), width: 1, values: sums });
         }
-        (graph, new_of)
+        Coarsened { graph, node_of: new_of }
     }
 }
 
@@ -185,19 +227,19 @@ mod tests {
     #[test]
     fn collapses_at_each_depth() {
         let g = encoder();
-        let (top, new_of) = g.collapse(0);
+        let Coarsened { graph: top, node_of: new_of } = g.collapse(0);
         assert_eq!(new_of, [0, 0, 0, 0, 1]);
         assert_eq!((top.node_count(), top.edge_count()), (2, 1), "encoder -> output");
         assert_eq!(top.nodes.labels.as_ref().unwrap().get(0), Some("encoder"));
         let column = |g: &Graph, name: &str| g.nodes.columns.iter().find(|c| c.name == name).unwrap().values.clone();
         assert_eq!(column(&top, "params"), [10.0, 0.0]);
         assert_eq!(column(&top, MEMBERS), [4.0, 0.0], "the encoder stands for four nodes");
-        let layers = g.collapse(1).0;
+        let layers = g.collapse(1).graph;
         assert_eq!((layers.node_count(), layers.edge_count()), (3, 2));
         assert_eq!(layers.nodes.labels.as_ref().unwrap().get(1), Some("encoder/layer.1"));
         assert_eq!(layers.groups.len(), 1, "the encoder group stays");
         assert_eq!(layers.groups.group_of(0), Some(0));
-        let none = g.collapse(5).0;
+        let none = g.collapse(5).graph;
         assert_eq!((none.node_count(), none.edge_count()), (5, 4));
     }
 
@@ -205,14 +247,21 @@ mod tests {
     fn collapses_chosen_groups() {
         let g = encoder();
         // layer.1 only (group 2): nodes 2 and 3 become one, layer.0 stays open.
-        let (one, new_of) = g.collapse_groups(&BTreeSet::from([2]));
+        let Coarsened { graph: one, node_of: new_of } = g.collapse_groups(&BTreeSet::from([2]));
         assert_eq!(new_of, [0, 1, 2, 2, 3]);
         assert_eq!((one.node_count(), one.edge_count()), (4, 3));
         assert_eq!(one.nodes.labels.as_ref().unwrap().get(2), Some("encoder/layer.1"));
         assert_eq!(one.groups.len(), 2, "encoder and layer.0 stay");
         assert_eq!(one.groups.path(one.groups.group_of(0).unwrap()), ["encoder", "layer.0"]);
         // The encoder and, inside it, layer.0: the outer one wins.
-        assert_eq!(g.collapse_groups(&BTreeSet::from([0, 1])).1, g.collapse(0).1);
-        assert_eq!(g.collapse_groups(&BTreeSet::from([1, 2])).1, g.collapse(1).1);
+        assert_eq!(g.collapse_groups(&BTreeSet::from([0, 1])).node_of, g.collapse(0).node_of);
+        assert_eq!(g.collapse_groups(&BTreeSet::from([1, 2])).node_of, g.collapse(1).node_of);
+    }
+
+    #[test]
+    fn means_leave_out_values_that_are_not_finite() {
+        let means = means_by(&[0, 0, 1, 1], 3, &[1.0, 10.0, 3.0, f32::NAN, f32::NAN, 5.0, f32::INFINITY, 7.0], 2);
+        assert_eq!((means[0], means[1], means[3]), (2.0, 10.0, 6.0));
+        assert!(means[2].is_nan() && means[4].is_nan() && means[5].is_nan(), "no finite member: NaN");
     }
 }

@@ -18,6 +18,17 @@ pub enum Direction {
     Both,
 }
 
+impl Direction {
+    /// The name the command line and reports use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::Out => "out",
+            Direction::In => "in",
+            Direction::Both => "both",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Csr {
     pub offsets: Vec<u32>,

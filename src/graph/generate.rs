@@ -157,6 +157,22 @@ pub fn laid_out_mesh(n: u32, edges_per_node: u32, seed: u64) -> (Graph, Vec<[f32
     (g, positions)
 }
 
+/// `rows` points in `dims` dimensions around 20 centres (sums of uniforms, close to
+/// Gaussian): the shape of a trained embedding's classes.
+pub fn blobs(rows: usize, dims: usize, seed: u64) -> super::Embedding {
+    let mut rng = Lcg(seed);
+    let centres: Vec<f32> = (0..20 * dims).map(|_| rng.unit() * 10.0).collect();
+    let mut values = Vec::with_capacity(rows * dims);
+    for _ in 0..rows {
+        let c = rng.below(20) as usize;
+        for d in 0..dims {
+            let noise = (0..4).map(|_| rng.unit()).sum::<f32>() - 2.0;
+            values.push(centres[c * dims + d] + noise);
+        }
+    }
+    super::Embedding { rows, dims, values }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

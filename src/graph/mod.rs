@@ -5,6 +5,7 @@
 //! (labels in one string table, classes, numeric matrices), groups form a hierarchy that
 //! model loaders fill, and [`Csr`] turns the edge arrays into adjacency ready for GPU upload.
 
+pub mod bfs;
 mod clusters;
 mod collapse;
 mod csr;
@@ -13,7 +14,7 @@ mod groups;
 mod stats;
 
 pub use clusters::Likeness;
-pub use collapse::{MEMBERS, box_side};
+pub use collapse::{Coarsened, MEMBERS, box_side, means_by};
 pub use csr::{Csr, Direction};
 pub use groups::{Group, GroupId, Groups};
 pub use stats::Summary;
@@ -127,6 +128,20 @@ pub enum NodeIdError {
     NoSuchName { id: String, hint: String },
     #[error("node {id} is out of range: ids are 0 to {last}")]
     OutOfRange { id: u64, last: i64 },
+}
+
+/// A node embedding (or any matrix with a row per node): row-major `rows x dims` values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Embedding {
+    pub rows: usize,
+    pub dims: usize,
+    pub values: Vec<f32>,
+}
+
+impl Embedding {
+    pub fn row(&self, r: usize) -> &[f32] {
+        &self.values[r * self.dims..(r + 1) * self.dims]
+    }
 }
 
 impl Graph {

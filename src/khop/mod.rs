@@ -7,11 +7,12 @@
 //! buffer to highlight the neighbourhood, so a selection never leaves the GPU. [`cpu`]
 //! is the reference the tests compare against.
 
-pub mod cpu;
-
 use bytemuck::{Pod, Zeroable};
 
-use crate::gpu::{Gpu, GpuError, Shader, compute_pipelines, dispatch_size, read_buffer, storage_entry, uniform_entry};
+use crate::gpu::{
+    Gpu, GpuError, Kernel, Shader, compute_pipelines, dispatch_size, read_buffer, storage_entry, uniform_entry,
+};
+use crate::graph::bfs::UNREACHED;
 use crate::graph::{Direction, Graph};
 
 /// What to highlight: the nodes within `hops` of the seeds, following `direction`.
@@ -23,8 +24,6 @@ pub struct Selection {
     pub direction: Direction,
 }
 
-/// The hop value of nodes outside the neighbourhood.
-pub const UNREACHED: u32 = u32::MAX;
 /// The largest K a query may ask for (the GPU histogram has a bin per hop).
 pub const MAX_HOPS: u32 = 64;
 
@@ -47,8 +46,10 @@ pub struct KHop {
     step_layout: wgpu::BindGroupLayout,
 }
 
-impl KHop {
-    pub fn new(device: &wgpu::Device) -> Self {
+impl Kernel for KHop {
+    type Key = ();
+
+    fn build(device: &wgpu::Device, _: &()) -> Self {
         let data_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("KHop::data_layout"),
             entries: &[
@@ -251,4 +252,19 @@ fn data_group(gpu: &Gpu, khop: &KHop, buffers: [&wgpu::Buffer; 5]) -> wgpu::Bind
         layout: &khop.data_layout,
         entries: &entries,
     })
+}
+
+#[cfg(test)]
+mod wgsl_twins {
+    use super::*;
+    use crate::gpu::{Shader, wgsl_struct_size};
+
+    #[test]
+    fn gpu_structs_are_the_size_of_their_wgsl_twins() {
+        assert_eq!(
+            wgsl_struct_size(Shader::KHop, "Step") as usize,
+            std::mem::size_of::<StepUniforms>(),
+            "Step in KHop"
+        );
+    }
 }

@@ -10,10 +10,14 @@ use bytemuck::{Pod, Zeroable};
 
 use glam::Vec3;
 
-use super::{Dim, ForceParams};
-use crate::gpu::{Gpu, GpuError, Shader, compute_pipelines, dispatch_size, read_buffer, storage_entry, uniform_entry};
+use super::ForceParams;
+
+use crate::geom::Bounds;
+use crate::geom::Dim;
+use crate::gpu::{
+    Gpu, GpuError, Kernel, Shader, compute_pipelines, dispatch_size, read_buffer, storage_entry, uniform_entry,
+};
 use crate::graph::Csr;
-use crate::render::Bounds;
 
 const WG: u32 = 64;
 
@@ -41,8 +45,10 @@ pub struct ForceLayout {
     step_layout: wgpu::BindGroupLayout,
 }
 
-impl ForceLayout {
-    pub fn new(device: &wgpu::Device) -> Self {
+impl Kernel for ForceLayout {
+    type Key = ();
+
+    fn build(device: &wgpu::Device, _: &()) -> Self {
         let shared_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("ForceLayout::shared_layout"),
             entries: &[
@@ -320,4 +326,19 @@ impl ForceRun {
 /// Inverse of `order_key` in force.wgsl: u32 keys that sort like the floats they encode.
 fn from_order_key(key: u32) -> f32 {
     if key & 0x8000_0000 != 0 { f32::from_bits(key & 0x7fff_ffff) } else { f32::from_bits(!key) }
+}
+
+#[cfg(test)]
+mod wgsl_twins {
+    use super::*;
+    use crate::gpu::{Shader, wgsl_struct_size};
+
+    #[test]
+    fn gpu_structs_are_the_size_of_their_wgsl_twins() {
+        assert_eq!(
+            wgsl_struct_size(Shader::Force, "Step") as usize,
+            std::mem::size_of::<StepUniforms>(),
+            "Step in Force"
+        );
+    }
 }

@@ -127,3 +127,18 @@ impl GpuSweeps {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod wgsl_twins {
+    use super::*;
+    use crate::gpu::{Shader, wgsl_struct_size};
+
+    #[test]
+    fn gpu_structs_are_the_size_of_their_wgsl_twins() {
+        assert_eq!(
+            wgsl_struct_size(Shader::Sweep, "Params") as usize,
+            std::mem::size_of::<SweepParams>(),
+            "Params in Sweep"
+        );
+    }
+}

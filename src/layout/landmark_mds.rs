@@ -7,11 +7,11 @@
 //! those chosen so far). Classical MDS places the pivots; every node is then placed from
 //! its distances to them.
 
-use super::Dim;
+use crate::geom::Dim;
 use crate::graph::Csr;
+use crate::graph::bfs::UNREACHED;
+use crate::graph::bfs::hops;
 use crate::graph::generate::Lcg;
-use crate::khop::UNREACHED;
-use crate::khop::cpu::hops;
 
 /// Pivots: enough for a faithful global shape at any size.
 const PIVOTS: usize = 50;

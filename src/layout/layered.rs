@@ -21,9 +21,10 @@
 use std::cmp::Ordering;
 use std::collections::VecDeque;
 
+use super::Flow;
 use super::coordinates::{Layering, brandes_koepf};
 use super::gpu_sweep::GpuSweeps;
-use super::{Dim, Flow};
+use crate::geom::Dim;
 use crate::gpu::{Gpu, GpuError};
 use crate::graph::{Csr, Direction, Graph};
 

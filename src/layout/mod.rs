@@ -8,7 +8,6 @@
 //! 2D and 3D and the renderer reads them as they are (the force layout's GPU buffer keeps
 //! each node's gravity weight in the fourth component; read back, it is 0).
 
-pub mod bundle;
 pub mod coordinates;
 pub mod cpu;
 pub mod force;
@@ -20,26 +19,9 @@ pub mod quality;
 
 use bytemuck::{Pod, Zeroable};
 
+use crate::geom::Dim;
 use crate::gpu::{Gpu, GpuError};
 use crate::graph::Graph;
-
-/// Number of spatial dimensions of a layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Dim {
-    #[value(name = "2")]
-    Two,
-    #[value(name = "3")]
-    Three,
-}
-
-impl Dim {
-    pub fn count(self) -> u32 {
-        match self {
-            Dim::Two => 2,
-            Dim::Three => 3,
-        }
-    }
-}
 
 /// Which layout places the nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -172,55 +154,6 @@ impl ForceParams {
     pub fn pyramid_cells(&self) -> u32 {
         (0..self.levels).map(|j| self.cells(j)).sum()
     }
-}
-
-/// A grid cell's number in Morton order (`cell_index` in force.wgsl): the bits of x, y
-/// (and z in 3D) interleaved, x's lowest; up to 16 bits an axis in 2D, 10 in 3D. A cell's
-/// children at the next finer level are the 2^dim numbers after its own shifted left by
-/// dim, and cells close on the Z curve are close in space.
-pub fn cell_index(c: glam::UVec3, dim: u32) -> u32 {
-    if dim == 3 { spread3(c.x) | (spread3(c.y) << 1) | (spread3(c.z) << 2) } else { spread2(c.x) | (spread2(c.y) << 1) }
-}
-
-/// The cell that [`cell_index`] numbers `idx`.
-pub fn cell_coords(idx: u32, dim: u32) -> glam::UVec3 {
-    if dim == 3 {
-        glam::UVec3::new(compact3(idx), compact3(idx >> 1), compact3(idx >> 2))
-    } else {
-        glam::UVec3::new(compact2(idx), compact2(idx >> 1), 0)
-    }
-}
-
-fn spread2(v: u32) -> u32 {
-    let mut x = v & 0xffff;
-    x = (x | (x << 8)) & 0x00ff_00ff;
-    x = (x | (x << 4)) & 0x0f0f_0f0f;
-    x = (x | (x << 2)) & 0x3333_3333;
-    (x | (x << 1)) & 0x5555_5555
-}
-
-fn spread3(v: u32) -> u32 {
-    let mut x = v & 0x3ff;
-    x = (x | (x << 16)) & 0x0300_00ff;
-    x = (x | (x << 8)) & 0x0300_f00f;
-    x = (x | (x << 4)) & 0x030c_30c3;
-    (x | (x << 2)) & 0x0924_9249
-}
-
-fn compact2(v: u32) -> u32 {
-    let mut x = v & 0x5555_5555;
-    x = (x | (x >> 1)) & 0x3333_3333;
-    x = (x | (x >> 2)) & 0x0f0f_0f0f;
-    x = (x | (x >> 4)) & 0x00ff_00ff;
-    (x | (x >> 8)) & 0xffff
-}
-
-fn compact3(v: u32) -> u32 {
-    let mut x = v & 0x0924_9249;
-    x = (x | (x >> 2)) & 0x030c_30c3;
-    x = (x | (x >> 4)) & 0x0300_f00f;
-    x = (x | (x >> 8)) & 0x0300_00ff;
-    (x | (x >> 16)) & 0x3ff
 }
 
 /// Largest first step on the coarsest level, as a fraction of its extent: it starts from
@@ -426,7 +359,7 @@ pub fn place(
             })
         }
         LayoutKind::Force | LayoutKind::Auto => {
-            let layout = force::ForceLayout::new(&gpu.device);
+            let layout = gpu.kernel::<force::ForceLayout>();
             let levels = multilevel::hierarchy(graph, config.seed);
             let mut run = start_force(gpu, &layout, &levels, config, &mut progress)?;
             let (before, total) = (run.done_before, run.total);
@@ -455,27 +388,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn morton_cells_round_trip_and_keep_children_together() {
-        for (dim, side) in [(2u32, 1024u32), (3, 128)] {
-            let mut seen = vec![false; side.pow(dim) as usize];
-            let zs = if dim == 3 { side } else { 1 };
-            for z in 0..zs {
-                for y in 0..side {
-                    for x in 0..side {
-                        let c = glam::UVec3::new(x, y, z);
-                        let idx = cell_index(c, dim);
-                        assert!(!std::mem::replace(&mut seen[idx as usize], true), "{c} numbered twice");
-                        assert_eq!(cell_coords(idx, dim), c);
-                        // The parent's number is the child's without its last dim bits.
-                        assert_eq!(cell_index(c >> 1, dim), idx >> dim);
-                    }
-                }
-            }
-            assert!(seen.iter().all(|&s| s), "every cell of a {dim}D grid numbered");
-        }
-    }
-
-    #[test]
     fn pyramid_geometry() {
         let p = ForceParams::new(10_000, Dim::Two);
         assert_eq!((p.res0, p.levels), (64, 5));
@@ -497,5 +409,20 @@ mod tests {
         let other = LayoutConfig { seed: 2, ..config };
         assert_ne!(initial_positions(50, &config), initial_positions(50, &other));
         assert!(initial_positions(50, &config).iter().all(|p| p[2] == 0.0 && p[0].abs() <= 3.6));
+    }
+}
+
+#[cfg(test)]
+mod wgsl_twins {
+    use super::*;
+    use crate::gpu::{Shader, wgsl_struct_size};
+
+    #[test]
+    fn gpu_structs_are_the_size_of_their_wgsl_twins() {
+        assert_eq!(
+            wgsl_struct_size(Shader::Force, "Params") as usize,
+            std::mem::size_of::<ForceParams>(),
+            "Params in Force"
+        );
     }
 }

@@ -10,7 +10,9 @@
 
 use petgraph::unionfind::UnionFind;
 
-use super::{Dim, GRAVITY, REPULSION};
+use super::{GRAVITY, REPULSION};
+
+use crate::geom::Dim;
 use crate::graph::generate::Lcg;
 use crate::graph::{Csr, Direction, Graph};
 

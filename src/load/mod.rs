@@ -343,7 +343,7 @@ pub fn load_array(path: &Path, max_dims: usize) -> Result<(Vec<u64>, Vec<f32>), 
 /// or a CSV / TSV / whitespace table of numbers (an optional header line); one row per
 /// node. `nodes` is the graph's node count, where there is a graph: another row count is
 /// an error.
-pub fn load_embedding(path: &Path, nodes: Option<u32>) -> Result<crate::embed::Embedding, LoadError> {
+pub fn load_embedding(path: &Path, nodes: Option<u32>) -> Result<crate::graph::Embedding, LoadError> {
     let (mut reader, source) = open(path)?;
     let head = reader.fill_buf().map_err(|e| LoadError::io(&source, e))?;
     let npy_named = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"));
@@ -370,7 +370,7 @@ pub fn load_embedding(path: &Path, nodes: Option<u32>) -> Result<crate::embed::E
             format!("row {} holds {}: embeddings must be finite", i / dims, values[i]),
         ));
     }
-    Ok(crate::embed::Embedding { rows, dims, values })
+    Ok(crate::graph::Embedding { rows, dims, values })
 }
 
 /// A table of numbers separated by commas, tabs or spaces, all rows as wide.

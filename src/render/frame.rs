@@ -1,9 +1,6 @@
 //! The offscreen path: render a scene into a texture and read it back as RGBA8 rows.
 //! PNG output, tests and recorded video frames all go through [`OffscreenTarget`].
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-
 use super::overlay::{Overlay, Prepared};
 use super::{Camera, Renderer, Scene, begin_pass, depth_view, target_texture};
 use crate::gpu::{Gpu, GpuError, map_read};
@@ -130,34 +127,4 @@ impl OffscreenTarget {
             }
         })
     }
-}
-
-/// Writes RGBA8 rows as a PNG, through a temporary file renamed into place, so a failed
-/// write never leaves a half-written image under the requested name.
-pub fn write_png(path: &Path, size: (u32, u32), rgba: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("png.partial");
-    let result = (|| {
-        let file = std::fs::File::create(&tmp)?;
-        let mut writer = std::io::BufWriter::new(file);
-        let encoder = image::codecs::png::PngEncoder::new(&mut writer);
-        image::ImageEncoder::write_image(encoder, rgba, size.0, size.1, image::ExtendedColorType::Rgba8)
-            .map_err(std::io::Error::other)?;
-        writer.flush()
-    })();
-    match result {
-        Ok(()) => std::fs::rename(&tmp, path),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
-}
-
-/// `stem.ext` in the current folder, or `stem-2.ext`, `stem-3.ext`, ... if taken: never
-/// overwrites a file the user has.
-pub fn fresh_path(stem: &str, ext: &str) -> PathBuf {
-    (1..)
-        .map(|i| PathBuf::from(if i == 1 { format!("{stem}.{ext}") } else { format!("{stem}-{i}.{ext}") }))
-        .find(|p| !p.exists())
-        .expect("some name is free")
 }

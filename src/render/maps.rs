@@ -174,3 +174,14 @@ mod tests {
         assert_eq!(halves, [0.225, 0.9, 0.225, 0.225]);
     }
 }
+
+#[cfg(test)]
+mod wgsl_twins {
+    use super::*;
+    use crate::gpu::{Shader, wgsl_struct_size};
+
+    #[test]
+    fn gpu_structs_are_the_size_of_their_wgsl_twins() {
+        assert_eq!(wgsl_struct_size(Shader::Maps, "Tile") as usize, std::mem::size_of::<Tile>(), "Tile in Maps");
+    }
+}

@@ -11,18 +11,18 @@ pub mod frame;
 pub mod maps;
 pub mod overlay;
 pub mod palette;
-pub mod svg;
 
 use bytemuck::{Pod, Zeroable};
 use glam::Vec2;
 
-pub use camera::{Bounds, Camera};
+pub use camera::Camera;
 pub use frame::OffscreenTarget;
 
-use crate::gpu::{Gpu, GpuError, Shader, buffer_entry};
+use crate::bundle::{POINTS, Paths, upload_edge_pairs};
+use crate::geom::Bounds;
+use crate::gpu::{Gpu, GpuError, Kernel, Shader, buffer_entry};
 use crate::graph::Graph;
 use crate::khop;
-use crate::layout::bundle::{POINTS, Paths, upload_edge_pairs};
 
 pub const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
 
@@ -233,137 +233,6 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    pub fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Renderer {
-        let entry = |binding, ty| buffer_entry(binding, wgpu::ShaderStages::VERTEX_FRAGMENT, ty, false);
-        let read_only = wgpu::BufferBindingType::Storage { read_only: true };
-        let view_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("Renderer::view_layout"),
-            entries: &[
-                entry(0, wgpu::BufferBindingType::Uniform),
-                entry(1, read_only),
-                entry(2, read_only),
-                entry(3, read_only),
-                entry(4, read_only),
-                entry(5, read_only),
-            ],
-        });
-        let edge_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("Renderer::edge_layout"),
-            entries: &[entry(0, read_only), entry(3, wgpu::BufferBindingType::Uniform)],
-        });
-        let path_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("Renderer::path_layout"),
-            entries: &[
-                entry(0, read_only),
-                entry(1, read_only),
-                entry(2, read_only),
-                entry(3, wgpu::BufferBindingType::Uniform),
-            ],
-        });
-        let maps_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("Renderer::maps_layout"),
-            entries: &[
-                buffer_entry(0, wgpu::ShaderStages::VERTEX, read_only, false),
-                wgpu::BindGroupLayoutEntry {
-                    binding: 1,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Texture {
-                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
-                        view_dimension: wgpu::TextureViewDimension::D2,
-                        multisampled: false,
-                    },
-                    count: None,
-                },
-                wgpu::BindGroupLayoutEntry {
-                    binding: 2,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
-                    count: None,
-                },
-            ],
-        });
-        let pipeline =
-            |(shader, vertex): (Shader, &str),
-             layouts: &[Option<&wgpu::BindGroupLayout>],
-             topology,
-             depth_write,
-             (fragment, format, blend): (&str, wgpu::TextureFormat, Option<wgpu::BlendState>)| {
-                let module = shader.module(device);
-                let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                    label: Some(shader.file_name()),
-                    bind_group_layouts: layouts,
-                    immediate_size: 0,
-                });
-                device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                    label: Some(&format!("Renderer::{}", shader.file_name())),
-                    layout: Some(&layout),
-                    vertex: wgpu::VertexState {
-                        module: &module,
-                        entry_point: Some(vertex),
-                        compilation_options: Default::default(),
-                        buffers: &[],
-                    },
-                    primitive: wgpu::PrimitiveState { topology, ..Default::default() },
-                    depth_stencil: Some(wgpu::DepthStencilState {
-                        format: DEPTH_FORMAT,
-                        depth_write_enabled: Some(depth_write),
-                        depth_compare: Some(wgpu::CompareFunction::LessEqual),
-                        stencil: Default::default(),
-                        bias: Default::default(),
-                    }),
-                    multisample: Default::default(),
-                    fragment: Some(wgpu::FragmentState {
-                        module: &module,
-                        entry_point: Some(fragment),
-                        compilation_options: Default::default(),
-                        targets: &[Some(wgpu::ColorTargetState { format, blend, write_mask: wgpu::ColorWrites::ALL })],
-                    }),
-                    multiview_mask: None,
-                    cache: None,
-                })
-            };
-        let blended = ("fs", format, Some(wgpu::BlendState::ALPHA_BLENDING));
-        let strip = wgpu::PrimitiveTopology::TriangleStrip;
-        let list = wgpu::PrimitiveTopology::TriangleList;
-        Renderer {
-            nodes: pipeline((Shader::Nodes, "vs"), &[Some(&view_layout)], strip, true, blended),
-            edges: pipeline((Shader::Edges, "vs"), &[Some(&view_layout), Some(&edge_layout)], list, false, blended),
-            edge_paths: pipeline(
-                (Shader::Edges, "vs_path"),
-                &[Some(&view_layout), Some(&path_layout)],
-                list,
-                false,
-                blended,
-            ),
-            node_ids: pipeline((Shader::Nodes, "vs"), &[Some(&view_layout)], strip, true, ("fs_id", ID_FORMAT, None)),
-            edge_ids: pipeline(
-                (Shader::Edges, "vs_pick"),
-                &[Some(&view_layout), Some(&edge_layout)],
-                list,
-                false,
-                ("fs_id", ID_FORMAT, None),
-            ),
-            edge_path_ids: pipeline(
-                (Shader::Edges, "vs_path_pick"),
-                &[Some(&view_layout), Some(&path_layout)],
-                list,
-                false,
-                ("fs_id", ID_FORMAT, None),
-            ),
-            maps: pipeline(
-                (Shader::Maps, "vs"),
-                &[Some(&view_layout), Some(&maps_layout)],
-                strip,
-                true,
-                ("fs", format, None),
-            ),
-            maps_layout,
-            view_layout,
-            edge_layout,
-            path_layout,
-        }
-    }
-
     /// Uploads a graph's colours and edges and binds them to `positions` (one `[x, y, z, 0]`
     /// row per node, e.g. [`crate::layout::force::ForceRun::positions`]). The scene's
     /// [`Scene::hops`] buffer takes K-hop results ([`crate::khop::Neighbourhoods`]) for
@@ -571,6 +440,142 @@ impl Renderer {
     }
 }
 
+impl Kernel for Renderer {
+    type Key = wgpu::TextureFormat;
+
+    fn build(device: &wgpu::Device, format: &wgpu::TextureFormat) -> Self {
+        let format = *format;
+        let entry = |binding, ty| buffer_entry(binding, wgpu::ShaderStages::VERTEX_FRAGMENT, ty, false);
+        let read_only = wgpu::BufferBindingType::Storage { read_only: true };
+        let view_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("Renderer::view_layout"),
+            entries: &[
+                entry(0, wgpu::BufferBindingType::Uniform),
+                entry(1, read_only),
+                entry(2, read_only),
+                entry(3, read_only),
+                entry(4, read_only),
+                entry(5, read_only),
+            ],
+        });
+        let edge_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("Renderer::edge_layout"),
+            entries: &[entry(0, read_only), entry(3, wgpu::BufferBindingType::Uniform)],
+        });
+        let path_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("Renderer::path_layout"),
+            entries: &[
+                entry(0, read_only),
+                entry(1, read_only),
+                entry(2, read_only),
+                entry(3, wgpu::BufferBindingType::Uniform),
+            ],
+        });
+        let maps_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("Renderer::maps_layout"),
+            entries: &[
+                buffer_entry(0, wgpu::ShaderStages::VERTEX, read_only, false),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 1,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 2,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+                    count: None,
+                },
+            ],
+        });
+        let pipeline =
+            |(shader, vertex): (Shader, &str),
+             layouts: &[Option<&wgpu::BindGroupLayout>],
+             topology,
+             depth_write,
+             (fragment, format, blend): (&str, wgpu::TextureFormat, Option<wgpu::BlendState>)| {
+                let module = shader.module(device);
+                let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                    label: Some(shader.file_name()),
+                    bind_group_layouts: layouts,
+                    immediate_size: 0,
+                });
+                device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                    label: Some(&format!("Renderer::{}", shader.file_name())),
+                    layout: Some(&layout),
+                    vertex: wgpu::VertexState {
+                        module: &module,
+                        entry_point: Some(vertex),
+                        compilation_options: Default::default(),
+                        buffers: &[],
+                    },
+                    primitive: wgpu::PrimitiveState { topology, ..Default::default() },
+                    depth_stencil: Some(wgpu::DepthStencilState {
+                        format: DEPTH_FORMAT,
+                        depth_write_enabled: Some(depth_write),
+                        depth_compare: Some(wgpu::CompareFunction::LessEqual),
+                        stencil: Default::default(),
+                        bias: Default::default(),
+                    }),
+                    multisample: Default::default(),
+                    fragment: Some(wgpu::FragmentState {
+                        module: &module,
+                        entry_point: Some(fragment),
+                        compilation_options: Default::default(),
+                        targets: &[Some(wgpu::ColorTargetState { format, blend, write_mask: wgpu::ColorWrites::ALL })],
+                    }),
+                    multiview_mask: None,
+                    cache: None,
+                })
+            };
+        let blended = ("fs", format, Some(wgpu::BlendState::ALPHA_BLENDING));
+        let strip = wgpu::PrimitiveTopology::TriangleStrip;
+        let list = wgpu::PrimitiveTopology::TriangleList;
+        Renderer {
+            nodes: pipeline((Shader::Nodes, "vs"), &[Some(&view_layout)], strip, true, blended),
+            edges: pipeline((Shader::Edges, "vs"), &[Some(&view_layout), Some(&edge_layout)], list, false, blended),
+            edge_paths: pipeline(
+                (Shader::Edges, "vs_path"),
+                &[Some(&view_layout), Some(&path_layout)],
+                list,
+                false,
+                blended,
+            ),
+            node_ids: pipeline((Shader::Nodes, "vs"), &[Some(&view_layout)], strip, true, ("fs_id", ID_FORMAT, None)),
+            edge_ids: pipeline(
+                (Shader::Edges, "vs_pick"),
+                &[Some(&view_layout), Some(&edge_layout)],
+                list,
+                false,
+                ("fs_id", ID_FORMAT, None),
+            ),
+            edge_path_ids: pipeline(
+                (Shader::Edges, "vs_path_pick"),
+                &[Some(&view_layout), Some(&path_layout)],
+                list,
+                false,
+                ("fs_id", ID_FORMAT, None),
+            ),
+            maps: pipeline(
+                (Shader::Maps, "vs"),
+                &[Some(&view_layout), Some(&maps_layout)],
+                strip,
+                true,
+                ("fs", format, None),
+            ),
+            maps_layout,
+            view_layout,
+            edge_layout,
+            path_layout,
+        }
+    }
+}
+
 /// A uniform buffer saying a chunk of edges starts at edge `first`.
 fn chunk_uniforms(gpu: &Gpu, first: u32) -> wgpu::Buffer {
     use wgpu::util::DeviceExt;
@@ -760,5 +765,35 @@ mod tests {
         // Without boxes nothing changes.
         graph.nodes.columns.clear();
         assert_eq!(plain.fit_boxes(&graph, &positions), plain);
+    }
+}
+
+#[cfg(test)]
+mod wgsl_twins {
+    use super::*;
+    use crate::gpu::{Shader, wgsl_struct_size};
+
+    #[test]
+    fn gpu_structs_are_the_size_of_their_wgsl_twins() {
+        assert_eq!(
+            wgsl_struct_size(Shader::Nodes, "View") as usize,
+            std::mem::size_of::<ViewUniforms>(),
+            "View in Nodes"
+        );
+        assert_eq!(
+            wgsl_struct_size(Shader::Edges, "View") as usize,
+            std::mem::size_of::<ViewUniforms>(),
+            "View in Edges"
+        );
+        assert_eq!(
+            wgsl_struct_size(Shader::Maps, "View") as usize,
+            std::mem::size_of::<ViewUniforms>(),
+            "View in Maps"
+        );
+        assert_eq!(
+            wgsl_struct_size(Shader::Edges, "Chunk") as usize,
+            std::mem::size_of::<ChunkUniforms>(),
+            "Chunk in Edges"
+        );
     }
 }

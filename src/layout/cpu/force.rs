@@ -4,8 +4,10 @@
 
 use glam::{UVec3, Vec3, Vec4};
 
+use crate::geom::cell_coords;
+use crate::geom::cell_index;
 use crate::graph::Csr;
-use crate::layout::{FIXED_SCALE, ForceParams, cell_coords, cell_index};
+use crate::layout::{FIXED_SCALE, ForceParams};
 
 /// Workgroup size of force.wgsl.
 const WG: usize = 64;

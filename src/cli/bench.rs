@@ -1,0 +1,265 @@
+//! `netlens bench`: timings at scale against baselines measured in the same run.
+
+use anyhow::{Result, bail};
+use clap::Subcommand;
+use serde_json::json;
+
+use crate::bundle::BundleConfig;
+use crate::embed;
+use crate::export::video;
+use crate::gpu::Gpu;
+use crate::layout::{LayoutConfig, LayoutKind};
+use crate::load::{self};
+use crate::render::EdgeColoring;
+
+use super::args::*;
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Frame time offscreen and K-hop query time on laid-out meshes of growing size
+    /// (10 edges a node), each beside a baseline: an empty frame ("x empty": frame time
+    /// over it), and the CPU's breadth-first search ("x cpu": GPU time over CPU time)
+    Render(BenchRenderArgs),
+    /// Recording speed: the bundled Cora's automatic tour recorded to MP4, with the time to
+    /// draw and read back a frame and to encode it, and the speed against real time (video
+    /// seconds over seconds spent; above 1 is faster than real time)
+    Record(BenchRecordArgs),
+    /// Projection of generated embeddings (20 clusters): PCA on the GPU against the CPU
+    /// reference ("x cpu"), the exact k-nearest-neighbour search, and UMAP epochs on the
+    /// GPU against one CPU epoch ("x cpu"), with the whole UMAP projection's time
+    Project(BenchProjectArgs),
+    /// Density edge bundling on laid-out meshes of growing size (10 edges a node): the
+    /// whole GPU run, one GPU iteration against one iteration of the CPU reference ("x
+    /// cpu"), the covered pixels kept, and a frame drawn bundled against straight
+    Bundle(BenchBundleArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchBundleArgs {
+    /// Edge counts to time, comma-separated
+    #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+    edges: Vec<usize>,
+    /// Frame size in pixels, WIDTHxHEIGHT
+    #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Print one JSON object per graph instead of a table
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchProjectArgs {
+    /// Row counts to time, comma-separated
+    #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+    rows: Vec<usize>,
+    /// Dimensions of the generated embeddings
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(2..=embed::MAX_DIMS as i64))]
+    dims: u32,
+    /// Print one JSON object per size instead of a table
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchRecordArgs {
+    /// Frame size in pixels, WIDTHxHEIGHT (even, for H.264)
+    #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Frames a second
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=240))]
+    fps: u32,
+    /// Seconds of video
+    #[arg(long, default_value_t = 4.0)]
+    seconds: f32,
+    /// Print one JSON object instead of a line
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchRenderArgs {
+    /// Edge counts to time, comma-separated
+    #[arg(long, value_delimiter = ',', default_value = "100000,1000000,10000000")]
+    edges: Vec<usize>,
+    /// Frame size in pixels, WIDTHxHEIGHT
+    #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Most frames timed per graph (fewer when frames are slow); the median is reported
+    #[arg(long, default_value_t = 9, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    frames: u32,
+    /// Print one JSON object per graph instead of a table
+    #[arg(long)]
+    json: bool,
+}
+
+fn bench_project(args: BenchProjectArgs) -> Result<()> {
+    let gpu = Gpu::headless()?;
+    let report = gpu.report();
+    if !args.json {
+        println!("netlens bench project on {} ({}), {} dimensions", report.name, report.backend, args.dims);
+        println!(
+            "{:>9} {:>9} {:>8} {:>10} {:>9} {:>7} {:>9} {:>8} {:>9}",
+            "rows", "pca ms", "x cpu", "knn ms", "fuzzy ms", "epochs", "epoch ms", "x cpu", "umap s"
+        );
+    }
+    for &rows in &args.rows {
+        if !(32..=crate::graph::MAX_NODES as usize).contains(&rows) {
+            bail!("--rows {rows}: from 32 to {} rows", crate::graph::MAX_NODES);
+        }
+        let t = crate::bench::project(&gpu, rows, args.dims as usize)?;
+        if args.json {
+            println!("{}", serde_json::to_string(&t)?);
+        } else {
+            println!(
+                "{:>9} {:>9.1} {:>8.3} {:>10.1} {:>9.1} {:>7} {:>9.3} {:>8.3} {:>9.2}",
+                t.rows,
+                t.pca_gpu_ms,
+                t.pca_gpu_ms / t.pca_cpu_ms,
+                t.knn_gpu_ms,
+                t.fuzzy_ms,
+                t.epochs,
+                t.epoch_gpu_ms,
+                t.epoch_gpu_ms / t.epoch_cpu_ms,
+                t.umap_total_ms / 1e3
+            );
+        }
+    }
+    Ok(())
+}
+
+fn bench_record(args: BenchRecordArgs) -> Result<()> {
+    if !(args.seconds.is_finite() && args.seconds > 0.0 && args.seconds <= 600.0) {
+        bail!("--seconds must be more than 0 and at most 600, not {}", args.seconds);
+    }
+    let loaded = load::bundled_cora();
+    let gpu = Gpu::headless()?;
+    let path = std::env::temp_dir().join(format!("netlens-bench-record-{}.mp4", std::process::id()));
+    let mut sink = video::sink::Sink::create(&path, args.size, args.fps, true)?;
+    let options = video::Options {
+        size: args.size,
+        fps: args.fps,
+        duration: Some(args.seconds),
+        tour: None,
+        title: ("cora".into(), None),
+        is_model: false,
+        bundle: BundleConfig::default(),
+        bundled: false,
+        edge_coloring: EdgeColoring::Nodes,
+        training: None,
+    };
+    let config = LayoutConfig { kind: LayoutKind::Force, ..LayoutConfig::default() };
+    let report = video::record(&gpu, &loaded.graph, &config, &options, &mut sink, |_, _, _| {})?;
+    sink.finish()?;
+    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let _ = std::fs::remove_file(&path);
+    let frames = report.frames as f64;
+    let spent = (report.render + report.encode).as_secs_f64();
+    let result = json!({
+        "size": format!("{}x{}", args.size.0, args.size.1),
+        "fps": args.fps,
+        "frames": report.frames,
+        "render_ms_per_frame": report.render.as_secs_f64() * 1e3 / frames,
+        "encode_ms_per_frame": report.encode.as_secs_f64() * 1e3 / frames,
+        "x_real_time": report.duration as f64 / spent,
+        "mp4_bytes": bytes,
+        "adapter": gpu.report().name,
+    });
+    if args.json {
+        println!("{result}");
+    } else {
+        println!(
+            "netlens bench record on {}: {} frames at {}x{} {} fps; draw+readback {:.2} ms/frame, encode {:.2} ms/frame; {:.2}x real time; {} bytes",
+            result["adapter"].as_str().unwrap_or_default(),
+            report.frames,
+            args.size.0,
+            args.size.1,
+            args.fps,
+            result["render_ms_per_frame"].as_f64().unwrap_or_default(),
+            result["encode_ms_per_frame"].as_f64().unwrap_or_default(),
+            result["x_real_time"].as_f64().unwrap_or_default(),
+            bytes
+        );
+    }
+    Ok(())
+}
+
+fn bench_bundle(args: BenchBundleArgs) -> Result<()> {
+    let gpu = Gpu::headless()?;
+    let report = gpu.report();
+    if !args.json {
+        println!("netlens bench bundle on {} ({}), {}x{}", report.name, report.backend, args.size.0, args.size.1);
+        println!(
+            "{:>9} {:>8} {:>8} {:>10} {:>9} {:>9} {:>7} {:>7} {:>10} {:>9}",
+            "edges", "nodes", "cells", "bundle ms", "iter ms", "cpu ms", "x cpu", "pixels", "frame ms", "x straight"
+        );
+    }
+    for &edges in &args.edges {
+        if edges > 20_000_000 {
+            bail!("--edges {edges}: at most 20000000 edges (5 GB of paths)");
+        }
+        let t = crate::bench::bundle(&gpu, edges, args.size)?;
+        if args.json {
+            println!("{}", serde_json::to_string(&t)?);
+        } else {
+            println!(
+                "{:>9} {:>8} {:>8} {:>10.1} {:>9.2} {:>9.2} {:>7.3} {:>7.3} {:>10.2} {:>9.2}",
+                t.edges,
+                t.nodes,
+                t.cells,
+                t.gpu_ms,
+                t.gpu_iteration_ms,
+                t.cpu_iteration_ms,
+                t.gpu_iteration_ms / t.cpu_iteration_ms,
+                t.pixel_ratio,
+                t.bundled_frame_ms,
+                t.bundled_frame_ms / t.straight_frame_ms
+            );
+        }
+    }
+    Ok(())
+}
+
+fn bench_render(args: BenchRenderArgs) -> Result<()> {
+    let gpu = Gpu::headless()?;
+    let report = gpu.report();
+    if !args.json {
+        println!("netlens bench render on {} ({}), {}x{}", report.name, report.backend, args.size.0, args.size.1);
+        println!(
+            "{:>10} {:>9} {:>10} {:>9} {:>11} {:>9} {:>9} {:>11} {:>9}",
+            "edges", "nodes", "frame ms", "x empty", "highlit ms", "reached", "khop ms", "cpu bfs ms", "x cpu"
+        );
+    }
+    for &edges in &args.edges {
+        if edges > 200_000_000 {
+            bail!("--edges {edges}: at most 200000000 edges (1.6 GB of edge list)");
+        }
+        let t = crate::bench::render(&gpu, edges, args.size, args.frames)?;
+        if args.json {
+            println!("{}", serde_json::to_string(&t)?);
+        } else {
+            println!(
+                "{:>10} {:>9} {:>10.2} {:>9.1} {:>11.2} {:>9} {:>9.2} {:>11.2} {:>9.3}",
+                t.edges,
+                t.nodes,
+                t.frame_ms,
+                t.frame_ms / t.empty_frame_ms,
+                t.highlighted_frame_ms,
+                t.khop_reached,
+                t.khop_gpu_ms,
+                t.khop_cpu_ms,
+                t.khop_gpu_ms / t.khop_cpu_ms
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs one benchmark.
+pub fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Render(args) => bench_render(args),
+        Command::Record(args) => bench_record(args),
+        Command::Project(args) => bench_project(args),
+        Command::Bundle(args) => bench_bundle(args),
+    }
+}

@@ -1,0 +1,301 @@
+//! `netlens gnn`: a node embedding against its graph, measured, side by side in a picture, or linked in a window.
+
+use std::fmt;
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+use crate::app::{self, ViewOptions};
+use crate::embed;
+use crate::embed::EmbedPasses;
+use crate::export::write_png;
+use crate::geom::Bounds;
+use crate::geom::Dim;
+use crate::gpu::Gpu;
+use crate::load::{self};
+use crate::view::{self, Look};
+
+use super::args::*;
+use super::project::{Method, UmapArgs, project_embedding};
+use super::render::render_frame;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    graph: GraphArgs,
+    /// A node embedding: N x D .npy or CSV, one row per node of the graph; repeatable (one
+    /// per GNN layer, say), each measured and shown in turn
+    #[arg(long, value_name = "E.npy", required = true)]
+    embedding: Vec<PathBuf>,
+    /// Predicted classes (1-D integer .npy), compared with --labels
+    #[arg(long, value_name = "P.npy")]
+    pred: Option<PathBuf>,
+    /// Split of the nodes (1-D integer .npy, e.g. 0 unused, 1 train, 2 validation, 3 test),
+    /// to colour by
+    #[arg(long, value_name = "S.npy")]
+    split: Option<PathBuf>,
+    /// Hops of the graph neighbourhood compared with the nearest neighbours
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
+    hops: u32,
+    /// Most nearest neighbours compared per node
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=embed::MAX_K as i64))]
+    k: u32,
+    /// How to project the embedding for its view (and its trustworthiness)
+    #[arg(long, value_enum, default_value = "umap")]
+    method: Method,
+    #[command(flatten)]
+    umap: UmapArgs,
+    /// Print the measures
+    #[arg(long)]
+    metrics: bool,
+    /// Print the measures as one JSON object
+    #[arg(long)]
+    json: bool,
+    /// Render the graph and the embedding side by side into this PNG
+    #[arg(short, long, value_name = "FILE.png")]
+    output: Option<PathBuf>,
+    /// Image size in pixels, WIDTHxHEIGHT (each view gets half the width)
+    #[arg(long, default_value = "1920x960", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Window size in pixels, WIDTHxHEIGHT
+    #[arg(long, default_value = "1600x900", value_parser = parse_size)]
+    window_size: (u32, u32),
+    #[command(flatten)]
+    layout: LayoutArgs,
+    /// Replace the output file if it exists
+    #[arg(short, long)]
+    force: bool,
+    #[command(flatten)]
+    scripted: ScriptedWindow,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let window = !args.metrics && !args.json && args.output.is_none();
+    if window && !app::display_available() {
+        bail!("no display for the window: give --metrics for the measures, -o FILE.png for a picture, or both");
+    }
+    if let Some(path) = &args.output {
+        check_output(path, "png", args.force)?;
+    }
+    let loaded = args.graph.load()?;
+    let nodes = loaded.graph.node_count();
+    let embeddings =
+        args.embedding.iter().map(|path| load::load_embedding(path, Some(nodes))).collect::<Result<Vec<_>, _>>()?;
+    let k = args.k as usize;
+    if k >= nodes as usize {
+        bail!("--k {k}: the graph has only {nodes} nodes");
+    }
+    let per_node = |path: &Path| -> Result<Vec<i32>> {
+        let values = load::load_classes(path)?;
+        if values.len() != nodes as usize {
+            bail!("{}: has {} rows, but the graph has {nodes} nodes", path.display(), values.len());
+        }
+        Ok(values)
+    };
+    let predictions = args.pred.as_deref().map(per_node).transpose()?;
+    let split = args.split.as_deref().map(per_node).transpose()?;
+    let gpu = Gpu::headless()?;
+    let passes = gpu.kernel::<EmbedPasses>();
+    let seed = args.layout.seed as u32;
+    let mut views = Vec::with_capacity(embeddings.len());
+    let mut agreements = Vec::with_capacity(embeddings.len());
+    for (embedding, path) in embeddings.iter().zip(&args.embedding) {
+        let start = std::time::Instant::now();
+        let projection = project_embedding(&gpu, embedding, args.method, 2, &args.umap, seed)?;
+        let agreement = if window || args.metrics || args.json {
+            let neighbours = embed::neighbours(&gpu, &passes, embedding, k)?;
+            Some(embed::metrics::agreement(&loaded.graph, &neighbours, k, args.hops))
+        } else {
+            None
+        };
+        if let Some(agreement) = agreement.as_ref().filter(|_| args.metrics || args.json) {
+            let trustworthiness = embed::metrics::trustworthiness(embedding, &projection.positions, k, 2000);
+            let report = Report {
+                embedding: path.display().to_string(),
+                nodes: embedding.rows,
+                dims: embedding.dims,
+                agreement: AgreementReport {
+                    most_disagreeing: agreement
+                        .most_disagreeing
+                        .iter()
+                        .map(|&v| Disagreeing {
+                            node: loaded.graph.node_name(v),
+                            index: v,
+                            agreement: agreement.per_node[v as usize],
+                        })
+                        .collect(),
+                    measure: agreement,
+                },
+                view: ViewReport {
+                    method: args.method.name(),
+                    trustworthiness,
+                    explained_variance: projection.explained.clone(),
+                },
+                predictions: loaded
+                    .graph
+                    .nodes
+                    .classes
+                    .as_deref()
+                    .zip(predictions.as_deref())
+                    .map(|(labels, pred)| embed::metrics::Predictions::of(labels, pred, &agreement.per_node)),
+                seconds: start.elapsed().as_secs_f64(),
+            };
+            if args.json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{report}");
+            }
+        }
+        views.push(projection.positions);
+        agreements.push(agreement);
+    }
+    if let Some(path) = &args.output {
+        // The graph, then each embedding's view, in a row.
+        let panes = 1 + views.len() as u32;
+        let pane = (args.size.0 / panes, args.size.1);
+        let (graph_rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), pane, &Look::default())?;
+        let points = loaded.graph.without_edges();
+        let mut images = vec![graph_rgba];
+        for projected in &views {
+            let bulk = Bounds::of_bulk(projected);
+            images.push(view::picture(&gpu, &points, projected, &bulk, Dim::Two, pane, &Look::default(), |_, _| {})?);
+        }
+        let rgba = view::side_by_side(&images, pane);
+        let size = (pane.0 * panes, pane.1);
+        write_png(path, size, &rgba).with_context(|| format!("{}: cannot write", path.display()))?;
+        eprintln!(
+            "wrote {} ({}x{}): the graph ({note}), then {} embedding view(s) ({})",
+            path.display(),
+            size.0,
+            size.1,
+            views.len(),
+            args.method.name()
+        );
+    }
+    if window {
+        let config = args.layout.config(&loaded);
+        let title = format!("netlens: {} and its embeddings", loaded.source);
+        let mut graph = loaded.graph;
+        // Columns the panel can colour by, one agreement per embedding.
+        let mut columns = Vec::new();
+        for (agreement, path) in agreements.iter().zip(&args.embedding) {
+            let name = if args.embedding.len() == 1 {
+                "agreement".to_owned()
+            } else {
+                format!("agreement {}", file_name(path))
+            };
+            let values = agreement
+                .as_ref()
+                .expect("measured for the window")
+                .per_node
+                .iter()
+                .map(|a| a.unwrap_or(0.0))
+                .collect();
+            columns.push((name, values));
+        }
+        if let Some(pred) = &predictions {
+            columns.push(("prediction".to_owned(), pred.iter().map(|&p| p as f32).collect()));
+            if let Some(labels) = &graph.nodes.classes {
+                columns.push((
+                    "correct".to_owned(),
+                    labels.iter().zip(pred).map(|(l, p)| f32::from(u8::from(l == p))).collect(),
+                ));
+            }
+        }
+        if let Some(split) = &split {
+            columns.push(("split".to_owned(), split.iter().map(|&s| s as f32).collect()));
+        }
+        for (name, values) in columns {
+            graph.attach_column(crate::graph::Column { name, width: 1, values })?;
+        }
+        let embeddings = views
+            .into_iter()
+            .zip(agreements)
+            .zip(&args.embedding)
+            .map(|((positions, agreement), path)| app::EmbeddingView {
+                positions,
+                name: format!("{} ({})", file_name(path), args.method.name()),
+                agreement,
+            })
+            .collect();
+        let options = ViewOptions { embeddings, ..args.scripted.window(args.window_size, title) };
+        app::run(graph, config, options)?;
+    }
+    Ok(())
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().unwrap_or(path.as_os_str()).to_string_lossy().into_owned()
+}
+
+/// The measures of one embedding: what `gnn --metrics` prints, as text or JSON.
+#[derive(Serialize)]
+struct Report<'a> {
+    embedding: String,
+    nodes: usize,
+    dims: usize,
+    agreement: AgreementReport<'a>,
+    view: ViewReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    predictions: Option<embed::metrics::Predictions>,
+    seconds: f64,
+}
+
+#[derive(Serialize)]
+struct AgreementReport<'a> {
+    #[serde(flatten)]
+    measure: &'a embed::metrics::Agreement,
+    most_disagreeing: Vec<Disagreeing>,
+}
+
+/// A node whose neighbourhoods disagree most.
+#[derive(Serialize)]
+struct Disagreeing {
+    node: String,
+    index: u32,
+    agreement: Option<f32>,
+}
+
+/// The projection the embedding is shown by, and how well it keeps its neighbourhoods.
+#[derive(Serialize)]
+struct ViewReport {
+    method: &'static str,
+    trustworthiness: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explained_variance: Option<Vec<f64>>,
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let agreement = self.agreement.measure;
+        writeln!(f, "{}:", self.embedding)?;
+        writeln!(
+            f,
+            "  {} nodes, {}-dimensional; agreement ({}-hop neighbourhood vs up to {} nearest) mean {:.3} over {} nodes",
+            self.nodes, self.dims, agreement.hops, agreement.k, agreement.mean, agreement.nodes
+        )?;
+        let bars: Vec<String> = agreement.histogram.iter().map(|c| c.to_string()).collect();
+        writeln!(f, "  histogram (tenths of 0..1): {}", bars.join(" "))?;
+        let worst: Vec<String> = self
+            .agreement
+            .most_disagreeing
+            .iter()
+            .map(|d| format!("{} ({:.3})", d.node, d.agreement.unwrap_or(f32::NAN)))
+            .collect();
+        writeln!(f, "  most disagreeing: {}", worst.join(", "))?;
+        writeln!(
+            f,
+            "  {} view: trustworthiness at {} {:.3}",
+            self.view.method, agreement.k, self.view.trustworthiness
+        )?;
+        if let Some(p) = &self.predictions {
+            writeln!(
+                f,
+                "  predictions: accuracy {:.3} of {} labelled; agreement {:.3} where right, {:.3} where wrong ({} nodes)",
+                p.accuracy, p.labelled, p.agreement_right, p.agreement_wrong, p.wrong
+            )?;
+        }
+        Ok(())
+    }
+}

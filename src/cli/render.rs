@@ -1,0 +1,151 @@
+//! `netlens render`: a graph laid out and drawn to a PNG or an SVG; the offscreen picture other commands share.
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+
+use crate::export::{svg, write_png};
+use crate::geom::Bounds;
+use crate::geom::Dim;
+use crate::gpu::Gpu;
+use crate::layout::{LayoutConfig, LayoutKind, place};
+use crate::load::Loaded;
+use crate::render::{Renderer, frame};
+use crate::view::{GraphView, Look, Phase, snapshot};
+
+use super::args::*;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    graph: GraphArgs,
+    #[command(flatten)]
+    layout: LayoutArgs,
+    /// Highlight this node and its K-hop neighbourhood (--hops), dimming the rest: a node
+    /// name, or an index where nodes are numbered; repeatable
+    #[arg(long, value_name = "ID")]
+    select: Vec<String>,
+    #[command(flatten)]
+    hops: HopArgs,
+    #[command(flatten)]
+    edges: EdgeArgs,
+    /// Output file: a PNG, or an SVG (2D layouts: vector shapes for papers and slides)
+    #[arg(short, long, value_name = "FILE.png|FILE.svg")]
+    output: PathBuf,
+    /// Image size in pixels, WIDTHxHEIGHT
+    #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Replace the output file if it exists
+    #[arg(short, long)]
+    force: bool,
+}
+
+/// Lays out and renders a graph offscreen, with a progress bar on a terminal.
+/// Returns the frame and a line describing the work.
+pub fn render_frame(
+    loaded: &Loaded,
+    config: &LayoutConfig,
+    size: (u32, u32),
+    look: &Look,
+) -> Result<(Vec<u8>, String)> {
+    let gpu = Gpu::headless()?;
+    let bar = progress_bar();
+    let shot = snapshot(&gpu, &loaded.graph, config, size, look, |phase, done, total| {
+        bar.set_message(phase.describe());
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
+    let report = gpu.report();
+    let layout = match config.kind {
+        LayoutKind::Layered => "layered layout".to_owned(),
+        _ => format!("force layout, {} iterations,", shot.iterations),
+    };
+    let frame = if look.bundle.is_some() { "bundled and drawn" } else { "frame" };
+    let note = format!(
+        "{} nodes, {} edges; {layout} in {:.2} s, {frame} in {:.2} s on {} ({})",
+        loaded.graph.node_count(),
+        loaded.graph.edge_count(),
+        shot.layout_time.as_secs_f64(),
+        shot.frame_time.as_secs_f64(),
+        report.name,
+        report.backend
+    );
+    Ok((shot.rgba, note))
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let svg = args.output.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    if !svg && !args.output.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
+        bail!("{}: the output must be a .png or .svg file", args.output.display());
+    }
+    check_output(&args.output, if svg { "svg" } else { "png" }, args.force)?;
+    if svg && args.layout.dim == Dim::Three {
+        bail!("{}: SVG shows 2D layouts; drop --dim 3, or write a .png", args.output.display());
+    }
+    let loaded = args.graph.load()?;
+    args.edges.check(&loaded);
+    let selection = args.hops.selection(&loaded, &args.select)?;
+    let look = args.edges.look(selection.as_ref());
+    let config = args.layout.config(&loaded);
+    let note = if svg {
+        render_svg(&loaded, &config, args.size, &look, &args.output)?
+    } else {
+        let (rgba, note) = render_frame(&loaded, &config, args.size, &look)?;
+        write_png(&args.output, args.size, &rgba)
+            .with_context(|| format!("{}: cannot write", args.output.display()))?;
+        note
+    };
+    eprintln!("wrote {} ({}x{}): {note}", args.output.display(), args.size.0, args.size.1);
+    Ok(())
+}
+
+/// Lays out (and bundles) a graph and writes it as an SVG of `size`; a line describing
+/// the work.
+fn render_svg(loaded: &Loaded, config: &LayoutConfig, size: (u32, u32), look: &Look, path: &Path) -> Result<String> {
+    let gpu = Gpu::headless()?;
+    let bar = progress_bar();
+    let graph = &loaded.graph;
+    let start = std::time::Instant::now();
+    let positions = place(&gpu, graph, config, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?
+    .positions;
+    let renderer = gpu.kernel_for::<Renderer>(frame::FORMAT);
+    let bounds = Bounds::of(&positions);
+    let mut view = GraphView::new(&gpu, &renderer, graph, positions, bounds, Dim::Two, look.edge_coloring)?;
+    view.settle(graph);
+    let paths = match &look.bundle {
+        Some(bundle_config) => {
+            bar.set_message(Phase::Bundle.describe());
+            let paths = view.bundle(&gpu, &renderer, graph, bundle_config, |done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            })?;
+            Some(paths.read(&gpu)?)
+        }
+        None => None,
+    };
+    bar.finish_and_clear();
+    let hops = look.selection.map(|s| (crate::graph::bfs::hops(&graph.csr(s.direction), &s.seeds, s.hops), s.hops));
+    let colors = crate::render::palette::node_colors(graph.nodes.classes.as_deref(), graph.node_count());
+    // As a PNG draws them: collapsed groups as boxes.
+    let sizes = crate::render::palette::SizeBy::Uniform.sizes(graph);
+    let scene = svg::SvgScene {
+        graph,
+        positions: &view.positions,
+        colors: &colors,
+        sizes: &sizes,
+        style: view.scene.style,
+        paths: paths.as_deref(),
+        highlight: hops.as_ref().map(|(h, k)| (h.as_slice(), *k)),
+    };
+    svg::write(path, &scene, &view.camera(size), size).with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(format!(
+        "{} nodes, {} edges; laid out{} and written in {:.2} s",
+        graph.node_count(),
+        graph.edge_count(),
+        if paths.is_some() { ", bundled" } else { "" },
+        start.elapsed().as_secs_f64()
+    ))
+}

@@ -1,0 +1,119 @@
+//! Files netlens writes: PNG pictures, SVG drawings, positions and paths as `.npy`, and
+//! videos ([`video`]). Every file is written under a temporary name beside its own and
+//! moved into place when complete ([`AtomicFile`]), so a failed or interrupted write never
+//! leaves half a file under the name the user asked for, nor touches a file already there.
+
+pub mod svg;
+pub mod video;
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// A file written under `NAME.partial` and renamed to `NAME` by [`AtomicFile::commit`];
+/// dropped without a commit (an error, a panic), it removes itself.
+pub struct AtomicFile {
+    /// `None` once committed.
+    file: Option<BufWriter<File>>,
+    partial: PathBuf,
+    path: PathBuf,
+}
+
+impl AtomicFile {
+    pub fn create(path: &Path) -> std::io::Result<AtomicFile> {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".partial");
+        let partial = PathBuf::from(name);
+        let file = BufWriter::new(File::create(&partial)?);
+        Ok(AtomicFile { file: Some(file), partial, path: path.to_owned() })
+    }
+
+    /// Flushes the file and moves it to its name.
+    pub fn commit(mut self) -> std::io::Result<()> {
+        let file = self.file.take().expect("committed once");
+        file.into_inner().map_err(|e| e.into_error())?;
+        std::fs::rename(&self.partial, &self.path)
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file.as_mut().expect("not committed").write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.as_mut().expect("not committed").flush()
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.partial);
+        }
+    }
+}
+
+/// Writes a whole file at `path` through an [`AtomicFile`].
+pub fn write_with(path: &Path, write: impl FnOnce(&mut AtomicFile) -> std::io::Result<()>) -> std::io::Result<()> {
+    let mut file = AtomicFile::create(path)?;
+    write(&mut file)?;
+    file.commit()
+}
+
+/// Writes RGBA8 rows as a PNG.
+pub fn write_png(path: &Path, size: (u32, u32), rgba: &[u8]) -> std::io::Result<()> {
+    write_with(path, |file| {
+        let encoder = image::codecs::png::PngEncoder::new(file);
+        image::ImageEncoder::write_image(encoder, rgba, size.0, size.1, image::ExtendedColorType::Rgba8)
+            .map_err(std::io::Error::other)
+    })
+}
+
+/// Writes `values` as a float32 .npy of `shape`.
+pub fn write_npy(path: &Path, shape: &[u64], values: impl Iterator<Item = f32>) -> std::io::Result<()> {
+    use npyz::WriterBuilder;
+    write_with(path, |file| {
+        let mut writer = npyz::WriteOptions::new().default_dtype().shape(shape).writer(file).begin_nd()?;
+        writer.extend(values)?;
+        writer.finish()
+    })
+}
+
+/// Writes positions as an N x `dim` float32 .npy.
+pub fn write_positions(path: &Path, positions: &[crate::geom::Position], dim: usize) -> std::io::Result<()> {
+    write_npy(path, &[positions.len() as u64, dim as u64], positions.iter().flat_map(|p| p[..dim].iter().copied()))
+}
+
+/// `stem.ext` in the current folder, or `stem-2.ext`, `stem-3.ext`, ... if taken: never
+/// overwrites a file the user has.
+pub fn fresh_path(stem: &str, ext: &str) -> PathBuf {
+    (1..)
+        .map(|i| PathBuf::from(if i == 1 { format!("{stem}.{ext}") } else { format!("{stem}-{i}.{ext}") }))
+        .find(|p| !p.exists())
+        .expect("some name is free")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_neither_file_nor_partial_and_keeps_the_old_file() {
+        let dir = std::env::temp_dir().join(format!("netlens-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out.txt");
+        std::fs::write(&path, b"old").unwrap();
+        let failed = write_with(&path, |f| {
+            f.write_all(b"half")?;
+            Err(std::io::Error::other("disk full"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        assert!(!dir.join("out.txt.partial").exists());
+        write_with(&path, |f| f.write_all(b"new")).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,157 @@
+//! Tier 2: offscreen renders on the software adapter, checked by their properties.
+
+use crate::common;
+
+use netlens::geom::Dim;
+use netlens::gpu::Gpu;
+use netlens::layout::LayoutConfig;
+use netlens::load;
+use netlens::render::palette::{BACKGROUND, class_color};
+use netlens::view::{Look, snapshot};
+
+const SIZE: (u32, u32) = (640, 480);
+
+fn cora_with_shared_labels() -> netlens::graph::Graph {
+    let mut loaded = load::load_graph(&common::shared_data("cora/edges.tsv")).unwrap();
+    load::attach_labels(&mut loaded.graph, &common::shared_data("cora/labels.npy")).unwrap();
+    loaded.graph
+}
+
+fn pixels(rgba: &[u8]) -> impl Iterator<Item = (usize, [u8; 3])> + '_ {
+    rgba.chunks_exact(4).enumerate().map(|(i, p)| (i, [p[0], p[1], p[2]]))
+}
+
+fn close(a: [u8; 3], b: [u8; 3], tolerance: i32) -> bool {
+    a.iter().zip(&b).all(|(&x, &y)| (x as i32 - y as i32).abs() <= tolerance)
+}
+
+fn background() -> [u8; 3] {
+    BACKGROUND.map(|c| (c * 255.0).round() as u8)
+}
+
+#[test]
+fn cora_shows_seven_class_colours_spread_over_the_frame() {
+    let gpu = Gpu::headless().unwrap();
+    let graph = cora_with_shared_labels();
+    let shot = snapshot(&gpu, &graph, &LayoutConfig::default(), SIZE, &Look::default(), |_, _, _| {}).unwrap();
+    assert_eq!(shot.rgba.len(), (SIZE.0 * SIZE.1 * 4) as usize);
+
+    // Every class colour is drawn: disc centres carry the exact palette colour.
+    for class in 0..7 {
+        let colour = class_color(class);
+        let count = pixels(&shot.rgba).filter(|&(_, p)| close(p, colour, 2)).count();
+        println!("class {class}: {count} pixels");
+        assert!(count > 200, "class {class} ({colour:?}) covers only {count} pixels");
+    }
+
+    // Spread: drawn pixels reach across most of the frame, and most cells of a coarse
+    // grid over the drawing hold some of them (no collapsed clump).
+    let bg = background();
+    let drawn: Vec<(u32, u32)> = pixels(&shot.rgba)
+        .filter(|&(_, p)| !close(p, bg, 6))
+        .map(|(i, _)| (i as u32 % SIZE.0, i as u32 / SIZE.0))
+        .collect();
+    let (x0, x1) = (drawn.iter().map(|p| p.0).min().unwrap(), drawn.iter().map(|p| p.0).max().unwrap());
+    let (y0, y1) = (drawn.iter().map(|p| p.1).min().unwrap(), drawn.iter().map(|p| p.1).max().unwrap());
+    println!("drawn box x {x0}..{x1}, y {y0}..{y1}");
+    assert!(y1 - y0 > SIZE.1 * 8 / 10, "the layout fills the frame's height");
+    let mut cells = [[false; 10]; 10];
+    for &(x, y) in &drawn {
+        if (x0..x1).contains(&x) && (y0..y1).contains(&y) {
+            cells[((y - y0) * 10 / (y1 - y0)) as usize][((x - x0) * 10 / (x1 - x0)) as usize] = true;
+        }
+    }
+    let filled = cells.iter().flatten().filter(|&&c| c).count();
+    println!("{filled} of 100 cells hold drawn pixels");
+    assert!(filled >= 70, "nodes are spread out over the drawing ({filled}/100 cells)");
+
+    // The nodes themselves are spread: few sit on top of each other (within a thousandth
+    // of the layout's width).
+    let (lo, hi) = shot.positions.iter().fold((f32::MAX, f32::MIN), |(lo, hi), p| (lo.min(p[0]), hi.max(p[0])));
+    let unit = (hi - lo) / 1000.0;
+    let mut sorted: Vec<(i64, i64)> =
+        shot.positions.iter().map(|p| ((p[0] / unit) as i64, (p[1] / unit) as i64)).collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert!(
+        sorted.len() as f64 > 0.95 * graph.node_count() as f64,
+        "{} distinct spots for {} nodes",
+        sorted.len(),
+        graph.node_count()
+    );
+}
+
+#[test]
+fn same_seed_same_pixels_other_seed_other_pixels() {
+    let gpu = Gpu::headless().unwrap();
+    let graph = load::bundled_cora().graph;
+    let config = LayoutConfig { iterations: 60, ..Default::default() };
+    let first = snapshot(&gpu, &graph, &config, SIZE, &Look::default(), |_, _, _| {}).unwrap();
+    let second = snapshot(&gpu, &graph, &config, SIZE, &Look::default(), |_, _, _| {}).unwrap();
+    assert!(first.rgba == second.rgba, "two runs with one seed differ");
+    let other =
+        snapshot(&gpu, &graph, &LayoutConfig { seed: 9, ..config }, SIZE, &Look::default(), |_, _, _| {}).unwrap();
+    assert!(first.rgba != other.rgba, "another seed gives another layout");
+}
+
+#[test]
+fn three_d_renders_shaded_spheres() {
+    let gpu = Gpu::headless().unwrap();
+    let graph = load::bundled_cora().graph;
+    let config = LayoutConfig { dim: Dim::Three, iterations: 100, ..Default::default() };
+    let shot = snapshot(&gpu, &graph, &config, SIZE, &Look::default(), |_, _, _| {}).unwrap();
+    assert!(shot.positions.iter().any(|p| p[2] != 0.0), "3D layouts use depth");
+    // Shading gives each class many tones, flat discs only a few.
+    let mut tones: Vec<[u8; 3]> = pixels(&shot.rgba).map(|(_, p)| p).collect();
+    tones.sort_unstable();
+    tones.dedup();
+    println!("{} distinct colours", tones.len());
+    assert!(tones.len() > 2000, "sphere shading shows ({} colours)", tones.len());
+}
+
+#[test]
+fn oversized_frames_are_refused_cleanly() {
+    let gpu = Gpu::headless().unwrap();
+    let graph = load::bundled_cora().graph;
+    let error = snapshot(&gpu, &graph, &LayoutConfig::default(), (100_000, 10), &Look::default(), |_, _, _| {})
+        .err()
+        .expect("too large");
+    assert!(error.to_string().contains("the frame"), "{error}");
+}
+
+#[test]
+fn a_feature_map_is_drawn_on_its_node_row_zero_on_top() {
+    use netlens::geom::Bounds;
+    use netlens::render::Camera;
+    use netlens::render::maps::{FeatureMaps, Map};
+    use netlens::render::palette::ramp;
+    let gpu = Gpu::headless().unwrap();
+    let mut graph = netlens::graph::Graph::with_nodes(2, true);
+    graph.push_edge(0, 1);
+    let positions = [[0.0, 0.0, 0.0, 0.0], [4.0, 0.0, 0.0, 0.0]];
+    // A 2 x 2 map on node 0: rows [0, 1] and [2, 3], coloured over 0..3.
+    let values = [0.0, 1.0, 2.0, 3.0];
+    let maps =
+        FeatureMaps::new(&[Map { node: 0, height: 2, width: 2, values: &values, range: (0.0, 3.0) }], 8192).unwrap();
+    let look = Look { feature_maps: Some(&maps), ..Look::default() };
+    let bounds = Bounds::of(&positions);
+    let rgba =
+        netlens::view::picture(&gpu, &graph, &positions, &bounds, netlens::geom::Dim::Two, SIZE, &look, |_, _| {})
+            .unwrap();
+    // The square's side is 0.9 of the gap to the nearest map, and node 0 has none: it
+    // takes 0.9 world units. Its quadrants' centres sit a quarter of that from the node.
+    let viewport = glam::Vec2::new(SIZE.0 as f32, SIZE.1 as f32);
+    let camera = Camera::fit(&bounds, false, viewport);
+    let at = |x: f32, y: f32| {
+        let p = camera.project(glam::Vec3::new(x, y, 0.0), viewport).unwrap();
+        let i = (p.y.round() as usize * SIZE.0 as usize + p.x.round() as usize) * 4;
+        [rgba[i], rgba[i + 1], rgba[i + 2]]
+    };
+    let q = 0.9 / 4.0;
+    assert_eq!(at(-q, q), ramp(0.0), "row 0, column 0: top left");
+    assert_eq!(at(q, q), ramp(1.0 / 3.0), "row 0, column 1: top right");
+    assert_eq!(at(-q, -q), ramp(2.0 / 3.0), "row 1, column 0: bottom left");
+    assert_eq!(at(q, -q), ramp(1.0), "row 1, column 1: bottom right");
+    // Node 1 has no map: its disc is drawn as usual.
+    assert_ne!(at(4.0, 0.0), background());
+}
