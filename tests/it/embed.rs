@@ -6,8 +6,8 @@ use crate::common;
 
 use std::process::{Command, Output};
 
-use netlens::embed::umap::{self, UmapConfig, UmapPasses};
 use netlens::embed::nndescent::DescentPasses;
+use netlens::embed::umap::{self, UmapConfig, UmapPasses};
 use netlens::embed::{self, EmbedPasses, cpu, metrics};
 use netlens::gpu::Gpu;
 use netlens::graph::Embedding;
