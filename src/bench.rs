@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use glam::Vec2;
 
 use crate::embed::umap::UmapPasses;
-use crate::geom::Bounds;
+use crate::geom::{Bounds, Dim};
 use crate::gpu::{Gpu, GpuError};
 use crate::graph::Direction;
 use crate::graph::bfs;
@@ -73,8 +73,8 @@ pub fn render(gpu: &Gpu, edges: usize, size: (u32, u32), max_frames: u32) -> Res
     let target = OffscreenTarget::new(gpu, size)?;
     let renderer = gpu.kernel_for::<Renderer>(frame::FORMAT);
     let bounds = Bounds::of(&positions);
-    let camera = Camera::fit(&bounds, false, Vec2::new(size.0 as f32, size.1 as f32));
-    let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, false);
+    let camera = Camera::fit(&bounds, Dim::Two, Vec2::new(size.0 as f32, size.1 as f32));
+    let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, Dim::Two);
     let buffer = gpu.storage_buffer("bench.positions", &positions, wgpu::BufferUsages::empty())?;
     let mut scene = renderer.scene(gpu, &graph, &buffer, style)?;
     let empty_graph = crate::graph::Graph::with_nodes(0, false);
@@ -147,12 +147,13 @@ pub fn bundle(gpu: &Gpu, edges: usize, size: (u32, u32)) -> Result<BundleTiming,
     let (graph, positions) = laid_out_mesh(nodes, EDGES_PER_NODE, 1);
     let config = BundleConfig::default();
     let bounds = Bounds::of(&positions);
-    let resolution = config.resolution(false);
-    let grid = Grid::new(&bounds, nodes, false, resolution);
+    let resolution = config.resolution(Dim::Two);
+    let grid = Grid::new(&bounds, nodes, Dim::Two, resolution);
     let schedule = bundle::schedule(&grid, &config);
     let buffer = gpu.storage_buffer("bench.positions", &positions, wgpu::BufferUsages::empty())?;
     let bundler = gpu.kernel::<Bundler>();
-    let paths = Paths::new(gpu, &graph)?;
+    let edges = bundle::upload_edge_pairs(gpu, &graph, "bench.edges")?;
+    let paths = Paths::new(gpu, &edges, graph.edge_count() as u32)?;
     bundler.run(gpu, &paths, &buffer, &schedule[..1], |_, _| {})?; // warm-up
     let t = Instant::now();
     bundler.run(gpu, &paths, &buffer, &schedule, |_, _| {})?;
@@ -164,8 +165,8 @@ pub fn bundle(gpu: &Gpu, edges: usize, size: (u32, u32)) -> Result<BundleTiming,
 
     let target = OffscreenTarget::new(gpu, size)?;
     let renderer = gpu.kernel_for::<Renderer>(frame::FORMAT);
-    let camera = Camera::fit(&bounds, false, Vec2::new(size.0 as f32, size.1 as f32));
-    let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, false);
+    let camera = Camera::fit(&bounds, Dim::Two, Vec2::new(size.0 as f32, size.1 as f32));
+    let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, Dim::Two);
     let mut scene = renderer.scene(gpu, &graph, &buffer, style)?;
     renderer.set_paths(gpu, &mut scene, &paths);
     let budget = Duration::from_secs(20);

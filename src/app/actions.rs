@@ -148,7 +148,10 @@ impl State {
                 self.set_collapsed(collapsed)?;
             }
             UiAction::ToggleDim => {
-                self.config.dim = if self.three_d() { Dim::Two } else { Dim::Three };
+                self.config.dim = match self.config.dim {
+                    Dim::Two => Dim::Three,
+                    Dim::Three => Dim::Two,
+                };
                 self.reshow(None)?;
             }
             UiAction::TogglePause => self.paused = !self.paused,

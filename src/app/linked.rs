@@ -7,7 +7,7 @@ use glam::Vec2;
 
 use super::pick::{Hit, Picker};
 use crate::embed::metrics::Agreement;
-use crate::geom::Bounds;
+use crate::geom::{Bounds, Dim};
 use crate::gpu::{Gpu, GpuError};
 use crate::graph::Graph;
 use crate::render::{Camera, Renderer, Scene, Style};
@@ -45,7 +45,7 @@ impl Linked {
         size: (u32, u32),
     ) -> Result<Linked, GpuError> {
         let (scene, bounds) = Self::scene(gpu, renderer, graph, &views[0])?;
-        let camera = Camera::fit(&bounds, false, Vec2::new(size.0 as f32, size.1 as f32));
+        let camera = Camera::fit(&bounds, Dim::Two, Vec2::new(size.0 as f32, size.1 as f32));
         let name = Self::title(&views, 0);
         Ok(Linked { scene, camera, name, bounds, picker: Picker::new(gpu, size), views, current: 0 })
     }
@@ -54,7 +54,7 @@ impl Linked {
         let points = graph.without_edges();
         let buffer = gpu.storage_buffer("Linked::positions", &view.positions, wgpu::BufferUsages::empty())?;
         let bounds = Bounds::of_bulk(&view.positions);
-        let style = Style::for_layout(points.node_count(), 0, &bounds, false);
+        let style = Style::for_layout(points.node_count(), 0, &bounds, Dim::Two);
         Ok((renderer.scene(gpu, &points, &buffer, style)?, bounds))
     }
 
@@ -91,7 +91,7 @@ impl Linked {
             self.picker = Picker::new(gpu, size);
         }
         if fit {
-            self.camera = Camera::fit(&self.bounds, false, Vec2::new(size.0 as f32, size.1 as f32));
+            self.camera = Camera::fit(&self.bounds, Dim::Two, Vec2::new(size.0 as f32, size.1 as f32));
         }
     }
 

@@ -284,7 +284,7 @@ impl App {
             None,
         )?;
         let viewport = Vec2::new(surface_config.width as f32, surface_config.height as f32);
-        let camera = Camera::fit(&shown.view.bounds, self.config.dim == Dim::Three, viewport);
+        let camera = Camera::fit(&shown.view.bounds, self.config.dim, viewport);
         let overlay = Overlay::new(&gpu.device, format);
         let input = egui_winit::State::new(
             overlay.ctx.clone(),
@@ -470,7 +470,7 @@ impl State {
         let viewport = self.viewport();
         let right = self.split().unwrap_or(viewport.x);
         let free = Vec2::new((right - self.panel_width).max(viewport.x * 0.25), viewport.y);
-        let mut camera = Camera::fit(&self.shown.view.bounds, self.three_d(), free);
+        let mut camera = Camera::fit(&self.shown.view.bounds, self.config.dim, free);
         // Fitted around the window's centre; moved to the centre of the free area.
         camera.pan(Vec2::new((self.panel_width + right - viewport.x) * 0.5, 0.0), viewport);
         camera
@@ -478,10 +478,6 @@ impl State {
 
     fn graph(&self) -> &Graph {
         visible(&self.full_graph, &self.collapsed)
-    }
-
-    fn three_d(&self) -> bool {
-        self.config.dim == Dim::Three
     }
 
     fn resize(&mut self, size: PhysicalSize<u32>) {
@@ -650,7 +646,7 @@ impl State {
             let (n, e) = (self.graph().node_count(), self.graph().edge_count());
             let edge_coloring = self.shown.view.scene.style.edge_coloring;
             self.shown.view.scene.style =
-                Style { edge_coloring, ..Style::for_layout(n, e, &self.shown.view.bounds, self.three_d()) };
+                Style { edge_coloring, ..Style::for_layout(n, e, &self.shown.view.bounds, self.config.dim) };
             self.shown.paths_fresh = false;
             if self.follow_layout {
                 self.camera = self.fitted();
@@ -736,7 +732,7 @@ impl State {
             paused: self.paused,
             fly: self.fly,
             bundled: self.bundled,
-            three_d: self.config.dim == Dim::Three,
+            dim: self.config.dim,
             collapse: self.collapsed.as_ref().and_then(|c| c.depth),
             collapsed_groups: self.collapsed.as_ref().map_or(0, |c| c.groups.len()),
             expandable: self.expandable(),

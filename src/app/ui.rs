@@ -11,6 +11,7 @@ use glam::{Vec2, Vec3};
 use super::pick::Hit;
 use crate::analysis::training::Show;
 use crate::embed::metrics::Agreement;
+use crate::geom::Dim;
 use crate::graph::{Direction, Graph};
 use crate::khop::MAX_HOPS;
 use crate::render::Camera;
@@ -74,7 +75,7 @@ pub struct Frame<'a> {
     pub fly: bool,
     /// Whether edges are (to be) drawn bundled.
     pub bundled: bool,
-    pub three_d: bool,
+    pub dim: Dim,
     /// The depth at which every group is collapsed, if that is what is collapsed.
     pub collapse: Option<usize>,
     /// How many groups are collapsed (0: everything is expanded).
@@ -370,7 +371,7 @@ impl Panel {
                 actions.push(UiAction::TogglePause);
             }
             if ui
-                .button(if frame.three_d { "2D" } else { "3D" })
+                .button(if frame.dim == Dim::Three { "2D" } else { "3D" })
                 .on_hover_text("lay out again in the other dimension")
                 .clicked()
             {
@@ -392,7 +393,7 @@ impl Panel {
             if ui.button("screenshot").on_hover_text("P: a PNG in the current folder").clicked() {
                 actions.push(UiAction::Screenshot);
             }
-            if !frame.three_d
+            if frame.dim == Dim::Two
                 && ui.button("SVG").on_hover_text("the view as vector shapes, in the current folder").clicked()
             {
                 actions.push(UiAction::ScreenshotSvg);

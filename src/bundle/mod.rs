@@ -25,7 +25,7 @@ use std::ops::Range;
 use bytemuck::{Pod, Zeroable};
 use glam::Vec3;
 
-use crate::geom::Bounds;
+use crate::geom::{Bounds, Dim};
 use crate::gpu::{self, Gpu, GpuError, Kernel, Shader, storage_entry, uniform_entry};
 use crate::graph::Graph;
 
@@ -103,8 +103,11 @@ impl Default for BundleConfig {
 }
 
 impl BundleConfig {
-    pub fn resolution(&self, three_d: bool) -> u32 {
-        self.resolution.unwrap_or(if three_d { 128 } else { 512 })
+    pub fn resolution(&self, dim: Dim) -> u32 {
+        self.resolution.unwrap_or(match dim {
+            Dim::Two => 512,
+            Dim::Three => 128,
+        })
     }
 }
 
@@ -121,12 +124,12 @@ pub struct Grid {
 impl Grid {
     /// The grid over `bounds` with `resolution` cells along the longest side, for a
     /// layout of `node_count` nodes (the first kernel spans [`START_RADIUS`] node spacings).
-    pub fn new(bounds: &Bounds, node_count: u32, three_d: bool, resolution: u32) -> Grid {
+    pub fn new(bounds: &Bounds, node_count: u32, dim: Dim, resolution: u32) -> Grid {
         let size = bounds.size();
-        let axes = if three_d { 3 } else { 2 };
+        let axes = dim.count() as usize;
         let longest = size.to_array()[..axes].iter().copied().fold(0.0, f32::max);
         let cell = if longest > 0.0 { longest / resolution as f32 } else { 1.0 };
-        let spacing = bounds.spacing(node_count, three_d) / cell;
+        let spacing = bounds.spacing(node_count, dim) / cell;
         let start_radius = (START_RADIUS * spacing).clamp(END_RADIUS, MAX_START_RADIUS * resolution as f32);
         let pad = start_radius.ceil() as u32 + 1;
         let mut dims = [1; 3];
@@ -134,7 +137,7 @@ impl Grid {
             *d = ((size[a] / cell).ceil() as u32).max(1) + 2 * pad;
         }
         let mut origin = bounds.min - Vec3::splat(pad as f32 * cell);
-        if !three_d {
+        if dim == Dim::Two {
             origin.z = bounds.min.z - 0.5 * cell;
         }
         Grid { origin, cell, dims, start_radius }
@@ -142,10 +145,6 @@ impl Grid {
 
     pub fn cells(&self) -> u64 {
         self.dims.iter().map(|&d| d as u64).product()
-    }
-
-    pub fn three_d(&self) -> bool {
-        self.dims[2] > 1
     }
 }
 
@@ -192,12 +191,15 @@ pub fn bundle_positions(
     gpu: &Gpu,
     graph: &Graph,
     positions: &[[f32; 4]],
-    three_d: bool,
+    dim: Dim,
     config: &BundleConfig,
     progress: impl FnMut(u32, u32),
 ) -> Result<Vec<[f32; 4]>, GpuError> {
-    let buffer = gpu.storage_buffer("netlens.positions", positions, wgpu::BufferUsages::empty())?;
-    bundle(gpu, graph, positions, &buffer, three_d, config, progress)?.read(gpu)
+    let on_gpu = OnGpu {
+        edges: &upload_edge_pairs(gpu, graph, "netlens.edges")?,
+        positions: &gpu.storage_buffer("netlens.positions", positions, wgpu::BufferUsages::empty())?,
+    };
+    bundle(gpu, graph, positions, on_gpu, dim, config, progress)?.read(gpu)
 }
 
 /// Uploads the edges as `(source, target)` pairs, interleaved in slices so the temporary
@@ -238,10 +240,10 @@ pub struct Paths {
 }
 
 impl Paths {
-    /// Room for `graph`'s paths, with its edges uploaded.
-    pub fn new(gpu: &Gpu, graph: &Graph) -> Result<Paths, GpuError> {
+    /// Room for the paths of `edge_count` edges, whose `(source, target)` pairs are in
+    /// `edges` ([`upload_edge_pairs`]).
+    pub fn new(gpu: &Gpu, edges: &wgpu::Buffer, edge_count: u32) -> Result<Paths, GpuError> {
         let limits = gpu.device.limits();
-        let edge_count = graph.edge_count() as u32;
         let bytes = edge_count as u64 * PATH_BYTES;
         if bytes > limits.max_buffer_size {
             return Err(GpuError::TooLarge {
@@ -262,7 +264,7 @@ impl Paths {
             mapped_at_creation: false,
         });
         let peak = gpu.zeroed_storage("Paths::peak", 4, wgpu::BufferUsages::COPY_SRC)?;
-        Ok(Paths { edges: upload_edge_pairs(gpu, graph, "Paths::edges")?, points, peak, chunks, edge_count })
+        Ok(Paths { edges: edges.clone(), points, peak, chunks, edge_count })
     }
 
     /// Writes paths made on the CPU ([`POINTS`] rows per edge) and their peak density.
@@ -435,25 +437,33 @@ impl Kernel for Bundler {
     }
 }
 
-/// Bundles `graph`'s edges, its nodes at `positions` (the same rows on the CPU and, as
-/// `positions_buffer`, on the GPU), by `config.method`.
+/// A graph already on the GPU: its edge pairs ([`upload_edge_pairs`]) and its nodes'
+/// positions, as a scene holds them, so bundling uploads neither again.
+#[derive(Clone, Copy)]
+pub struct OnGpu<'a> {
+    pub edges: &'a wgpu::Buffer,
+    pub positions: &'a wgpu::Buffer,
+}
+
+/// Bundles `graph`'s edges, its nodes at `positions` (the same rows on the CPU and, in
+/// `on_gpu`, on the GPU), by `config.method`.
 pub fn bundle(
     gpu: &Gpu,
     graph: &Graph,
     positions: &[[f32; 4]],
-    positions_buffer: &wgpu::Buffer,
-    three_d: bool,
+    on_gpu: OnGpu,
+    dim: Dim,
     config: &BundleConfig,
     progress: impl FnMut(u32, u32),
 ) -> Result<Paths, GpuError> {
-    let paths = Paths::new(gpu, graph)?;
+    let paths = Paths::new(gpu, on_gpu.edges, graph.edge_count() as u32)?;
     match config.method {
         BundleMethod::Hierarchy => paths.write(gpu, &hierarchy::paths(graph, positions, config.strength)),
         BundleMethod::Density => {
-            let resolution = config.resolution(three_d);
-            let grid = Grid::new(&Bounds::of(positions), graph.node_count(), three_d, resolution);
+            let resolution = config.resolution(dim);
+            let grid = Grid::new(&Bounds::of(positions), graph.node_count(), dim, resolution);
             gpu.check_binding("the bundling density grid (a smaller --bundle-resolution fits)", grid.cells() * 4)?;
-            gpu.kernel::<Bundler>().run(gpu, &paths, positions_buffer, &schedule(&grid, config), progress)?;
+            gpu.kernel::<Bundler>().run(gpu, &paths, on_gpu.positions, &schedule(&grid, config), progress)?;
         }
     }
     Ok(paths)
@@ -467,7 +477,7 @@ mod tests {
     fn grid_covers_the_layout_with_room_for_the_first_kernel() {
         let bounds = Bounds { min: Vec3::new(-1.0, -2.0, 0.0), max: Vec3::new(3.0, 0.0, 0.0) };
         // 200 nodes in 4 x 2: a spacing of 0.2, five cells of 0.04.
-        let grid = Grid::new(&bounds, 200, false, 100);
+        let grid = Grid::new(&bounds, 200, Dim::Two, 100);
         assert_eq!(grid.cell, 0.04);
         assert!((grid.start_radius - 5.0).abs() < 1e-4);
         assert_eq!(grid.dims, [100 + 2 * 6, 50 + 2 * 6, 1]);
@@ -478,9 +488,9 @@ mod tests {
         assert!(schedule.windows(2).all(|w| w[1].radius < w[0].radius));
         assert_eq!(schedule.iter().filter(|p| p.last == 1).count(), 1);
         // Few nodes: the first kernel is capped at 15% of the resolution.
-        assert!((Grid::new(&bounds, 2, false, 100).start_radius - 15.0).abs() < 1e-4);
+        assert!((Grid::new(&bounds, 2, Dim::Two, 100).start_radius - 15.0).abs() < 1e-4);
         let cube = Bounds { min: Vec3::ZERO, max: Vec3::ONE };
-        assert_eq!(Grid::new(&cube, 1000, true, 64).dims, [64 + 2 * 8, 80, 80]);
+        assert_eq!(Grid::new(&cube, 1000, Dim::Three, 64).dims, [64 + 2 * 8, 80, 80]);
     }
 }
 

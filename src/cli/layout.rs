@@ -8,7 +8,6 @@ use std::path::PathBuf;
 
 use crate::bundle::{self};
 use crate::export::{write_npy, write_positions};
-use crate::geom::Dim;
 use crate::gpu::Gpu;
 use crate::layout::{LayoutKind, place, quality};
 use crate::view::Phase;
@@ -72,7 +71,7 @@ pub fn run(args: Args) -> Result<()> {
                 &gpu,
                 &loaded.graph,
                 &placed.positions,
-                config.dim == Dim::Three,
+                config.dim,
                 &bundle_config,
                 |done, total| {
                     bar.set_length(total as u64);

@@ -3,6 +3,8 @@
 
 use glam::Vec3;
 
+use super::Dim;
+
 /// Axis-aligned bounds of a layout.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bounds {
@@ -55,9 +57,9 @@ impl Bounds {
     /// The side of the box each of `node_count` nodes would have if they filled these
     /// bounds evenly; flat or thin bounds (a chain, a plane in 3D) use their extent along
     /// fewer axes.
-    pub fn spacing(&self, node_count: u32, three_d: bool) -> f32 {
+    pub fn spacing(&self, node_count: u32, dim: Dim) -> f32 {
         let n = node_count.max(1) as f32;
-        let mut sides: Vec<f32> = self.size().to_array()[..if three_d { 3 } else { 2 }].to_vec();
+        let mut sides: Vec<f32> = self.size().to_array()[..dim.count() as usize].to_vec();
         let longest = sides.iter().copied().fold(0.0, f32::max);
         sides.retain(|&s| s > longest * 1e-3);
         if sides.is_empty() {

@@ -451,9 +451,13 @@ pub fn layered(
     // The barycenter sweeps run on the GPU when one is given and the graph fits it (its
     // keys in 32 bits, its buffers within the binding limits); else on the CPU.
     let gpu_sweeps = match gpu {
-        Some(gpu) if hint.is_none() => {
-            GpuSweeps::new(gpu, &layers.members, &layers.up, &layers.down).unwrap_or(None).zip(Some(gpu))
-        }
+        Some(gpu) if hint.is_none() => match GpuSweeps::new(gpu, &layers.members, &layers.up, &layers.down) {
+            Ok(sweeps) => sweeps.zip(Some(gpu)),
+            Err(e) => {
+                log::warn!("the layered layout's sweeps run on the CPU: the GPU could not take them ({e})");
+                None
+            }
+        },
         _ => None,
     };
     let mut position: Vec<f32> = vec![0.0; layers.layer.len()];

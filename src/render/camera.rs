@@ -6,7 +6,7 @@
 use glam::camera::rh::{proj::directx as proj, view};
 use glam::{Mat4, Vec2, Vec3};
 
-use crate::geom::Bounds;
+use crate::geom::{Bounds, Dim};
 
 const FOV_Y: f32 = std::f32::consts::FRAC_PI_4;
 
@@ -18,9 +18,9 @@ pub enum Camera {
 
 impl Camera {
     /// The camera that shows all of `bounds` with a margin.
-    pub fn fit(bounds: &Bounds, three_d: bool, viewport: Vec2) -> Camera {
+    pub fn fit(bounds: &Bounds, dim: Dim, viewport: Vec2) -> Camera {
         let size = bounds.size().max(Vec3::splat(1e-3));
-        if three_d {
+        if dim == Dim::Three {
             // Back off until every corner of the box is inside the frustum, with a margin:
             // a flat or long box fills the frame instead of its bounding sphere.
             let (yaw, pitch) = (0.6f32, 0.35f32);
@@ -252,8 +252,9 @@ mod tests {
     fn fit_puts_bounds_inside_clip_space() {
         let bounds = Bounds { min: Vec3::new(-3.0, -1.0, -2.0), max: Vec3::new(5.0, 2.0, 2.0) };
         let viewport = Vec2::new(800.0, 600.0);
-        for three_d in [false, true] {
-            let camera = Camera::fit(&bounds, three_d, viewport);
+        for dim in [Dim::Two, Dim::Three] {
+            let three_d = dim == Dim::Three;
+            let camera = Camera::fit(&bounds, dim, viewport);
             let m = camera.clip_from_world(viewport);
             for corner in 0..8 {
                 let p = Vec3::new(

@@ -19,7 +19,7 @@ pub use camera::Camera;
 pub use frame::OffscreenTarget;
 
 use crate::bundle::{POINTS, Paths, upload_edge_pairs};
-use crate::geom::Bounds;
+use crate::geom::{Bounds, Dim};
 use crate::gpu::{Gpu, GpuError, Kernel, Shader, buffer_entry};
 use crate::graph::Graph;
 use crate::khop;
@@ -98,8 +98,9 @@ impl Style {
     /// Defaults for a graph laid out within `bounds`: nodes a quarter of the typical
     /// spacing between nodes (an eighth in 3D, where nodes overlap in depth), and edges fainter the more there are, so dense graphs do
     /// not drown in ink.
-    pub fn for_layout(node_count: u32, edge_count: usize, bounds: &Bounds, three_d: bool) -> Style {
-        let spacing = bounds.spacing(node_count, three_d);
+    pub fn for_layout(node_count: u32, edge_count: usize, bounds: &Bounds, dim: Dim) -> Style {
+        let spacing = bounds.spacing(node_count, dim);
+        let three_d = dim == Dim::Three;
         Style {
             node_radius: if three_d { 0.12 } else { 0.25 } * spacing.max(1e-6),
             edge_width_px: 1.0,
@@ -264,8 +265,10 @@ impl Renderer {
                 wgpu::BindGroupEntry { binding: 5, resource: edge_weights.as_entire_binding() },
             ],
         });
-        let edge_chunks = self.edge_chunks(gpu, graph)?;
+        let edges = upload_edge_pairs(gpu, graph, "Scene::edges")?;
+        let edge_chunks = self.edge_chunks(gpu, &edges, graph.edge_count() as u64);
         Ok(Scene {
+            edges,
             view,
             view_group,
             colors,
@@ -356,14 +359,12 @@ impl Renderer {
             .collect();
     }
 
-    /// Uploads the edges as (source, target) pairs in one buffer and binds it in chunks
-    /// that each fit the storage binding limit.
-    fn edge_chunks(&self, gpu: &Gpu, graph: &Graph) -> Result<Vec<(wgpu::BindGroup, u32)>, GpuError> {
+    /// Binds the `total` edge pairs in `buffer` in chunks that each fit the storage
+    /// binding limit.
+    fn edge_chunks(&self, gpu: &Gpu, buffer: &wgpu::Buffer, total: u64) -> Vec<(wgpu::BindGroup, u32)> {
         let limits = gpu.device.limits();
-        let total = graph.edge_count() as u64;
         let align = limits.min_storage_buffer_offset_alignment as u64;
         let per_chunk = (limits.max_storage_buffer_binding_size / 8) / (align / 8).max(1) * (align / 8).max(1);
-        let buffer = upload_edge_pairs(gpu, graph, "Scene::edges")?;
         let mut chunks = Vec::new();
         let mut first = 0;
         while first < total {
@@ -376,7 +377,7 @@ impl Renderer {
                     wgpu::BindGroupEntry {
                         binding: 0,
                         resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                            buffer: &buffer,
+                            buffer,
                             offset: first * 8,
                             size: wgpu::BufferSize::new(count * 8),
                         }),
@@ -387,7 +388,7 @@ impl Renderer {
             chunks.push((group, count as u32));
             first += count;
         }
-        Ok(chunks)
+        chunks
     }
 
     /// Records the scene's draws into `pass`.
@@ -588,6 +589,8 @@ fn chunk_uniforms(gpu: &Gpu, first: u32) -> wgpu::Buffer {
 
 /// One graph's render data.
 pub struct Scene {
+    /// The edges as `(source, target)` pairs, uploaded once; bundling reads them too.
+    pub edges: wgpu::Buffer,
     view: wgpu::Buffer,
     view_group: wgpu::BindGroup,
     colors: wgpu::Buffer,
@@ -758,7 +761,7 @@ mod tests {
         graph.nodes.columns.push(Column { name: MEMBERS.into(), width: 1, values: vec![100.0; 6] });
         let positions: Vec<[f32; 4]> = (0..6).map(|v| [2.0 * v as f32, 0.0, 0.0, 0.0]).collect();
         let bounds = Bounds::of(&positions);
-        let plain = Style::for_layout(6, 5, &bounds, false);
+        let plain = Style::for_layout(6, 5, &bounds, Dim::Two);
         assert!(plain.node_radius * box_side(100.0) * 2.0 > 2.0, "without fitting they overlap");
         let fitted = plain.fit_boxes(&graph, &positions);
         assert!(fitted.node_radius * box_side(100.0) * 2.0 <= 2.0 * 0.9 + 1e-6, "{}", fitted.node_radius);

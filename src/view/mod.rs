@@ -10,7 +10,7 @@ pub mod picture;
 
 use glam::Vec2;
 
-use crate::bundle::{self, BundleConfig, Paths};
+use crate::bundle::{self, BundleConfig, OnGpu, Paths};
 use crate::geom::{Bounds, Dim, Position};
 use crate::gpu::{Gpu, GpuError};
 use crate::graph::{Direction, Graph};
@@ -64,13 +64,9 @@ impl GraphView {
         dim: Dim,
         edge_coloring: EdgeColoring,
     ) -> Result<GraphView, GpuError> {
-        let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, dim == Dim::Three);
+        let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, dim);
         let scene = renderer.scene(gpu, graph, &buffer, Style { edge_coloring, ..style })?;
         Ok(GraphView { dim, positions, buffer, bounds, scene, paths: None, neighbourhoods: None })
-    }
-
-    pub fn three_d(&self) -> bool {
-        self.dim == Dim::Three
     }
 
     /// Sizes the nodes for a layout that stands still (collapsed groups' boxes clear their
@@ -81,7 +77,7 @@ impl GraphView {
 
     /// The camera that shows the whole view in a `size` frame.
     pub fn camera(&self, size: (u32, u32)) -> Camera {
-        Camera::fit(&self.bounds, self.three_d(), Vec2::new(size.0 as f32, size.1 as f32))
+        Camera::fit(&self.bounds, self.dim, Vec2::new(size.0 as f32, size.1 as f32))
     }
 
     /// Bundles the edges at the positions as they stand, and draws them bundled from now
@@ -94,7 +90,8 @@ impl GraphView {
         config: &BundleConfig,
         progress: impl FnMut(u32, u32),
     ) -> Result<&Paths, GpuError> {
-        let paths = bundle::bundle(gpu, graph, &self.positions, &self.buffer, self.three_d(), config, progress)?;
+        let on_gpu = OnGpu { edges: &self.scene.edges, positions: &self.buffer };
+        let paths = bundle::bundle(gpu, graph, &self.positions, on_gpu, self.dim, config, progress)?;
         renderer.set_paths(gpu, &mut self.scene, &paths);
         Ok(self.paths.insert(paths))
     }

@@ -192,7 +192,7 @@ pub fn annotated_picture(
     let margin = bounds.size() * 0.2;
     bounds.min -= margin;
     bounds.max += margin;
-    let camera = Camera::fit(&bounds, false, viewport);
+    let camera = Camera::fit(&bounds, Dim::Two, viewport);
     let label_px = row * camera.focal_px(viewport) * 0.75;
     let place = |title: bool| -> Vec<(egui::Pos2, String, bool)> {
         texts

@@ -22,14 +22,15 @@ fn both(
     gpu: &Gpu,
     graph: &Graph,
     positions: &[[f32; 4]],
-    three_d: bool,
+    dim: Dim,
     config: &BundleConfig,
 ) -> (Vec<[f32; 4]>, Vec<[f32; 4]>) {
-    let resolution = config.resolution(three_d);
-    let grid = Grid::new(&Bounds::of(positions), graph.node_count(), three_d, resolution);
+    let resolution = config.resolution(dim);
+    let grid = Grid::new(&Bounds::of(positions), graph.node_count(), dim, resolution);
     let steps = schedule(&grid, config);
     let buffer = gpu.storage_buffer("positions", positions, wgpu::BufferUsages::empty()).unwrap();
-    let paths = Paths::new(gpu, graph).unwrap();
+    let edges = bundle::upload_edge_pairs(gpu, graph, "edges").unwrap();
+    let paths = Paths::new(gpu, &edges, graph.edge_count() as u32).unwrap();
     gpu.kernel::<Bundler>().run(gpu, &paths, &buffer, &steps, |_, _| {}).unwrap();
     let on_cpu = netlens::bundle::cpu::bundle(&graph.src, &graph.dst, positions, &steps);
     (paths.read(gpu).unwrap(), on_cpu)
@@ -44,13 +45,15 @@ fn gpu_density_bundling_matches_the_cpu_reference() {
     let gpu = Gpu::headless().expect("a GPU or software adapter");
     let graph = load::bundled_cora().graph;
     for dim in [Dim::Two, Dim::Three] {
-        let three_d = dim == Dim::Three;
         let positions = laid_out(&gpu, &graph, dim);
         let extent = Bounds::of(&positions).size().max_element();
         // Three iterations agree point for point.
-        let config =
-            BundleConfig { iterations: 3, resolution: Some(if three_d { 48 } else { 256 }), ..BundleConfig::default() };
-        let (on_gpu, on_cpu) = both(&gpu, &graph, &positions, three_d, &config);
+        let config = BundleConfig {
+            iterations: 3,
+            resolution: Some(if dim == Dim::Three { 48 } else { 256 }),
+            ..BundleConfig::default()
+        };
+        let (on_gpu, on_cpu) = both(&gpu, &graph, &positions, dim, &config);
         assert_eq!(on_gpu.len(), graph.edge_count() * POINTS as usize);
         let worst = largest_difference(&on_gpu, &on_cpu) / extent;
         println!("{dim:?}: 3 iterations, largest difference {worst:.2e} of the extent");
@@ -69,7 +72,7 @@ fn a_full_gpu_run_measures_like_the_cpu_reference() {
     let graph = load::bundled_cora().graph;
     let positions = laid_out(&gpu, &graph, Dim::Two);
     let config = BundleConfig { resolution: Some(256), ..BundleConfig::default() };
-    let (on_gpu, on_cpu) = both(&gpu, &graph, &positions, false, &config);
+    let (on_gpu, on_cpu) = both(&gpu, &graph, &positions, Dim::Two, &config);
     let (g, c) = (metrics::measure(&graph, &positions, &on_gpu), metrics::measure(&graph, &positions, &on_cpu));
     println!("gpu {g:?}\ncpu {c:?}");
     assert!((g.pixel_ratio - c.pixel_ratio).abs() < 0.02, "{g:?} {c:?}");
@@ -77,11 +80,10 @@ fn a_full_gpu_run_measures_like_the_cpu_reference() {
 }
 
 /// Bundles `graph` by `method` with the default settings; the metrics.
-fn bundled(gpu: &Gpu, graph: &Graph, positions: &[[f32; 4]], three_d: bool, method: BundleMethod) -> BundleMetrics {
-    let buffer = gpu.storage_buffer("positions", positions, wgpu::BufferUsages::empty()).unwrap();
+fn bundled(gpu: &Gpu, graph: &Graph, positions: &[[f32; 4]], dim: Dim, method: BundleMethod) -> BundleMetrics {
     let config = BundleConfig { method, ..BundleConfig::default() };
-    let paths = bundle::bundle(gpu, graph, positions, &buffer, three_d, &config, |_, _| {}).unwrap();
-    metrics::measure(graph, positions, &paths.read(gpu).unwrap())
+    let paths = bundle::bundle_positions(gpu, graph, positions, dim, &config, |_, _| {}).unwrap();
+    metrics::measure(graph, positions, &paths)
 }
 
 /// Cora (2708 papers), force layout: the density method.
@@ -90,7 +92,7 @@ fn density_bundling_gathers_cora_edges() {
     let gpu = Gpu::headless().expect("a GPU or software adapter");
     let graph = load::bundled_cora().graph;
     let positions = laid_out(&gpu, &graph, Dim::Two);
-    let m = bundled(&gpu, &graph, &positions, false, BundleMethod::Density);
+    let m = bundled(&gpu, &graph, &positions, Dim::Two, BundleMethod::Density);
     println!("Cora: {m:?}");
     assert!(m.pixel_ratio <= 0.75, "{m:?}");
     assert!(m.distortion < 1.5, "{m:?}");
@@ -106,7 +108,7 @@ fn density_bundling_gathers_the_connectome() {
     assert_eq!((graph.node_count(), graph.edge_count()), (209, 7425));
     assert_eq!(graph.node_name(0), "K0");
     let positions = laid_out(&gpu, &graph, Dim::Two);
-    let m = bundled(&gpu, &graph, &positions, false, BundleMethod::Density);
+    let m = bundled(&gpu, &graph, &positions, Dim::Two, BundleMethod::Density);
     println!("connectome: {m:?}");
     assert!(m.pixel_ratio <= 0.75, "{m:?}");
 }
@@ -120,7 +122,7 @@ fn both_methods_gather_a_neuron_level_mlp() {
     let config = LayoutConfig { kind: LayoutKind::Layered, ..LayoutConfig::default() };
     let positions = place(&gpu, &graph, &config, |_, _| {}).unwrap().positions;
     for method in [BundleMethod::Density, BundleMethod::Hierarchy] {
-        let m = bundled(&gpu, &graph, &positions, false, method);
+        let m = bundled(&gpu, &graph, &positions, Dim::Two, method);
         println!("digits MLP, {}: {m:?}", method.name());
         assert!(m.pixel_ratio <= 0.75, "{}: {m:?}", method.name());
         assert!(m.distortion < 1.5, "{}: {m:?}", method.name());
@@ -133,7 +135,7 @@ fn density_bundling_works_in_3d() {
     let gpu = Gpu::headless().expect("a GPU or software adapter");
     let graph = load::load_graph(&common::repo_data("drosophila/left_edges.csv")).unwrap().graph;
     let positions = laid_out(&gpu, &graph, Dim::Three);
-    let m = bundled(&gpu, &graph, &positions, true, BundleMethod::Density);
+    let m = bundled(&gpu, &graph, &positions, Dim::Three, BundleMethod::Density);
     println!("connectome 3D: {m:?}");
     assert!(m.ink_bundled < m.ink_straight * 1.5 && m.distortion > 1.01, "{m:?}");
 }

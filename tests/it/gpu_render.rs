@@ -141,7 +141,7 @@ fn a_feature_map_is_drawn_on_its_node_row_zero_on_top() {
     // The square's side is 0.9 of the gap to the nearest map, and node 0 has none: it
     // takes 0.9 world units. Its quadrants' centres sit a quarter of that from the node.
     let viewport = glam::Vec2::new(SIZE.0 as f32, SIZE.1 as f32);
-    let camera = Camera::fit(&bounds, false, viewport);
+    let camera = Camera::fit(&bounds, Dim::Two, viewport);
     let at = |x: f32, y: f32| {
         let p = camera.project(glam::Vec3::new(x, y, 0.0), viewport).unwrap();
         let i = (p.y.round() as usize * SIZE.0 as usize + p.x.round() as usize) * 4;

@@ -79,12 +79,11 @@ pub fn record(
         place(gpu, graph, config, |done, total| progress(Phase::Layout, done as u64, total as u64))?;
     let layout = start.elapsed();
 
-    let three_d = config.dim == Dim::Three;
     let viewport = Vec2::new(options.size.0 as f32, options.size.1 as f32);
     let renderer = gpu.kernel_for::<Renderer>(frame::FORMAT);
     let mut shown = Level::new(gpu, &renderer, graph, &positions, None, config.dim, options.edge_coloring, None)?;
     let (style, bounds) = (shown.view.scene.style, shown.view.bounds);
-    let stage = Stage { graph, positions: &positions, three_d, viewport, min_radius: style.node_radius * 12.0 };
+    let stage = Stage { graph, positions: &positions, dim: config.dim, viewport, min_radius: style.node_radius * 12.0 };
     let tour = match &options.tour {
         Some(path) => Tour::load(path, &stage, options.duration)?,
         None => {
@@ -98,7 +97,7 @@ pub fn record(
     // Text scales with the frame: 720 lines is egui's own size.
     let pixels_per_point = options.size.1 as f32 / 720.0;
     overlay.ctx.set_zoom_factor(pixels_per_point);
-    let whole = Camera::fit(&bounds, three_d, viewport);
+    let whole = Camera::fit(&bounds, config.dim, viewport);
     let namer = LayerNamer::new(graph, &positions);
 
     let frames = ((tour.duration * options.fps as f32).round() as u64).max(1);

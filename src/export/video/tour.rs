@@ -43,7 +43,7 @@ use std::path::Path;
 use glam::{Vec2, Vec3};
 use serde::Deserialize;
 
-use crate::geom::Bounds;
+use crate::geom::{Bounds, Dim};
 use crate::graph::{Direction, Graph};
 use crate::layout::layered;
 use crate::render::Camera;
@@ -154,7 +154,7 @@ pub struct Tour {
 pub struct Stage<'a> {
     pub graph: &'a Graph,
     pub positions: &'a [[f32; 4]],
-    pub three_d: bool,
+    pub dim: Dim,
     pub viewport: Vec2,
     /// The smallest radius to frame around one node, in world units.
     pub min_radius: f32,
@@ -166,7 +166,7 @@ impl Stage<'_> {
     }
 
     fn whole(&self) -> Camera {
-        Camera::fit(&Bounds::of(self.positions), self.three_d, self.viewport)
+        Camera::fit(&Bounds::of(self.positions), self.dim, self.viewport)
     }
 
     /// The camera that frames `nodes` (the whole graph when empty) around `centre`
@@ -182,7 +182,7 @@ impl Stage<'_> {
         let nearest = ((distances.len() - 1) as f32 * share) as usize;
         let (_, radius, _) = distances.select_nth_unstable_by(nearest, f32::total_cmp);
         let radius = Vec3::splat(radius.max(self.min_radius));
-        Camera::fit(&Bounds { min: centre - radius, max: centre + radius }, self.three_d, self.viewport)
+        Camera::fit(&Bounds { min: centre - radius, max: centre + radius }, self.dim, self.viewport)
     }
 
     /// The nodes `name` means: a group's members, else one node.
@@ -273,7 +273,7 @@ impl Tour {
             }
             keys.push(key(duration, whole));
             keys
-        } else if stage.three_d {
+        } else if stage.dim == Dim::Three {
             let Camera::Orbit { target, distance, yaw, pitch } = whole else { unreachable!("3D fits an orbit") };
             (0..=4)
                 .map(|i| {
@@ -486,7 +486,7 @@ mod tests {
     use super::*;
 
     fn tour_of(graph: &Graph, positions: &[[f32; 4]]) -> Tour {
-        let stage = Stage { graph, positions, three_d: false, viewport: Vec2::new(200.0, 100.0), min_radius: 0.1 };
+        let stage = Stage { graph, positions, dim: Dim::Two, viewport: Vec2::new(200.0, 100.0), min_radius: 0.1 };
         let text = "duration = 4\n[[key]]\nt = 0\n[[key]]\nt = 2\ntarget = [1, 0, 0]\nradius = 0.5\nease = \"linear\"\n\
                     [[at]]\nt = 1\ncaption = \"a\"\n[[at]]\nt = 3\ncaption = \"b\"\nfor = 5\n";
         Tour::parse(text, &stage, None).unwrap()
