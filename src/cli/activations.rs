@@ -16,7 +16,7 @@ use crate::load::{self};
 use crate::render::palette::ColorBy;
 use crate::view::Look;
 
-use super::args::*;
+use super::args::{Level, LevelArgs, ScriptedWindow, check_output, parse_size, print_report};
 use super::render::render_frame;
 
 #[derive(Debug, clap::Args)]
@@ -130,11 +130,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         None => report,
     };
-    if args.json {
-        println!("{}", serde_json::to_string(&report)?);
-    } else {
-        print!("{report}");
-    }
+    print_report(&report, args.json)?;
     let name = "activation";
     loaded.graph.nodes.columns.retain(|c| c.name != name);
     loaded.graph.nodes.columns.push(crate::graph::Column { name: name.into(), width: 1, values });

@@ -324,6 +324,18 @@ pub fn check_output(path: &Path, extension: &str, force: bool) -> Result<()> {
     Ok(())
 }
 
+/// Prints a command's report: one line of JSON with `--json`, else its text; both come
+/// from the one value.
+pub fn print_report(report: &(impl serde::Serialize + std::fmt::Display), json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(report)?);
+    } else {
+        let text = report.to_string();
+        println!("{}", text.strip_suffix('\n').unwrap_or(&text));
+    }
+    Ok(())
+}
+
 /// A progress bar for iterations, labelled with the phase (set_message); "layout" first.
 pub fn progress_bar() -> ProgressBar {
     ProgressBar::new(0)

@@ -12,7 +12,7 @@ use crate::layout::{LayoutConfig, LayoutKind};
 use crate::render::EdgeColoring;
 use crate::view::Look;
 
-use super::args::*;
+use super::args::{ScriptedWindow, check_output, parse_size};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -12,7 +12,7 @@ use crate::layout::{LayoutConfig, LayoutKind};
 use crate::load::{self};
 use crate::render::EdgeColoring;
 
-use super::args::*;
+use super::args::parse_size;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {

@@ -1,15 +1,17 @@
 //! `netlens diff`: two models compared, operator by operator and weight by weight.
 
 use anyhow::{Context, Result, bail};
-use serde_json::json;
+use serde::Serialize;
+use std::fmt;
 use std::path::PathBuf;
 
+use crate::analysis::diff::ModelDiff;
 use crate::export::write_png;
 use crate::layout::{LayoutConfig, LayoutKind};
 use crate::load::{self, Loaded};
 use crate::view::Look;
 
-use super::args::*;
+use super::args::{check_output, parse_size, print_report};
 use super::render::render_frame;
 
 #[derive(Debug, clap::Args)]
@@ -45,17 +47,17 @@ pub fn run(args: Args) -> Result<()> {
     }
     let (weights_a, weights_b) = (load::weights::open(&args.a)?, load::weights::open(&args.b)?);
     let diff = crate::analysis::diff::diff(&a.graph, &weights_a, &b.graph, &weights_b);
-    if args.json {
-        let mut report = serde_json::to_value(&diff)?;
-        report["a"] = json!(args.a.display().to_string());
-        report["b"] = json!(args.b.display().to_string());
-        println!("{report}");
-    } else {
-        print_diff(&args, &a, &b, &diff);
-    }
+    let size = |l: &Loaded| (l.graph.node_count(), l.model.as_ref().map_or(0, |m| m.params));
+    let report = Report {
+        a: args.a.display().to_string(),
+        b: args.b.display().to_string(),
+        diff,
+        operators: [size(&a), size(&b)],
+    };
+    print_report(&report, args.json)?;
     if let Some(path) = &args.output {
         let mut graph = b.graph.clone();
-        let (status, names) = crate::analysis::diff::node_status(&graph, &diff);
+        let (status, names) = crate::analysis::diff::node_status(&graph, &report.diff);
         graph.nodes.classes = Some(status);
         let mut class_names = crate::graph::StringTable::default();
         names.iter().for_each(|n| class_names.push(n));
@@ -74,56 +76,83 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-fn print_diff(args: &Args, a: &Loaded, b: &Loaded, diff: &crate::analysis::diff::ModelDiff) {
-    const LISTED: usize = 20;
-    let params = |l: &Loaded| l.model.as_ref().map_or(0, |m| m.params);
-    println!("A: {} ({} operators, {} parameters)", args.a.display(), a.graph.node_count(), params(a));
-    println!("B: {} ({} operators, {} parameters)", args.b.display(), b.graph.node_count(), params(b));
-    let count =
-        |entries: &[crate::analysis::diff::Entry], kind: &str| entries.iter().filter(|e| e.kind == kind).count();
-    println!(
-        "operators: {} added, {} removed, {} changed; groups: {} added, {} removed",
-        count(&diff.added, "operator"),
-        count(&diff.removed, "operator"),
-        diff.changed.len(),
-        count(&diff.added, "group"),
-        count(&diff.removed, "group")
-    );
-    let u = &diff.unmatched_weights;
-    println!(
-        "weights: {} tensors compared; {} only in A, {} only in B, {} with other shapes",
-        diff.weights.len(),
-        u.only_a.len(),
-        u.only_b.len(),
-        u.reshaped.len()
-    );
-    if !diff.layers.is_empty() {
-        println!("layers, most changed first (relative: RMS of B - A over RMS of A):");
-        for layer in diff.layers.iter().take(LISTED) {
-            println!(
-                "  {:<40} relative {:>9.4}  rms delta {:>10.3e}  ({} tensors, {} values)",
-                layer.layer, layer.relative, layer.rms_delta, layer.tensors, layer.elements
-            );
+/// What `diff` prints: what changed from A to B; text and JSON come from this one value.
+#[derive(Serialize)]
+struct Report {
+    a: String,
+    b: String,
+    #[serde(flatten)]
+    diff: ModelDiff,
+    /// Operators and parameters of A and of B (the text's header).
+    #[serde(skip)]
+    operators: [(u32, u64); 2],
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        const LISTED: usize = 20;
+        let diff = &self.diff;
+        for (side, name, (operators, parameters)) in
+            [("A", &self.a, self.operators[0]), ("B", &self.b, self.operators[1])]
+        {
+            writeln!(f, "{side}: {name} ({operators} operators, {parameters} parameters)")?;
         }
-    }
-    for (title, entries) in [("added", &diff.added), ("removed", &diff.removed)] {
-        if !entries.is_empty() {
-            println!("{title}:");
-            for e in entries.iter().take(LISTED) {
-                println!("  {} {}{}", e.kind, e.name, e.op.as_ref().map_or(String::new(), |op| format!(" ({op})")));
+        let count =
+            |entries: &[crate::analysis::diff::Entry], kind: &str| entries.iter().filter(|e| e.kind == kind).count();
+        writeln!(
+            f,
+            "operators: {} added, {} removed, {} changed; groups: {} added, {} removed",
+            count(&diff.added, "operator"),
+            count(&diff.removed, "operator"),
+            diff.changed.len(),
+            count(&diff.added, "group"),
+            count(&diff.removed, "group")
+        )?;
+        let u = &diff.unmatched_weights;
+        writeln!(
+            f,
+            "weights: {} tensors compared; {} only in A, {} only in B, {} with other shapes",
+            diff.weights.len(),
+            u.only_a.len(),
+            u.only_b.len(),
+            u.reshaped.len()
+        )?;
+        if !diff.layers.is_empty() {
+            writeln!(f, "layers, most changed first (relative: RMS of B - A over RMS of A):")?;
+            for layer in diff.layers.iter().take(LISTED) {
+                writeln!(
+                    f,
+                    "  {:<40} relative {:>9.4}  rms delta {:>10.3e}  ({} tensors, {} values)",
+                    layer.layer, layer.relative, layer.rms_delta, layer.tensors, layer.elements
+                )?;
             }
-            if entries.len() > LISTED {
-                println!("  ... {} more (--json lists all)", entries.len() - LISTED);
+        }
+        for (title, entries) in [("added", &diff.added), ("removed", &diff.removed)] {
+            if !entries.is_empty() {
+                writeln!(f, "{title}:")?;
+                for e in entries.iter().take(LISTED) {
+                    writeln!(
+                        f,
+                        "  {} {}{}",
+                        e.kind,
+                        e.name,
+                        e.op.as_ref().map_or(String::new(), |op| format!(" ({op})"))
+                    )?;
+                }
+                if entries.len() > LISTED {
+                    writeln!(f, "  ... {} more (--json lists all)", entries.len() - LISTED)?;
+                }
             }
         }
-    }
-    if !diff.changed.is_empty() {
-        println!("changed:");
-        for c in diff.changed.iter().take(LISTED) {
-            println!("  {}: {}", c.name, c.what.join("; "));
+        if !diff.changed.is_empty() {
+            writeln!(f, "changed:")?;
+            for c in diff.changed.iter().take(LISTED) {
+                writeln!(f, "  {}: {}", c.name, c.what.join("; "))?;
+            }
+            if diff.changed.len() > LISTED {
+                writeln!(f, "  ... {} more (--json lists all)", diff.changed.len() - LISTED)?;
+            }
         }
-        if diff.changed.len() > LISTED {
-            println!("  ... {} more (--json lists all)", diff.changed.len() - LISTED);
-        }
+        Ok(())
     }
 }

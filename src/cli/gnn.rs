@@ -16,7 +16,7 @@ use crate::gpu::Gpu;
 use crate::load::{self};
 use crate::view::{self, Look};
 
-use super::args::*;
+use super::args::{GraphArgs, LayoutArgs, ScriptedWindow, check_output, parse_size, print_report};
 use super::project::{Method, UmapArgs, project_embedding};
 use super::render::render_frame;
 
@@ -141,11 +141,7 @@ pub fn run(args: Args) -> Result<()> {
                     .map(|(labels, pred)| embed::metrics::Predictions::of(labels, pred, &agreement.per_node)),
                 seconds: start.elapsed().as_secs_f64(),
             };
-            if args.json {
-                println!("{}", serde_json::to_string(&report)?);
-            } else {
-                print!("{report}");
-            }
+            print_report(&report, args.json)?;
         }
         views.push(projection.positions);
         agreements.push(agreement);

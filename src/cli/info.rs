@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::args::{GraphArgs, LevelArgs};
+use super::args::{GraphArgs, LevelArgs, print_report};
 use crate::gpu::{AdapterReport, Gpu};
 use crate::graph::Summary;
 use crate::load::{Loaded, ModelSummary};
@@ -167,10 +167,5 @@ pub fn run(args: Args) -> Result<()> {
             Report::Graph { graph: Box::new(GraphInfo::of(graph_args.load()?)), gpu }
         }
     };
-    if args.json {
-        println!("{}", serde_json::to_string(&report)?);
-    } else {
-        println!("{report}");
-    }
-    Ok(())
+    print_report(&report, args.json)
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::gpu::Gpu;
 use crate::khop::{KHop, Neighbourhoods};
 
-use super::args::*;
+use super::args::{GraphArgs, HopArgs, print_report};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -116,10 +116,5 @@ pub fn run(args: Args) -> Result<()> {
         nodes_in_graph: graph.node_count(),
         seconds,
     };
-    if args.json {
-        println!("{}", serde_json::to_string(&report)?);
-    } else {
-        println!("{report}");
-    }
-    Ok(())
+    print_report(&report, args.json)
 }

@@ -12,7 +12,7 @@ use crate::gpu::Gpu;
 use crate::layout::{LayoutKind, place, quality};
 use crate::view::Phase;
 
-use super::args::*;
+use super::args::{EdgeArgs, GraphArgs, LayoutArgs, check_output, print_report, progress_bar};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -109,10 +109,8 @@ pub fn run(args: Args) -> Result<()> {
             .filter(|_| args.metrics)
             .map(|(_, paths, _)| bundle::metrics::measure(&loaded.graph, &placed.positions, paths)),
     };
-    if args.json {
-        println!("{}", serde_json::to_string(&report)?);
-    } else {
-        println!("{report}");
+    print_report(&report, args.json)?;
+    if !args.json {
         if let Some(path) = &args.output {
             eprintln!("wrote {} ({} x {dim} float32)", path.display(), placed.positions.len());
         }

@@ -2,7 +2,8 @@
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::json;
+use serde::Serialize;
+use std::fmt;
 use std::path::PathBuf;
 
 use crate::embed;
@@ -12,7 +13,7 @@ use crate::geom::Dim;
 use crate::gpu::Gpu;
 use crate::load::{self};
 
-use super::args::*;
+use super::args::check_output;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -121,6 +122,33 @@ pub fn project_embedding(
     })
 }
 
+/// What `project` prints: the projection's size, method and time, and for PCA the share
+/// of the variance each axis explains.
+#[derive(Serialize)]
+struct Report {
+    #[serde(skip)]
+    output: PathBuf,
+    rows: usize,
+    dims: usize,
+    method: &'static str,
+    dim: usize,
+    seconds: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explained_variance: Option<Vec<f64>>,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let Report { rows, dims, method, dim, seconds, .. } = self;
+        write!(f, "wrote {} ({rows} x {dim}): {method} of {rows} x {dims} in {seconds:.2} s", self.output.display())?;
+        if let Some(explained) = &self.explained_variance {
+            let shares: Vec<String> = explained.iter().map(|e| format!("{:.1}%", e * 100.0)).collect();
+            write!(f, "; the axes explain {} of the variance", shares.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
 pub fn run(args: Args) -> Result<()> {
     check_output(&args.output, "npy", args.force)?;
     let embedding = load::load_embedding(&args.embedding, None)?;
@@ -132,31 +160,19 @@ pub fn run(args: Args) -> Result<()> {
     let seconds = start.elapsed().as_secs_f64();
     write_positions(&args.output, &positions, dim)
         .with_context(|| format!("{}: cannot write", args.output.display()))?;
-    let mut report = json!({
-        "rows": embedding.rows,
-        "dims": embedding.dims,
-        "method": args.method.name(),
-        "dim": dim,
-        "seconds": seconds,
-    });
-    if let Some(explained) = &explained {
-        report["explained_variance"] = json!(explained);
-    }
-    if args.json {
-        println!("{report}");
-    } else {
-        let explained = explained.map_or(String::new(), |e| {
-            let shares: Vec<String> = e.iter().map(|e| format!("{:.1}%", e * 100.0)).collect();
-            format!("; the axes explain {} of the variance", shares.join(", "))
-        });
-        eprintln!(
-            "wrote {} ({} x {dim}): {} of {} x {} in {seconds:.2} s{explained}",
-            args.output.display(),
-            embedding.rows,
-            args.method.name(),
-            embedding.rows,
-            embedding.dims,
-        );
+    let report = Report {
+        output: args.output,
+        rows: embedding.rows,
+        dims: embedding.dims,
+        method: args.method.name(),
+        dim,
+        seconds,
+        explained_variance: explained,
+    };
+    match args.json {
+        true => println!("{}", serde_json::to_string(&report)?),
+        // The line says what was written, as the other commands do on stderr.
+        false => eprintln!("{report}"),
     }
     Ok(())
 }

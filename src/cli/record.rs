@@ -10,7 +10,7 @@ use crate::load::{self};
 use crate::render::EdgeColoring;
 use crate::view::Phase;
 
-use super::args::*;
+use super::args::{EdgeArgs, GraphArgs, LayoutArgs, TrainingArgs, parse_size, progress_bar};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

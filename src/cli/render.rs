@@ -12,7 +12,7 @@ use crate::load::Loaded;
 use crate::render::{Renderer, frame};
 use crate::view::{GraphView, Look, Phase, snapshot};
 
-use super::args::*;
+use super::args::{EdgeArgs, GraphArgs, HopArgs, LayoutArgs, check_output, parse_size, progress_bar};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -7,7 +7,7 @@ use crate::export::{fresh_path, write_png};
 use crate::khop::Selection;
 use crate::render::EdgeColoring;
 
-use super::args::*;
+use super::args::{EdgeArgs, GraphArgs, HopArgs, LayoutArgs, ScriptedWindow, TrainingArgs, parse_size};
 use super::render::render_frame;
 
 #[derive(Debug, clap::Args)]
