@@ -13,7 +13,7 @@ use crate::gpu::{Gpu, GpuError};
 use crate::graph::Direction;
 use crate::graph::bfs;
 use crate::graph::generate::laid_out_mesh;
-use crate::khop::{KHop, Neighbourhoods};
+use crate::khop::{self, KHop, Neighbourhoods};
 use crate::render::{Camera, OffscreenTarget, Renderer, Style, frame};
 
 /// Edges per node of the generated graphs: 10M edges come with 1M nodes.
@@ -86,7 +86,8 @@ pub fn render(gpu: &Gpu, edges: usize, size: (u32, u32), max_frames: u32) -> Res
     let (frame_ms, frames) = median(max_frames, budget, || target.draw(gpu, &renderer, &scene, &camera))?;
 
     let khop = gpu.kernel::<KHop>();
-    let mut hoods = Neighbourhoods::new(gpu, &khop, &graph, Direction::Both, scene.hops().clone())?;
+    let mut hoods =
+        Neighbourhoods::new(gpu, &khop, &khop::adjacency(gpu, &graph, Direction::Both)?, scene.hops().clone())?;
     // Seeds scattered over the mesh by a multiplicative hash of their rank.
     let seed: Vec<u32> =
         (0..BENCH_SEEDS.min(nodes) as u64).map(|i| (i * 2_654_435_761 % nodes as u64) as u32).collect();

@@ -410,7 +410,10 @@ fn show(
     let view = match &force {
         Some(run) => {
             let buffer = run.positions().clone();
-            GraphView::on_buffer(gpu, renderer, graph, positions, buffer, bounds, config.dim, edge_coloring)?
+            let mut view =
+                GraphView::on_buffer(gpu, renderer, graph, positions, buffer, bounds, config.dim, edge_coloring)?;
+            view.share_adjacency(run.adjacency.clone());
+            view
         }
         None => {
             let mut view = GraphView::new(gpu, renderer, graph, positions, bounds, config.dim, edge_coloring)?;

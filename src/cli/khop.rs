@@ -6,7 +6,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::gpu::Gpu;
-use crate::khop::{KHop, Neighbourhoods};
+use crate::khop::{self, KHop, Neighbourhoods};
 
 use super::args::{GraphArgs, HopArgs, print_report};
 
@@ -94,7 +94,8 @@ pub fn run(args: Args) -> Result<()> {
     let gpu = Gpu::headless()?;
     let khop = gpu.kernel::<KHop>();
     let hops = crate::khop::hops_buffer(&gpu, graph.node_count())?;
-    let mut neighbourhoods = Neighbourhoods::new(&gpu, &khop, graph, selection.direction, hops)?;
+    let mut neighbourhoods =
+        Neighbourhoods::new(&gpu, &khop, &khop::adjacency(&gpu, graph, selection.direction)?, hops)?;
     let start = std::time::Instant::now();
     neighbourhoods.select(&gpu, &khop, &selection.seeds, selection.hops)?;
     let reached = neighbourhoods.read_counts(&gpu)?;

@@ -21,6 +21,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
+
+use crate::graph::Csr;
 use thiserror::Error;
 use wgpu::util::DeviceExt;
 
@@ -255,6 +257,15 @@ impl Gpu {
         }))
     }
 
+    /// A graph's adjacency on the GPU, for every pass that walks it.
+    pub fn upload_csr(&self, csr: &Csr) -> Result<CsrBuffers, GpuError> {
+        Ok(CsrBuffers {
+            offsets: self.storage_buffer("netlens.csr_offsets", &csr.offsets, wgpu::BufferUsages::empty())?,
+            targets: self.storage_buffer("netlens.csr_targets", &csr.targets, wgpu::BufferUsages::empty())?,
+            node_count: csr.offsets.len().saturating_sub(1) as u32,
+        })
+    }
+
     /// A zeroed storage buffer of `size` bytes, checked against the binding limit.
     pub fn zeroed_storage(
         &self,
@@ -378,6 +389,16 @@ pub fn dispatch_size(n: u32, workgroup_size: u32) -> (u32, u32) {
     const MAX: u32 = 65535;
     let groups = n.div_ceil(workgroup_size).max(1);
     if groups <= MAX { (groups, 1) } else { (MAX, groups.div_ceil(MAX)) }
+}
+
+/// A graph's adjacency in one direction on the GPU ([`Gpu::upload_csr`]): uploaded once
+/// per graph and shared by the passes that read it (the force layout's springs and K-hop
+/// queries); cloning shares the buffers.
+#[derive(Clone)]
+pub struct CsrBuffers {
+    pub offsets: wgpu::Buffer,
+    pub targets: wgpu::Buffer,
+    pub node_count: u32,
 }
 
 #[cfg(test)]

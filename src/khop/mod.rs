@@ -10,7 +10,8 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{
-    Gpu, GpuError, Kernel, Shader, compute_pipelines, dispatch_size, read_buffer, storage_entry, uniform_entry,
+    CsrBuffers, Gpu, GpuError, Kernel, Shader, compute_pipelines, dispatch_size, read_buffer, storage_entry,
+    uniform_entry,
 };
 use crate::graph::bfs::UNREACHED;
 use crate::graph::{Direction, Graph};
@@ -93,13 +94,18 @@ pub fn gather_direction(graph: &Graph, direction: Direction) -> Direction {
     }
 }
 
+/// `graph`'s adjacency for neighbourhoods in `direction` on the GPU (the rows a step
+/// gathers over, [`gather_direction`]).
+pub fn adjacency(gpu: &Gpu, graph: &Graph, direction: Direction) -> Result<CsrBuffers, GpuError> {
+    gpu.upload_csr(&graph.csr(gather_direction(graph, direction)))
+}
+
 /// One graph's adjacency in one direction, ready for K-hop queries.
 pub struct Neighbourhoods {
     node_count: u32,
+    adjacency: CsrBuffers,
     hops: wgpu::Buffer,
     counts: wgpu::Buffer,
-    offsets: wgpu::Buffer,
-    targets: wgpu::Buffer,
     seeds: wgpu::Buffer,
     data: wgpu::BindGroup,
     steps: wgpu::Buffer,
@@ -109,18 +115,9 @@ pub struct Neighbourhoods {
 }
 
 impl Neighbourhoods {
-    /// Uploads `graph`'s adjacency for neighbourhoods in `direction` (see
-    /// [`gather_direction`]); queries write `hops` (from [`hops_buffer`]).
-    pub fn new(
-        gpu: &Gpu,
-        khop: &KHop,
-        graph: &Graph,
-        direction: Direction,
-        hops: wgpu::Buffer,
-    ) -> Result<Self, GpuError> {
-        let csr = graph.csr(gather_direction(graph, direction));
-        let offsets = gpu.storage_buffer("Neighbourhoods::offsets", &csr.offsets, wgpu::BufferUsages::empty())?;
-        let targets = gpu.storage_buffer("Neighbourhoods::targets", &csr.targets, wgpu::BufferUsages::empty())?;
+    /// Queries over `adjacency` (from [`adjacency`], or a force layout's of an undirected
+    /// neighbourhood) that write `hops` (from [`hops_buffer`]).
+    pub fn new(gpu: &Gpu, khop: &KHop, adjacency: &CsrBuffers, hops: wgpu::Buffer) -> Result<Self, GpuError> {
         let counts =
             gpu.zeroed_storage("Neighbourhoods::counts", (MAX_HOPS as u64 + 1) * 4, wgpu::BufferUsages::COPY_SRC)?;
         let seeds = gpu.zeroed_storage("Neighbourhoods::seeds", 16, wgpu::BufferUsages::empty())?;
@@ -144,13 +141,12 @@ impl Neighbourhoods {
                 }),
             }],
         });
-        let data = data_group(gpu, khop, [&hops, &offsets, &targets, &seeds, &counts]);
+        let data = data_group(gpu, khop, [&hops, &adjacency.offsets, &adjacency.targets, &seeds, &counts]);
         Ok(Neighbourhoods {
-            node_count: graph.node_count(),
+            node_count: adjacency.node_count,
+            adjacency: adjacency.clone(),
             hops,
             counts,
-            offsets,
-            targets,
             seeds,
             data,
             steps,
@@ -179,7 +175,11 @@ impl Neighbourhoods {
                 seed_bytes.next_power_of_two(),
                 wgpu::BufferUsages::empty(),
             )?;
-            self.data = data_group(gpu, khop, [&self.hops, &self.offsets, &self.targets, &self.seeds, &self.counts]);
+            self.data = data_group(
+                gpu,
+                khop,
+                [&self.hops, &self.adjacency.offsets, &self.adjacency.targets, &self.seeds, &self.counts],
+            );
         }
         if !seeds.is_empty() {
             gpu.queue.write_buffer(&self.seeds, 0, bytemuck::cast_slice(seeds));

@@ -15,9 +15,9 @@ use super::ForceParams;
 use crate::geom::Bounds;
 use crate::geom::Dim;
 use crate::gpu::{
-    Gpu, GpuError, Kernel, Shader, compute_pipelines, dispatch_size, read_buffer, storage_entry, uniform_entry,
+    CsrBuffers, Gpu, GpuError, Kernel, Shader, compute_pipelines, dispatch_size, read_buffer, storage_entry,
+    uniform_entry,
 };
-use crate::graph::Csr;
 
 const WG: u32 = 64;
 
@@ -108,6 +108,8 @@ impl Kernel for ForceLayout {
 
 /// One graph's layout in progress on the GPU.
 pub struct ForceRun {
+    /// The adjacency the springs pull along, which K-hop queries may share.
+    pub adjacency: CsrBuffers,
     params: ForceParams,
     positions: [wgpu::Buffer; 2],
     bounds: wgpu::Buffer,
@@ -125,13 +127,13 @@ pub struct ForceRun {
 }
 
 impl ForceRun {
-    /// Uploads the graph's adjacency (use [`crate::graph::Direction::Both`]) and initial
-    /// positions; `schedule` is one temperature per iteration (see
+    /// Runs on the graph's adjacency `csr` (of [`crate::graph::Direction::Both`], from
+    /// [`Gpu::upload_csr`]) from `initial` positions, which it uploads; `schedule` is one temperature per iteration (see
     /// [`super::temperatures`]), its length rounded up to even by repeating the last.
     pub fn new(
         gpu: &Gpu,
         layout: &ForceLayout,
-        csr: &Csr,
+        csr: &CsrBuffers,
         initial: &[[f32; 4]],
         dim: Dim,
         mut schedule: Vec<f32>,
@@ -176,8 +178,6 @@ impl ForceRun {
             (params.pyramid_cells() as u64 + n as u64 + n.div_ceil(WG) as u64 + 1) * 16,
             wgpu::BufferUsages::empty(),
         )?;
-        let offsets = gpu.storage_buffer("ForceRun::csr_offsets", &csr.offsets, wgpu::BufferUsages::empty())?;
-        let targets = gpu.storage_buffer("ForceRun::csr_targets", &csr.targets, wgpu::BufferUsages::empty())?;
 
         // Step entries: one per pyramid level (for coarsen), then one per iteration.
         let step_stride =
@@ -204,8 +204,8 @@ impl ForceRun {
                 entry(2, &cells),
                 entry(3, &cell_sum),
                 entry(4, &pyramid),
-                entry(5, &offsets),
-                entry(6, &targets),
+                entry(5, &csr.offsets),
+                entry(6, &csr.targets),
             ],
         });
         let pair = |from: usize, to: usize| {
@@ -240,6 +240,7 @@ impl ForceRun {
             step_stride,
             iterations,
             done: 0,
+            adjacency: csr.clone(),
         })
     }
 

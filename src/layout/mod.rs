@@ -266,7 +266,8 @@ pub fn start_force(
     let mut done = 0;
     for k in (1..=coarsest).rev() {
         let schedule = prepare(k, &mut positions);
-        let mut run = force::ForceRun::new(gpu, layout, &levels[k].csr, &positions, config.dim, schedule)?;
+        let csr = gpu.upload_csr(&levels[k].csr)?;
+        let mut run = force::ForceRun::new(gpu, layout, &csr, &positions, config.dim, schedule)?;
         while !run.is_done() {
             run.advance(gpu, layout, BATCH);
             gpu.wait()?;
@@ -276,7 +277,7 @@ pub fn start_force(
         positions = run.read_positions(gpu)?;
     }
     let schedule = prepare(0, &mut positions);
-    let run = force::ForceRun::new(gpu, layout, &levels[0].csr, &positions, config.dim, schedule)?;
+    let run = force::ForceRun::new(gpu, layout, &gpu.upload_csr(&levels[0].csr)?, &positions, config.dim, schedule)?;
     Ok(ForceStart { run, done_before: done, total })
 }
 
@@ -330,7 +331,7 @@ pub fn refine_force(
     force::ForceRun::new(
         gpu,
         layout,
-        &csr,
+        &gpu.upload_csr(&csr)?,
         &start,
         config.dim,
         temperatures(refine_iterations(config), REFINE_TEMPERATURE),

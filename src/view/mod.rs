@@ -12,9 +12,9 @@ use glam::Vec2;
 
 use crate::bundle::{self, BundleConfig, OnGpu, Paths};
 use crate::geom::{Bounds, Dim, Position};
-use crate::gpu::{Gpu, GpuError};
+use crate::gpu::{CsrBuffers, Gpu, GpuError};
 use crate::graph::{Direction, Graph};
-use crate::khop::{KHop, Neighbourhoods};
+use crate::khop::{self, KHop, Neighbourhoods, gather_direction};
 use crate::render::{Camera, EdgeColoring, Renderer, Scene, Style};
 
 pub use picture::{Look, Phase, annotated_picture, picture, side_by_side, snapshot};
@@ -33,6 +33,9 @@ pub struct GraphView {
     pub paths: Option<Paths>,
     /// The K-hop pass over the graph's adjacency in one direction, made on first use.
     neighbourhoods: Option<(Direction, Neighbourhoods)>,
+    /// The undirected adjacency already on the GPU (a running force layout's), which
+    /// K-hop queries that gather over both directions read instead of uploading their own.
+    undirected: Option<CsrBuffers>,
 }
 
 impl GraphView {
@@ -66,7 +69,13 @@ impl GraphView {
     ) -> Result<GraphView, GpuError> {
         let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, dim);
         let scene = renderer.scene(gpu, graph, &buffer, Style { edge_coloring, ..style })?;
-        Ok(GraphView { dim, positions, buffer, bounds, scene, paths: None, neighbourhoods: None })
+        Ok(GraphView { dim, positions, buffer, bounds, scene, paths: None, neighbourhoods: None, undirected: None })
+    }
+
+    /// Lets K-hop queries read `adjacency`, the graph's undirected adjacency already on
+    /// the GPU (a force layout's, [`crate::layout::force::ForceRun::adjacency`]).
+    pub fn share_adjacency(&mut self, adjacency: CsrBuffers) {
+        self.undirected = Some(adjacency);
     }
 
     /// Sizes the nodes for a layout that stands still (collapsed groups' boxes clear their
@@ -113,7 +122,11 @@ impl GraphView {
         }
         let khop = gpu.kernel::<KHop>();
         if self.neighbourhoods.as_ref().is_none_or(|(d, _)| *d != direction) {
-            let neighbourhoods = Neighbourhoods::new(gpu, &khop, graph, direction, self.scene.hops().clone())?;
+            let adjacency = match &self.undirected {
+                Some(shared) if gather_direction(graph, direction) == Direction::Both => shared.clone(),
+                _ => khop::adjacency(gpu, graph, direction)?,
+            };
+            let neighbourhoods = Neighbourhoods::new(gpu, &khop, &adjacency, self.scene.hops().clone())?;
             self.neighbourhoods = Some((direction, neighbourhoods));
         }
         let (_, neighbourhoods) = self.neighbourhoods.as_mut().expect("made above");

@@ -24,7 +24,7 @@ fn both(graph: &Graph, config: &LayoutConfig, iterations: u32) -> (Vec<[f32; 4]>
     assert!(initial.iter().any(|p| p[3] < 0.0) || graph.summary().components == 1);
     let layout = gpu.kernel::<ForceLayout>();
     let schedule = temperatures(config.iterations, START_TEMPERATURE);
-    let mut run = ForceRun::new(&gpu, &layout, &csr, &initial, config.dim, schedule).unwrap();
+    let mut run = ForceRun::new(&gpu, &layout, &gpu.upload_csr(&csr).unwrap(), &initial, config.dim, schedule).unwrap();
     run.advance(&gpu, &layout, iterations);
     let on_gpu = run.read_positions(&gpu).unwrap();
 
@@ -104,7 +104,7 @@ fn full_layouts_agree_in_quality() {
 fn layout_is_deterministic() {
     let gpu = Gpu::headless().unwrap();
     let graph = ring_with_chords(3000, 3000, 1);
-    let csr = graph.csr(Direction::Both);
+    let csr = gpu.upload_csr(&graph.csr(Direction::Both)).unwrap();
     let config = LayoutConfig { iterations: 40, ..Default::default() };
     let layout = gpu.kernel::<ForceLayout>();
     let run = || {

@@ -10,7 +10,7 @@ use netlens::gpu::Gpu;
 use netlens::graph::bfs::{self, UNREACHED};
 use netlens::graph::generate::barabasi_albert;
 use netlens::graph::{Direction, Graph};
-use netlens::khop::{KHop, Neighbourhoods, gather_direction, hops_buffer};
+use netlens::khop::{KHop, Neighbourhoods, adjacency, gather_direction, hops_buffer};
 use netlens::load;
 use petgraph::graph::{DiGraph, NodeIndex, UnGraph};
 
@@ -66,9 +66,13 @@ fn gpu_hops_equal_the_cpu_reference_and_petgraph() {
     ];
     for (name, graph, queries) in cases {
         for (seeds, direction) in queries {
-            let mut hoods =
-                Neighbourhoods::new(&gpu, &khop, &graph, direction, hops_buffer(&gpu, graph.node_count()).unwrap())
-                    .unwrap();
+            let mut hoods = Neighbourhoods::new(
+                &gpu,
+                &khop,
+                &adjacency(&gpu, &graph, direction).unwrap(),
+                hops_buffer(&gpu, graph.node_count()).unwrap(),
+            )
+            .unwrap();
             let reference = graph.csr(match gather_direction(&graph, direction) {
                 // The CPU search pushes along the direction the GPU pulls against.
                 Direction::In => Direction::Out,
@@ -97,9 +101,13 @@ fn a_new_selection_replaces_the_last() {
     let gpu = Gpu::headless().expect("a GPU or software adapter");
     let khop = gpu.kernel::<KHop>();
     let graph = load::bundled_cora().graph;
-    let mut hoods =
-        Neighbourhoods::new(&gpu, &khop, &graph, Direction::Both, hops_buffer(&gpu, graph.node_count()).unwrap())
-            .unwrap();
+    let mut hoods = Neighbourhoods::new(
+        &gpu,
+        &khop,
+        &adjacency(&gpu, &graph, Direction::Both).unwrap(),
+        hops_buffer(&gpu, graph.node_count()).unwrap(),
+    )
+    .unwrap();
     hoods.select(&gpu, &khop, &(0..300).collect::<Vec<u32>>(), 4).unwrap();
     hoods.select(&gpu, &khop, &[2000], 1).unwrap();
     let hops = hoods.read_hops(&gpu).unwrap();
