@@ -6,11 +6,11 @@
 pub mod sink;
 pub mod tour;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
 use glam::{Vec2, Vec3};
+use thiserror::Error;
 
 use crate::analysis::training::{Run, Show};
 use crate::bundle::BundleConfig;
@@ -24,6 +24,31 @@ use crate::render::{Camera, EdgeColoring, OffscreenTarget, Renderer, Style, fram
 use crate::view::{Glide, GraphView, Phase};
 use sink::Sink;
 use tour::{Event, Stage, TITLE_SECONDS, Tour};
+
+/// Why a recording failed; every message names the file it concerns.
+#[derive(Debug, Error)]
+pub enum VideoError {
+    /// The output cannot take the recording as asked (it exists, is not empty, has another
+    /// extension, or a size the format cannot hold).
+    #[error("{0}")]
+    Output(String),
+    #[error("{}: cannot {what}: {source}", path.display())]
+    Io { path: PathBuf, what: &'static str, source: std::io::Error },
+    /// The encoder or the muxer refused a frame or the file.
+    #[error("{0}")]
+    Encode(String),
+    /// The tour file does not parse or names what the graph does not have.
+    #[error("{}: {message}", path.display())]
+    Tour { path: PathBuf, message: String },
+    #[error(transparent)]
+    Gpu(#[from] GpuError),
+}
+
+impl VideoError {
+    pub fn io(path: &Path, what: &'static str, source: std::io::Error) -> VideoError {
+        VideoError::Io { path: path.to_owned(), what, source }
+    }
+}
 
 /// Length of an automatic tour when no duration is given, in seconds.
 pub const AUTOMATIC_SECONDS: f32 = 10.0;
@@ -72,7 +97,7 @@ pub fn record(
     options: &Options,
     sink: &mut Sink,
     mut progress: impl FnMut(Phase, u64, u64),
-) -> Result<Report> {
+) -> Result<Report, VideoError> {
     let target = OffscreenTarget::new(gpu, options.size)?;
     let start = Instant::now();
     let Placed { positions, .. } =

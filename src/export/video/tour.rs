@@ -48,6 +48,8 @@ use crate::graph::{Direction, Graph};
 use crate::layout::layered;
 use crate::render::Camera;
 
+use super::VideoError;
+
 /// How long the title card stays, in seconds (it fades out over the last half second).
 pub const TITLE_SECONDS: f32 = 3.0;
 
@@ -203,11 +205,9 @@ impl Stage<'_> {
 impl Tour {
     /// Reads a tour file and resolves its names against the graph on `stage`; `duration`
     /// overrides the file's.
-    pub fn load(path: &Path, stage: &Stage, duration: Option<f32>) -> anyhow::Result<Tour> {
-        use anyhow::Context;
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the tour", path.display()))?;
-        Tour::parse(&text, stage, duration).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    pub fn load(path: &Path, stage: &Stage, duration: Option<f32>) -> Result<Tour, VideoError> {
+        let text = std::fs::read_to_string(path).map_err(|e| VideoError::io(path, "read the tour", e))?;
+        Tour::parse(&text, stage, duration).map_err(|message| VideoError::Tour { path: path.to_owned(), message })
     }
 
     /// Parses and resolves a tour; errors name the entry (`key 2`, `at 1`) and the problem.
