@@ -7,7 +7,7 @@ impl State {
         let viewport = self.viewport();
         match action {
             Action::Pan(_) | Action::Orbit(_) | Action::Zoom { .. }
-                if !self.fly && self.pointer.and_then(|p| self.in_linked(p)).is_some() =>
+                if !self.rig.fly && self.pointer.and_then(|p| self.in_linked(p)).is_some() =>
             {
                 let local = self.pointer.and_then(|p| self.in_linked(p));
                 let zoom_at = match action {
@@ -22,18 +22,14 @@ impl State {
                     Action::Zoom { factor, .. } => linked.camera.zoom(factor, zoom_at.unwrap_or(view * 0.5), view),
                     _ => unreachable!("matched above"),
                 }
-                self.window.request_redraw();
+                self.surface.window.request_redraw();
                 return Ok(());
             }
-            Action::Pan(delta) => self.camera.pan(delta, viewport),
-            Action::Orbit(delta) if self.fly => self.camera.look(delta, viewport),
-            Action::Orbit(delta) => self.camera.orbit(delta, viewport),
-            Action::Zoom { factor, .. } if self.fly => self.fly_speed = (self.fly_speed * factor).clamp(0.01, 20.0),
-            Action::Zoom { factor, at } => self.camera.zoom(factor, at.unwrap_or(viewport * 0.5), viewport),
+            Action::Pan(_) | Action::Orbit(_) | Action::Zoom { .. } => {
+                self.rig.handle(&action, viewport);
+            }
             Action::Fit => {
-                self.follow_layout = true;
-                self.transition = None;
-                self.camera = self.fitted();
+                self.rig.fit(self.fitted());
                 self.resize_linked(true);
             }
             Action::TogglePause => self.paused = !self.paused,
@@ -65,7 +61,7 @@ impl State {
                 self.update_selection()?;
             }
             Action::FlyToSelection => self.fly_to_selection(),
-            Action::ToggleFly => self.fly = !self.fly,
+            Action::ToggleFly => self.rig.fly = !self.rig.fly,
             Action::ToggleBundle => self.toggle_bundle(),
             Action::Screenshot => self.screenshot()?,
             Action::RecordTour => self.toggle_capture(),
@@ -84,11 +80,7 @@ impl State {
             }
             Action::Quit => {} // handled by the event loop
         }
-        if matches!(action, Action::Pan(_) | Action::Orbit(_) | Action::Zoom { .. }) {
-            self.follow_layout = false;
-            self.transition = None;
-        }
-        self.window.request_redraw();
+        self.surface.window.request_redraw();
         Ok(())
     }
 
@@ -166,13 +158,13 @@ impl State {
                 }
             }
             UiAction::ToggleTraining => self.apply(Action::ToggleTraining)?,
-            UiAction::ToggleFly => self.fly = !self.fly,
+            UiAction::ToggleFly => self.rig.fly = !self.rig.fly,
             UiAction::ToggleBundle => self.toggle_bundle(),
             UiAction::Fit => self.apply(Action::Fit)?,
             UiAction::Screenshot => self.screenshot()?,
             UiAction::ScreenshotSvg => self.screenshot_svg()?,
         }
-        self.window.request_redraw();
+        self.surface.window.request_redraw();
         Ok(())
     }
 }

@@ -23,13 +23,13 @@ impl State {
             None => {
                 let mut writer =
                     TourWriter::new("recorded in netlens view: netlens record GRAPH --tour THIS_FILE -o tour.mp4");
-                writer.key(0.0, &self.camera, viewport);
+                writer.key(0.0, &self.rig.camera, viewport);
                 let now = Instant::now();
-                self.capture = Some(Capture { writer, started: now, last_key: now, last_camera: self.camera });
+                self.capture = Some(Capture { writer, started: now, last_key: now, last_camera: self.rig.camera });
                 self.message = "recording the camera into a tour (R stops)".into();
             }
             Some(mut capture) => {
-                capture.writer.key(capture.started.elapsed().as_secs_f32(), &self.camera, viewport);
+                capture.writer.key(capture.started.elapsed().as_secs_f32(), &self.rig.camera, viewport);
                 let path = fresh_path("netlens-recording", "toml");
                 self.message = match std::fs::write(&path, capture.writer.text()) {
                     Ok(()) => format!("saved {}: render it with netlens record --tour", path.display()),
@@ -45,7 +45,7 @@ impl State {
         let (path, writer) = self.keyframes.get_or_insert_with(|| {
             (fresh_path("netlens-tour", "toml"), TourWriter::new("keyframes added in netlens view with K"))
         });
-        writer.key(3.0 * writer.keys() as f32, &self.camera, viewport);
+        writer.key(3.0 * writer.keys() as f32, &self.rig.camera, viewport);
         self.message = match std::fs::write(&*path, writer.text()) {
             Ok(()) => format!("keyframe {} added to {}", writer.keys(), path.display()),
             Err(e) => format!("cannot write {}: {e}", path.display()),
@@ -56,7 +56,7 @@ impl State {
     pub(super) fn screenshot(&mut self) -> Result<(), GpuError> {
         let size = self.size();
         let target = OffscreenTarget::new(&self.gpu, size)?;
-        let rgba = target.render(&self.gpu, &self.renderer, &self.shown.view.scene, &self.camera)?;
+        let rgba = target.render(&self.gpu, &self.renderer, &self.shown.view.scene, &self.rig.camera)?;
         let path = fresh_path("netlens-screenshot", "png");
         self.message = match write_png(&path, size, &rgba) {
             Ok(()) => format!("saved {}", path.display()),
@@ -93,7 +93,7 @@ impl State {
             highlight: hops.as_ref().map(|(h, k)| (h.as_slice(), *k)),
         };
         let path = fresh_path("netlens-screenshot", "svg");
-        self.message = match svg::write(&path, &scene, &self.camera, self.size()) {
+        self.message = match svg::write(&path, &scene, &self.rig.camera, self.size()) {
             Ok(()) => format!("saved {}", path.display()),
             Err(e) => format!("cannot write {}: {e}", path.display()),
         };

@@ -73,8 +73,7 @@ impl State {
         }
         self.show_feature_maps()?;
         self.glide = from.map(|from| (Glide::new(from, self.shown.view.positions.clone()), Instant::now()));
-        self.follow_layout = true;
-        self.camera = self.fitted();
+        self.rig.fit(self.fitted());
         self.hover = None;
         self.update_selection()
     }

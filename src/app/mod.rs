@@ -17,6 +17,8 @@ mod controls;
 mod linked;
 mod pick;
 mod playback;
+mod rig;
+mod surface;
 mod ui;
 
 pub use linked::EmbeddingView;
@@ -32,7 +34,7 @@ use winit::application::ApplicationHandler;
 use winit::dpi::PhysicalSize;
 use winit::event::WindowEvent;
 use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
-use winit::window::{Window, WindowId};
+use winit::window::WindowId;
 
 use crate::analysis::training::{Run, Show};
 use crate::bundle::BundleConfig;
@@ -40,7 +42,7 @@ use crate::export::video::tour::TourWriter;
 use crate::export::{fresh_path, svg, write_png};
 use crate::geom::Bounds;
 use crate::geom::Dim;
-use crate::gpu::{Gpu, GpuError, backends_from_env};
+use crate::gpu::{Gpu, GpuError};
 use crate::graph::{Direction, Graph, GroupId};
 use crate::khop::Selection;
 use crate::layout::force::{ForceLayout, ForceRun};
@@ -50,7 +52,7 @@ use crate::render::frame::OffscreenTarget;
 use crate::render::maps::FeatureMaps;
 use crate::render::overlay::Overlay;
 use crate::render::palette::{ColorBy, SizeBy};
-use crate::render::{Camera, EdgeColoring, Renderer, Style, begin_pass, depth_view};
+use crate::render::{Camera, EdgeColoring, Renderer, Style, begin_pass};
 use crate::view::{Glide, GraphView};
 use capture::{CAPTURE_INTERVAL, Capture};
 use collapse::{Collapsed, hierarchy_depth, visible};
@@ -58,13 +60,13 @@ use controls::{Action, Controls};
 use linked::Linked;
 use pick::{Hit, Picker};
 use playback::Training;
+use rig::CameraRig;
+use surface::WindowSurface;
 use ui::{Panel, SLIDER_MAX_HOPS, UiAction};
 
 /// Iterations of the layout run per frame: enough to converge in seconds, few enough
 /// to keep the window responsive on a software adapter.
 const ITERATIONS_PER_FRAME: u32 = 4;
-/// How long "fly to" takes.
-const TRANSITION: Duration = Duration::from_millis(600);
 /// How long nodes glide from their old places to a new layered layout (collapse, expand).
 const GLIDE: Duration = Duration::from_millis(600);
 /// How long edges take to morph between straight and bundled.
@@ -182,10 +184,7 @@ struct Egui {
 
 /// Everything that exists while the window is open.
 struct State {
-    window: Arc<Window>,
-    surface: wgpu::Surface<'static>,
-    surface_config: wgpu::SurfaceConfiguration,
-    depth: wgpu::TextureView,
+    surface: WindowSurface,
     gpu: Gpu,
     adapter: String,
     renderer: Arc<Renderer>,
@@ -197,20 +196,13 @@ struct State {
     max_depth: usize,
     config: LayoutConfig,
     shown: Shown,
-    camera: Camera,
-    /// "Fly to": from, to, start.
-    transition: Option<(Camera, Camera, Instant)>,
-    /// The camera follows the layout until the user moves it.
-    follow_layout: bool,
+    rig: CameraRig,
     paused: bool,
     /// Positions given instead of a layout ([`ViewOptions::positions`]).
     given: Option<Vec<[f32; 4]>>,
     /// How edges bundle, and whether they should be drawn bundled (B).
     bundle: BundleConfig,
     bundled: bool,
-    fly: bool,
-    /// Fly speed in view sizes per second.
-    fly_speed: f32,
     controls: Controls,
     selection: Vec<u32>,
     hops: u32,
@@ -245,27 +237,8 @@ struct State {
 
 impl App {
     fn open(&mut self, event_loop: &ActiveEventLoop) -> Result<State, AppError> {
-        let attributes = Window::default_attributes()
-            .with_title(&self.options.title)
-            .with_inner_size(PhysicalSize::new(self.options.size.0, self.options.size.1));
-        let window = Arc::new(event_loop.create_window(attributes)?);
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
-            backends: backends_from_env()?,
-            ..wgpu::InstanceDescriptor::new_with_display_handle(Box::new(event_loop.owned_display_handle()))
-        });
-        let surface = instance.create_surface(window.clone())?;
-        let gpu = Gpu::new(instance, Some(&surface))?;
-        let caps = surface.get_capabilities(&gpu.adapter);
-        // Blend in sRGB space like the offscreen path, so window and PNG look the same.
-        let format = caps.formats.iter().copied().find(|f| !f.is_srgb()).unwrap_or(caps.formats[0]);
-        let size = window.inner_size();
-        let mut surface_config = surface
-            .get_default_config(&gpu.adapter, size.width.max(1), size.height.max(1))
-            .ok_or_else(|| GpuError::NoAdapter(" that presents to this window".into()))?;
-        surface_config.format = format;
-        surface_config.present_mode = wgpu::PresentMode::AutoVsync;
-        surface.configure(&gpu.device, &surface_config);
-
+        let (surface, gpu) = WindowSurface::open(event_loop, &self.options.title, self.options.size)?;
+        let format = surface.format();
         let renderer = gpu.kernel_for::<Renderer>(format);
         let full_graph = self.graph.take().expect("the window opens once");
         let selection = std::mem::take(&mut self.options.selection.seeds);
@@ -283,14 +256,13 @@ impl App {
             self.options.positions.as_deref(),
             None,
         )?;
-        let viewport = Vec2::new(surface_config.width as f32, surface_config.height as f32);
-        let camera = Camera::fit(&shown.view.bounds, self.config.dim, viewport);
+        let camera = Camera::fit(&shown.view.bounds, self.config.dim, surface.viewport());
         let overlay = Overlay::new(&gpu.device, format);
         let input = egui_winit::State::new(
             overlay.ctx.clone(),
             egui::ViewportId::ROOT,
-            &window,
-            Some(window.scale_factor() as f32),
+            &surface.window,
+            Some(surface.window.scale_factor() as f32),
             None,
             Some(gpu.device.limits().max_texture_dimension_2d as usize),
         );
@@ -298,11 +270,8 @@ impl App {
         let mut panel = Panel::new(&full_graph);
         panel.positions_changed(&full_graph, &shown.view.positions);
         let mut state = State {
-            depth: depth_view(&gpu.device, (surface_config.width, surface_config.height)),
-            picker: Picker::new(&gpu, (surface_config.width, surface_config.height)),
-            window,
+            picker: Picker::new(&gpu, surface.size()),
             surface,
-            surface_config,
             adapter: format!("{} ({})", report.name, report.backend),
             gpu,
             renderer,
@@ -312,15 +281,11 @@ impl App {
             collapsed: None,
             config: self.config,
             shown,
-            camera,
-            transition: None,
-            follow_layout: true,
+            rig: CameraRig::new(camera),
             paused: false,
             given: self.options.positions.take(),
             bundle: self.options.bundle,
             bundled: self.options.bundled,
-            fly: false,
-            fly_speed: 0.5,
             controls: Controls::default(),
             hops: hops.min(SLIDER_MAX_HOPS),
             selection,
@@ -354,12 +319,12 @@ impl App {
         };
         let views = std::mem::take(&mut self.options.embeddings);
         if !views.is_empty() {
-            let size = state.linked_size((state.surface_config.width / 2) as f32);
+            let size = state.linked_size((state.size().0 / 2) as f32);
             state.linked = Some(Linked::new(&state.gpu, &state.renderer, &state.full_graph, views, size)?);
         }
         state.show_feature_maps()?;
         state.update_selection()?;
-        state.window.request_redraw();
+        state.surface.window.request_redraw();
         Ok(state)
     }
 
@@ -432,11 +397,11 @@ fn show(
 
 impl State {
     fn viewport(&self) -> Vec2 {
-        Vec2::new(self.surface_config.width as f32, self.surface_config.height as f32)
+        self.surface.viewport()
     }
 
     fn size(&self) -> (u32, u32) {
-        (self.surface_config.width, self.surface_config.height)
+        self.surface.size()
     }
 
     /// The node or edge under window pixel `at`, in whichever view it lies.
@@ -444,7 +409,7 @@ impl State {
         if let (Some(local), Some(linked)) = (self.in_linked(at), &self.linked) {
             return linked.pick(&self.gpu, &self.renderer, local);
         }
-        self.shown.view.scene.set_view(&self.gpu.queue, &self.camera, self.picker.size());
+        self.shown.view.scene.set_view(&self.gpu.queue, &self.rig.camera, self.picker.size());
         self.picker.pick(&self.gpu, &self.renderer, &self.shown.view.scene, at.x as u32, at.y as u32)
     }
 
@@ -452,14 +417,14 @@ impl State {
     /// of the panel.
     fn split(&self) -> Option<f32> {
         self.linked.is_some().then(|| {
-            let width = self.surface_config.width as f32;
+            let width = self.surface.viewport().x;
             (self.panel_width + (width - self.panel_width) * 0.5).round()
         })
     }
 
     /// The embedding view's size for a split at `split`.
     fn linked_size(&self, split: f32) -> (u32, u32) {
-        ((self.surface_config.width as f32 - split).max(1.0) as u32, self.surface_config.height)
+        ((self.viewport().x - split).max(1.0) as u32, self.size().1)
     }
 
     /// Whether `at` (window pixels) lies in the embedding's view; then also where in it.
@@ -484,16 +449,12 @@ impl State {
     }
 
     fn resize(&mut self, size: PhysicalSize<u32>) {
-        if size.width == 0 || size.height == 0 {
-            return; // minimised: keep the old configuration until it comes back
+        if !self.surface.resize(&self.gpu, size) {
+            return;
         }
-        self.surface_config.width = size.width;
-        self.surface_config.height = size.height;
-        self.surface.configure(&self.gpu.device, &self.surface_config);
-        self.depth = depth_view(&self.gpu.device, (size.width, size.height));
         self.picker = Picker::new(&self.gpu, (size.width, size.height));
         self.resize_linked(false);
-        self.window.request_redraw();
+        self.surface.window.request_redraw();
     }
 
     /// Sizes the embedding's view to the split (and refits its camera with `fit`).
@@ -514,8 +475,7 @@ impl State {
         (!self.paused && self.layout_running())
             || self.shown.view.scene.bundle_mix != self.bundle_target()
             || self.controls.dragging()
-            || self.transition.is_some()
-            || (self.fly && self.controls.fly_motion() != Vec3::ZERO)
+            || self.rig.moving(self.controls.fly_motion())
             || self.training.as_ref().is_some_and(|t| t.playing)
             || self.glide.is_some()
     }
@@ -593,11 +553,10 @@ impl State {
             .map(|p| Vec3::from_slice(&p[..3]))
             .collect();
         let min_radius = self.shown.view.scene.style.node_radius * 12.0;
-        let Some(to) = self.camera.frame(&points, min_radius, self.viewport()) else {
+        let Some(to) = self.rig.camera.frame(&points, min_radius, self.viewport()) else {
             return;
         };
-        self.transition = Some((self.camera, to, Instant::now()));
-        self.follow_layout = false;
+        self.rig.fly_to(to);
     }
 
     /// The path of the collapsed group the first selected node stands for, if it does.
@@ -651,8 +610,8 @@ impl State {
             self.shown.view.scene.style =
                 Style { edge_coloring, ..Style::for_layout(n, e, &self.shown.view.bounds, self.config.dim) };
             self.shown.paths_fresh = false;
-            if self.follow_layout {
-                self.camera = self.fitted();
+            if self.rig.following() {
+                self.rig.camera = self.fitted();
             }
             let done = !self.layout_running();
             if done || self.shown.positions_read.elapsed() >= POSITIONS_REFRESH {
@@ -664,8 +623,8 @@ impl State {
                 if done {
                     (self.shown.view.scene.style, self.shown.view.bounds) =
                         self.shown.view.scene.style.settled(graph, &self.shown.view.positions, &self.shown.view.bounds);
-                    if self.follow_layout {
-                        self.camera = self.fitted();
+                    if self.rig.following() {
+                        self.rig.camera = self.fitted();
                     }
                 }
             }
@@ -673,21 +632,8 @@ impl State {
         self.step_glide();
         self.step_bundle(dt)?;
         self.step_training(dt);
-        if self.fly {
-            let motion = self.controls.fly_motion();
-            if motion != Vec3::ZERO {
-                let boost = if self.controls.shift() { 4.0 } else { 1.0 };
-                self.camera.fly(motion * self.fly_speed * boost * dt, viewport);
-                self.follow_layout = false;
-            }
-        }
-        if let Some((from, to, start)) = self.transition {
-            let t = (start.elapsed().as_secs_f32() / TRANSITION.as_secs_f32()).min(1.0);
-            self.camera = from.lerp(&to, t * t * (3.0 - 2.0 * t));
-            if t >= 1.0 {
-                self.transition = None;
-            }
-        }
+        let boost = if self.controls.shift() { 4.0 } else { 1.0 };
+        self.rig.step(self.controls.fly_motion(), boost, dt, viewport);
         if let Some(at) = self.hover_at.take()
             && !self.controls.dragging()
         {
@@ -709,18 +655,18 @@ impl State {
         if let Some(capture) = &mut self.capture
             && capture.last_key.elapsed() >= CAPTURE_INTERVAL
         {
-            let viewport = Vec2::new(self.surface_config.width as f32, self.surface_config.height as f32);
+            let viewport = self.surface.viewport();
             let t = capture.started.elapsed().as_secs_f32();
             if capture.last_key.elapsed() >= 2 * CAPTURE_INTERVAL {
                 // Nothing was drawn for a while: the camera held still until just now.
                 capture.writer.key(t - CAPTURE_INTERVAL.as_secs_f32(), &capture.last_camera, viewport);
             }
-            capture.writer.key(t, &self.camera, viewport);
+            capture.writer.key(t, &self.rig.camera, viewport);
             capture.last_key = Instant::now();
-            capture.last_camera = self.camera;
+            capture.last_camera = self.rig.camera;
         }
 
-        let raw = self.egui.input.take_egui_input(&self.window);
+        let raw = self.egui.input.take_egui_input(&self.surface.window);
         let graph = visible(&self.full_graph, &self.collapsed);
         let frame_info = ui::Frame {
             graph,
@@ -733,7 +679,7 @@ impl State {
             adapter: &self.adapter,
             layout_progress: self.shown.force.as_ref().filter(|run| !run.is_done()).map(ForceRun::progress),
             paused: self.paused,
-            fly: self.fly,
+            fly: self.rig.fly,
             bundled: self.bundled,
             dim: self.config.dim,
             collapse: self.collapsed.as_ref().and_then(|c| c.depth),
@@ -743,8 +689,8 @@ impl State {
             color_by: &self.color_by,
             size_by: &self.size_by,
             message: &self.message,
-            camera: &self.camera,
-            viewport: Vec2::new(self.surface_config.width as f32, self.surface_config.height as f32),
+            camera: &self.rig.camera,
+            viewport: self.surface.viewport(),
             positions: Some(&self.shown.view.positions),
             embedding: self.split().zip(self.linked.as_ref()).map(|(split, linked)| ui::EmbeddingPane {
                 split,
@@ -766,34 +712,22 @@ impl State {
         if (panel_width - self.panel_width).abs() > 0.5 {
             self.panel_width = panel_width;
             self.resize_linked(true);
-            if self.follow_layout && self.transition.is_none() {
-                self.camera = self.fitted();
-                self.window.request_redraw();
+            if self.rig.following() {
+                self.rig.camera = self.fitted();
+                self.surface.window.request_redraw();
             }
         }
-        self.egui.input.handle_platform_output(&self.window, std::mem::take(&mut output.platform_output));
+        self.egui.input.handle_platform_output(&self.surface.window, std::mem::take(&mut output.platform_output));
         let repaint = output.viewport_output.get(&egui::ViewportId::ROOT).is_some_and(|v| v.repaint_delay.is_zero());
         for action in actions {
             self.apply_ui(action)?;
         }
 
-        let frame = match self.surface.get_current_texture() {
-            wgpu::CurrentSurfaceTexture::Success(frame) | wgpu::CurrentSurfaceTexture::Suboptimal(frame) => frame,
-            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
-                self.surface.configure(&self.gpu.device, &self.surface_config);
-                self.window.request_redraw();
-                return Ok((false, repaint));
-            }
-            wgpu::CurrentSurfaceTexture::Timeout => {
-                self.window.request_redraw(); // skip this frame, try the next
-                return Ok((false, repaint));
-            }
-            _ => return Ok((false, repaint)), // occluded: try again on the next event
-        };
+        let Some(frame) = self.surface.next_frame(&self.gpu) else { return Ok((false, repaint)) };
         let view = frame.texture.create_view(&Default::default());
         self.shown.view.scene.hovered = self.hover.and_then(Hit::node);
         self.shown.view.scene.hovered_edge = self.hover.and_then(Hit::edge);
-        self.shown.view.scene.set_view(&self.gpu.queue, &self.camera, self.size());
+        self.shown.view.scene.set_view(&self.gpu.queue, &self.rig.camera, self.size());
         if let Some(linked) = &mut self.linked {
             linked.scene.hovered = self.hover.and_then(Hit::node);
             linked.scene.set_view(&self.gpu.queue, &linked.camera, linked.size());
@@ -803,7 +737,7 @@ impl State {
         let mut encoder =
             self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("window.frame") });
         {
-            let mut pass = begin_pass(&mut encoder, &view, &self.depth).forget_lifetime();
+            let mut pass = begin_pass(&mut encoder, &view, &self.surface.depth).forget_lifetime();
             match (self.split(), &self.linked) {
                 (Some(split), Some(linked)) => {
                     // The graph left of the split, the embedding right of it.
@@ -822,7 +756,7 @@ impl State {
             self.egui.overlay.paint(&mut pass, &prepared);
         }
         self.gpu.queue.submit(prepared.commands.drain(..).chain([encoder.finish()]));
-        self.window.pre_present_notify();
+        self.surface.window.pre_present_notify();
         self.gpu.queue.present(frame);
         self.egui.overlay.finish(prepared);
         self.frames += 1;
@@ -864,13 +798,13 @@ impl ApplicationHandler for App {
                 if self.options.exit_after_frames.is_some_and(|n| state.frames >= n) {
                     event_loop.exit();
                 } else if repaint || state.animating() {
-                    state.window.request_redraw();
+                    state.surface.window.request_redraw();
                 }
             }),
             other => {
-                let response = state.egui.input.on_window_event(&state.window, &other);
+                let response = state.egui.input.on_window_event(&state.surface.window, &other);
                 if response.repaint {
-                    state.window.request_redraw();
+                    state.surface.window.request_redraw();
                 }
                 if response.consumed {
                     Ok(())
