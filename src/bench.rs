@@ -13,8 +13,8 @@ use crate::gpu::{Gpu, GpuError};
 use crate::graph::Direction;
 use crate::graph::bfs;
 use crate::graph::generate::laid_out_mesh;
-use crate::khop::{self, KHop, Neighbourhoods};
-use crate::render::{Camera, OffscreenTarget, Renderer, Style, frame};
+use crate::render::{Camera, EdgeColoring, OffscreenTarget, Renderer, Style, frame};
+use crate::view::GraphView;
 
 /// Edges per node of the generated graphs: 10M edges come with 1M nodes.
 pub const EDGES_PER_NODE: u32 = 10;
@@ -73,30 +73,25 @@ pub fn render(gpu: &Gpu, edges: usize, size: (u32, u32), max_frames: u32) -> Res
     let target = OffscreenTarget::new(gpu, size)?;
     let renderer = gpu.kernel_for::<Renderer>(frame::FORMAT);
     let bounds = Bounds::of(&positions);
-    let camera = Camera::fit(&bounds, Dim::Two, Vec2::new(size.0 as f32, size.1 as f32));
-    let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, Dim::Two);
-    let buffer = gpu.storage_buffer("bench.positions", &positions, wgpu::BufferUsages::empty())?;
-    let mut scene = renderer.scene(gpu, &graph, &buffer, style)?;
+    let mut view = GraphView::new(gpu, &renderer, &graph, positions, bounds, Dim::Two, EdgeColoring::Nodes)?;
+    let camera = view.camera(size);
     let empty_graph = crate::graph::Graph::with_nodes(0, false);
-    let empty = renderer.scene(gpu, &empty_graph, &buffer, style)?;
+    let empty = renderer.scene(gpu, &empty_graph, &view.buffer, view.scene.style)?;
     let budget = Duration::from_secs(20);
 
-    target.draw(gpu, &renderer, &scene, &camera)?; // warm-up: pipelines, first touch of buffers
+    target.draw(gpu, &renderer, &view.scene, &camera)?; // warm-up: pipelines, first touch of buffers
     let (empty_frame_ms, _) = median(max_frames, budget, || target.draw(gpu, &renderer, &empty, &camera))?;
-    let (frame_ms, frames) = median(max_frames, budget, || target.draw(gpu, &renderer, &scene, &camera))?;
+    let (frame_ms, frames) = median(max_frames, budget, || target.draw(gpu, &renderer, &view.scene, &camera))?;
 
-    let khop = gpu.kernel::<KHop>();
-    let mut hoods =
-        Neighbourhoods::new(gpu, &khop, &khop::adjacency(gpu, &graph, Direction::Both)?, scene.hops().clone())?;
     // Seeds scattered over the mesh by a multiplicative hash of their rank.
     let seed: Vec<u32> =
         (0..BENCH_SEEDS.min(nodes) as u64).map(|i| (i * 2_654_435_761 % nodes as u64) as u32).collect();
-    hoods.select(gpu, &khop, &seed, BENCH_HOPS)?;
-    hoods.read_counts(gpu)?; // warm-up
+    view.highlight(gpu, &graph, &seed, BENCH_HOPS, Direction::Both)?;
+    view.reached(gpu)?; // warm-up
     let mut reached = 0;
     let (khop_gpu_ms, _) = median(max_frames, budget, || {
-        hoods.select(gpu, &khop, &seed, BENCH_HOPS)?;
-        reached = hoods.read_counts(gpu)?.iter().sum();
+        view.highlight(gpu, &graph, &seed, BENCH_HOPS, Direction::Both)?;
+        reached = view.reached(gpu)?.iter().sum();
         Ok(())
     })?;
     let csr = graph.csr(Direction::Both);
@@ -104,8 +99,7 @@ pub fn render(gpu: &Gpu, edges: usize, size: (u32, u32), max_frames: u32) -> Res
         std::hint::black_box(bfs::hops(&csr, &seed, BENCH_HOPS));
         Ok(())
     })?;
-    scene.highlight = Some(BENCH_HOPS);
-    let (highlighted_frame_ms, _) = median(max_frames, budget, || target.draw(gpu, &renderer, &scene, &camera))?;
+    let (highlighted_frame_ms, _) = median(max_frames, budget, || target.draw(gpu, &renderer, &view.scene, &camera))?;
     Ok(RenderTiming {
         nodes,
         edges: graph.edge_count(),

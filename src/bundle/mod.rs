@@ -26,7 +26,7 @@ use bytemuck::{Pod, Zeroable};
 use glam::Vec3;
 
 use crate::geom::{Bounds, Dim};
-use crate::gpu::{self, Gpu, GpuError, Kernel, Shader, storage_entry, uniform_entry};
+use crate::gpu::{self, Gpu, GpuError, Kernel, Shader, bind_group_layout, storage_entry, uniform_entry};
 use crate::graph::Graph;
 
 /// Points per edge path, ends included. `POINTS` in bundle.wgsl and edges.wgsl.
@@ -413,9 +413,10 @@ impl Kernel for Bundler {
     type Key = ();
 
     fn build(device: &wgpu::Device, _: &()) -> Self {
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("Bundler::layout"),
-            entries: &[
+        let layout = bind_group_layout(
+            device,
+            "Bundler::layout",
+            &[
                 uniform_entry(0, false),
                 storage_entry(1, true),
                 storage_entry(2, true),
@@ -425,7 +426,7 @@ impl Kernel for Bundler {
                 storage_entry(6, false),
                 storage_entry(7, false),
             ],
-        });
+        );
         let [init, clear, splat, blur_x, blur_y, blur_z, advance] = gpu::compute_pipelines(
             device,
             "Bundler",

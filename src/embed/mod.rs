@@ -16,7 +16,8 @@ use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
 
 use crate::gpu::{
-    Gpu, GpuError, Kernel, Shader, compute_pipelines, dispatch, read_buffer, storage_entry, uniform_entry,
+    Gpu, GpuError, Kernel, Shader, bind_group_layout, compute_pipelines, dispatch, read_buffer, storage_entry,
+    uniform_entry,
 };
 use crate::graph::Embedding;
 
@@ -107,9 +108,10 @@ impl Kernel for EmbedPasses {
     type Key = ();
 
     fn build(device: &wgpu::Device, _: &()) -> Self {
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("EmbedPasses::layout"),
-            entries: &[
+        let layout = bind_group_layout(
+            device,
+            "EmbedPasses::layout",
+            &[
                 storage_entry(0, true),
                 uniform_entry(1, false),
                 storage_entry(2, true),
@@ -119,7 +121,7 @@ impl Kernel for EmbedPasses {
                 storage_entry(6, false),
                 storage_entry(7, true),
             ],
-        });
+        );
         let [column_sums, covariance, project, knn] = compute_pipelines(
             device,
             "EmbedPasses",

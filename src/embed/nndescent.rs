@@ -13,7 +13,8 @@ use bytemuck::{Pod, Zeroable};
 use super::{EmbedPasses, Embedding, MAX_K, Values, check, pca};
 use crate::geom::cell_index;
 use crate::gpu::{
-    Gpu, GpuError, Kernel, Shader, compute_pipelines, dispatch, read_buffer, storage_entry, uniform_entry,
+    Gpu, GpuError, Kernel, Shader, bind_group_layout, compute_pipelines, dispatch, read_buffer, storage_entry,
+    uniform_entry,
 };
 
 const WG: u32 = 64;
@@ -50,9 +51,10 @@ impl Kernel for DescentPasses {
     type Key = ();
 
     fn build(device: &wgpu::Device, _: &()) -> Self {
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("DescentPasses::layout"),
-            entries: &[
+        let layout = bind_group_layout(
+            device,
+            "DescentPasses::layout",
+            &[
                 storage_entry(0, true),
                 uniform_entry(1, false),
                 storage_entry(2, true),
@@ -63,7 +65,7 @@ impl Kernel for DescentPasses {
                 storage_entry(7, false),
                 storage_entry(8, true),
             ],
-        });
+        );
         let [window, descend] =
             compute_pipelines(device, "DescentPasses", Shader::NnDescent, &[&layout], ["window", "descend"]);
         DescentPasses { window, descend, layout }

@@ -18,7 +18,8 @@ use glam::Vec4;
 
 use super::{EmbedPasses, Embedding, cpu::distance, neighbours, pca};
 use crate::gpu::{
-    Gpu, GpuError, Kernel, Shader, compute_pipelines, dispatch_size, read_buffer, storage_entry, uniform_entry,
+    Gpu, GpuError, Kernel, Shader, bind_group_layout, compute_pipelines, dispatch_size, read_buffer, storage_entry,
+    uniform_entry,
 };
 
 const WG: u32 = 64;
@@ -84,20 +85,18 @@ impl Kernel for UmapPasses {
     type Key = ();
 
     fn build(device: &wgpu::Device, _: &()) -> Self {
-        let data_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("UmapPasses::data_layout"),
-            entries: &[
+        let data_layout = bind_group_layout(
+            device,
+            "UmapPasses::data_layout",
+            &[
                 storage_entry(0, true),
                 storage_entry(1, false),
                 storage_entry(2, true),
                 storage_entry(3, true),
                 storage_entry(4, true),
             ],
-        });
-        let epoch_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("UmapPasses::epoch_layout"),
-            entries: &[uniform_entry(0, true)],
-        });
+        );
+        let epoch_layout = bind_group_layout(device, "UmapPasses::epoch_layout", &[uniform_entry(0, true)]);
         let [step] =
             compute_pipelines(device, "UmapPasses", Shader::Umap, &[&data_layout, &epoch_layout], ["epoch_step"]);
         UmapPasses { step, data_layout, epoch_layout }

@@ -315,8 +315,15 @@ pub fn buffer_entry(
     }
 }
 
-/// Workgroups for `n` invocations of `workgroup_size`, folded into two dimensions when one
-/// is not enough. Shaders recover the index as `gid.x + gid.y * num_workgroups.x * size`.
+/// A bind-group layout of `entries`.
+pub fn bind_group_layout(
+    device: &wgpu::Device,
+    label: &'static str,
+    entries: &[wgpu::BindGroupLayoutEntry],
+) -> wgpu::BindGroupLayout {
+    device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(label), entries })
+}
+
 /// A storage buffer binding of compute shaders.
 pub fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
     buffer_entry(binding, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Storage { read_only }, false)
@@ -385,6 +392,8 @@ pub fn compute_pipelines<const N: usize>(
     })
 }
 
+/// Workgroups for `n` invocations of `workgroup_size`, folded into two dimensions when one
+/// is not enough. Shaders recover the index as `gid.x + gid.y * num_workgroups.x * size`.
 pub fn dispatch_size(n: u32, workgroup_size: u32) -> (u32, u32) {
     const MAX: u32 = 65535;
     let groups = n.div_ceil(workgroup_size).max(1);

@@ -10,8 +10,8 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::gpu::{
-    CsrBuffers, Gpu, GpuError, Kernel, Shader, compute_pipelines, dispatch_size, read_buffer, storage_entry,
-    uniform_entry,
+    CsrBuffers, Gpu, GpuError, Kernel, Shader, bind_group_layout, compute_pipelines, dispatch_size, read_buffer,
+    storage_entry, uniform_entry,
 };
 use crate::graph::bfs::UNREACHED;
 use crate::graph::{Direction, Graph};
@@ -51,20 +51,18 @@ impl Kernel for KHop {
     type Key = ();
 
     fn build(device: &wgpu::Device, _: &()) -> Self {
-        let data_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("KHop::data_layout"),
-            entries: &[
+        let data_layout = bind_group_layout(
+            device,
+            "KHop::data_layout",
+            &[
                 storage_entry(0, false),
                 storage_entry(1, true),
                 storage_entry(2, true),
                 storage_entry(3, true),
                 storage_entry(4, false),
             ],
-        });
-        let step_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("KHop::step_layout"),
-            entries: &[uniform_entry(0, true)],
-        });
+        );
+        let step_layout = bind_group_layout(device, "KHop::step_layout", &[uniform_entry(0, true)]);
         let [clear, seed, expand, count] = compute_pipelines(
             device,
             "KHop",

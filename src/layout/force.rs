@@ -15,8 +15,8 @@ use super::ForceParams;
 use crate::geom::Bounds;
 use crate::geom::Dim;
 use crate::gpu::{
-    CsrBuffers, Gpu, GpuError, Kernel, Shader, compute_pipelines, dispatch_size, read_buffer, storage_entry,
-    uniform_entry,
+    CsrBuffers, Gpu, GpuError, Kernel, Shader, bind_group_layout, compute_pipelines, dispatch_size, read_buffer,
+    storage_entry, uniform_entry,
 };
 
 const WG: u32 = 64;
@@ -49,9 +49,10 @@ impl Kernel for ForceLayout {
     type Key = ();
 
     fn build(device: &wgpu::Device, _: &()) -> Self {
-        let shared_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("ForceLayout::shared_layout"),
-            entries: &[
+        let shared_layout = bind_group_layout(
+            device,
+            "ForceLayout::shared_layout",
+            &[
                 uniform_entry(0, false),
                 storage_entry(1, false),
                 storage_entry(2, false),
@@ -60,15 +61,13 @@ impl Kernel for ForceLayout {
                 storage_entry(5, true),
                 storage_entry(6, true),
             ],
-        });
-        let positions_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("ForceLayout::positions_layout"),
-            entries: &[storage_entry(0, true), storage_entry(1, false)],
-        });
-        let step_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("ForceLayout::step_layout"),
-            entries: &[uniform_entry(0, true)],
-        });
+        );
+        let positions_layout = bind_group_layout(
+            device,
+            "ForceLayout::positions_layout",
+            &[storage_entry(0, true), storage_entry(1, false)],
+        );
+        let step_layout = bind_group_layout(device, "ForceLayout::step_layout", &[uniform_entry(0, true)]);
         let [bounds, mass_centre, splat, scan_cells, scan_blocks, finalize, scatter, sort_cells, coarsen, force] =
             compute_pipelines(
                 device,

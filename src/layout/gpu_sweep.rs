@@ -6,7 +6,9 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::gpu::{Gpu, GpuError, Shader, compute_pipelines, read_buffer, storage_entry, uniform_entry};
+use crate::gpu::{
+    Gpu, GpuError, Shader, bind_group_layout, compute_pipelines, read_buffer, storage_entry, uniform_entry,
+};
 use crate::graph::Csr;
 
 /// Mirrors `Params` in sweep.wgsl.
@@ -55,9 +57,10 @@ impl GpuSweeps {
         let flat: Vec<u32> = members.concat();
         let padded = widest.next_power_of_two().max(1);
         let device = &gpu.device;
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("GpuSweeps::layout"),
-            entries: &[
+        let layout = bind_group_layout(
+            device,
+            "GpuSweeps::layout",
+            &[
                 storage_entry(0, false),
                 storage_entry(1, false),
                 storage_entry(2, true),
@@ -66,7 +69,7 @@ impl GpuSweeps {
                 storage_entry(5, false),
                 uniform_entry(6, false),
             ],
-        });
+        );
         let [pipeline] = compute_pipelines(device, "GpuSweeps", Shader::Sweep, &[&layout], ["sweep"]);
         let rank = gpu.zeroed_storage("GpuSweeps::rank", nodes as u64 * 4, wgpu::BufferUsages::COPY_SRC)?;
         let order = gpu.storage_buffer("GpuSweeps::members", &flat, wgpu::BufferUsages::COPY_SRC)?;

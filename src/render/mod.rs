@@ -20,7 +20,7 @@ pub use frame::OffscreenTarget;
 
 use crate::bundle::{POINTS, Paths, upload_edge_pairs};
 use crate::geom::{Bounds, Dim};
-use crate::gpu::{Gpu, GpuError, Kernel, Shader, buffer_entry};
+use crate::gpu::{Gpu, GpuError, Kernel, Shader, bind_group_layout, buffer_entry};
 use crate::graph::Graph;
 use crate::khop;
 
@@ -448,9 +448,10 @@ impl Kernel for Renderer {
         let format = *format;
         let entry = |binding, ty| buffer_entry(binding, wgpu::ShaderStages::VERTEX_FRAGMENT, ty, false);
         let read_only = wgpu::BufferBindingType::Storage { read_only: true };
-        let view_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("Renderer::view_layout"),
-            entries: &[
+        let view_layout = bind_group_layout(
+            device,
+            "Renderer::view_layout",
+            &[
                 entry(0, wgpu::BufferBindingType::Uniform),
                 entry(1, read_only),
                 entry(2, read_only),
@@ -458,23 +459,26 @@ impl Kernel for Renderer {
                 entry(4, read_only),
                 entry(5, read_only),
             ],
-        });
-        let edge_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("Renderer::edge_layout"),
-            entries: &[entry(0, read_only), entry(3, wgpu::BufferBindingType::Uniform)],
-        });
-        let path_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("Renderer::path_layout"),
-            entries: &[
+        );
+        let edge_layout = bind_group_layout(
+            device,
+            "Renderer::edge_layout",
+            &[entry(0, read_only), entry(3, wgpu::BufferBindingType::Uniform)],
+        );
+        let path_layout = bind_group_layout(
+            device,
+            "Renderer::path_layout",
+            &[
                 entry(0, read_only),
                 entry(1, read_only),
                 entry(2, read_only),
                 entry(3, wgpu::BufferBindingType::Uniform),
             ],
-        });
-        let maps_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("Renderer::maps_layout"),
-            entries: &[
+        );
+        let maps_layout = bind_group_layout(
+            device,
+            "Renderer::maps_layout",
+            &[
                 buffer_entry(0, wgpu::ShaderStages::VERTEX, read_only, false),
                 wgpu::BindGroupLayoutEntry {
                     binding: 1,
@@ -493,7 +497,7 @@ impl Kernel for Renderer {
                     count: None,
                 },
             ],
-        });
+        );
         let pipeline =
             |(shader, vertex): (Shader, &str),
              layouts: &[Option<&wgpu::BindGroupLayout>],
