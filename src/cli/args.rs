@@ -108,11 +108,25 @@ pub enum Level {
 }
 
 impl LevelArgs {
+    /// Loads `path` at this level; a graph with no nodes is an error that says why, never
+    /// an empty picture or report.
     pub fn load(&self, path: &Path) -> Result<Loaded> {
-        Ok(match self.level {
+        let loaded = match self.level {
             Level::Ops => load::load_graph(path)?,
             Level::Neurons => load::load_neurons(path, Pruning { top_k: self.top_k, min_weight: self.min_weight })?,
-        })
+        };
+        if loaded.graph.node_count() == 0 {
+            match self.level {
+                Level::Ops => bail!("{}: holds no nodes: there is nothing to show", loaded.source),
+                Level::Neurons => bail!(
+                    "{}: 0 nodes at the neuron level: none of its weight tensors is a layer netlens reads as \
+                     neurons yet (`netlens info {}` shows its module graph)",
+                    loaded.source,
+                    path.display()
+                ),
+            }
+        }
+        Ok(loaded)
     }
 }
 

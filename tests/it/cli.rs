@@ -334,3 +334,23 @@ fn collapsing_groups_shows_blocks() {
     let out = netlens(&["info", "--collapse", "0"], &dir);
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no groups to collapse"));
 }
+
+/// A model with no layer readable as neurons must not pass as an empty graph: the neuron
+/// level of a GGUF holding only quantised test tensors says so and exits non-zero, for
+/// `info` and for the commands that draw.
+#[test]
+fn an_empty_neuron_level_is_an_error() {
+    let dir = common::scratch("empty-neurons");
+    let quants = common::repo_data("gguf/quants.gguf");
+    for command in ["info", "render", "layout"] {
+        let mut args = vec![command, "--level", "neurons", quants.to_str().unwrap()];
+        if command != "info" {
+            args.extend(["-o", if command == "render" { "out.png" } else { "out.npy" }]);
+        }
+        let out = netlens(&args, &dir);
+        assert!(!out.status.success(), "{command}: exit code 0");
+        let line = error_line(&out);
+        assert!(line.contains("quants.gguf: 0 nodes at the neuron level"), "{command}: {line}");
+        assert!(!dir.join("out.png").exists() && !dir.join("out.npy").exists());
+    }
+}
