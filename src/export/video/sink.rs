@@ -26,12 +26,10 @@ impl Format {
             Some("mp4") => Ok(Format::Mp4),
             Some("gif") => Ok(Format::Gif),
             None => Ok(Format::Frames),
-            Some(other) => {
-                return Err(VideoError::Output(format!(
-                    "{}: cannot record .{other}: write .mp4, .gif, or a folder (no extension) of PNGs",
-                    path.display()
-                )));
-            }
+            Some(other) => Err(VideoError::Output(format!(
+                "{}: cannot record .{other}: write .mp4, .gif, or a folder (no extension) of PNGs",
+                path.display()
+            ))),
         }
     }
 }
@@ -81,14 +79,14 @@ impl Sink {
                     )));
                 }
                 let taken = path.is_dir()
-                    && std::fs::read_dir(path).map_err(|e| VideoError::io(&path, "list", e))?.next().is_some();
+                    && std::fs::read_dir(path).map_err(|e| VideoError::io(path, "list", e))?.next().is_some();
                 if taken && !force {
                     return Err(VideoError::Output(format!(
                         "{} is not empty; pass --force to replace its frames",
                         path.display()
                     )));
                 }
-                std::fs::create_dir_all(path).map_err(|e| VideoError::io(&path, "create the folder", e))?;
+                std::fs::create_dir_all(path).map_err(|e| VideoError::io(path, "create the folder", e))?;
                 remove_frames(path)?;
                 Kind::Frames
             }
@@ -206,12 +204,12 @@ impl Sink {
 
 /// The output file, written under a temporary name until [`Sink::finish`] commits it.
 fn create(path: &Path) -> Result<AtomicFile, VideoError> {
-    AtomicFile::create(path).map_err(|e| VideoError::io(&path, "create", e))
+    AtomicFile::create(path).map_err(|e| VideoError::io(path, "create", e))
 }
 
 /// Removes earlier `frame-*.png` files from a folder that `--force` lets us reuse.
 fn remove_frames(dir: &Path) -> Result<(), VideoError> {
-    for entry in std::fs::read_dir(dir).map_err(|e| VideoError::io(&dir, "list", e))? {
+    for entry in std::fs::read_dir(dir).map_err(|e| VideoError::io(dir, "list", e))? {
         let path = entry.map_err(|e| VideoError::io(dir, "list", e))?.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         if name.starts_with("frame-") && name.ends_with(".png") {

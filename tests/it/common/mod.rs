@@ -1,7 +1,5 @@
 //! Helpers shared by the integration tests: paths to real data and small generated graphs.
 
-#![allow(dead_code)] // each test binary uses its own subset
-
 use std::path::PathBuf;
 
 /// A file of the project's shared real data (`../shared/data` beside the checkout).
