@@ -57,7 +57,7 @@ impl State {
             }
             Action::ClearSelection => self.select(Vec::new(), false)?,
             Action::Hops(delta) => {
-                self.hops = self.hops.saturating_add_signed(delta).min(SLIDER_MAX_HOPS);
+                self.selection.hops = self.selection.hops.saturating_add_signed(delta).min(SLIDER_MAX_HOPS);
                 self.update_selection()?;
             }
             Action::FlyToSelection => self.fly_to_selection(),
@@ -93,11 +93,11 @@ impl State {
                 }
             }
             UiAction::SetHops(k) => {
-                self.hops = k;
+                self.selection.hops = k;
                 self.update_selection()?;
             }
             UiAction::SetDirection(direction) => {
-                self.direction = direction;
+                self.selection.direction = direction;
                 self.update_selection()?;
             }
             UiAction::ColorBy(color_by) => {

@@ -88,7 +88,7 @@ impl State {
         let count = visible(&self.full_graph, &self.collapsed).node_count();
         let carried =
             carry_positions(&self.shown.view.positions, &old_of, &new_of, count, self.config.dim, self.config.seed);
-        self.selection.clear();
+        self.selection.seeds.clear();
         self.reshow(Some(carried))
     }
 

@@ -204,9 +204,9 @@ struct State {
     bundle: BundleConfig,
     bundled: bool,
     controls: Controls,
-    selection: Vec<u32>,
-    hops: u32,
-    direction: Direction,
+    /// The selected nodes, and the neighbourhood around them that is lit.
+    selection: Selection,
+    /// Nodes the lit neighbourhood reaches at 0, 1, ..., K hops.
     reached: Vec<u64>,
     hover: Option<Hit>,
     hover_at: Option<Vec2>,
@@ -241,8 +241,8 @@ impl App {
         let format = surface.format();
         let renderer = gpu.kernel_for::<Renderer>(format);
         let full_graph = self.graph.take().expect("the window opens once");
-        let selection = std::mem::take(&mut self.options.selection.seeds);
-        let (hops, direction) = (self.options.selection.hops, self.options.selection.direction);
+        let mut selection = self.options.selection.clone();
+        selection.hops = selection.hops.min(SLIDER_MAX_HOPS);
         let (color_by, size_by) = (self.options.color_by.clone(), SizeBy::Uniform);
         let edge_coloring = self.options.edge_coloring;
         let shown = show(
@@ -287,9 +287,7 @@ impl App {
             bundle: self.options.bundle,
             bundled: self.options.bundled,
             controls: Controls::default(),
-            hops: hops.min(SLIDER_MAX_HOPS),
             selection,
-            direction,
             reached: Vec::new(),
             hover: None,
             hover_at: None,
@@ -519,23 +517,30 @@ impl State {
     /// Runs the K-hop query for the selection and highlights it (or clears the highlight).
     fn update_selection(&mut self) -> Result<(), GpuError> {
         let n = self.graph().node_count();
-        self.selection.retain(|&v| v < n);
+        self.selection.seeds.retain(|&v| v < n);
         if let Some(capture) = &mut self.capture
             && self.collapsed.is_none()
         {
             let graph = &self.full_graph;
             let ids: Vec<String> = self
                 .selection
+                .seeds
                 .iter()
                 .map(|&v| match graph.nodes.labels.as_ref().and_then(|l| l.get(v as usize)).filter(|s| !s.is_empty()) {
                     Some(name) if !graph.ids_are_indices => name.to_owned(),
                     _ => v.to_string(),
                 })
                 .collect();
-            capture.writer.select(capture.started.elapsed().as_secs_f32(), &ids, self.hops);
+            capture.writer.select(capture.started.elapsed().as_secs_f32(), &ids, self.selection.hops);
         }
         let graph = visible(&self.full_graph, &self.collapsed);
-        self.shown.view.highlight(&self.gpu, graph, &self.selection, self.hops, self.direction)?;
+        self.shown.view.highlight(
+            &self.gpu,
+            graph,
+            &self.selection.seeds,
+            self.selection.hops,
+            self.selection.direction,
+        )?;
         self.reached = self.shown.view.reached(&self.gpu)?;
         if let Some(linked) = &mut self.linked {
             linked.mirror(&self.gpu, &self.shown.view.scene);
@@ -548,6 +553,7 @@ impl State {
         let positions = &self.shown.view.positions;
         let points: Vec<Vec3> = self
             .selection
+            .seeds
             .iter()
             .filter_map(|&v| positions.get(v as usize))
             .map(|p| Vec3::from_slice(&p[..3]))
@@ -562,17 +568,17 @@ impl State {
     /// The path of the collapsed group the first selected node stands for, if it does.
     fn expandable(&self) -> Option<String> {
         let collapsed = self.collapsed.as_ref()?;
-        let group = collapsed.group_of_node.get(self.selection.first()?)?;
+        let group = collapsed.group_of_node.get(self.selection.seeds.first()?)?;
         Some(self.full_graph.groups.path(*group).join("/"))
     }
 
     fn select(&mut self, nodes: Vec<u32>, add: bool) -> Result<(), GpuError> {
         if !add {
-            self.selection.clear();
+            self.selection.seeds.clear();
         }
         for v in nodes {
-            if !self.selection.contains(&v) {
-                self.selection.push(v);
+            if !self.selection.seeds.contains(&v) {
+                self.selection.seeds.push(v);
             }
         }
         self.update_selection()
@@ -670,9 +676,9 @@ impl State {
         let graph = visible(&self.full_graph, &self.collapsed);
         let frame_info = ui::Frame {
             graph,
-            selection: &self.selection,
-            hops: self.hops,
-            direction: self.direction,
+            selection: &self.selection.seeds,
+            hops: self.selection.hops,
+            direction: self.selection.direction,
             reached: &self.reached,
             hover: self.hover,
             fps: self.fps,
