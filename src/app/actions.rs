@@ -32,13 +32,13 @@ impl State {
                 self.rig.fit(self.fitted());
                 self.resize_linked(true);
             }
-            Action::TogglePause => self.paused = !self.paused,
+            Action::TogglePause => self.session.paused = !self.session.paused,
             Action::Click { at, add } => {
                 let hit = self.pick(at)?;
                 match hit {
                     Some(Hit::Node(v)) => self.select(vec![v], add)?,
                     Some(Hit::Edge(e)) => {
-                        let graph = self.graph();
+                        let graph = self.session.graph();
                         let ends = vec![graph.src[e as usize], graph.dst[e as usize]];
                         self.select(ends, add)?
                     }
@@ -57,7 +57,8 @@ impl State {
             }
             Action::ClearSelection => self.select(Vec::new(), false)?,
             Action::Hops(delta) => {
-                self.selection.hops = self.selection.hops.saturating_add_signed(delta).min(SLIDER_MAX_HOPS);
+                self.session.selection.hops =
+                    self.session.selection.hops.saturating_add_signed(delta).min(SLIDER_MAX_HOPS);
                 self.update_selection()?;
             }
             Action::FlyToSelection => self.fly_to_selection(),
@@ -67,9 +68,9 @@ impl State {
             Action::RecordTour => self.toggle_capture(),
             Action::NextEmbedding => {
                 if let Some(linked) = &mut self.linked {
-                    linked.next(&self.gpu, &self.renderer, &self.full_graph)?;
-                    linked.scene.set_colors(&self.gpu.queue, &self.color_by.colors(&self.full_graph));
-                    linked.mirror(&self.gpu, &self.shown.view.scene);
+                    linked.next(&self.gpu, &self.renderer, &self.session.full_graph)?;
+                    linked.scene.set_colors(&self.gpu.queue, &self.session.color_by.colors(&self.session.full_graph));
+                    linked.mirror(&self.gpu, &self.session.shown.view.scene);
                 }
             }
             Action::AddKeyframe => self.add_keyframe(),
@@ -93,34 +94,34 @@ impl State {
                 }
             }
             UiAction::SetHops(k) => {
-                self.selection.hops = k;
+                self.session.selection.hops = k;
                 self.update_selection()?;
             }
             UiAction::SetDirection(direction) => {
-                self.selection.direction = direction;
+                self.session.selection.direction = direction;
                 self.update_selection()?;
             }
             UiAction::ColorBy(color_by) => {
-                let colors = color_by.colors(self.graph());
-                self.shown.view.scene.set_colors(&self.gpu.queue, &colors);
+                let colors = color_by.colors(self.session.graph());
+                self.session.shown.view.scene.set_colors(&self.gpu.queue, &colors);
                 if let Some(linked) = &self.linked {
                     linked.scene.set_colors(&self.gpu.queue, &colors);
                 }
-                self.color_by = color_by;
+                self.session.color_by = color_by;
             }
             UiAction::SizeBy(size_by) => {
-                self.size_by = size_by;
-                self.shown.view.scene.set_sizes(&self.gpu.queue, &self.sizes());
+                self.session.size_by = size_by;
+                self.session.shown.view.scene.set_sizes(&self.gpu.queue, &self.sizes());
             }
             UiAction::Collapse(_) if self.linked.is_some() => {
                 self.message = "groups stay expanded beside an embedding (one row per node)".into();
             }
             UiAction::Collapse(depth) => {
                 let collapsed = depth.map(|d| {
-                    let at_depth = (0..self.full_graph.groups.len() as GroupId)
-                        .filter(|&g| self.full_graph.groups.depth(g) == d)
+                    let at_depth = (0..self.session.full_graph.groups.len() as GroupId)
+                        .filter(|&g| self.session.full_graph.groups.depth(g) == d)
                         .collect();
-                    Collapsed::new(&self.full_graph, at_depth, Some(d))
+                    Collapsed::new(&self.session.full_graph, at_depth, Some(d))
                 });
                 self.set_collapsed(collapsed)?;
             }
@@ -128,25 +129,25 @@ impl State {
                 self.message = "groups stay expanded beside an embedding (one row per node)".into();
             }
             UiAction::CollapseGroup(path) | UiAction::ExpandGroup(path) => {
-                let Ok(group) = self.full_graph.groups.find(&path) else {
+                let Ok(group) = self.session.full_graph.groups.find(&path) else {
                     self.message = format!("no group {path}");
                     return Ok(());
                 };
-                let mut groups = self.collapsed.as_ref().map(|c| c.groups.clone()).unwrap_or_default();
+                let mut groups = self.session.collapsed.as_ref().map(|c| c.groups.clone()).unwrap_or_default();
                 if !groups.remove(&group) {
                     groups.insert(group);
                 }
-                let collapsed = (!groups.is_empty()).then(|| Collapsed::new(&self.full_graph, groups, None));
+                let collapsed = (!groups.is_empty()).then(|| Collapsed::new(&self.session.full_graph, groups, None));
                 self.set_collapsed(collapsed)?;
             }
             UiAction::ToggleDim => {
-                self.config.dim = match self.config.dim {
+                self.session.config.dim = match self.session.config.dim {
                     Dim::Two => Dim::Three,
                     Dim::Three => Dim::Two,
                 };
                 self.reshow(None)?;
             }
-            UiAction::TogglePause => self.paused = !self.paused,
+            UiAction::TogglePause => self.session.paused = !self.session.paused,
             UiAction::TrainingAt(at) => {
                 if let Some(training) = &mut self.training {
                     (training.at, training.playing, training.stale) = (at.clamp(0.0, 1.0), false, true);

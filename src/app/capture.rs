@@ -56,7 +56,7 @@ impl State {
     pub(super) fn screenshot(&mut self) -> Result<(), GpuError> {
         let size = self.size();
         let target = OffscreenTarget::new(&self.gpu, size)?;
-        let rgba = target.render(&self.gpu, &self.renderer, &self.shown.view.scene, &self.rig.camera)?;
+        let rgba = target.render(&self.gpu, &self.renderer, &self.session.shown.view.scene, &self.rig.camera)?;
         let path = fresh_path("netlens-screenshot", "png");
         self.message = match write_png(&path, size, &rgba) {
             Ok(()) => format!("saved {}", path.display()),
@@ -68,10 +68,10 @@ impl State {
     /// Writes what the graph's view shows (2D) as `netlens-screenshot.svg`, never
     /// overwriting.
     pub(super) fn screenshot_svg(&mut self) -> Result<(), GpuError> {
-        let graph = visible(&self.full_graph, &self.collapsed);
-        let shown = &self.shown;
-        let colors = self.color_by.colors(graph);
-        let sizes = self.size_by.sizes(graph);
+        let graph = visible(&self.session.full_graph, &self.session.collapsed);
+        let shown = &self.session.shown;
+        let colors = self.session.color_by.colors(graph);
+        let sizes = self.session.size_by.sizes(graph);
         let paths = match &shown.view.paths {
             Some(paths) if shown.view.scene.bundle_mix >= 0.5 => Some(paths.read(&self.gpu)?),
             _ => None,

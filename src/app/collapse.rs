@@ -52,27 +52,29 @@ impl State {
     /// Lays the shown graph out again (new graph, or new dimension) and keeps the view; a
     /// force layout refines `carried` positions when given.
     pub(super) fn reshow(&mut self, carried: Option<Vec<[f32; 4]>>) -> Result<(), GpuError> {
-        let graph = visible(&self.full_graph, &self.collapsed);
+        let graph = visible(&self.session.full_graph, &self.session.collapsed);
         // A layered layout is computed at once: the nodes glide to it from where they were.
-        let from = carried.clone().filter(|_| self.config.kind == LayoutKind::Layered && self.given.is_none());
-        self.shown = show(
+        let from =
+            carried.clone().filter(|_| self.session.config.kind == LayoutKind::Layered && self.session.given.is_none());
+        self.session.shown = show(
             &self.gpu,
             &self.renderer,
             graph,
-            &self.config,
-            &self.color_by,
-            &self.size_by,
-            self.shown.view.scene.style.edge_coloring,
-            self.given.as_deref(),
+            &self.session.config,
+            &self.session.color_by,
+            &self.session.size_by,
+            self.session.shown.view.scene.style.edge_coloring,
+            self.session.given.as_deref(),
             carried,
         )?;
         self.panel.reset(graph);
-        self.panel.positions_changed(graph, &self.shown.view.positions);
+        self.panel.positions_changed(graph, &self.session.shown.view.positions);
         if let Some(training) = &mut self.training {
             training.stale = true; // a new scene holds the graph's own weights
         }
         self.show_feature_maps()?;
-        self.glide = from.map(|from| (Glide::new(from, self.shown.view.positions.clone()), Instant::now()));
+        self.session.glide =
+            from.map(|from| (Glide::new(from, self.session.shown.view.positions.clone()), Instant::now()));
         self.rig.fit(self.fitted());
         self.hover = None;
         self.update_selection()
@@ -82,23 +84,29 @@ impl State {
     /// collapsed group where its nodes were, an expanded group's nodes where it was, and a
     /// force layout refines from there.
     pub(super) fn set_collapsed(&mut self, collapsed: Option<Collapsed>) -> Result<(), GpuError> {
-        let old_of = shown_of(&self.full_graph, &self.collapsed);
-        self.collapsed = collapsed;
-        let new_of = shown_of(&self.full_graph, &self.collapsed);
-        let count = visible(&self.full_graph, &self.collapsed).node_count();
-        let carried =
-            carry_positions(&self.shown.view.positions, &old_of, &new_of, count, self.config.dim, self.config.seed);
-        self.selection.seeds.clear();
+        let old_of = shown_of(&self.session.full_graph, &self.session.collapsed);
+        self.session.collapsed = collapsed;
+        let new_of = shown_of(&self.session.full_graph, &self.session.collapsed);
+        let count = visible(&self.session.full_graph, &self.session.collapsed).node_count();
+        let carried = carry_positions(
+            &self.session.shown.view.positions,
+            &old_of,
+            &new_of,
+            count,
+            self.session.config.dim,
+            self.session.config.seed,
+        );
+        self.session.selection.seeds.clear();
         self.reshow(Some(carried))
     }
 
     /// Moves gliding nodes to where they are at this moment (smoothstep over [`GLIDE`]).
     pub(super) fn step_glide(&mut self) {
-        let Some((glide, started)) = &mut self.glide else { return };
+        let Some((glide, started)) = &mut self.session.glide else { return };
         let t = started.elapsed().as_secs_f32() / GLIDE.as_secs_f32();
-        glide.write(&self.gpu, &self.shown.view.buffer, t);
+        glide.write(&self.gpu, &self.session.shown.view.buffer, t);
         if t >= 1.0 {
-            self.glide = None;
+            self.session.glide = None;
         }
     }
 }

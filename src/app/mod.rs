@@ -18,6 +18,7 @@ mod linked;
 mod pick;
 mod playback;
 mod rig;
+mod session;
 mod surface;
 mod ui;
 
@@ -40,20 +41,18 @@ use crate::analysis::training::{Run, Show};
 use crate::bundle::BundleConfig;
 use crate::export::video::tour::TourWriter;
 use crate::export::{fresh_path, svg, write_png};
-use crate::geom::Bounds;
 use crate::geom::Dim;
 use crate::gpu::{Gpu, GpuError};
 use crate::graph::{Direction, Graph, GroupId};
 use crate::khop::Selection;
 use crate::layout::force::{ForceLayout, ForceRun};
-use crate::layout::layered::layered;
-use crate::layout::{LayoutConfig, LayoutKind, carry_positions, multilevel, refine_force, start_force};
+use crate::layout::{LayoutConfig, LayoutKind, carry_positions};
 use crate::render::frame::OffscreenTarget;
 use crate::render::maps::FeatureMaps;
 use crate::render::overlay::Overlay;
 use crate::render::palette::{ColorBy, SizeBy};
 use crate::render::{Camera, EdgeColoring, Renderer, Style, begin_pass};
-use crate::view::{Glide, GraphView};
+use crate::view::Glide;
 use capture::{CAPTURE_INTERVAL, Capture};
 use collapse::{Collapsed, hierarchy_depth, visible};
 use controls::{Action, Controls};
@@ -61,6 +60,7 @@ use linked::Linked;
 use pick::{Hit, Picker};
 use playback::Training;
 use rig::CameraRig;
+use session::{Session, show};
 use surface::WindowSurface;
 use ui::{Panel, SLIDER_MAX_HOPS, UiAction};
 
@@ -165,17 +165,6 @@ struct App {
     error: Option<AppError>,
 }
 
-/// The shown graph: its view on the GPU and, while it converges, its force layout.
-/// Rebuilt when the graph or the layout's dimension changes.
-struct Shown {
-    force: Option<ForceRun>,
-    view: GraphView,
-    /// When the positions on the CPU were last read from a running layout.
-    positions_read: Instant,
-    /// Whether the view holds bundled paths for the positions as they are.
-    paths_fresh: bool,
-}
-
 /// The egui overlay and its winit input.
 struct Egui {
     overlay: Overlay,
@@ -190,28 +179,12 @@ struct State {
     renderer: Arc<Renderer>,
     picker: Picker,
     egui: Egui,
-    /// The graph as loaded, and the collapsed one while groups are collapsed.
-    full_graph: Graph,
-    collapsed: Option<Collapsed>,
-    max_depth: usize,
-    config: LayoutConfig,
-    shown: Shown,
+    /// What is shown: the graph, its layout, the selection.
+    session: Session,
     rig: CameraRig,
-    paused: bool,
-    /// Positions given instead of a layout ([`ViewOptions::positions`]).
-    given: Option<Vec<[f32; 4]>>,
-    /// How edges bundle, and whether they should be drawn bundled (B).
-    bundle: BundleConfig,
-    bundled: bool,
     controls: Controls,
-    /// The selected nodes, and the neighbourhood around them that is lit.
-    selection: Selection,
-    /// Nodes the lit neighbourhood reaches at 0, 1, ..., K hops.
-    reached: Vec<u64>,
     hover: Option<Hit>,
     hover_at: Option<Vec2>,
-    color_by: ColorBy,
-    size_by: SizeBy,
     panel: Panel,
     message: String,
     /// The camera path being written into a tour file (R).
@@ -226,8 +199,6 @@ struct State {
     training: Option<Training>,
     /// Feature maps for the full graph's conv channels.
     feature_maps: Option<FeatureMaps>,
-    /// Nodes gliding into a new layered layout, since when.
-    glide: Option<(Glide, Instant)>,
     /// Where the pointer last was: drags and the wheel act on the view under it.
     pointer: Option<Vec2>,
     frames: u32,
@@ -276,23 +247,26 @@ impl App {
             gpu,
             renderer,
             egui: Egui { overlay, input },
-            max_depth: hierarchy_depth(&full_graph),
-            full_graph,
-            collapsed: None,
-            config: self.config,
-            shown,
+            session: Session {
+                max_depth: hierarchy_depth(&full_graph),
+                full_graph,
+                collapsed: None,
+                config: self.config,
+                shown,
+                paused: false,
+                given: self.options.positions.take(),
+                bundle: self.options.bundle,
+                bundled: self.options.bundled,
+                selection,
+                reached: Vec::new(),
+                color_by,
+                size_by,
+                glide: None,
+            },
             rig: CameraRig::new(camera),
-            paused: false,
-            given: self.options.positions.take(),
-            bundle: self.options.bundle,
-            bundled: self.options.bundled,
             controls: Controls::default(),
-            selection,
-            reached: Vec::new(),
             hover: None,
             hover_at: None,
-            color_by,
-            size_by,
             panel,
             message: String::new(),
             capture: None,
@@ -309,7 +283,6 @@ impl App {
                 stale: true,
             }),
             feature_maps: self.options.feature_maps.take(),
-            glide: None,
             pointer: None,
             frames: 0,
             last_frame: Instant::now(),
@@ -318,7 +291,7 @@ impl App {
         let views = std::mem::take(&mut self.options.embeddings);
         if !views.is_empty() {
             let size = state.linked_size((state.size().0 / 2) as f32);
-            state.linked = Some(Linked::new(&state.gpu, &state.renderer, &state.full_graph, views, size)?);
+            state.linked = Some(Linked::new(&state.gpu, &state.renderer, &state.session.full_graph, views, size)?);
         }
         state.show_feature_maps()?;
         state.update_selection()?;
@@ -330,67 +303,6 @@ impl App {
         self.error = Some(error);
         event_loop.exit();
     }
-}
-
-/// Lays `graph` out as `config` says (from `carried` positions when given; a force layout
-/// keeps converging on screen) and makes its view, coloured and sized as the panel says.
-/// Positions the caller drew (`given`, an attention view) serve while they fit the graph.
-#[allow(clippy::too_many_arguments)]
-fn show(
-    gpu: &Gpu,
-    renderer: &Renderer,
-    graph: &Graph,
-    config: &LayoutConfig,
-    color_by: &ColorBy,
-    size_by: &SizeBy,
-    edge_coloring: EdgeColoring,
-    given: Option<&[[f32; 4]]>,
-    carried: Option<Vec<[f32; 4]>>,
-) -> Result<Shown, GpuError> {
-    let given = given.filter(|p| p.len() == graph.node_count() as usize && config.dim == Dim::Two);
-    let (force, positions) = match config.kind {
-        _ if given.is_some() => (None, given.expect("checked").to_vec()),
-        LayoutKind::Layered => {
-            let sweeps = gpu.is_hardware().then_some(gpu);
-            (None, layered(graph, config.dim, config.flow, carried.as_deref(), sweeps)?.positions)
-        }
-        LayoutKind::Force | LayoutKind::Auto => {
-            // The coarse levels take a fraction of the time: they run before the graph
-            // shows, and the finest level converges on screen.
-            let force_layout = gpu.kernel::<ForceLayout>();
-            let run = match carried {
-                Some(start) => refine_force(gpu, &force_layout, graph, start, config)?,
-                None => {
-                    let levels = multilevel::hierarchy(graph, config.seed);
-                    start_force(gpu, &force_layout, &levels, config, &mut |_, _| {})?.run
-                }
-            };
-            let positions = run.read_positions(gpu)?;
-            (Some(run), positions)
-        }
-    };
-    let bounds = Bounds::of(&positions);
-    let view = match &force {
-        Some(run) => {
-            let buffer = run.positions().clone();
-            let mut view =
-                GraphView::on_buffer(gpu, renderer, graph, positions, buffer, bounds, config.dim, edge_coloring)?;
-            view.share_adjacency(run.adjacency.clone());
-            view
-        }
-        None => {
-            let mut view = GraphView::new(gpu, renderer, graph, positions, bounds, config.dim, edge_coloring)?;
-            view.settle(graph); // a force layout: once it settles
-            view
-        }
-    };
-    if *color_by != ColorBy::Class {
-        view.scene.set_colors(&gpu.queue, &color_by.colors(graph));
-    }
-    if *size_by != SizeBy::Uniform {
-        view.scene.set_sizes(&gpu.queue, &size_by.sizes(graph));
-    }
-    Ok(Shown { force, view, positions_read: Instant::now(), paths_fresh: false })
 }
 
 impl State {
@@ -407,8 +319,8 @@ impl State {
         if let (Some(local), Some(linked)) = (self.in_linked(at), &self.linked) {
             return linked.pick(&self.gpu, &self.renderer, local);
         }
-        self.shown.view.scene.set_view(&self.gpu.queue, &self.rig.camera, self.picker.size());
-        self.picker.pick(&self.gpu, &self.renderer, &self.shown.view.scene, at.x as u32, at.y as u32)
+        self.session.shown.view.scene.set_view(&self.gpu.queue, &self.rig.camera, self.picker.size());
+        self.picker.pick(&self.gpu, &self.renderer, &self.session.shown.view.scene, at.x as u32, at.y as u32)
     }
 
     /// Where the embedding's view begins, when there is one: halfway across the area right
@@ -436,14 +348,10 @@ impl State {
         let viewport = self.viewport();
         let right = self.split().unwrap_or(viewport.x);
         let free = Vec2::new((right - self.panel_width).max(viewport.x * 0.25), viewport.y);
-        let mut camera = Camera::fit(&self.shown.view.bounds, self.config.dim, free);
+        let mut camera = Camera::fit(&self.session.shown.view.bounds, self.session.config.dim, free);
         // Fitted around the window's centre; moved to the centre of the free area.
         camera.pan(Vec2::new((self.panel_width + right - viewport.x) * 0.5, 0.0), viewport);
         camera
-    }
-
-    fn graph(&self) -> &Graph {
-        visible(&self.full_graph, &self.collapsed)
     }
 
     fn resize(&mut self, size: PhysicalSize<u32>) {
@@ -465,28 +373,18 @@ impl State {
         }
     }
 
-    fn layout_running(&self) -> bool {
-        self.shown.force.as_ref().is_some_and(|run| !run.is_done())
-    }
-
     fn animating(&self) -> bool {
-        (!self.paused && self.layout_running())
-            || self.shown.view.scene.bundle_mix != self.bundle_target()
+        (!self.session.paused && self.session.layout_running())
+            || self.session.shown.view.scene.bundle_mix != self.session.bundle_target()
             || self.controls.dragging()
             || self.rig.moving(self.controls.fly_motion())
             || self.training.as_ref().is_some_and(|t| t.playing)
-            || self.glide.is_some()
-    }
-
-    /// Where the edges' morph heads: bundled (1) when asked for and the nodes stand still
-    /// (the layout has settled or is paused).
-    fn bundle_target(&self) -> f32 {
-        if self.bundled && (self.paused || !self.layout_running()) && self.glide.is_none() { 1.0 } else { 0.0 }
+            || self.session.glide.is_some()
     }
 
     fn toggle_bundle(&mut self) {
-        self.bundled = !self.bundled;
-        if self.bundled && !self.paused && self.layout_running() {
+        self.session.bundled = !self.session.bundled;
+        if self.session.bundled && !self.session.paused && self.session.layout_running() {
             self.message = "edges bundle when the layout settles (Space pauses it)".into();
         }
     }
@@ -494,21 +392,21 @@ impl State {
     /// Bundles the edges once the layout has settled (if asked), and moves the morph
     /// between straight and bundled edges one frame on.
     fn step_bundle(&mut self, dt: f32) -> Result<(), GpuError> {
-        let target = self.bundle_target();
-        if target > 0.0 && !self.shown.paths_fresh {
+        let target = self.session.bundle_target();
+        if target > 0.0 && !self.session.shown.paths_fresh {
             let started = Instant::now();
-            let graph = visible(&self.full_graph, &self.collapsed);
-            let shown = &mut self.shown;
+            let graph = visible(&self.session.full_graph, &self.session.collapsed);
+            let shown = &mut self.session.shown;
             if let Some(run) = shown.force.as_ref().filter(|run| !run.is_done()) {
                 shown.view.positions = run.read_positions(&self.gpu)?; // paused: as they stand
             }
-            shown.view.bundle(&self.gpu, &self.renderer, graph, &self.bundle, |_, _| {})?;
+            shown.view.bundle(&self.gpu, &self.renderer, graph, &self.session.bundle, |_, _| {})?;
             shown.paths_fresh = true;
             shown.view.scene.bundle_mix = 0.0;
-            let method = self.bundle.method.name();
+            let method = self.session.bundle.method.name();
             self.message = format!("{method} bundling: {:.2} s", started.elapsed().as_secs_f64());
         }
-        let mix = &mut self.shown.view.scene.bundle_mix;
+        let mix = &mut self.session.shown.view.scene.bundle_mix;
         let step = dt / BUNDLE_MORPH.as_secs_f32();
         *mix = if target > *mix { (*mix + step).min(target) } else { (*mix - step).max(target) };
         Ok(())
@@ -516,13 +414,14 @@ impl State {
 
     /// Runs the K-hop query for the selection and highlights it (or clears the highlight).
     fn update_selection(&mut self) -> Result<(), GpuError> {
-        let n = self.graph().node_count();
-        self.selection.seeds.retain(|&v| v < n);
+        let n = self.session.graph().node_count();
+        self.session.selection.seeds.retain(|&v| v < n);
         if let Some(capture) = &mut self.capture
-            && self.collapsed.is_none()
+            && self.session.collapsed.is_none()
         {
-            let graph = &self.full_graph;
+            let graph = &self.session.full_graph;
             let ids: Vec<String> = self
+                .session
                 .selection
                 .seeds
                 .iter()
@@ -531,64 +430,51 @@ impl State {
                     _ => v.to_string(),
                 })
                 .collect();
-            capture.writer.select(capture.started.elapsed().as_secs_f32(), &ids, self.selection.hops);
+            capture.writer.select(capture.started.elapsed().as_secs_f32(), &ids, self.session.selection.hops);
         }
-        let graph = visible(&self.full_graph, &self.collapsed);
-        self.shown.view.highlight(
+        let graph = visible(&self.session.full_graph, &self.session.collapsed);
+        self.session.shown.view.highlight(
             &self.gpu,
             graph,
-            &self.selection.seeds,
-            self.selection.hops,
-            self.selection.direction,
+            &self.session.selection.seeds,
+            self.session.selection.hops,
+            self.session.selection.direction,
         )?;
-        self.reached = self.shown.view.reached(&self.gpu)?;
+        self.session.reached = self.session.shown.view.reached(&self.gpu)?;
         if let Some(linked) = &mut self.linked {
-            linked.mirror(&self.gpu, &self.shown.view.scene);
+            linked.mirror(&self.gpu, &self.session.shown.view.scene);
         }
         Ok(())
     }
 
     /// Starts a smooth camera move to the selection.
     fn fly_to_selection(&mut self) {
-        let positions = &self.shown.view.positions;
+        let positions = &self.session.shown.view.positions;
         let points: Vec<Vec3> = self
+            .session
             .selection
             .seeds
             .iter()
             .filter_map(|&v| positions.get(v as usize))
             .map(|p| Vec3::from_slice(&p[..3]))
             .collect();
-        let min_radius = self.shown.view.scene.style.node_radius * 12.0;
+        let min_radius = self.session.shown.view.scene.style.node_radius * 12.0;
         let Some(to) = self.rig.camera.frame(&points, min_radius, self.viewport()) else {
             return;
         };
         self.rig.fly_to(to);
     }
 
-    /// The path of the collapsed group the first selected node stands for, if it does.
-    fn expandable(&self) -> Option<String> {
-        let collapsed = self.collapsed.as_ref()?;
-        let group = collapsed.group_of_node.get(self.selection.seeds.first()?)?;
-        Some(self.full_graph.groups.path(*group).join("/"))
-    }
-
     fn select(&mut self, nodes: Vec<u32>, add: bool) -> Result<(), GpuError> {
-        if !add {
-            self.selection.seeds.clear();
-        }
-        for v in nodes {
-            if !self.selection.seeds.contains(&v) {
-                self.selection.seeds.push(v);
-            }
-        }
+        self.session.set_seeds(nodes, add);
         self.update_selection()
     }
 
     /// Node sizes as the panel says, with the nodes that show a feature map hidden under
     /// it.
     fn sizes(&self) -> Vec<f32> {
-        let mut sizes = self.size_by.sizes(self.graph());
-        if let Some(maps) = self.feature_maps.as_ref().filter(|_| self.collapsed.is_none()) {
+        let mut sizes = self.session.size_by.sizes(self.session.graph());
+        if let Some(maps) = self.feature_maps.as_ref().filter(|_| self.session.collapsed.is_none()) {
             maps.hide_nodes(&mut sizes);
         }
         sizes
@@ -597,9 +483,14 @@ impl State {
     /// Gives the shown scene its feature maps, at the nodes' positions: on the full graph
     /// only (a collapsed group stands for many channels).
     fn show_feature_maps(&mut self) -> Result<(), GpuError> {
-        if let Some(maps) = self.feature_maps.as_ref().filter(|_| self.collapsed.is_none()) {
-            self.renderer.set_feature_maps(&self.gpu, &mut self.shown.view.scene, maps, &self.shown.view.positions)?;
-            self.shown.view.scene.set_sizes(&self.gpu.queue, &self.sizes());
+        if let Some(maps) = self.feature_maps.as_ref().filter(|_| self.session.collapsed.is_none()) {
+            self.renderer.set_feature_maps(
+                &self.gpu,
+                &mut self.session.shown.view.scene,
+                maps,
+                &self.session.shown.view.positions,
+            )?;
+            self.session.shown.view.scene.set_sizes(&self.gpu.queue, &self.sizes());
         }
         Ok(())
     }
@@ -607,28 +498,34 @@ impl State {
     /// Advances the layout and the camera by one frame's worth.
     fn step(&mut self, dt: f32) -> Result<(), GpuError> {
         let viewport = self.viewport();
-        if !self.paused && self.layout_running() {
-            let run = self.shown.force.as_mut().expect("running");
+        if !self.session.paused && self.session.layout_running() {
+            let run = self.session.shown.force.as_mut().expect("running");
             run.advance(&self.gpu, &self.gpu.kernel::<ForceLayout>(), ITERATIONS_PER_FRAME);
-            self.shown.view.bounds = run.read_bounds(&self.gpu)?;
-            let (n, e) = (self.graph().node_count(), self.graph().edge_count());
-            let edge_coloring = self.shown.view.scene.style.edge_coloring;
-            self.shown.view.scene.style =
-                Style { edge_coloring, ..Style::for_layout(n, e, &self.shown.view.bounds, self.config.dim) };
-            self.shown.paths_fresh = false;
+            self.session.shown.view.bounds = run.read_bounds(&self.gpu)?;
+            let (n, e) = (self.session.graph().node_count(), self.session.graph().edge_count());
+            let edge_coloring = self.session.shown.view.scene.style.edge_coloring;
+            self.session.shown.view.scene.style = Style {
+                edge_coloring,
+                ..Style::for_layout(n, e, &self.session.shown.view.bounds, self.session.config.dim)
+            };
+            self.session.shown.paths_fresh = false;
             if self.rig.following() {
                 self.rig.camera = self.fitted();
             }
-            let done = !self.layout_running();
-            if done || self.shown.positions_read.elapsed() >= POSITIONS_REFRESH {
-                let run = self.shown.force.as_ref().expect("a force layout");
-                self.shown.view.positions = run.read_positions(&self.gpu)?;
-                self.shown.positions_read = Instant::now();
-                let graph = visible(&self.full_graph, &self.collapsed);
-                self.panel.positions_changed(graph, &self.shown.view.positions);
+            let done = !self.session.layout_running();
+            if done || self.session.shown.positions_read.elapsed() >= POSITIONS_REFRESH {
+                let run = self.session.shown.force.as_ref().expect("a force layout");
+                self.session.shown.view.positions = run.read_positions(&self.gpu)?;
+                self.session.shown.positions_read = Instant::now();
+                let graph = visible(&self.session.full_graph, &self.session.collapsed);
+                self.panel.positions_changed(graph, &self.session.shown.view.positions);
                 if done {
-                    (self.shown.view.scene.style, self.shown.view.bounds) =
-                        self.shown.view.scene.style.settled(graph, &self.shown.view.positions, &self.shown.view.bounds);
+                    (self.session.shown.view.scene.style, self.session.shown.view.bounds) =
+                        self.session.shown.view.scene.style.settled(
+                            graph,
+                            &self.session.shown.view.positions,
+                            &self.session.shown.view.bounds,
+                        );
                     if self.rig.following() {
                         self.rig.camera = self.fitted();
                     }
@@ -673,31 +570,31 @@ impl State {
         }
 
         let raw = self.egui.input.take_egui_input(&self.surface.window);
-        let graph = visible(&self.full_graph, &self.collapsed);
+        let graph = visible(&self.session.full_graph, &self.session.collapsed);
         let frame_info = ui::Frame {
             graph,
-            selection: &self.selection.seeds,
-            hops: self.selection.hops,
-            direction: self.selection.direction,
-            reached: &self.reached,
+            selection: &self.session.selection.seeds,
+            hops: self.session.selection.hops,
+            direction: self.session.selection.direction,
+            reached: &self.session.reached,
             hover: self.hover,
             fps: self.fps,
             adapter: &self.adapter,
-            layout_progress: self.shown.force.as_ref().filter(|run| !run.is_done()).map(ForceRun::progress),
-            paused: self.paused,
+            layout_progress: self.session.shown.force.as_ref().filter(|run| !run.is_done()).map(ForceRun::progress),
+            paused: self.session.paused,
             fly: self.rig.fly,
-            bundled: self.bundled,
-            dim: self.config.dim,
-            collapse: self.collapsed.as_ref().and_then(|c| c.depth),
-            collapsed_groups: self.collapsed.as_ref().map_or(0, |c| c.groups.len()),
-            expandable: self.expandable(),
-            max_depth: self.max_depth,
-            color_by: &self.color_by,
-            size_by: &self.size_by,
+            bundled: self.session.bundled,
+            dim: self.session.config.dim,
+            collapse: self.session.collapsed.as_ref().and_then(|c| c.depth),
+            collapsed_groups: self.session.collapsed.as_ref().map_or(0, |c| c.groups.len()),
+            expandable: self.session.expandable(),
+            max_depth: self.session.max_depth,
+            color_by: &self.session.color_by,
+            size_by: &self.session.size_by,
             message: &self.message,
             camera: &self.rig.camera,
             viewport: self.surface.viewport(),
-            positions: Some(&self.shown.view.positions),
+            positions: Some(&self.session.shown.view.positions),
             embedding: self.split().zip(self.linked.as_ref()).map(|(split, linked)| ui::EmbeddingPane {
                 split,
                 name: &linked.name,
@@ -709,7 +606,7 @@ impl State {
                 checkpoint: &t.checkpoint,
                 playing: t.playing,
                 show: t.show,
-                shown: self.collapsed.is_none(),
+                shown: self.session.collapsed.is_none(),
             }),
         };
         let (mut actions, mut panel_width) = (Vec::new(), self.panel_width);
@@ -731,9 +628,9 @@ impl State {
 
         let Some(frame) = self.surface.next_frame(&self.gpu) else { return Ok((false, repaint)) };
         let view = frame.texture.create_view(&Default::default());
-        self.shown.view.scene.hovered = self.hover.and_then(Hit::node);
-        self.shown.view.scene.hovered_edge = self.hover.and_then(Hit::edge);
-        self.shown.view.scene.set_view(&self.gpu.queue, &self.rig.camera, self.size());
+        self.session.shown.view.scene.hovered = self.hover.and_then(Hit::node);
+        self.session.shown.view.scene.hovered_edge = self.hover.and_then(Hit::edge);
+        self.session.shown.view.scene.set_view(&self.gpu.queue, &self.rig.camera, self.size());
         if let Some(linked) = &mut self.linked {
             linked.scene.hovered = self.hover.and_then(Hit::node);
             linked.scene.set_view(&self.gpu.queue, &linked.camera, linked.size());
@@ -750,14 +647,14 @@ impl State {
                     let (width, height) = size;
                     let split = (split as u32).min(width - 1);
                     pass.set_scissor_rect(0, 0, split, height);
-                    self.renderer.draw(&mut pass, &self.shown.view.scene);
+                    self.renderer.draw(&mut pass, &self.session.shown.view.scene);
                     pass.set_viewport(split as f32, 0.0, (width - split) as f32, height as f32, 0.0, 1.0);
                     pass.set_scissor_rect(split, 0, width - split, height);
                     self.renderer.draw(&mut pass, &linked.scene);
                     pass.set_viewport(0.0, 0.0, width as f32, height as f32, 0.0, 1.0);
                     pass.set_scissor_rect(0, 0, width, height);
                 }
-                _ => self.renderer.draw(&mut pass, &self.shown.view.scene),
+                _ => self.renderer.draw(&mut pass, &self.session.shown.view.scene),
             }
             self.egui.overlay.paint(&mut pass, &prepared);
         }

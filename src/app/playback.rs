@@ -47,13 +47,13 @@ impl State {
     pub(super) fn step_training(&mut self, dt: f32) {
         let Some(training) = &mut self.training else { return };
         training.advance(dt);
-        if training.stale && self.collapsed.is_none() {
+        if training.stale && self.session.collapsed.is_none() {
             let name = training.run.at(training.at, training.show, &mut training.edges);
             if training.checkpoint != name {
                 training.checkpoint.clear();
                 training.checkpoint.push_str(name);
             }
-            self.shown.view.scene.set_edge_weights(&self.gpu.queue, &training.edges);
+            self.session.shown.view.scene.set_edge_weights(&self.gpu.queue, &training.edges);
             training.stale = false;
         }
     }
