@@ -5,6 +5,7 @@
 //! Every loader streams its input line by line or value by value, and every error names
 //! the file and, for text formats, the line.
 
+mod compressed;
 pub mod dequant;
 mod edgelist;
 pub mod gguf;
@@ -20,10 +21,10 @@ pub mod weights;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 
+use compressed::Compression;
 use thiserror::Error;
 
 use crate::graph::{AttachError, Column, Graph};
@@ -212,10 +213,19 @@ pub fn load_graph(path: &Path) -> Result<Loaded, LoadError> {
         let (dag, model) = checkpoint_model(&checkpoint.tensor_list(), checkpoint.hyper.clone());
         return Ok(Loaded { graph: dag.to_graph(), format: Format::Safetensors, source, model: Some(model) });
     }
-    let file = File::open(path).map_err(|e| LoadError::io(&source, e))?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let (mut reader, compression, _) = compressed::open(path)?;
     let head = reader.fill_buf().map_err(|e| LoadError::io(&source, e))?;
-    let format = Format::detect(head, path);
+    let format = Format::detect(head, &compressed::inner_path(path));
+    if matches!(format, Format::Gguf | Format::Safetensors) && compression != Compression::None {
+        return Err(LoadError::invalid(
+            &source,
+            format!(
+                "is a {}-compressed {}: models are memory-mapped, decompress it first",
+                compression.name(),
+                format.name()
+            ),
+        ));
+    }
     if format == Format::Gguf {
         drop(reader);
         let gguf = gguf::open(path)?.gguf;
@@ -312,10 +322,10 @@ fn read_graph(
     Ok((graph, None))
 }
 
-fn open(path: &Path) -> Result<(BufReader<File>, Source), LoadError> {
-    let source = Source::File(path.to_owned());
-    let file = File::open(path).map_err(|e| LoadError::io(&source, e))?;
-    Ok((BufReader::with_capacity(1 << 20, file), source))
+/// Opens `path` for reading, decompressed where it is gzip or Zstandard.
+fn open(path: &Path) -> Result<(Box<dyn BufRead + Send>, Source), LoadError> {
+    let (reader, _, source) = compressed::open(path)?;
+    Ok((reader, source))
 }
 
 fn attach_error(source: &Source, error: AttachError) -> LoadError {
@@ -346,7 +356,7 @@ pub fn load_array(path: &Path, max_dims: usize) -> Result<(Vec<u64>, Vec<f32>), 
 pub fn load_embedding(path: &Path, nodes: Option<u32>) -> Result<crate::graph::Embedding, LoadError> {
     let (mut reader, source) = open(path)?;
     let head = reader.fill_buf().map_err(|e| LoadError::io(&source, e))?;
-    let npy_named = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+    let npy_named = compressed::inner_path(path).extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"));
     let (dims, values) = if head.starts_with(b"\x93NUMPY") {
         npy::matrix(reader, &source)?
     } else if npy_named {

@@ -8,6 +8,7 @@ mod bundle;
 mod checkpoints;
 mod cli;
 mod common;
+mod compressed;
 mod diff;
 mod embed;
 mod gguf;
