@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 use crate::bundle::{self};
-use crate::export::{write_npy, write_positions};
+use crate::export::{write_npy, write_positions, write_positions_csv};
 use crate::gpu::Gpu;
 use crate::layout::{LayoutKind, place, quality};
 use crate::view::Phase;
@@ -20,8 +20,8 @@ pub struct Args {
     graph: GraphArgs,
     #[command(flatten)]
     layout: LayoutArgs,
-    /// Output positions file
-    #[arg(short, long, value_name = "FILE.npy")]
+    /// Output positions: a .npy of N x dim float32, or a .csv with a header `id,name,x,y[,z]`
+    #[arg(short, long, value_name = "FILE.npy|FILE.csv")]
     output: Option<PathBuf>,
     #[command(flatten)]
     edges: EdgeArgs,
@@ -48,7 +48,14 @@ pub fn run(args: Args) -> Result<()> {
             "nothing to do: give -o FILE.npy for the positions, --paths FILE.npy (with --bundle) for the edge paths, --metrics for their quality"
         );
     }
-    for path in args.output.iter().chain(&args.paths) {
+    let csv = args.output.as_ref().is_some_and(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")));
+    if let Some(path) = &args.output {
+        if !csv && !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy")) {
+            bail!("{}: the positions go to a .npy or a .csv file", path.display());
+        }
+        check_output(path, if csv { "csv" } else { "npy" }, args.force)?;
+    }
+    if let Some(path) = &args.paths {
         check_output(path, "npy", args.force)?;
     }
     let loaded = args.graph.load()?;
@@ -84,7 +91,11 @@ pub fn run(args: Args) -> Result<()> {
     };
     bar.finish_and_clear();
     if let Some(path) = &args.output {
-        write_positions(path, &placed.positions, dim).with_context(|| format!("{}: cannot write", path.display()))?;
+        match csv {
+            true => write_positions_csv(path, &loaded.graph, &placed.positions, dim),
+            false => write_positions(path, &placed.positions, dim),
+        }
+        .with_context(|| format!("{}: cannot write", path.display()))?;
     }
     if let (Some(path), Some((_, paths, _))) = (&args.paths, &bundled) {
         let shape = [loaded.graph.edge_count() as u64, bundle::POINTS as u64, dim as u64];
@@ -112,7 +123,12 @@ pub fn run(args: Args) -> Result<()> {
     print_report(&report, args.json)?;
     if !args.json {
         if let Some(path) = &args.output {
-            eprintln!("wrote {} ({} x {dim} float32)", path.display(), placed.positions.len());
+            match csv {
+                true => {
+                    eprintln!("wrote {} ({} rows: id, name, {dim} coordinates)", path.display(), placed.positions.len())
+                }
+                false => eprintln!("wrote {} ({} x {dim} float32)", path.display(), placed.positions.len()),
+            }
         }
         if let Some(path) = &args.paths {
             eprintln!("wrote {} ({} x {} x {dim} float32)", path.display(), loaded.graph.edge_count(), bundle::POINTS);

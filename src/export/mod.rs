@@ -10,6 +10,9 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use crate::geom::Position;
+use crate::graph::Graph;
+
 /// A file written under `NAME.partial` and renamed to `NAME` by [`AtomicFile::commit`];
 /// dropped without a commit (an error, a panic), it removes itself.
 pub struct AtomicFile {
@@ -81,8 +84,36 @@ pub fn write_npy(path: &Path, shape: &[u64], values: impl Iterator<Item = f32>) 
 }
 
 /// Writes positions as an N x `dim` float32 .npy.
-pub fn write_positions(path: &Path, positions: &[crate::geom::Position], dim: usize) -> std::io::Result<()> {
+pub fn write_positions(path: &Path, positions: &[Position], dim: usize) -> std::io::Result<()> {
     write_npy(path, &[positions.len() as u64, dim as u64], positions.iter().flat_map(|p| p[..dim].iter().copied()))
+}
+
+/// Writes positions as CSV for spreadsheets and data frames: a header `id,name,x,y[,z]`,
+/// then one row per node (its index, its name where it has one, its coordinates with
+/// every digit an f32 needs to read back the same).
+pub fn write_positions_csv(path: &Path, graph: &Graph, positions: &[Position], dim: usize) -> std::io::Result<()> {
+    write_with(path, |file| {
+        let mut out = BufWriter::new(file);
+        writeln!(out, "id,name,{}", ["x", "y", "z"][..dim].join(","))?;
+        for (v, p) in positions.iter().enumerate() {
+            let name = graph.nodes.labels.as_ref().and_then(|l| l.get(v)).unwrap_or("");
+            write!(out, "{v},{}", csv_field(name))?;
+            for x in &p[..dim] {
+                write!(out, ",{x}")?;
+            }
+            writeln!(out)?;
+        }
+        out.flush()
+    })
+}
+
+/// A CSV field, quoted where it holds a comma, a quote or a line break (RFC 4180).
+fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\"")).into()
+    } else {
+        text.into()
+    }
 }
 
 /// `stem.ext` in the current folder, or `stem-2.ext`, `stem-3.ext`, ... if taken: never
@@ -97,6 +128,15 @@ pub fn fresh_path(stem: &str, ext: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_where_they_must_be() {
+        assert_eq!(csv_field("K0"), "K0");
+        assert_eq!(csv_field(""), "");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    }
 
     #[test]
     fn a_failed_write_leaves_neither_file_nor_partial_and_keeps_the_old_file() {
