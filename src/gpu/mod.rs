@@ -17,14 +17,14 @@ pub use shaders::wgsl_struct_size;
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
-
-use crate::graph::Csr;
 use thiserror::Error;
 use wgpu::util::DeviceExt;
+
+use crate::graph::Csr;
 
 /// The environment variable that forces a backend.
 pub const BACKEND_VAR: &str = "NETLENS_BACKEND";
@@ -56,15 +56,16 @@ pub struct Gpu {
     /// The first error the device reported outside an error scope (out of memory, most
     /// likely), returned by the next [`Gpu::wait`] instead of wgpu's default panic.
     uncaptured: Arc<Mutex<Option<String>>>,
-    /// Every pass's pipelines, built on first use ([`Gpu::kernel`]).
-    kernels: Mutex<HashMap<(TypeId, u64), Arc<dyn Any + Send + Sync>>>,
+    /// Every pass's pipelines, built on first use ([`Gpu::kernel`]): per kernel type, a
+    /// `HashMap<K::Key, Arc<K>>`.
+    kernels: Mutex<HashMap<TypeId, Box<dyn Any + Send>>>,
 }
 
 /// A pass's long-lived GPU objects (pipelines, bind-group layouts), built once per device
 /// and shared by every run of the pass; per-run data (buffers, bind groups) lives apart.
 /// `Key` tells variants apart, such as a renderer's target format.
 pub trait Kernel: Send + Sync + 'static {
-    type Key: Hash + Send + Sync;
+    type Key: Hash + Eq + Send + 'static;
     fn build(device: &wgpu::Device, key: &Self::Key) -> Self;
 }
 
@@ -145,12 +146,14 @@ fn usable(adapter: &wgpu::Adapter) -> bool {
 impl Gpu {
     /// The kernel `K` for `key` on this device: built on the first call, shared after.
     pub fn kernel_for<K: Kernel>(&self, key: K::Key) -> Arc<K> {
-        let mut hasher = DefaultHasher::new();
-        key.hash(&mut hasher);
-        let id = (TypeId::of::<K>(), hasher.finish());
         let mut kernels = self.kernels.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let kernel = kernels.entry(id).or_insert_with(|| Arc::new(K::build(&self.device, &key)));
-        Arc::clone(kernel).downcast::<K>().expect("a kernel is stored under its own type")
+        let of_type = kernels
+            .entry(TypeId::of::<K>())
+            .or_insert_with(|| Box::new(HashMap::<K::Key, Arc<K>>::new()))
+            .downcast_mut::<HashMap<K::Key, Arc<K>>>()
+            .expect("kernels are stored under their own type");
+        let built = of_type.entry(key).or_insert_with_key(|key| Arc::new(K::build(&self.device, key)));
+        Arc::clone(built)
     }
 
     /// The kernel `K`, which has one variant.
