@@ -147,7 +147,7 @@ pub fn bundle(gpu: &Gpu, edges: usize, size: (u32, u32)) -> Result<BundleTiming,
     let schedule = bundle::schedule(&grid, &config);
     let buffer = gpu.storage_buffer("bench.positions", &positions, wgpu::BufferUsages::empty())?;
     let bundler = gpu.kernel::<Bundler>();
-    let edges = bundle::upload_edge_pairs(gpu, &graph, "bench.edges")?;
+    let edges = gpu.upload_edge_pairs(&graph, "bench.edges")?;
     let paths = Paths::new(gpu, &edges, graph.edge_count() as u32)?;
     bundler.run(gpu, &paths, &buffer, &schedule[..1], |_, _| {})?; // warm-up
     let t = Instant::now();

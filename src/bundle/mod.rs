@@ -196,35 +196,10 @@ pub fn bundle_positions(
     progress: impl FnMut(u32, u32),
 ) -> Result<Vec<[f32; 4]>, GpuError> {
     let on_gpu = OnGpu {
-        edges: &upload_edge_pairs(gpu, graph, "netlens.edges")?,
+        edges: &gpu.upload_edge_pairs(graph, "netlens.edges")?,
         positions: &gpu.storage_buffer("netlens.positions", positions, wgpu::BufferUsages::empty())?,
     };
     bundle(gpu, graph, positions, on_gpu, dim, config, progress)?.read(gpu)
-}
-
-/// Uploads the edges as `(source, target)` pairs, interleaved in slices so the temporary
-/// stays small however many edges there are.
-pub fn upload_edge_pairs(gpu: &Gpu, graph: &Graph, label: &'static str) -> Result<wgpu::Buffer, GpuError> {
-    let bytes = graph.edge_count() as u64 * 8;
-    let limit = gpu.device.limits().max_buffer_size;
-    if bytes > limit {
-        return Err(GpuError::TooLarge { what: "the edge list", needed: bytes, limit });
-    }
-    let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some(label),
-        size: bytes.max(16),
-        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    });
-    const SLICE: usize = 1 << 20;
-    let mut pairs = Vec::with_capacity(SLICE.min(graph.edge_count()));
-    for start in (0..graph.edge_count()).step_by(SLICE) {
-        let end = (start + SLICE).min(graph.edge_count());
-        pairs.clear();
-        pairs.extend(graph.src[start..end].iter().zip(&graph.dst[start..end]).map(|(&a, &b)| [a, b]));
-        gpu.queue.write_buffer(&buffer, start as u64 * 8, bytemuck::cast_slice(&pairs));
-    }
-    Ok(buffer)
 }
 
 /// Every edge's path on the GPU: the edge pairs, [`POINTS`] points per edge (`[x, y, z,
@@ -241,7 +216,7 @@ pub struct Paths {
 
 impl Paths {
     /// Room for the paths of `edge_count` edges, whose `(source, target)` pairs are in
-    /// `edges` ([`upload_edge_pairs`]).
+    /// `edges` ([`Gpu::upload_edge_pairs`]).
     pub fn new(gpu: &Gpu, edges: &wgpu::Buffer, edge_count: u32) -> Result<Paths, GpuError> {
         let limits = gpu.device.limits();
         let bytes = edge_count as u64 * PATH_BYTES;
@@ -438,7 +413,7 @@ impl Kernel for Bundler {
     }
 }
 
-/// A graph already on the GPU: its edge pairs ([`upload_edge_pairs`]) and its nodes'
+/// A graph already on the GPU: its edge pairs ([`Gpu::upload_edge_pairs`]) and its nodes'
 /// positions, as a scene holds them, so bundling uploads neither again.
 #[derive(Clone, Copy)]
 pub struct OnGpu<'a> {

@@ -24,7 +24,7 @@ use serde::Serialize;
 use thiserror::Error;
 use wgpu::util::DeviceExt;
 
-use crate::graph::Csr;
+use crate::graph::{Csr, Graph};
 
 /// The environment variable that forces a backend.
 pub const BACKEND_VAR: &str = "NETLENS_BACKEND";
@@ -258,6 +258,32 @@ impl Gpu {
             contents,
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | extra,
         }))
+    }
+
+    /// A graph's edges as `(source, target)` pairs, uploaded once per graph (a scene holds
+    /// them, and bundling reads the scene's), interleaved in slices so the temporary stays
+    /// small however many edges there are.
+    pub fn upload_edge_pairs(&self, graph: &Graph, label: &'static str) -> Result<wgpu::Buffer, GpuError> {
+        let bytes = graph.edge_count() as u64 * 8;
+        let limit = self.device.limits().max_buffer_size;
+        if bytes > limit {
+            return Err(GpuError::TooLarge { what: "the edge list", needed: bytes, limit });
+        }
+        let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: bytes.max(16),
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        const SLICE: usize = 1 << 20;
+        let mut pairs = Vec::with_capacity(SLICE.min(graph.edge_count()));
+        for start in (0..graph.edge_count()).step_by(SLICE) {
+            let end = (start + SLICE).min(graph.edge_count());
+            pairs.clear();
+            pairs.extend(graph.src[start..end].iter().zip(&graph.dst[start..end]).map(|(&a, &b)| [a, b]));
+            self.queue.write_buffer(&buffer, start as u64 * 8, bytemuck::cast_slice(&pairs));
+        }
+        Ok(buffer)
     }
 
     /// A graph's adjacency on the GPU, for every pass that walks it.

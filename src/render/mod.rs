@@ -18,7 +18,7 @@ use glam::Vec2;
 pub use camera::Camera;
 pub use frame::OffscreenTarget;
 
-use crate::bundle::{POINTS, Paths, upload_edge_pairs};
+use crate::bundle::{POINTS, Paths};
 use crate::geom::{Bounds, Dim};
 use crate::gpu::{Gpu, GpuError, Kernel, Shader, bind_group_layout, buffer_entry};
 use crate::graph::Graph;
@@ -265,7 +265,7 @@ impl Renderer {
                 wgpu::BindGroupEntry { binding: 5, resource: edge_weights.as_entire_binding() },
             ],
         });
-        let edges = upload_edge_pairs(gpu, graph, "Scene::edges")?;
+        let edges = gpu.upload_edge_pairs(graph, "Scene::edges")?;
         let edge_chunks = self.edge_chunks(gpu, &edges, graph.edge_count() as u64);
         Ok(Scene {
             edges,

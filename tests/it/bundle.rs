@@ -29,7 +29,7 @@ fn both(
     let grid = Grid::new(&Bounds::of(positions), graph.node_count(), dim, resolution);
     let steps = schedule(&grid, config);
     let buffer = gpu.storage_buffer("positions", positions, wgpu::BufferUsages::empty()).unwrap();
-    let edges = bundle::upload_edge_pairs(gpu, graph, "edges").unwrap();
+    let edges = gpu.upload_edge_pairs(graph, "edges").unwrap();
     let paths = Paths::new(gpu, &edges, graph.edge_count() as u32).unwrap();
     gpu.kernel::<Bundler>().run(gpu, &paths, &buffer, &steps, |_, _| {}).unwrap();
     let on_cpu = netlens::bundle::cpu::bundle(&graph.src, &graph.dst, positions, &steps);
