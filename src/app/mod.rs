@@ -52,7 +52,7 @@ use crate::render::maps::FeatureMaps;
 use crate::render::overlay::Overlay;
 use crate::render::palette::{ColorBy, SizeBy};
 use crate::render::{Camera, EdgeColoring, Renderer, Style, begin_pass};
-use crate::view::Glide;
+use crate::view::{Glide, step_toward};
 use capture::{CAPTURE_INTERVAL, Capture};
 use collapse::{Collapsed, hierarchy_depth, visible};
 use controls::{Action, Controls};
@@ -407,8 +407,7 @@ impl State {
             self.message = format!("{method} bundling: {:.2} s", started.elapsed().as_secs_f64());
         }
         let mix = &mut self.session.shown.view.scene.bundle_mix;
-        let step = dt / BUNDLE_MORPH.as_secs_f32();
-        *mix = if target > *mix { (*mix + step).min(target) } else { (*mix - step).max(target) };
+        *mix = step_toward(*mix, target, dt / BUNDLE_MORPH.as_secs_f32());
         Ok(())
     }
 

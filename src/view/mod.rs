@@ -144,6 +144,12 @@ impl GraphView {
     }
 }
 
+/// `value` moved `step` towards `target`, stopping there: how edges morph between straight
+/// (0) and bundled (1) a frame at a time, in the window and in videos.
+pub fn step_toward(value: f32, target: f32, step: f32) -> f32 {
+    if target > value { (value + step).min(target) } else { (value - step).max(target) }
+}
+
 /// Nodes moving from one layout to another: each from its place in `from` to its place in
 /// `to`, eased in and out over the glide's length.
 pub struct Glide {

@@ -21,7 +21,7 @@ use crate::khop::Selection;
 use crate::layout::{LayoutConfig, Placed, place};
 use crate::render::overlay::Overlay;
 use crate::render::{Camera, EdgeColoring, OffscreenTarget, Renderer, Style, frame};
-use crate::view::{Glide, GraphView, Phase};
+use crate::view::{Glide, GraphView, Phase, step_toward};
 use sink::Sink;
 use tour::{Event, Stage, TITLE_SECONDS, Tour};
 
@@ -173,12 +173,7 @@ pub fn record(
         if bundle_target > 0.0 && morph.is_none() {
             shown.bundle(gpu, &renderer, graph, &options.bundle)?;
         }
-        let step = 1.0 / (options.fps as f32 * BUNDLE_SECONDS);
-        bundle_mix = if bundle_target > bundle_mix {
-            (bundle_mix + step).min(bundle_target)
-        } else {
-            (bundle_mix - step).max(bundle_target)
-        };
+        bundle_mix = step_toward(bundle_mix, bundle_target, 1.0 / (options.fps as f32 * BUNDLE_SECONDS));
         shown.view.scene.bundle_mix = if morph.is_some() { 0.0 } else { bundle_mix };
         // Training: the edges at this moment of the run (on the full graph).
         let checkpoint = options
@@ -285,7 +280,7 @@ impl Level {
                 (bytemuck::cast_slice(&means).to_vec(), c.first_members())
             }
         };
-        let graph = collapsed.as_ref().map_or(full, |c| &c.graph);
+        let graph = Level::graph(&collapsed, full);
         let bounds = Bounds::of(&positions);
         let mut view = GraphView::new(gpu, renderer, graph, positions, bounds, dim, edge_coloring)?;
         match style {
@@ -295,11 +290,15 @@ impl Level {
         Ok(Level { depth, collapsed, first_member, view })
     }
 
+    /// This level's graph: `full`, or the collapsed one.
+    fn graph<'a>(collapsed: &'a Option<Coarsened>, full: &'a Graph) -> &'a Graph {
+        collapsed.as_ref().map_or(full, |c| &c.graph)
+    }
+
     /// Bundles this level's edges, once.
     fn bundle(&mut self, gpu: &Gpu, renderer: &Renderer, full: &Graph, config: &BundleConfig) -> Result<(), GpuError> {
         if self.view.paths.is_none() {
-            let graph = self.collapsed.as_ref().map_or(full, |c| &c.graph);
-            self.view.bundle(gpu, renderer, graph, config, |_, _| {})?;
+            self.view.bundle(gpu, renderer, Level::graph(&self.collapsed, full), config, |_, _| {})?;
         }
         Ok(())
     }
@@ -314,8 +313,7 @@ impl Level {
         let mut seeds: Vec<u32> = selection.seeds.iter().map(|&v| self.node_of(v)).collect();
         seeds.sort_unstable();
         seeds.dedup();
-        let graph = self.collapsed.as_ref().map_or(full, |c| &c.graph);
-        self.view.highlight(gpu, graph, &seeds, selection.hops, selection.direction)
+        self.view.highlight(gpu, Level::graph(&self.collapsed, full), &seeds, selection.hops, selection.direction)
     }
 }
 
