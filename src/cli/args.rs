@@ -208,11 +208,8 @@ impl TrainingArgs {
         if loaded.graph.weights.is_none() {
             bail!("{}: has no edge weights to animate; checkpoints need --level neurons", loaded.source);
         }
-        let bar = ProgressBar::new(self.checkpoints.len() as u64).with_style(
-            ProgressStyle::with_template("loading checkpoints [{bar:30}] {pos}/{len}, {elapsed}")
-                .expect("valid template")
-                .progress_chars("=> "),
-        );
+        let bar = ProgressBar::new(self.checkpoints.len() as u64)
+            .with_style(bar_style("loading checkpoints [{bar:30}] {pos}/{len}, {elapsed}"));
         let mut checkpoints = Vec::with_capacity(self.checkpoints.len());
         for path in &self.checkpoints {
             let other = level.load(path)?.graph;
@@ -350,13 +347,14 @@ pub fn print_report(report: &(impl serde::Serialize + std::fmt::Display), json: 
     Ok(())
 }
 
+/// The progress bars' look: `template` with a `=>` bar.
+pub fn bar_style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template).expect("valid template").progress_chars("=> ")
+}
+
 /// A progress bar for iterations, labelled with the phase (set_message); "layout" first.
 pub fn progress_bar() -> ProgressBar {
     ProgressBar::new(0)
-        .with_style(
-            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} iterations, {elapsed} (ETA {eta})")
-                .expect("valid template")
-                .progress_chars("=> "),
-        )
+        .with_style(bar_style("{msg} [{bar:30}] {pos}/{len} iterations, {elapsed} (ETA {eta})"))
         .with_message(Phase::Layout.describe())
 }

@@ -1,7 +1,6 @@
 //! `netlens record`: a camera tour rendered headless to MP4, GIF or PNG frames.
 
 use anyhow::{Result, bail};
-use indicatif::ProgressStyle;
 use std::path::PathBuf;
 
 use crate::export::video;
@@ -10,7 +9,7 @@ use crate::load::{self};
 use crate::render::EdgeColoring;
 use crate::view::Phase;
 
-use super::args::{EdgeArgs, GraphArgs, LayoutArgs, TrainingArgs, parse_size, progress_bar};
+use super::args::{EdgeArgs, GraphArgs, LayoutArgs, TrainingArgs, bar_style, parse_size, progress_bar};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -79,9 +78,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     let gpu = Gpu::headless()?;
     let bar = progress_bar();
-    let frames_style = ProgressStyle::with_template("record [{bar:30}] {pos}/{len} frames, {elapsed} (ETA {eta})")
-        .expect("valid template")
-        .progress_chars("=> ");
+    let frames_style = bar_style("record [{bar:30}] {pos}/{len} frames, {elapsed} (ETA {eta})");
     let mut phase = Phase::Layout;
     let report =
         video::record(&gpu, &loaded.graph, &args.layout.config(&loaded), &options, &mut sink, |now, done, total| {
