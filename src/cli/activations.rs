@@ -10,6 +10,7 @@ use crate::analysis::activations;
 use crate::app::{self, ViewOptions};
 use crate::export::write_png;
 use crate::geom::Dim;
+use crate::gpu::Gpu;
 use crate::layout::{LayoutConfig, LayoutKind};
 use crate::load::neurons::Pruning;
 use crate::load::{self};
@@ -138,7 +139,7 @@ pub fn run(args: Args) -> Result<()> {
     let config = LayoutConfig { kind: LayoutKind::Layered, dim: args.dim, ..LayoutConfig::default() };
     if let Some(path) = &args.output {
         let look = Look { color_by: Some(color_by), feature_maps: feature_maps.as_ref(), ..Look::default() };
-        let (rgba, note) = render_frame(&loaded, &config, args.size, &look)?;
+        let (rgba, note) = render_frame(&Gpu::headless()?, &loaded, &config, args.size, &look)?;
         write_png(path, args.size, &rgba).with_context(|| format!("{}: cannot write", path.display()))?;
         let maps = feature_maps.map(|m| format!(", {} feature maps on their channels", m.tiles.len()));
         eprintln!(

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use crate::analysis::diff::ModelDiff;
 use crate::export::write_png;
+use crate::gpu::Gpu;
 use crate::layout::{LayoutConfig, LayoutKind};
 use crate::load::{self, Loaded};
 use crate::view::Look;
@@ -64,7 +65,7 @@ pub fn run(args: Args) -> Result<()> {
         graph.nodes.class_names = Some(class_names);
         let shown = Loaded { graph, ..b };
         let config = LayoutConfig { kind: LayoutKind::Layered, ..LayoutConfig::default() };
-        let (rgba, note) = render_frame(&shown, &config, args.size, &Look::default())?;
+        let (rgba, note) = render_frame(&Gpu::headless()?, &shown, &config, args.size, &Look::default())?;
         write_png(path, args.size, &rgba).with_context(|| format!("{}: cannot write", path.display()))?;
         eprintln!(
             "wrote {} ({}x{}): {note}; colours: blue unchanged, orange changed, red added",

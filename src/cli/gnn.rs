@@ -150,7 +150,7 @@ pub fn run(args: Args) -> Result<()> {
         // The graph, then each embedding's view, in a row.
         let panes = 1 + views.len() as u32;
         let pane = (args.size.0 / panes, args.size.1);
-        let (graph_rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), pane, &Look::default())?;
+        let (graph_rgba, note) = render_frame(&gpu, &loaded, &args.layout.config(&loaded), pane, &Look::default())?;
         let points = loaded.graph.without_edges();
         let mut images = vec![graph_rgba];
         for projected in &views {

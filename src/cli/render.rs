@@ -39,17 +39,17 @@ pub struct Args {
     force: bool,
 }
 
-/// Lays out and renders a graph offscreen, with a progress bar on a terminal.
+/// Lays out and renders a graph offscreen on `gpu`, with a progress bar on a terminal.
 /// Returns the frame and a line describing the work.
 pub fn render_frame(
+    gpu: &Gpu,
     loaded: &Loaded,
     config: &LayoutConfig,
     size: (u32, u32),
     look: &Look,
 ) -> Result<(Vec<u8>, String)> {
-    let gpu = Gpu::headless()?;
     let bar = progress_bar();
-    let shot = snapshot(&gpu, &loaded.graph, config, size, look, |phase, done, total| {
+    let shot = snapshot(gpu, &loaded.graph, config, size, look, |phase, done, total| {
         bar.set_message(phase.describe());
         bar.set_length(total);
         bar.set_position(done);
@@ -90,7 +90,7 @@ pub fn run(args: Args) -> Result<()> {
     let note = if svg {
         render_svg(&loaded, &config, args.size, &look, &args.output)?
     } else {
-        let (rgba, note) = render_frame(&loaded, &config, args.size, &look)?;
+        let (rgba, note) = render_frame(&Gpu::headless()?, &loaded, &config, args.size, &look)?;
         write_png(&args.output, args.size, &rgba)
             .with_context(|| format!("{}: cannot write", args.output.display()))?;
         note

@@ -4,6 +4,7 @@ use anyhow::{Context, Result};
 
 use crate::app::{self, ViewOptions};
 use crate::export::{fresh_path, write_png};
+use crate::gpu::Gpu;
 use crate::khop::Selection;
 use crate::render::EdgeColoring;
 
@@ -40,7 +41,7 @@ pub fn run(args: Args) -> Result<()> {
     if !app::display_available() {
         let path = fresh_path("netlens-view", "png");
         let look = args.edges.look(None);
-        let (rgba, note) = render_frame(&loaded, &args.layout.config(&loaded), args.size, &look)?;
+        let (rgba, note) = render_frame(&Gpu::headless()?, &loaded, &args.layout.config(&loaded), args.size, &look)?;
         write_png(&path, args.size, &rgba).with_context(|| format!("{}: cannot write", path.display()))?;
         eprintln!(
             "no display (DISPLAY and WAYLAND_DISPLAY are unset): wrote {} instead ({note}); `netlens render -o FILE.png` writes PNGs directly",
