@@ -18,8 +18,9 @@ use crate::view::{Look, Phase};
 
 #[derive(Debug, clap::Args)]
 pub struct GraphArgs {
-    /// Graph file: edge list, Matrix Market (.mtx), PyG edge_index (.npy), or a model: ONNX,
-    /// GGUF, or a safetensors checkpoint (a .safetensors file or a folder with config.json).
+    /// Graph file: edge list, Matrix Market (.mtx), PyG edge_index (.npy), each also
+    /// gzip- or zstd-compressed; or a model: ONNX, GGUF, or a safetensors checkpoint (a
+    /// .safetensors file or a folder with config.json).
     /// Omit it for the bundled Cora citation graph (2708 papers, 7 classes)
     pub graph: Option<PathBuf>,
     /// Node classes: a 1-D integer .npy (-1 for none); nodes are coloured by class

@@ -39,7 +39,7 @@ Examples:
 
 Graph files: edge lists (.tsv, .csv, .txt, any separator; '#'/'%' comments; optional
 header and weight column; integer or string ids), Matrix Market (.mtx) and PyG
-edge_index arrays (.npy, 2 x E). Model files: ONNX (.onnx), safetensors checkpoints (a
+edge_index arrays (.npy, 2 x E), each also gzip- or zstd-compressed (.gz, .zst). Model files: ONNX (.onnx), safetensors checkpoints (a
 HuggingFace folder with config.json, or a .safetensors file) and GGUF (.gguf), shown as
 operator or module graphs laid out in layers, or with --level neurons as neurons and
 weighted connections. Without a GPU, netlens runs on Mesa's software drivers (lavapipe or

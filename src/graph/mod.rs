@@ -14,7 +14,7 @@ mod groups;
 mod stats;
 
 pub use clusters::Likeness;
-pub use collapse::{Coarsened, MEMBERS, box_side, means_by};
+pub use collapse::{Coarsened, MEMBERS, box_side};
 pub use csr::{Csr, Direction};
 pub use groups::{Group, GroupId, Groups};
 pub use stats::Summary;
