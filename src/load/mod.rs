@@ -279,6 +279,11 @@ pub fn load_neurons(path: &Path, pruning: neurons::Pruning) -> Result<Loaded, Lo
         let (dag, model) = checkpoint_model(&file.gguf.tensors, file.gguf.hyper());
         let (graph, notice) = neurons::expand(&dag, &file, pruning);
         (graph, model, notice, Format::Gguf)
+    } else if compressed::inner_path(path) != path {
+        return Err(LoadError::invalid(
+            &source,
+            "is compressed: the neuron level reads models uncompressed, decompress it first",
+        ));
     } else {
         return Err(LoadError::invalid(
             &source,

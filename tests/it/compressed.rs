@@ -130,4 +130,10 @@ fn damaged_streams_are_errors_that_name_the_file() {
     compress("gzip", &["-c"], &gguf, &gz);
     let line = error_line(&netlens(&["info", gz.to_str().unwrap()], &dir));
     assert!(line.contains("gzip-compressed gguf") && line.contains("decompress it first"), "{line}");
+    // The neuron level maps and decodes its models whole: it says so of a compressed one.
+    let onnx = common::repo_data("onnx/digits_mlp.onnx");
+    let gz = dir.join("digits_mlp.onnx.gz");
+    compress("gzip", &["-c"], &onnx, &gz);
+    let line = error_line(&netlens(&["info", "--level", "neurons", gz.to_str().unwrap()], &dir));
+    assert!(line.contains("digits_mlp.onnx.gz: is compressed") && line.contains("decompress it first"), "{line}");
 }
