@@ -100,7 +100,6 @@ pub fn adjacency(gpu: &Gpu, graph: &Graph, direction: Direction) -> Result<CsrBu
 
 /// One graph's adjacency in one direction, ready for K-hop queries.
 pub struct Neighbourhoods {
-    node_count: u32,
     adjacency: CsrBuffers,
     hops: wgpu::Buffer,
     counts: wgpu::Buffer,
@@ -141,7 +140,6 @@ impl Neighbourhoods {
         });
         let data = data_group(gpu, khop, [&hops, &adjacency.offsets, &adjacency.targets, &seeds, &counts]);
         Ok(Neighbourhoods {
-            node_count: adjacency.node_count,
             adjacency: adjacency.clone(),
             hops,
             counts,
@@ -164,7 +162,7 @@ impl Neighbourhoods {
     /// Seeds must be node indices.
     pub fn select(&mut self, gpu: &Gpu, khop: &KHop, seeds: &[u32], max_hops: u32) -> Result<(), GpuError> {
         let max_hops = max_hops.min(MAX_HOPS);
-        assert!(seeds.iter().all(|&s| s < self.node_count), "seeds are node indices");
+        assert!(seeds.iter().all(|&s| s < self.adjacency.node_count), "seeds are node indices");
         let seed_bytes = seeds.len() as u64 * 4;
         if seed_bytes > self.seeds.size() {
             gpu.check_binding("the selection", seed_bytes)?;
@@ -183,7 +181,7 @@ impl Neighbourhoods {
             gpu.queue.write_buffer(&self.seeds, 0, bytemuck::cast_slice(seeds));
         }
         // Entries: clear, seed, one per hop (hop h at entry h + 1), then the count (K bins).
-        let n = self.node_count;
+        let n = self.adjacency.node_count;
         let mut bytes = Vec::new();
         let entries = [StepUniforms { hop: 0, items: n }, StepUniforms { hop: 0, items: seeds.len() as u32 }]
             .into_iter()
@@ -234,7 +232,7 @@ impl Neighbourhoods {
 
     /// The last query's hop per node (for tests and exports).
     pub fn read_hops(&self, gpu: &Gpu) -> Result<Vec<u32>, GpuError> {
-        let bytes = read_buffer(gpu, &self.hops, self.node_count as u64 * 4)?;
+        let bytes = read_buffer(gpu, &self.hops, self.adjacency.node_count as u64 * 4)?;
         Ok(bytemuck::pod_collect_to_vec(&bytes))
     }
 }
