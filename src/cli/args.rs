@@ -337,15 +337,14 @@ pub fn check_output(path: &Path, extension: &str, force: bool) -> Result<()> {
 }
 
 /// Prints a command's report: one line of JSON with `--json`, else its text; both come
-/// from the one value.
+/// from the one value. A reader that stops early (`| head`) ends the printing quietly.
 pub fn print_report(report: &(impl serde::Serialize + std::fmt::Display), json: bool) -> Result<()> {
-    if json {
-        println!("{}", serde_json::to_string(report)?);
-    } else {
-        let text = report.to_string();
-        println!("{}", text.strip_suffix('\n').unwrap_or(&text));
+    use std::io::Write;
+    let text = if json { serde_json::to_string(report)? } else { report.to_string() };
+    match writeln!(std::io::stdout().lock(), "{}", text.strip_suffix('\n').unwrap_or(&text)) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        written => written.context("cannot write the report to standard output"),
     }
-    Ok(())
 }
 
 /// The progress bars' look: `template` with a `=>` bar.

@@ -13,7 +13,7 @@ use crate::geom::Dim;
 use crate::gpu::Gpu;
 use crate::load::{self};
 
-use super::args::{bar_style, check_output};
+use super::args::{bar_style, check_output, print_report};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -166,10 +166,10 @@ pub fn run(args: Args) -> Result<()> {
         seconds,
         explained_variance: explained,
     };
-    match args.json {
-        true => println!("{}", serde_json::to_string(&report)?),
-        // The line says what was written, as the other commands do on stderr.
-        false => eprintln!("{report}"),
+    if args.json {
+        return print_report(&report, true);
     }
+    // The line says what was written, as the other commands do on stderr.
+    eprintln!("{report}");
     Ok(())
 }
