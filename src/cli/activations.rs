@@ -88,12 +88,12 @@ pub fn run(args: Args) -> Result<()> {
                     args.model.display()
                 );
             }
-            let loaded = level.load(&args.model)?;
+            let loaded = level.load(&args.model, &Default::default())?;
             let input_array = load::load_array(input, 6)?;
             (loaded, activations::run(&args.model, &input_array)?, input)
         }
         (None, Some(saved)) => {
-            let loaded = level.load(&args.model)?;
+            let loaded = level.load(&args.model, &Default::default())?;
             let acts = activations::saved(saved, &loaded.graph)?;
             (loaded, acts, saved)
         }

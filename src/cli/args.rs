@@ -19,10 +19,14 @@ use crate::view::{Look, Phase};
 #[derive(Debug, clap::Args)]
 pub struct GraphArgs {
     /// Graph file: edge list, Matrix Market (.mtx), PyG edge_index (.npy), each also
-    /// gzip- or zstd-compressed; or a model: ONNX, GGUF, or a safetensors checkpoint (a
+    /// gzip- or zstd-compressed; a Parquet or Arrow edge table (a file, or a folder of part
+    /// files as Spark writes them); an OGB dataset folder (raw/edge.csv.gz and its
+    /// features, labels and split); or a model: ONNX, GGUF, or a safetensors checkpoint (a
     /// .safetensors file or a folder with config.json).
     /// Omit it for the bundled Cora citation graph (2708 papers, 7 classes)
     pub graph: Option<PathBuf>,
+    #[command(flatten)]
+    pub table: TableArgs,
     /// Node classes: a 1-D integer .npy (-1 for none); nodes are coloured by class
     #[arg(long, value_name = "FILE.npy")]
     pub labels: Option<PathBuf>,
@@ -52,9 +56,14 @@ impl GraphArgs {
     /// Loads a graph file (or the bundled default) and says any notice about it on stderr.
     pub fn load(&self) -> Result<Loaded> {
         let mut loaded = match &self.graph {
-            Some(path) => self.level.load(path)?,
+            Some(path) => self.level.load(path, &self.table.columns())?,
             None => load::bundled_cora(),
         };
+        self.table.check(&loaded)?;
+        if let Some(path) = &self.table.nodes {
+            let table = load::columnar::attach_vertices(&mut loaded.graph, path)?;
+            eprintln!("netlens: note: {}: {}", path.display(), table);
+        }
         if let Some(notice) = loaded.model.as_ref().and_then(|m| m.notice.as_ref()) {
             eprintln!("netlens: note: {}: {notice}", loaded.source);
         }
@@ -87,6 +96,49 @@ impl GraphArgs {
     }
 }
 
+/// Columnar edge tables' columns, and a vertex table.
+#[derive(Debug, Default, clap::Args)]
+pub struct TableArgs {
+    /// Parquet/Arrow edge tables: the column of edge sources [default: src, source, from,
+    /// ... or the first integer or text column]; only the columns in use are read
+    #[arg(long, value_name = "COL")]
+    pub src: Option<String>,
+    /// Parquet/Arrow edge tables: the column of edge targets [default: dst, target, to, ...
+    /// or the second integer or text column]
+    #[arg(long, value_name = "COL")]
+    pub dst: Option<String>,
+    /// Parquet/Arrow edge tables: the column of edge weights [default: weight, w, value,
+    /// ... where numeric, else the first other numeric column]
+    #[arg(long, value_name = "COL")]
+    pub weight: Option<String>,
+    /// A vertex table, Parquet or Arrow (a file or a folder of part files): column `id`
+    /// names the node (an index where edge ids are integers, else a name), `name` gives
+    /// display names, a `class`/`label`/`community`/`component`/`type` column colours the nodes,
+    /// other numeric and text columns become node columns; vertices no edge names are added
+    /// as isolated nodes
+    #[arg(long, value_name = "FILE_OR_FOLDER")]
+    pub nodes: Option<PathBuf>,
+}
+
+impl TableArgs {
+    pub fn columns(&self) -> load::columnar::EdgeColumns {
+        load::columnar::EdgeColumns { src: self.src.clone(), dst: self.dst.clone(), weight: self.weight.clone() }
+    }
+
+    /// Column choices are for tables: on any other input they are an error, not ignored.
+    fn check(&self, loaded: &Loaded) -> Result<()> {
+        let chosen = self.src.is_some() || self.dst.is_some() || self.weight.is_some();
+        if chosen && !matches!(loaded.format, load::Format::Parquet | load::Format::Arrow) {
+            bail!(
+                "{}: --src, --dst and --weight choose columns of Parquet and Arrow tables; this input's format is {}",
+                loaded.source,
+                loaded.format.name()
+            );
+        }
+        Ok(())
+    }
+}
+
 /// How deep into a model to look.
 #[derive(Debug, clap::Args)]
 pub struct LevelArgs {
@@ -109,11 +161,11 @@ pub enum Level {
 }
 
 impl LevelArgs {
-    /// Loads `path` at this level; a graph with no nodes is an error that says why, never
-    /// an empty picture or report.
-    pub fn load(&self, path: &Path) -> Result<Loaded> {
+    /// Loads `path` at this level (a table's edges from `columns`); a graph with no nodes
+    /// is an error that says why, never an empty picture or report.
+    pub fn load(&self, path: &Path, columns: &load::columnar::EdgeColumns) -> Result<Loaded> {
         let loaded = match self.level {
-            Level::Ops => load::load_graph(path)?,
+            Level::Ops => load::load_graph_with(path, columns)?,
             Level::Neurons => load::load_neurons(path, Pruning { top_k: self.top_k, min_weight: self.min_weight })?,
         };
         if loaded.graph.node_count() == 0 {
@@ -213,7 +265,7 @@ impl TrainingArgs {
             .with_style(bar_style("loading checkpoints [{bar:30}] {pos}/{len}, {elapsed}"));
         let mut checkpoints = Vec::with_capacity(self.checkpoints.len());
         for path in &self.checkpoints {
-            let other = level.load(path)?.graph;
+            let other = level.load(path, &Default::default())?.graph;
             let name = path.file_stem().unwrap_or(path.as_os_str()).to_string_lossy().into_owned();
             let checkpoint = training::Checkpoint::aligned(name, &loaded.graph, &other)
                 .map_err(|why| anyhow::anyhow!("{}: {why}", path.display()))?;

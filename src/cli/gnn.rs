@@ -31,8 +31,9 @@ pub struct Args {
     /// Predicted classes (1-D integer .npy), compared with --labels
     #[arg(long, value_name = "P.npy")]
     pred: Option<PathBuf>,
-    /// Split of the nodes (1-D integer .npy, e.g. 0 unused, 1 train, 2 validation, 3 test),
-    /// to colour by
+    /// Split of the nodes (1-D integer .npy: 0 unused, 1 train, 2 validation, 3 test), to
+    /// colour by and, with --pred, to measure the accuracy of each part [default: the
+    /// graph's own, as OGB folders carry it]
     #[arg(long, value_name = "S.npy")]
     split: Option<PathBuf>,
     /// Hops of the graph neighbourhood compared with the nearest neighbours
@@ -94,7 +95,17 @@ pub fn run(args: Args) -> Result<()> {
         Ok(values)
     };
     let predictions = args.pred.as_deref().map(per_node).transpose()?;
-    let split = args.split.as_deref().map(per_node).transpose()?;
+    // The split: --split, else the graph's own (an OGB folder's).
+    let split = match args.split.as_deref().map(per_node).transpose()? {
+        Some(split) => Some(split),
+        None => loaded
+            .graph
+            .nodes
+            .columns
+            .iter()
+            .find(|c| c.name == "split" && c.width == 1)
+            .map(|c| c.values.iter().map(|&v| v as i32).collect()),
+    };
     let gpu = Gpu::headless()?;
     let passes = gpu.kernel::<EmbedPasses>();
     let seed = args.layout.seed as u32;
@@ -132,13 +143,9 @@ pub fn run(args: Args) -> Result<()> {
                     trustworthiness,
                     explained_variance: projection.explained.clone(),
                 },
-                predictions: loaded
-                    .graph
-                    .nodes
-                    .classes
-                    .as_deref()
-                    .zip(predictions.as_deref())
-                    .map(|(labels, pred)| embed::metrics::Predictions::of(labels, pred, &agreement.per_node)),
+                predictions: loaded.graph.nodes.classes.as_deref().zip(predictions.as_deref()).map(|(labels, pred)| {
+                    embed::metrics::Predictions::of(labels, pred, &agreement.per_node, split.as_deref())
+                }),
                 seconds: start.elapsed().as_secs_f64(),
             };
             print_report(&report, args.json)?;
@@ -199,7 +206,8 @@ pub fn run(args: Args) -> Result<()> {
                 ));
             }
         }
-        if let Some(split) = &split {
+        // A split from --split (the graph's own is a column already).
+        if let Some(split) = split.as_ref().filter(|_| args.split.is_some()) {
             columns.push(("split".to_owned(), split.iter().map(|&s| s as f32).collect()));
         }
         for (name, values) in columns {
@@ -291,6 +299,11 @@ impl fmt::Display for Report<'_> {
                 "  predictions: accuracy {:.3} of {} labelled; agreement {:.3} where right, {:.3} where wrong ({} nodes)",
                 p.accuracy, p.labelled, p.agreement_right, p.agreement_wrong, p.wrong
             )?;
+            let parts: Vec<String> =
+                p.by_split.iter().map(|s| format!("{} {:.3} ({} nodes)", s.part, s.accuracy, s.labelled)).collect();
+            if !parts.is_empty() {
+                writeln!(f, "  accuracy by split: {}", parts.join(", "))?;
+            }
         }
         Ok(())
     }

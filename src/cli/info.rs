@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::args::{GraphArgs, LevelArgs, print_report};
+use super::args::{GraphArgs, LevelArgs, TableArgs, print_report};
 use crate::gpu::{AdapterReport, Gpu};
 use crate::graph::Summary;
+use crate::load::ogb::Dataset;
 use crate::load::{Loaded, ModelSummary};
 
 #[derive(Debug, clap::Args)]
@@ -24,6 +25,8 @@ pub struct Args {
     /// Treat the edges as undirected
     #[arg(long)]
     undirected: bool,
+    #[command(flatten)]
+    table: TableArgs,
     #[command(flatten)]
     level: LevelArgs,
     /// Show every group this many levels down as one node
@@ -65,8 +68,13 @@ struct GraphInfo {
     classes: Option<usize>,
     groups: usize,
     repeated_groups: std::collections::BTreeMap<String, usize>,
+    /// Numeric node columns: name and width.
+    node_columns: Vec<(String, usize)>,
+    text_columns: Vec<String>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     model: Option<ModelSummary>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    dataset: Option<Dataset>,
 }
 
 impl GraphInfo {
@@ -82,7 +90,10 @@ impl GraphInfo {
             classes: graph.class_count(),
             groups: graph.groups.len(),
             repeated_groups: graph.groups.repeated(),
+            node_columns: graph.nodes.columns.iter().map(|c| (c.name.clone(), c.width)).collect(),
+            text_columns: graph.nodes.text_columns.iter().map(|c| c.name.clone()).collect(),
             model: loaded.model,
+            dataset: loaded.dataset,
         }
     }
 }
@@ -107,6 +118,25 @@ impl fmt::Display for GraphInfo {
         }
         if self.groups > 0 {
             write!(f, "\ngroups      {}", self.groups)?;
+        }
+        let columns: Vec<String> = self
+            .node_columns
+            .iter()
+            .map(|(name, width)| if *width == 1 { name.clone() } else { format!("{name} ({width} wide)") })
+            .chain(self.text_columns.iter().map(|name| format!("{name} (text)")))
+            .collect();
+        if !columns.is_empty() {
+            write!(f, "\ncolumns     {}", columns.join(", "))?;
+        }
+        if let Some(dataset) = &self.dataset {
+            write!(f, "\ndataset     {}: {}", dataset.dataset, dataset.direction)?;
+            if let Some(split) = &dataset.split {
+                write!(
+                    f,
+                    "\nsplit       {}: train {}, valid {}, test {}",
+                    split.name, split.train, split.valid, split.test
+                )?;
+            }
         }
         let Some(model) = &self.model else { return Ok(()) };
         write!(f, "\nparams      {}", model.params)?;
@@ -156,6 +186,7 @@ pub fn run(args: Args) -> Result<()> {
         (_, gpu) => {
             let graph_args = GraphArgs {
                 graph: args.graph,
+                table: args.table,
                 labels: None,
                 node_data: Vec::new(),
                 undirected: args.undirected,

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::Embedding;
 use super::cpu::distance;
-use crate::graph::{Direction, Graph};
+use crate::graph::{Direction, Graph, SPLIT_PARTS};
 
 /// Bins of the agreement histogram, over [0, 1].
 pub const BINS: usize = 10;
@@ -43,12 +43,25 @@ pub struct Predictions {
     pub agreement_right: f64,
     pub agreement_wrong: f64,
     pub wrong: usize,
+    /// Accuracy on each part of the split (train, valid, test), where there is a split.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_split: Vec<PartAccuracy>,
+}
+
+/// Accuracy on one part of a split.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartAccuracy {
+    pub part: &'static str,
+    pub accuracy: f64,
+    /// Labelled nodes in the part.
+    pub labelled: usize,
 }
 
 impl Predictions {
     /// `labels` and `pred` hold a class per node (-1 in `labels`: none); `per_node` is the
-    /// agreement of each node ([`Agreement::per_node`]).
-    pub fn of(labels: &[i32], pred: &[i32], per_node: &[Option<f32>]) -> Predictions {
+    /// agreement of each node ([`Agreement::per_node`]); `split`, a part per node (1 train,
+    /// 2 valid, 3 test, else none) where there is one.
+    pub fn of(labels: &[i32], pred: &[i32], per_node: &[Option<f32>], split: Option<&[i32]>) -> Predictions {
         let rows = labels.len().min(pred.len());
         let mean_of = |right: bool| {
             let scores: Vec<f64> = (0..rows)
@@ -66,8 +79,25 @@ impl Predictions {
             agreement_right,
             agreement_wrong,
             wrong,
+            by_split: split.map(|split| by_split(labels, pred, split)).unwrap_or_default(),
         }
     }
+}
+
+/// Accuracy per part of `split`, for the parts that hold labelled nodes.
+fn by_split(labels: &[i32], pred: &[i32], split: &[i32]) -> Vec<PartAccuracy> {
+    let rows = labels.len().min(pred.len()).min(split.len());
+    (1..=SPLIT_PARTS.len() as i32)
+        .filter_map(|code| {
+            let nodes: Vec<usize> = (0..rows).filter(|&v| split[v] == code && labels[v] >= 0).collect();
+            let right = nodes.iter().filter(|&&v| pred[v] == labels[v]).count();
+            (!nodes.is_empty()).then(|| PartAccuracy {
+                part: SPLIT_PARTS[code as usize - 1],
+                accuracy: right as f64 / nodes.len() as f64,
+                labelled: nodes.len(),
+            })
+        })
+        .collect()
 }
 
 /// Agreement of every node; `neighbours` holds each row's `k` nearest, nearest first.

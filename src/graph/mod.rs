@@ -45,6 +45,10 @@ pub struct Graph {
     pub groups: Groups,
 }
 
+/// The parts of a train/validation/test split, as a node column `split` codes them (1,
+/// 2, 3; 0 for none): `gnn --split` files and OGB folders alike.
+pub const SPLIT_PARTS: [&str; 3] = ["train", "valid", "test"];
+
 /// Per-node data attached by loaders or by `--labels` / `--node-data`.
 #[derive(Debug, Clone, Default)]
 pub struct NodeAttributes {
@@ -201,7 +205,7 @@ impl Graph {
     }
 
     /// After the node count grew, pads already attached node data with empty rows.
-    fn pad_node_attributes(&mut self) {
+    pub fn pad_node_attributes(&mut self) {
         let n = self.node_count as usize;
         if let Some(classes) = &mut self.nodes.classes {
             classes.resize(n, -1);

@@ -1,6 +1,7 @@
 //! Compressed inputs: gzip and Zstandard streams, recognised by their magic bytes (not by
 //! name) and decompressed as they are read, so a file is never decompressed whole into
-//! memory. flate2 and ruzstd are both pure Rust decoders.
+//! memory. flate2 decodes gzip in Rust; zstd is the reference C library, which the Parquet
+//! reader needs anyway.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -51,7 +52,7 @@ pub fn open(path: &Path) -> Result<(Box<dyn BufRead + Send>, Compression, Source
         Compression::None => Box::new(reader),
         Compression::Gzip => Box::new(BufReader::with_capacity(BUFFER, flate2::bufread::MultiGzDecoder::new(reader))),
         Compression::Zstd => {
-            let decoder = ruzstd::decoding::StreamingDecoder::new(reader)
+            let decoder = zstd::stream::read::Decoder::with_buffer(reader)
                 .map_err(|e| LoadError::invalid(&source, format!("is not a valid Zstandard stream: {e}")))?;
             Box::new(BufReader::with_capacity(BUFFER, decoder))
         }

@@ -9,13 +9,13 @@
 //! label. The third column, or the one a header calls `weight`, is the weight; further
 //! numeric columns become edge columns, and columns of words are ignored.
 
-use std::collections::HashMap;
 use std::io::BufRead;
 
+use super::ids::NodeIds;
 use super::{LoadError, Source};
-use crate::graph::{Column, Graph, MAX_NODES, StringTable};
+use crate::graph::{Column, Graph};
 
-const ID_HEADERS: &[&str] = &[
+pub(super) const ID_HEADERS: &[&str] = &[
     "source",
     "target",
     "src",
@@ -39,7 +39,7 @@ const ID_HEADERS: &[&str] = &[
     "i",
     "j",
 ];
-const WEIGHT_HEADERS: &[&str] = &["weight", "weights", "w", "value", "strength", "count"];
+pub(super) const WEIGHT_HEADERS: &[&str] = &["weight", "weights", "w", "value", "strength", "count"];
 
 #[derive(Clone, Copy)]
 enum Separator {
@@ -70,53 +70,15 @@ enum Role {
     Ignored,
 }
 
-/// How node ids map to node indices.
-enum Ids {
-    Indices { max: Option<u32> },
-    Names { index: HashMap<String, u32>, labels: StringTable },
-}
-
-impl Ids {
-    fn resolve(&mut self, field: &str, source: &Source, line: u64) -> Result<u32, LoadError> {
-        match self {
-            Ids::Indices { max } => {
-                let id: u64 = field.parse().map_err(|_| {
-                    let what = if field.starts_with('-') { "a negative node id" } else { "not an integer node id" };
-                    LoadError::line(
-                        source,
-                        line,
-                        format!(
-                            "'{field}' is {what} (the first edge used integer ids, so all must be 0-based integers)"
-                        ),
-                    )
-                })?;
-                if id >= MAX_NODES {
-                    return Err(LoadError::line(
-                        source,
-                        line,
-                        format!("node id {id} is beyond the {MAX_NODES} nodes netlens supports"),
-                    ));
-                }
-                let id = id as u32;
-                *max = Some(max.map_or(id, |m| m.max(id)));
-                Ok(id)
-            }
-            Ids::Names { index, labels } => {
-                if field.is_empty() {
-                    return Err(LoadError::line(source, line, "empty node id"));
-                }
-                if let Some(&id) = index.get(field) {
-                    return Ok(id);
-                }
-                if index.len() as u64 >= MAX_NODES {
-                    return Err(LoadError::line(source, line, format!("more than {MAX_NODES} distinct node ids")));
-                }
-                let id = index.len() as u32;
-                index.insert(field.to_owned(), id);
-                labels.push(field);
-                Ok(id)
-            }
-        }
+/// The node of one id field: an integer where ids are indices (a word there is an error),
+/// else a name.
+fn resolve(ids: &mut NodeIds, field: &str) -> Result<u32, String> {
+    match ids {
+        NodeIds::Indices { .. } => match field.parse::<i64>() {
+            Ok(id) => ids.index(id),
+            Err(_) => ids.name(field),
+        },
+        NodeIds::Names { .. } => ids.name(field),
     }
 }
 
@@ -180,7 +142,7 @@ struct Parser<'s> {
 
 /// Decided once the first edge line is known.
 struct State {
-    ids: Ids,
+    ids: NodeIds,
     roles: Vec<Role>,
 }
 
@@ -207,10 +169,8 @@ impl Parser<'_> {
         let header = is_header(first, second);
         let data = if header { second } else { Some(first) };
         let ids = match data {
-            Some(d) if !(is_index(d[0]) && is_index(d[1])) => {
-                Ids::Names { index: HashMap::new(), labels: StringTable::default() }
-            }
-            _ => Ids::Indices { max: None },
+            Some(d) if !(is_index(d[0]) && is_index(d[1])) => NodeIds::names(),
+            _ => NodeIds::indices(),
         };
         let width = first.len().max(second.map_or(0, <[&str]>::len));
         let name_of = |k: usize| {
@@ -234,7 +194,6 @@ impl Parser<'_> {
             };
             roles.push(role);
         }
-        self.graph.ids_are_indices = matches!(ids, Ids::Indices { .. });
         self.state = Some(State { ids, roles });
         if !header {
             self.edge(first_line, first)?;
@@ -244,8 +203,8 @@ impl Parser<'_> {
 
     fn edge(&mut self, line: u64, fields: &[&str]) -> Result<(), LoadError> {
         let state = self.state.as_mut().expect("edge lines follow start");
-        let a = state.ids.resolve(fields[0], self.source, line)?;
-        let b = state.ids.resolve(fields[1], self.source, line)?;
+        let a = resolve(&mut state.ids, fields[0]).map_err(|m| LoadError::line(self.source, line, m))?;
+        let b = resolve(&mut state.ids, fields[1]).map_err(|m| LoadError::line(self.source, line, m))?;
         self.graph.src.push(a);
         self.graph.dst.push(b);
         for (k, &role) in state.roles.iter().enumerate() {
@@ -286,13 +245,7 @@ impl Parser<'_> {
         };
         let mut graph = self.graph;
         graph.directed = true;
-        match state.ids {
-            Ids::Indices { max } => graph.ensure_nodes(max.map_or(0, |m| m + 1)),
-            Ids::Names { labels, .. } => {
-                graph.ensure_nodes(labels.len() as u32);
-                graph.nodes.labels = Some(labels);
-            }
-        }
+        state.ids.finish(&mut graph);
         Ok(graph)
     }
 }

@@ -5,13 +5,16 @@
 //! Every loader streams its input line by line or value by value, and every error names
 //! the file and, for text formats, the line.
 
+pub mod columnar;
 mod compressed;
 pub mod dequant;
 mod edgelist;
 pub mod gguf;
+mod ids;
 mod mtx;
 pub mod neurons;
 mod npy;
+pub mod ogb;
 mod onnx;
 mod onnx_neurons;
 pub mod onnx_proto;
@@ -83,6 +86,12 @@ pub enum Format {
     Onnx,
     Safetensors,
     Gguf,
+    /// Apache Parquet: a file, or a folder of part files.
+    Parquet,
+    /// Arrow IPC: `.arrow`, `.feather` (v2), or a stream.
+    Arrow,
+    /// An Open Graph Benchmark dataset folder.
+    Ogb,
 }
 
 impl Format {
@@ -94,6 +103,9 @@ impl Format {
             Format::Onnx => "onnx",
             Format::Safetensors => "safetensors",
             Format::Gguf => "gguf",
+            Format::Parquet => "parquet",
+            Format::Arrow => "arrow",
+            Format::Ogb => "ogb",
         }
     }
 
@@ -106,6 +118,11 @@ impl Format {
             Format::NpyEdgeIndex
         } else if head.starts_with(b"GGUF") {
             Format::Gguf
+        } else if let Some(storage) = columnar::Storage::detect(head) {
+            match storage {
+                columnar::Storage::Parquet => Format::Parquet,
+                _ => Format::Arrow,
+            }
         } else {
             match ext.as_deref() {
                 Some("mtx") => Format::MatrixMarket,
@@ -113,6 +130,8 @@ impl Format {
                 Some("onnx") => Format::Onnx,
                 Some("safetensors") => Format::Safetensors,
                 Some("gguf") => Format::Gguf,
+                Some("parquet") => Format::Parquet,
+                Some("arrow" | "feather" | "ipc" | "arrows") => Format::Arrow,
                 _ => Format::EdgeList,
             }
         }
@@ -183,6 +202,8 @@ pub struct Loaded {
     pub source: Source,
     /// Present for model files.
     pub model: Option<ModelSummary>,
+    /// Present for dataset folders (OGB): what they held besides the edges.
+    pub dataset: Option<ogb::Dataset>,
 }
 
 /// A sum of element counts that a hostile file cannot overflow.
@@ -190,9 +211,13 @@ pub(crate) fn saturating_sum(counts: impl Iterator<Item = u64>) -> u64 {
     counts.fold(0, u64::saturating_add)
 }
 
-/// Whether `path` names a safetensors checkpoint: a folder or a `.safetensors` file.
+/// Whether `path` names a safetensors checkpoint: a `.safetensors` file, or a folder
+/// that is neither an OGB dataset nor a table of part files.
 fn is_checkpoint(path: &Path) -> bool {
-    path.is_dir() || path.extension().is_some_and(|e| e.eq_ignore_ascii_case("safetensors"))
+    match path.is_dir() {
+        true => ogb::root(path).is_none() && !columnar::is_table_folder(path),
+        false => path.extension().is_some_and(|e| e.eq_ignore_ascii_case("safetensors")),
+    }
 }
 
 /// A checkpoint's module DAG and summary, from its tensors and stated hyper-parameters.
@@ -205,13 +230,34 @@ fn checkpoint_model(
     (dag, summary)
 }
 
-/// Reads a graph file, choosing the loader by content and extension.
+/// Reads a graph file, choosing the loader by content and extension; tables' edge
+/// columns are found by name.
 pub fn load_graph(path: &Path) -> Result<Loaded, LoadError> {
+    load_graph_with(path, &columnar::EdgeColumns::default())
+}
+
+/// Reads a graph file or folder as [`load_graph`] does, with a table's edge columns as
+/// `columns` names them.
+pub fn load_graph_with(path: &Path, columns: &columnar::EdgeColumns) -> Result<Loaded, LoadError> {
     let source = Source::File(path.to_owned());
+    if path.is_dir() && ogb::root(path).is_some() {
+        let (graph, dataset) = ogb::read(path)?;
+        return Ok(Loaded { graph, format: Format::Ogb, source, model: None, dataset: Some(dataset) });
+    }
+    if path.is_dir() && columnar::is_table_folder(path) {
+        let graph = columnar::read_edges(path, columns)?;
+        return Ok(Loaded { graph, format: Format::Parquet, source, model: None, dataset: None });
+    }
     if is_checkpoint(path) {
         let checkpoint = safetensors::open(path)?;
         let (dag, model) = checkpoint_model(&checkpoint.tensor_list(), checkpoint.hyper.clone());
-        return Ok(Loaded { graph: dag.to_graph(), format: Format::Safetensors, source, model: Some(model) });
+        return Ok(Loaded {
+            graph: dag.to_graph(),
+            format: Format::Safetensors,
+            source,
+            model: Some(model),
+            dataset: None,
+        });
     }
     let (mut reader, compression, _) = compressed::open(path)?;
     let head = reader.fill_buf().map_err(|e| LoadError::io(&source, e))?;
@@ -226,15 +272,30 @@ pub fn load_graph(path: &Path) -> Result<Loaded, LoadError> {
             ),
         ));
     }
+    if matches!(format, Format::Parquet | Format::Arrow) {
+        if compression != Compression::None {
+            return Err(LoadError::invalid(
+                &source,
+                format!(
+                    "is a {}-compressed {} file: decompress it first (Parquet and Arrow compress inside)",
+                    compression.name(),
+                    format.name()
+                ),
+            ));
+        }
+        drop(reader);
+        let graph = columnar::read_edges(path, columns)?;
+        return Ok(Loaded { graph, format, source, model: None, dataset: None });
+    }
     if format == Format::Gguf {
         drop(reader);
         let gguf = gguf::open(path)?.gguf;
         let (dag, mut model) = checkpoint_model(&gguf.tensors, gguf.hyper());
         model.producer = format!("GGUF v{}", gguf.version);
-        return Ok(Loaded { graph: dag.to_graph(), format, source, model: Some(model) });
+        return Ok(Loaded { graph: dag.to_graph(), format, source, model: Some(model), dataset: None });
     }
     let (graph, model) = read_graph(reader, format, &source)?;
-    Ok(Loaded { graph, format, source, model })
+    Ok(Loaded { graph, format, source, model, dataset: None })
 }
 
 /// Parses `bytes` as a graph or model of `format` (the fuzz targets' entry point; files
@@ -293,7 +354,7 @@ pub fn load_neurons(path: &Path, pruning: neurons::Pruning) -> Result<Loaded, Lo
     if let Some(notice) = notice {
         model.notice = Some(model.notice.map_or(notice.clone(), |n| format!("{n}; {notice}")));
     }
-    Ok(Loaded { graph, format, source, model: Some(model) })
+    Ok(Loaded { graph, format, source, model: Some(model), dataset: None })
 }
 
 /// The bundled Cora citation graph with its seven subject classes.
@@ -302,7 +363,7 @@ pub fn bundled_cora() -> Loaded {
     let (mut graph, _) = read_graph(CORA_EDGES, Format::EdgeList, &source).expect("bundled Cora parses");
     let classes = npy::classes(CORA_LABELS, &source).expect("bundled Cora labels parse");
     graph.attach_classes(classes).expect("bundled Cora labels fit");
-    Loaded { graph, format: Format::EdgeList, source, model: None }
+    Loaded { graph, format: Format::EdgeList, source, model: None, dataset: None }
 }
 
 fn read_graph(
@@ -314,8 +375,11 @@ fn read_graph(
         Format::EdgeList => edgelist::read(reader, source)?,
         Format::MatrixMarket => mtx::read(reader, source)?,
         Format::NpyEdgeIndex => npy::edge_index(reader, source)?,
-        Format::Safetensors | Format::Gguf => {
-            return Err(LoadError::invalid(source, "checkpoints are mapped from their path, not streamed"));
+        Format::Safetensors | Format::Gguf | Format::Parquet | Format::Arrow | Format::Ogb => {
+            return Err(LoadError::invalid(
+                source,
+                format!("{} files are read from their path, not streamed", format.name()),
+            ));
         }
         Format::Onnx => {
             let mut bytes = Vec::new();

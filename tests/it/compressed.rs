@@ -2,41 +2,9 @@
 //! the system's `gzip` and `zstd` (independent of the decoders netlens uses) read as
 //! the plain files do; damaged streams are one-line errors that name the file.
 
-use crate::common;
+use crate::common::{self, compress, error_line, info, netlens};
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn netlens(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netlens")).args(args).current_dir(dir).output().expect("netlens runs")
-}
-
-/// `tool ARGS < input > output`.
-fn compress(tool: &str, args: &[&str], input: &Path, output: &Path) {
-    let out = Command::new(tool)
-        .args(args)
-        .stdin(std::fs::File::open(input).unwrap())
-        .output()
-        .unwrap_or_else(|e| panic!("{tool} runs (`apt-get install {tool}`): {e}"));
-    assert!(out.status.success(), "{tool} failed");
-    std::fs::write(output, out.stdout).unwrap();
-}
-
-/// `info --json` without the file's name.
-fn info(path: &Path, dir: &Path) -> serde_json::Value {
-    let out = netlens(&["info", "--json", path.to_str().unwrap()], dir);
-    assert!(out.status.success(), "{}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
-    let mut value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    value.as_object_mut().unwrap().remove("source");
-    value
-}
-
-fn error_line(out: &Output) -> String {
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr.lines().find(|l| l.starts_with("netlens: error:")).expect("an error line").to_owned()
-}
 
 #[test]
 fn gzip_and_zstd_edge_lists_read_as_the_plain_file() {

