@@ -7,7 +7,8 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 use crate::bundle::{self};
-use crate::export::{write_npy, write_positions, write_positions_csv};
+use crate::export::table::Table;
+use crate::export::{write_npy, write_positions};
 use crate::gpu::Gpu;
 use crate::layout::{LayoutKind, place, quality};
 use crate::view::Phase;
@@ -20,8 +21,9 @@ pub struct Args {
     graph: GraphArgs,
     #[command(flatten)]
     layout: LayoutArgs,
-    /// Output positions: a .npy of N x dim float32, or a .csv with a header `id,name,x,y[,z]`
-    #[arg(short, long, value_name = "FILE.npy|FILE.csv")]
+    /// Output positions: a .npy of N x dim float32, or a table with columns id, name, x, y
+    /// (and z): .csv or .parquet
+    #[arg(short, long, value_name = "FILE.npy|FILE.csv|FILE.parquet")]
     output: Option<PathBuf>,
     #[command(flatten)]
     edges: EdgeArgs,
@@ -48,12 +50,13 @@ pub fn run(args: Args) -> Result<()> {
             "nothing to do: give -o FILE.npy for the positions, --paths FILE.npy (with --bundle) for the edge paths, --metrics for their quality"
         );
     }
-    let csv = args.output.as_ref().is_some_and(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")));
+    let extension =
+        args.output.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     if let Some(path) = &args.output {
-        if !csv && !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy")) {
-            bail!("{}: the positions go to a .npy or a .csv file", path.display());
-        }
-        check_output(path, if csv { "csv" } else { "npy" }, args.force)?;
+        let Some(extension @ ("npy" | "csv" | "parquet")) = extension.as_deref() else {
+            bail!("{}: the positions go to a .npy, .csv or .parquet file", path.display());
+        };
+        check_output(path, extension, args.force)?;
     }
     if let Some(path) = &args.paths {
         check_output(path, "npy", args.force)?;
@@ -91,9 +94,11 @@ pub fn run(args: Args) -> Result<()> {
     };
     bar.finish_and_clear();
     if let Some(path) = &args.output {
-        match csv {
-            true => write_positions_csv(path, &loaded.graph, &placed.positions, dim),
-            false => write_positions(path, &placed.positions, dim),
+        let table = || Table::positions(&loaded.graph, &placed.positions, dim);
+        match extension.as_deref() {
+            Some("csv") => table().write_csv(path),
+            Some("parquet") => table().write_parquet(path),
+            _ => write_positions(path, &placed.positions, dim),
         }
         .with_context(|| format!("{}: cannot write", path.display()))?;
     }
@@ -123,11 +128,11 @@ pub fn run(args: Args) -> Result<()> {
     print_report(&report, args.json)?;
     if !args.json {
         if let Some(path) = &args.output {
-            match csv {
-                true => {
+            match extension.as_deref() {
+                Some("npy") => eprintln!("wrote {} ({} x {dim} float32)", path.display(), placed.positions.len()),
+                _ => {
                     eprintln!("wrote {} ({} rows: id, name, {dim} coordinates)", path.display(), placed.positions.len())
                 }
-                false => eprintln!("wrote {} ({} x {dim} float32)", path.display(), placed.positions.len()),
             }
         }
         if let Some(path) = &args.paths {

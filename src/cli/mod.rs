@@ -10,6 +10,7 @@ mod args;
 mod attention;
 mod bench;
 mod diff;
+mod export;
 mod gnn;
 mod info;
 mod khop;
@@ -30,6 +31,9 @@ Examples:
   netlens render edges.tsv --labels y.npy -o cora.png --size 3840x2160
   netlens info --json edges.tsv                  nodes, edges, components, degrees as JSON
   netlens layout graph.mtx -o pos.npy --metrics  positions as N x 2 float32, and their quality
+  netlens export edges.tsv -o g.gexf -o g.graphml   the layout for Gephi, Cytoscape, networkx
+  netlens info ogbn-arxiv/                       an OGB dataset: edges, features, labels, split
+  netlens render spark-out/edges --nodes spark-out/vertices -o g.png   Parquet part folders
   netlens info --gpu                             the adapter netlens uses and its limits
   netlens khop --node 35 --hops 2 --json         how many nodes lie 0, 1, 2 hops from node 35
   netlens render --select 35 --hops 2 -o n.png   highlight that neighbourhood in a picture
@@ -39,7 +43,10 @@ Examples:
 
 Graph files: edge lists (.tsv, .csv, .txt, any separator; '#'/'%' comments; optional
 header and weight column; integer or string ids), Matrix Market (.mtx) and PyG
-edge_index arrays (.npy, 2 x E), each also gzip- or zstd-compressed (.gz, .zst). Model files: ONNX (.onnx), safetensors checkpoints (a
+edge_index arrays (.npy, 2 x E), each also gzip- or zstd-compressed (.gz, .zst); Parquet
+and Arrow edge tables (.parquet, .arrow, .feather, or a folder of part files as Spark
+writes them; --src/--dst/--weight choose columns, --nodes attaches a vertex table); OGB
+node-property dataset folders. Model files: ONNX (.onnx), safetensors checkpoints (a
 HuggingFace folder with config.json, or a .safetensors file) and GGUF (.gguf), shown as
 operator or module graphs laid out in layers, or with --level neurons as neurons and
 weighted connections. Without a GPU, netlens runs on Mesa's software drivers (lavapipe or
@@ -75,6 +82,16 @@ enum Command {
     Layout(layout::Args),
     /// Print a summary of a graph (nodes, edges, components, degrees) or of the GPU
     Info(info::Args),
+    /// Lay a graph out and write it for other tools: GraphML, GEXF, DOT, JSON, CSV, Parquet
+    ///
+    /// Every file holds the nodes with their positions (as `netlens layout` places them
+    /// for the same options), radius, colour, class, group path, degree and node columns,
+    /// and the edges with their weights. --select with --hops adds each node's hop from
+    /// the selection; --bundle adds the bundled paths where the format can hold them
+    /// (GraphML, JSON, Cytoscape.js, DOT). Gephi opens .gexf and .graphml with the layout
+    /// and colours, Cytoscape .graphml and .cyjs, networkx .graphml, .gexf and .json,
+    /// Graphviz draws .dot at the given positions with `neato -n`.
+    Export(export::Args),
     /// Count the nodes within K hops of a node (breadth-first search on the GPU)
     ///
     /// Prints how many nodes lie at exactly 0, 1, ..., K hops; with --json as
@@ -155,6 +172,7 @@ pub fn run() -> Result<()> {
         Command::Render(args) => render::run(args),
         Command::Layout(args) => layout::run(args),
         Command::Info(args) => info::run(args),
+        Command::Export(args) => export::run(args),
         Command::Khop(args) => khop::run(args),
         Command::Project(args) => project::run(args),
         Command::Gnn(args) => gnn::run(args),

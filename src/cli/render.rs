@@ -4,13 +4,12 @@ use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
 use crate::export::{svg, write_png};
-use crate::geom::Bounds;
 use crate::geom::Dim;
 use crate::gpu::Gpu;
-use crate::layout::{LayoutConfig, LayoutKind, place};
+use crate::layout::{LayoutConfig, LayoutKind};
 use crate::load::Loaded;
-use crate::render::{Renderer, frame};
-use crate::view::{GraphView, Look, Phase, snapshot};
+use crate::render::Camera;
+use crate::view::{Look, drawing, snapshot};
 
 use super::args::{EdgeArgs, GraphArgs, HopArgs, LayoutArgs, check_output, parse_size, progress_bar};
 
@@ -104,48 +103,22 @@ pub fn run(args: Args) -> Result<()> {
 fn render_svg(loaded: &Loaded, config: &LayoutConfig, size: (u32, u32), look: &Look, path: &Path) -> Result<String> {
     let gpu = Gpu::headless()?;
     let bar = progress_bar();
-    let graph = &loaded.graph;
     let start = std::time::Instant::now();
-    let positions = place(&gpu, graph, config, |done, total| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    })?
-    .positions;
-    let renderer = gpu.kernel_for::<Renderer>(frame::FORMAT);
-    let bounds = Bounds::of(&positions);
-    let mut view = GraphView::new(&gpu, &renderer, graph, positions, bounds, Dim::Two, look.edge_coloring)?;
-    view.settle(graph);
-    let paths = match &look.bundle {
-        Some(bundle_config) => {
-            bar.set_message(Phase::Bundle.describe());
-            let paths = view.bundle(&gpu, &renderer, graph, bundle_config, |done, total| {
-                bar.set_length(total as u64);
-                bar.set_position(done as u64);
-            })?;
-            Some(paths.read(&gpu)?)
-        }
-        None => None,
-    };
+    let drawing = drawing(&gpu, &loaded.graph, config, look, |phase, done, total| {
+        bar.set_message(phase.describe());
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
     bar.finish_and_clear();
-    let hops = look.selection.map(|s| (crate::graph::bfs::hops(&graph.csr(s.direction), &s.seeds, s.hops), s.hops));
-    let colors = crate::render::palette::node_colors(graph.nodes.classes.as_deref(), graph.node_count());
-    // As a PNG draws them: collapsed groups as boxes.
-    let sizes = crate::render::palette::SizeBy::Uniform.sizes(graph);
-    let scene = svg::SvgScene {
-        graph,
-        positions: &view.positions,
-        colors: &colors,
-        sizes: &sizes,
-        style: view.scene.style,
-        paths: paths.as_deref(),
-        highlight: hops.as_ref().map(|(h, k)| (h.as_slice(), *k)),
-    };
-    svg::write(path, &scene, &view.camera(size), size).with_context(|| format!("{}: cannot write", path.display()))?;
+    let graph = &loaded.graph;
+    let camera = Camera::fit(&drawing.bounds, drawing.dim, glam::Vec2::new(size.0 as f32, size.1 as f32));
+    svg::write(path, &svg::SvgScene::of(graph, &drawing), &camera, size)
+        .with_context(|| format!("{}: cannot write", path.display()))?;
     Ok(format!(
         "{} nodes, {} edges; laid out{} and written in {:.2} s",
         graph.node_count(),
         graph.edge_count(),
-        if paths.is_some() { ", bundled" } else { "" },
+        if drawing.paths.is_some() { ", bundled" } else { "" },
         start.elapsed().as_secs_f64()
     ))
 }

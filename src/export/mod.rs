@@ -1,9 +1,15 @@
-//! Files netlens writes: PNG pictures, SVG drawings, positions and paths as `.npy`, and
-//! videos ([`video`]). Every file is written under a temporary name beside its own and
+//! Files netlens writes: PNG pictures, SVG drawings, positions and paths as `.npy`, videos
+//! ([`video`]), and the graph with its layout for other tools: GraphML, GEXF, DOT,
+//! node-link and Cytoscape JSON, CSV and Parquet tables ([`table`]). Every file is written under a temporary name beside its own and
 //! moved into place when complete ([`AtomicFile`]), so a failed or interrupted write never
 //! leaves half a file under the name the user asked for, nor touches a file already there.
 
+pub mod dot;
+pub mod gexf;
+pub mod graphml;
+pub mod json;
 pub mod svg;
+pub mod table;
 pub mod video;
 
 use std::fs::File;
@@ -11,7 +17,6 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::geom::Position;
-use crate::graph::Graph;
 
 /// A file written under `NAME.partial` and renamed to `NAME` by [`AtomicFile::commit`];
 /// dropped without a commit (an error, a panic), it removes itself.
@@ -88,32 +93,26 @@ pub fn write_positions(path: &Path, positions: &[Position], dim: usize) -> std::
     write_npy(path, &[positions.len() as u64, dim as u64], positions.iter().flat_map(|p| p[..dim].iter().copied()))
 }
 
-/// Writes positions as CSV for spreadsheets and data frames: a header `id,name,x,y[,z]`,
-/// then one row per node (its index, its name where it has one, its coordinates with
-/// every digit an f32 needs to read back the same).
-pub fn write_positions_csv(path: &Path, graph: &Graph, positions: &[Position], dim: usize) -> std::io::Result<()> {
-    write_with(path, |file| {
-        let mut out = BufWriter::new(file);
-        writeln!(out, "id,name,{}", ["x", "y", "z"][..dim].join(","))?;
-        for (v, p) in positions.iter().enumerate() {
-            let name = graph.nodes.labels.as_ref().and_then(|l| l.get(v)).unwrap_or("");
-            write!(out, "{v},{}", csv_field(name))?;
-            for x in &p[..dim] {
-                write!(out, ",{x}")?;
-            }
-            writeln!(out)?;
-        }
-        out.flush()
-    })
-}
-
-/// A CSV field, quoted where it holds a comma, a quote or a line break (RFC 4180).
-fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\"")).into()
-    } else {
-        text.into()
+/// Text for XML attributes and content: the five special characters escaped, and the
+/// control characters XML 1.0 forbids dropped.
+pub fn xml_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(['&', '<', '>', '"', '\'']) && !text.chars().any(|c| c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return text.into();
     }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c < ' ' && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out.into()
 }
 
 /// `stem.ext` in the current folder, or `stem-2.ext`, `stem-3.ext`, ... if taken: never
@@ -130,12 +129,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csv_fields_are_quoted_where_they_must_be() {
-        assert_eq!(csv_field("K0"), "K0");
-        assert_eq!(csv_field(""), "");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    fn xml_text_escapes_what_it_must() {
+        assert_eq!(xml_text("conv1"), "conv1");
+        assert_eq!(xml_text("a<b & \"c\"'"), "a&lt;b &amp; &quot;c&quot;&apos;");
+        assert_eq!(xml_text("bell\u{7}"), "bell");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::bundle::POINTS;
 use crate::graph::Graph;
 use crate::render::palette::{BACKGROUND, ramp};
 use crate::render::{Camera, EdgeColoring, Style, edge_weights};
+use crate::view::Drawing;
 
 /// What an SVG shows: the parts of a scene, on the CPU.
 pub struct SvgScene<'a> {
@@ -29,6 +30,21 @@ pub struct SvgScene<'a> {
     pub paths: Option<&'a [[f32; 4]]>,
     /// Hops from the selection per node, and K: what lies further fades.
     pub highlight: Option<(&'a [u32], u32)>,
+}
+
+impl<'a> SvgScene<'a> {
+    /// What `drawing` of `graph` shows.
+    pub fn of(graph: &'a Graph, drawing: &'a Drawing) -> SvgScene<'a> {
+        SvgScene {
+            graph,
+            positions: &drawing.positions,
+            colors: &drawing.colors,
+            sizes: &drawing.sizes,
+            style: drawing.style,
+            paths: drawing.paths.as_deref(),
+            highlight: drawing.hops.as_ref().map(|(hops, k)| (hops.as_slice(), *k)),
+        }
+    }
 }
 
 /// Writes `scene` seen by `camera` in a `size` picture to `path`.

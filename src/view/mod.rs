@@ -6,6 +6,7 @@
 //! drawn nodes from one layout to another (a collapse or an expand, in the window and in
 //! videos).
 
+pub mod drawing;
 pub mod picture;
 
 use glam::Vec2;
@@ -17,6 +18,7 @@ use crate::graph::{Direction, Graph};
 use crate::khop::{self, KHop, Neighbourhoods, gather_direction};
 use crate::render::{Camera, EdgeColoring, Renderer, Scene, Style};
 
+pub use drawing::{Drawing, drawing};
 pub use picture::{Look, Phase, annotated_picture, picture, side_by_side, snapshot};
 
 /// A graph laid out and uploaded, ready to draw.

@@ -354,33 +354,3 @@ fn an_empty_neuron_level_is_an_error() {
         assert!(!dir.join("out.png").exists() && !dir.join("out.npy").exists());
     }
 }
-
-/// `layout -o FILE.csv` writes what `-o FILE.npy` writes, value for value, with the ids
-/// and names a spreadsheet needs (the connectome's neurons have string ids).
-#[test]
-fn layout_writes_csv_positions_equal_to_the_npy() {
-    let dir = common::scratch("layout-csv");
-    let fly = common::repo_data("drosophila/left_edges.csv");
-    let fly = fly.to_str().unwrap();
-    for output in ["pos.npy", "pos.csv"] {
-        let out = netlens(&["layout", fly, "--iterations", "60", "-o", output], &dir);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    }
-    let npy = npyz::NpyFile::new(std::fs::File::open(dir.join("pos.npy")).unwrap()).unwrap();
-    let values: Vec<f32> = npy.into_vec().unwrap();
-    let text = std::fs::read_to_string(dir.join("pos.csv")).unwrap();
-    let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("id,name,x,y"));
-    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
-    assert_eq!(rows.len() * 2, values.len());
-    for (v, row) in rows.iter().enumerate() {
-        assert_eq!(row[0], v.to_string());
-        assert!(!row[1].is_empty(), "row {v} has no name");
-        let xy: Vec<f32> = row[2..].iter().map(|x| x.parse().unwrap()).collect();
-        assert_eq!(xy, values[2 * v..2 * v + 2], "row {v}");
-    }
-    assert!(
-        error_line(&netlens(&["layout", fly, "-o", "pos.txt"], &dir))
-            .contains("pos.txt: the positions go to a .npy or a .csv file")
-    );
-}

@@ -11,6 +11,7 @@ mod common;
 mod compressed;
 mod diff;
 mod embed;
+mod export;
 mod gguf;
 mod gpu_layout;
 mod gpu_render;
