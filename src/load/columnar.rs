@@ -16,7 +16,7 @@ use arrow_array::types::{
     Float16Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
     UInt32Type, UInt64Type,
 };
-use arrow_array::{Array, RecordBatch};
+use arrow_array::{Array, RecordBatchReader};
 use arrow_schema::{ArrowError, DataType, SchemaRef};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -98,11 +98,11 @@ fn parts(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(found)
 }
 
-/// A part's schema and its record batches, reading only the columns `wanted` picks.
+/// A part's whole schema, and its record batches of only the columns `wanted` picks.
 fn open_part(
     part: &Path,
     wanted: impl FnOnce(&SchemaRef) -> Result<Vec<usize>, String>,
-) -> Result<(SchemaRef, Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>>>), LoadError> {
+) -> Result<(SchemaRef, Box<dyn RecordBatchReader>), LoadError> {
     let source = Source::File(part.to_owned());
     let invalid = |e: &dyn std::fmt::Display| LoadError::invalid(&source, e.to_string());
     let file = File::open(part).map_err(|e| LoadError::io(&source, e))?;
@@ -116,24 +116,18 @@ fn open_part(
             let reader = builder.with_projection(mask).with_batch_size(BATCH_ROWS).build().map_err(|e| invalid(&e))?;
             Ok((schema, Box::new(reader)))
         }
-        Some(Storage::ArrowFile) => {
-            let probe = arrow_ipc::reader::FileReader::try_new(BufReader::new(file), None)
-                .map_err(|e| invalid(&format!("is not a readable Arrow file: {e}")))?;
-            let schema = probe.schema();
+        Some(storage @ (Storage::ArrowFile | Storage::ArrowStream)) => {
+            // Opened twice: for the schema, then with the projection it picks.
+            let open = |projection: Option<Vec<usize>>| -> Result<Box<dyn RecordBatchReader>, ArrowError> {
+                let reader = BufReader::new(File::open(part)?);
+                Ok(match storage {
+                    Storage::ArrowFile => Box::new(arrow_ipc::reader::FileReader::try_new(reader, projection)?),
+                    _ => Box::new(arrow_ipc::reader::StreamReader::try_new(reader, projection)?),
+                })
+            };
+            let schema = open(None).map_err(|e| invalid(&format!("is not a readable Arrow IPC file: {e}")))?.schema();
             let columns = wanted(&schema).map_err(|m| invalid(&m))?;
-            let file = File::open(part).map_err(|e| LoadError::io(&source, e))?;
-            let reader =
-                arrow_ipc::reader::FileReader::try_new(BufReader::new(file), Some(columns)).map_err(|e| invalid(&e))?;
-            Ok((schema, Box::new(reader)))
-        }
-        Some(Storage::ArrowStream) => {
-            let probe = arrow_ipc::reader::StreamReader::try_new(BufReader::new(file), None)
-                .map_err(|e| invalid(&format!("is not a readable Arrow stream: {e}")))?;
-            let schema = probe.schema();
-            let columns = wanted(&schema).map_err(|m| invalid(&m))?;
-            let file = File::open(part).map_err(|e| LoadError::io(&source, e))?;
-            let reader = arrow_ipc::reader::StreamReader::try_new(BufReader::new(file), Some(columns))
-                .map_err(|e| invalid(&e))?;
+            let reader = open(Some(columns)).map_err(|e| invalid(&e))?;
             Ok((schema, Box::new(reader)))
         }
         None => Err(invalid(&"is neither a Parquet file (PAR1) nor an Arrow IPC file (ARROW1)")),

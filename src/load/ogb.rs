@@ -153,16 +153,16 @@ pub fn read(dir: &Path) -> Result<(Graph, Dataset), LoadError> {
             graph.attach_column(Column { name: "labels".into(), width, values }).expect("one row per node");
         }
     }
-    if let Some((name, codes, [train, valid, test])) = split(&root.join("split"), nodes)? {
+    if let Some((split, codes)) = split(&root.join("split"), nodes)? {
         let values = codes.into_iter().map(f32::from).collect();
         graph.attach_column(Column { name: "split".into(), width: 1, values }).expect("one row per node");
-        summary.split = Some(Split { name, train, valid, test });
+        summary.split = Some(split);
     }
     Ok((graph, summary))
 }
 
-/// The first split folder's parts as a code per node ([`SPLIT_PARTS`]), and its sizes.
-fn split(dir: &Path, nodes: usize) -> Result<Option<(String, Vec<u8>, [usize; 3])>, LoadError> {
+/// The first split folder, and its parts as a code per node ([`SPLIT_PARTS`]).
+fn split(dir: &Path, nodes: usize) -> Result<Option<(Split, Vec<u8>)>, LoadError> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(None);
     };
@@ -192,7 +192,8 @@ fn split(dir: &Path, nodes: usize) -> Result<Option<(String, Vec<u8>, [usize; 3]
         sizes[part] = values.len();
     }
     let name = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    Ok(Some((name, codes, sizes)))
+    let [train, valid, test] = sizes;
+    Ok(Some((Split { name, train, valid, test }, codes)))
 }
 
 /// One non-negative integer a line (exact where f32 would round: OGB's largest graphs
