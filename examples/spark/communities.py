@@ -1,17 +1,21 @@
 """A graph too big to look at, reduced by Spark the way a cluster would, then seen in netlens.
 
 Spark (PySpark in local mode here; the same code runs on a cluster) does the heavy part:
-  1. generates a graph with communities: --nodes nodes in --communities groups, --edges
-     edges, a share --inside of them within a group (a planted partition);
-  2. finds the communities by label propagation (as GraphFrames' labelPropagation: each
-     node takes the label most of its neighbours carry, --iterations rounds, ties to the
-     smallest label), in plain DataFrame operations;
+  1. generates a graph with communities: --nodes nodes in --communities groups on a ring,
+     --edges edges, a share --inside of them within a group, 99% of the others to one
+     of the 4 groups on either side (a planted partition with a large-scale shape); each
+     edge has a weight (how often the two interacted: 1 to 10 within a group, 1 or 2
+     across), as strong ties within communities have in real data;
+  2. finds the communities as the connected components of the strong ties (edges of
+     weight >= --min-weight), by min-label propagation until no label changes, in plain
+     DataFrame operations (what GraphFrames' connectedComponents does, without its jar);
   3. writes, as folders of snappy Parquet part files:
-       OUT/edges/                   the whole graph (src, dst)
+       OUT/edges/                   the whole graph (src, dst, weight)
        OUT/communities/edges/       the quotient graph: one node per community, an edge
                                     per pair of communities that share edges (weight:
-                                    how many)
-       OUT/communities/vertices/    id, size (members), label (the propagated label)
+                                    the summed weights)
+       OUT/communities/vertices/    id (0 = the largest), size (members), seed (the
+                                    smallest member's id)
        OUT/community/edges/         the largest community's own edges, node ids as text
        OUT/community/vertices/      its members: id, degree inside it
 Then netlens opens the overview and the one community (the commands are printed at the
@@ -42,7 +46,7 @@ def main():
     parser.add_argument("--edges", type=int, default=10_000_000)
     parser.add_argument("--communities", type=int, default=1000)
     parser.add_argument("--inside", type=float, default=0.95, help="share of edges within a community")
-    parser.add_argument("--iterations", type=int, default=5, help="label propagation rounds")
+    parser.add_argument("--min-weight", type=int, default=3, help="weight of a strong tie")
     parser.add_argument("--netlens", help="a netlens binary: open the results with it")
     args = parser.parse_args()
     if os.path.exists(args.out):
@@ -54,6 +58,7 @@ def main():
         .appName("netlens-communities")
         .config("spark.sql.shuffle.partitions", "16")
         .config("spark.driver.memory", "6g")
+        .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
@@ -61,31 +66,47 @@ def main():
     n, c = args.nodes, args.communities
     per = n // c
 
-    # 1. A planted partition: node v lies in community v % c.
-    src = (F.rand(1) * n).cast("long")
-    inside = F.rand(2) < args.inside
-    other = (F.rand(3) * per).cast("long") * c + src % c
-    edges = (
-        spark.range(args.edges)
-        .select(src.alias("src"), F.when(inside, other).otherwise((F.rand(4) * n).cast("long")).alias("dst"))
-        .filter("src != dst and dst < %d" % n)
+    # 1. A planted partition: node v lies in community v % c; communities lie on a ring.
+    # Each random draw is a column first, so that dst and weight read the same one.
+    draws = spark.range(args.edges).select(
+        (F.rand(1) * n).cast("long").alias("src"),
+        (F.rand(2) < args.inside).alias("inside"),
+        ((F.rand(3) * per).cast("long") * c).alias("member"),
+        ((F.rand(4) * 9).cast("long") - 4).alias("step"),
+        (F.rand(5) < 0.99).alias("near"),
+        (F.rand(6) * n).cast("long").alias("anywhere"),
+        F.rand(7).alias("strength"),
     )
+    home = F.col("src") % c
+    dst = (
+        F.when(F.col("inside"), F.col("member") + home)
+        .when(F.col("near"), F.col("member") + (home + F.col("step") + c) % c)
+        .otherwise(F.col("anywhere"))
+    )
+    weight = F.when(F.col("inside"), 1 + (F.col("strength") * 10).cast("int")).otherwise(
+        1 + (F.col("strength") * 2).cast("int")
+    )
+    edges = draws.select("src", dst.alias("dst"), weight.alias("weight")).filter("src != dst and dst < %d" % n)
     edges.write.parquet(os.path.join(args.out, "edges"), compression="snappy")
     edges = spark.read.parquet(os.path.join(args.out, "edges"))
     log(started, f"graph written: {edges.count()} edges")
 
-    # 2. Label propagation over both directions of every edge.
-    both = edges.select("src", "dst").union(edges.select(F.col("dst").alias("src"), F.col("src").alias("dst")))
+    # 2. Connected components of the strong ties: every node takes the smallest label among
+    # itself and its neighbours until no label changes.
+    strong = edges.filter(F.col("weight") >= args.min_weight).select("src", "dst")
+    both = strong.union(strong.select(F.col("dst").alias("src"), F.col("src").alias("dst")))
     both = both.repartition(16, "dst").cache()
-    labels = spark.range(n).select(F.col("id"), F.col("id").alias("label"))
-    best_first = Window.partitionBy("id").orderBy(F.desc("count"), F.asc("label"))
-    for round in range(args.iterations):
-        heard = both.join(labels, both.dst == labels.id).select(both.src.alias("id"), "label")
-        counts = heard.groupBy("id", "label").count()
-        best = counts.withColumn("rank", F.row_number().over(best_first)).filter("rank = 1").select("id", "label")
-        kept = labels.join(best.withColumnRenamed("label", "heard"), "id", "left")
-        labels = kept.select("id", F.coalesce("heard", "label").alias("label")).localCheckpoint()
-        log(started, f"label propagation round {round + 1}: {labels.select('label').distinct().count()} labels")
+    labels = spark.range(n).select(F.col("id"), F.col("id").alias("label")).localCheckpoint()
+    for round in range(1, 100):
+        heard = both.join(labels, both.dst == labels.id).groupBy(both.src.alias("id")).agg(F.min("label").alias("heard"))
+        updated = labels.join(heard, "id", "left").select(
+            "id", F.least("label", F.coalesce("heard", "label")).alias("label"), (F.col("heard") < F.col("label")).alias("moved")
+        ).localCheckpoint()
+        moved = updated.filter("moved").count()
+        labels = updated.select("id", "label")
+        log(started, f"components round {round}: {moved} labels moved")
+        if moved == 0:
+            break
 
     # 3. The quotient graph, its communities numbered 0.. by size, and the largest one.
     sizes = labels.groupBy("label").agg(F.count("*").alias("size"))
@@ -96,15 +117,17 @@ def main():
     b = community_of.select(F.col("id").alias("dst"), F.col("community").alias("cd"))
     quotient = (
         edges.join(a, "src").join(b, "dst").filter("cs != cd")
-        .groupBy(F.col("cs").alias("src"), F.col("cd").alias("dst")).agg(F.count("*").alias("weight"))
+        .groupBy(F.col("cs").alias("src"), F.col("cd").alias("dst")).agg(F.sum("weight").alias("weight"))
     )
     quotient.write.parquet(os.path.join(args.out, "communities", "edges"), compression="snappy")
-    numbered.select("id", "size", "label").write.parquet(os.path.join(args.out, "communities", "vertices"))
+    numbered.select("id", "size", F.col("label").alias("seed")).write.parquet(
+        os.path.join(args.out, "communities", "vertices")
+    )
     log(started, f"quotient graph written: {numbered.count()} communities, {quotient.count()} edges between them")
 
     members = community_of.filter("community = 0").select("id")
     inner = edges.join(members.select(F.col("id").alias("src")), "src").join(members.select(F.col("id").alias("dst")), "dst")
-    inner = inner.select(F.col("src").cast("string").alias("src"), F.col("dst").cast("string").alias("dst"))
+    inner = inner.select(F.col("src").cast("string").alias("src"), F.col("dst").cast("string").alias("dst"), "weight")
     inner.write.parquet(os.path.join(args.out, "community", "edges"), compression="snappy")
     degree = inner.select(F.col("src").alias("id")).union(inner.select(F.col("dst").alias("id"))).groupBy("id").count()
     degree.withColumnRenamed("count", "degree").write.parquet(os.path.join(args.out, "community", "vertices"))
