@@ -22,6 +22,14 @@ impl log::Log for Warnings {
 }
 
 fn main() -> ExitCode {
+    // A damaged table's reader may panic; netlens turns that into an error line, so the
+    // panic itself stays quiet. Every other panic is reported as usual.
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !netlens::load::columnar::guarding() {
+            report(info)
+        }
+    }));
     if log::set_logger(&Warnings).is_ok() {
         log::set_max_level(log::LevelFilter::Warn);
     }

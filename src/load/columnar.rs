@@ -333,9 +333,41 @@ fn number(value: Value) -> f32 {
     }
 }
 
+thread_local! {
+    /// Set while a [`guarded`] read runs on this thread.
+    static GUARDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is inside a [`guarded`] read: a panic hook stays quiet then, as
+/// the panic becomes an error.
+pub fn guarding() -> bool {
+    GUARDING.with(|g| g.get())
+}
+
+/// Runs `read` on the arrow-rs readers, which assert (panic) on some damaged files instead
+/// of returning an error (a flipped byte in a Feather file's buffer offsets): such a panic
+/// becomes an error that names the file.
+fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, LoadError>) -> Result<T, LoadError> {
+    let outer = GUARDING.with(|g| g.replace(true));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    GUARDING.with(|g| g.set(outer));
+    outcome.unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("an inconsistent value");
+        Err(LoadError::invalid(&Source::File(path.to_owned()), format!("is damaged: the reader failed on {why}")))
+    })
+}
+
 /// Reads an edge table (a Parquet or Arrow file, or a folder of part files) as a directed
 /// graph; ids that are integers are node indices, text ids are names.
 pub fn read_edges(path: &Path, chosen: &EdgeColumns) -> Result<Graph, LoadError> {
+    guarded(path, || read_edges_unguarded(path, chosen))
+}
+
+fn read_edges_unguarded(path: &Path, chosen: &EdgeColumns) -> Result<Graph, LoadError> {
     let source = Source::File(path.to_owned());
     let parts = parts(path)?;
     if parts.is_empty() {
@@ -435,8 +467,12 @@ enum Values {
 /// else a name); a `name` column gives display names, a class column (`class`, `label`,
 /// `community`, `component`, ...; integers or text) colours the nodes, and every other
 /// numeric or text column becomes a node column. Vertices no edge names become isolated
-/// nodes.
+/// nodes. The whole table is read before `graph` changes.
 pub fn attach_vertices(graph: &mut Graph, path: &Path) -> Result<VertexTable, LoadError> {
+    guarded(path, || attach_vertices_unguarded(graph, path))
+}
+
+fn attach_vertices_unguarded(graph: &mut Graph, path: &Path) -> Result<VertexTable, LoadError> {
     let source = Source::File(path.to_owned());
     let parts = parts(path)?;
     if parts.is_empty() {
