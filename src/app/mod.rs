@@ -14,6 +14,7 @@ mod actions;
 mod capture;
 mod collapse;
 mod controls;
+mod frame_rate;
 mod linked;
 mod pick;
 mod playback;
@@ -203,7 +204,8 @@ struct State {
     pointer: Option<Vec2>,
     frames: u32,
     last_frame: Instant,
-    fps: f32,
+    /// Frames presented, for the frame rate the panel shows.
+    frame_rate: frame_rate::FrameRate,
 }
 
 impl App {
@@ -286,7 +288,7 @@ impl App {
             pointer: None,
             frames: 0,
             last_frame: Instant::now(),
-            fps: 0.0,
+            frame_rate: frame_rate::FrameRate::default(),
         };
         let views = std::mem::take(&mut self.options.embeddings);
         if !views.is_empty() {
@@ -550,9 +552,6 @@ impl State {
         let now = Instant::now();
         let dt = now.duration_since(self.last_frame).as_secs_f32().min(0.1);
         self.last_frame = now;
-        if dt > 0.0 {
-            self.fps = if self.fps == 0.0 { 1.0 / dt } else { self.fps * 0.9 + 0.1 / dt };
-        }
         self.step(dt)?;
         if let Some(capture) = &mut self.capture
             && capture.last_key.elapsed() >= CAPTURE_INTERVAL
@@ -577,7 +576,7 @@ impl State {
             direction: self.session.selection.direction,
             reached: &self.session.reached,
             hover: self.hover,
-            fps: self.fps,
+            rate: self.frame_rate.rate(now),
             adapter: &self.adapter,
             layout_progress: self.session.shown.force.as_ref().filter(|run| !run.is_done()).map(ForceRun::progress),
             paused: self.session.paused,
@@ -660,6 +659,7 @@ impl State {
         self.gpu.queue.submit(prepared.commands.drain(..).chain([encoder.finish()]));
         self.surface.window.pre_present_notify();
         self.gpu.queue.present(frame);
+        self.frame_rate.presented(Instant::now());
         self.egui.overlay.finish(prepared);
         self.frames += 1;
         Ok((true, repaint))
@@ -693,7 +693,9 @@ impl ApplicationHandler for App {
             WindowEvent::RedrawRequested => state.redraw().map(|(presented, repaint)| {
                 if self.options.report_frames {
                     match presented {
-                        true => eprintln!("presented frame {}", state.frames),
+                        true => {
+                            eprintln!("presented frame {}: {}", state.frames, state.frame_rate.rate(Instant::now()))
+                        }
                         false => eprintln!("frame not presented (surface timeout, occluded or outdated)"),
                     }
                 }

@@ -67,7 +67,7 @@ pub struct Frame<'a> {
     pub reached: &'a [u64],
     /// The node or edge under the pointer.
     pub hover: Option<Hit>,
-    pub fps: f32,
+    pub rate: super::frame_rate::Rate,
     pub adapter: &'a str,
     /// Iterations done and in all, while a force layout runs.
     pub layout_progress: Option<(u32, u32)>,
@@ -226,7 +226,7 @@ impl Panel {
         let graph = frame.graph;
         ui.heading("netlens");
         ui.label(format!("{} nodes, {} edges", graph.node_count(), graph.edge_count()));
-        ui.label(format!("{:.0} fps  ·  {}", frame.fps, frame.adapter));
+        ui.label(format!("{}  ·  {}", frame.rate, frame.adapter));
         if let Some((done, total)) = frame.layout_progress {
             ui.label(format!("layout {done}/{total} iterations{}", if frame.paused { " (paused)" } else { "" }));
         }

@@ -354,3 +354,22 @@ fn an_empty_neuron_level_is_an_error() {
         assert!(!dir.join("out.png").exists() && !dir.join("out.npy").exists());
     }
 }
+
+/// Without a display or a login session (no XDG_RUNTIME_DIR: SSH, containers), a render
+/// that succeeds says nothing that looks like an error (Mesa's window-system probe did).
+#[test]
+fn a_headless_render_prints_no_error_lines() {
+    let dir = common::scratch("headless-quiet");
+    let out = Command::new(env!("CARGO_BIN_EXE_netlens"))
+        .args(["render", "--size", "200x150", "--iterations", "20", "-o", "quiet.png"])
+        .current_dir(&dir)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("XDG_RUNTIME_DIR")
+        .output()
+        .expect("netlens runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.lines().any(|l| l.trim_start().starts_with("error:") || l.contains("netlens: error")), "{stderr}");
+    assert!(dir.join("quiet.png").exists());
+}

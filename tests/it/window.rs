@@ -1,5 +1,5 @@
-//! Tier 3: a real window under Xvfb. Opens `netlens view`, waits for frames, takes a
-//! screenshot of the X screen, clicks a node and sees its neighbourhood highlighted,
+//! Tier 3: a real window under Xvfb. Opens `netlens view`, waits for frames, checks the
+//! frame rate it shows against the frames it presents, takes a screenshot of the X screen, clicks a node and sees its neighbourhood highlighted,
 //! clears the selection, bundles the edges and straightens them again, saves a keyframe
 //! that `netlens record` plays, resizes the window, and quits with Esc. On a three-node
 //! chain, hovering an edge lights it and a click on it selects its ends. An attention head
@@ -88,9 +88,13 @@ fn node_pixel(screen: &image::RgbImage, from: u32, to: u32) -> Option<(u32, u32)
     })
 }
 
-/// Starts `netlens ARGS` on `display` in `dir`; returns it and a channel of the frames it
-/// reports presenting.
-fn start_netlens(display: &str, dir: &std::path::Path, args: &[&str]) -> (Guard, mpsc::Receiver<u32>) {
+/// What the window reported for each frame it presented: when the line arrived here (the
+/// test's own clock) and the frame rate it showed (`None`: drawing on change).
+type Presents = std::sync::Arc<std::sync::Mutex<Vec<(std::time::Instant, Option<f32>)>>>;
+
+/// Starts `netlens ARGS` on `display` in `dir`; returns it, a channel of the frames it
+/// reports presenting, and what it reported of them.
+fn start_netlens(display: &str, dir: &std::path::Path, args: &[&str]) -> (Guard, mpsc::Receiver<u32>, Presents) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_netlens"))
         .args(args)
         .arg("--report-frames")
@@ -103,18 +107,23 @@ fn start_netlens(display: &str, dir: &std::path::Path, args: &[&str]) -> (Guard,
         .expect("netlens starts");
     let stderr = child.stderr.take().unwrap();
     let (tx, frames) = mpsc::channel();
+    let presents = Presents::default();
+    let log = presents.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(n) = line.strip_prefix("presented frame ").and_then(|n| n.parse().ok()) {
-                if tx.send(n).is_err() {
-                    break;
-                }
-            } else {
+            // `presented frame N: 31.2 fps (32.1 ms a frame)` or `...: idle: draws on change`.
+            let Some((n, rate)) = line.strip_prefix("presented frame ").and_then(|rest| rest.split_once(": ")) else {
                 eprintln!("netlens: {line}");
+                continue;
+            };
+            let fps = rate.strip_suffix(" ms a frame)").and_then(|r| r.split(" fps").next()?.parse().ok());
+            log.lock().unwrap().push((std::time::Instant::now(), fps));
+            if tx.send(n.parse().expect("a frame number")).is_err() {
+                break;
             }
         }
     });
-    (Guard(child), frames)
+    (Guard(child), frames, presents)
 }
 
 /// Esc closes the window of `child` with success within 20 s.
@@ -170,8 +179,22 @@ fn window_shows_the_graph_resizes_and_quits_on_escape() {
     let scratch = common::scratch("window");
     let (_xvfb, display) = start_xvfb();
     let args = ["view", "--size", "960x720", "--iterations", "2000"];
-    let (mut view, frames) = start_netlens(&display, &scratch, &args);
+    let (mut view, frames, presents) = start_netlens(&display, &scratch, &args);
     wait_for_frame(&frames, 10);
+
+    // While the layout runs, the frame rate the window shows is the rate at which its
+    // presented frames arrive here, on this test's clock (not the rate of redraw calls).
+    wait_for_frame(&frames, 40);
+    let log = presents.lock().unwrap().clone();
+    let (last, reported) = log.iter().rev().find_map(|&(at, fps)| Some((at, fps?))).expect("a rate while drawing");
+    let recent: Vec<std::time::Instant> = log
+        .iter()
+        .map(|&(at, _)| at)
+        .filter(|&at| at <= last && last.duration_since(at) <= Duration::from_secs(1))
+        .collect();
+    let measured = (recent.len() - 1) as f32 / last.duration_since(recent[0]).as_secs_f32();
+    println!("frame rate: the window shows {reported:.1} fps; its frames arrive at {measured:.1} a second");
+    assert!((reported / measured - 1.0).abs() < 0.35, "shown {reported:.1} fps, presented {measured:.1} a second");
 
     let shot = scratch.join("screen.png");
     let screen = screenshot(&display, &shot);
@@ -270,7 +293,7 @@ fn gnn_window_links_the_graph_and_the_embedding() {
     let (_xvfb, display) = start_xvfb();
     let embedding = common::shared_data("cora/gcn_hidden.npy");
     let args = ["gnn", "--embedding", embedding.to_str().unwrap(), "--window-size", "1000x600", "--epochs", "200"];
-    let (mut gnn, frames) = start_netlens(&display, &scratch, &args);
+    let (mut gnn, frames, _) = start_netlens(&display, &scratch, &args);
     wait_for_frame(&frames, 10);
     // Pause the layout, then click a node of the embedding (right half, past the panel).
     press(&display, "space");
@@ -329,7 +352,7 @@ fn hovering_an_edge_lights_it_and_a_click_selects_its_ends() {
     std::fs::write(scratch.join("pair.tsv"), "a\tb\nb\tc\n").unwrap();
     let (_xvfb, display) = start_xvfb();
     let args = ["view", "pair.tsv", "--size", "800x600"];
-    let (mut view, frames) = start_netlens(&display, &scratch, &args);
+    let (mut view, frames, _) = start_netlens(&display, &scratch, &args);
     wait_for_frame(&frames, 3);
     xdotool(&display, &OUTSIDE);
     wait_until_still(&frames);
@@ -399,7 +422,7 @@ fn attention_opens_in_a_window() {
         "--size",
         "800x600",
     ];
-    let (mut window, frames) = start_netlens(&display, &scratch, &args);
+    let (mut window, frames, _) = start_netlens(&display, &scratch, &args);
     wait_for_frame(&frames, 2);
     xdotool(&display, &OUTSIDE);
     wait_until_still(&frames);
@@ -434,7 +457,7 @@ fn a_training_run_plays_on_the_edges() {
         "--size",
         "800x600",
     ];
-    let (mut window, frames) = start_netlens(&display, &scratch, &args);
+    let (mut window, frames, _) = start_netlens(&display, &scratch, &args);
     wait_for_frame(&frames, 2);
     xdotool(&display, &OUTSIDE);
     wait_until_still(&frames);
@@ -464,7 +487,7 @@ fn activations_open_in_a_window_with_their_feature_maps() {
     let (_xvfb, display) = start_xvfb();
     let (model, input) = (common::repo_data("onnx/digits_cnn.onnx"), common::repo_data("onnx/digit_test_0.npy"));
     let args = ["activations", model.to_str().unwrap(), "--input", input.to_str().unwrap(), "--size", "800x600"];
-    let (mut window, frames) = start_netlens(&display, &scratch, &args);
+    let (mut window, frames, _) = start_netlens(&display, &scratch, &args);
     wait_for_frame(&frames, 2);
     xdotool(&display, &OUTSIDE);
     wait_until_still(&frames);
