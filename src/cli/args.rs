@@ -391,11 +391,17 @@ pub fn check_output(path: &Path, extension: &str, force: bool) -> Result<()> {
 /// Prints a command's report: one line of JSON with `--json`, else its text; both come
 /// from the one value. A reader that stops early (`| head`) ends the printing quietly.
 pub fn print_report(report: &(impl serde::Serialize + std::fmt::Display), json: bool) -> Result<()> {
-    use std::io::Write;
     let text = if json { serde_json::to_string(report)? } else { report.to_string() };
-    match writeln!(std::io::stdout().lock(), "{}", text.strip_suffix('\n').unwrap_or(&text)) {
+    print_line(text.strip_suffix('\n').unwrap_or(&text))
+}
+
+/// Prints one line to standard output; a reader that stopped early (`| head`) is not an
+/// error, and nothing more is written.
+pub fn print_line(line: impl std::fmt::Display) -> Result<()> {
+    use std::io::Write;
+    match writeln!(std::io::stdout().lock(), "{line}") {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        written => written.context("cannot write the report to standard output"),
+        written => written.context("cannot write to standard output"),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::layout::{LayoutConfig, LayoutKind};
 use crate::load::{self};
 use crate::render::EdgeColoring;
 
-use super::args::parse_size;
+use super::args::{parse_size, print_line};
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -96,11 +96,14 @@ fn bench_project(args: BenchProjectArgs) -> Result<()> {
     let gpu = Gpu::headless()?;
     let report = gpu.report();
     if !args.json {
-        println!("netlens bench project on {} ({}), {} dimensions", report.name, report.backend, args.dims);
-        println!(
+        print_line(format_args!(
+            "netlens bench project on {} ({}), {} dimensions",
+            report.name, report.backend, args.dims
+        ))?;
+        print_line(format_args!(
             "{:>9} {:>9} {:>8} {:>10} {:>9} {:>7} {:>9} {:>8} {:>9}",
             "rows", "pca ms", "x cpu", "knn ms", "fuzzy ms", "epochs", "epoch ms", "x cpu", "umap s"
-        );
+        ))?;
     }
     for &rows in &args.rows {
         if !(32..=crate::graph::MAX_NODES as usize).contains(&rows) {
@@ -108,9 +111,9 @@ fn bench_project(args: BenchProjectArgs) -> Result<()> {
         }
         let t = crate::bench::project(&gpu, rows, args.dims as usize)?;
         if args.json {
-            println!("{}", serde_json::to_string(&t)?);
+            print_line(format_args!("{}", serde_json::to_string(&t)?))?;
         } else {
-            println!(
+            print_line(format_args!(
                 "{:>9} {:>9.1} {:>8.3} {:>10.1} {:>9.1} {:>7} {:>9.3} {:>8.3} {:>9.2}",
                 t.rows,
                 t.pca_gpu_ms,
@@ -121,7 +124,7 @@ fn bench_project(args: BenchProjectArgs) -> Result<()> {
                 t.epoch_gpu_ms,
                 t.epoch_gpu_ms / t.epoch_cpu_ms,
                 t.umap_total_ms / 1e3
-            );
+            ))?;
         }
     }
     Ok(())
@@ -165,9 +168,9 @@ fn bench_record(args: BenchRecordArgs) -> Result<()> {
         "adapter": gpu.report().name,
     });
     if args.json {
-        println!("{result}");
+        print_line(format_args!("{result}"))?;
     } else {
-        println!(
+        print_line(format_args!(
             "netlens bench record on {}: {} frames at {}x{} {} fps; draw+readback {:.2} ms/frame, encode {:.2} ms/frame; {:.2}x real time; {} bytes",
             result["adapter"].as_str().unwrap_or_default(),
             report.frames,
@@ -178,7 +181,7 @@ fn bench_record(args: BenchRecordArgs) -> Result<()> {
             result["encode_ms_per_frame"].as_f64().unwrap_or_default(),
             result["x_real_time"].as_f64().unwrap_or_default(),
             bytes
-        );
+        ))?;
     }
     Ok(())
 }
@@ -187,11 +190,14 @@ fn bench_bundle(args: BenchBundleArgs) -> Result<()> {
     let gpu = Gpu::headless()?;
     let report = gpu.report();
     if !args.json {
-        println!("netlens bench bundle on {} ({}), {}x{}", report.name, report.backend, args.size.0, args.size.1);
-        println!(
+        print_line(format_args!(
+            "netlens bench bundle on {} ({}), {}x{}",
+            report.name, report.backend, args.size.0, args.size.1
+        ))?;
+        print_line(format_args!(
             "{:>9} {:>8} {:>8} {:>10} {:>9} {:>9} {:>7} {:>7} {:>10} {:>9}",
             "edges", "nodes", "cells", "bundle ms", "iter ms", "cpu ms", "x cpu", "pixels", "frame ms", "x straight"
-        );
+        ))?;
     }
     for &edges in &args.edges {
         if edges > 20_000_000 {
@@ -199,9 +205,9 @@ fn bench_bundle(args: BenchBundleArgs) -> Result<()> {
         }
         let t = crate::bench::bundle(&gpu, edges, args.size)?;
         if args.json {
-            println!("{}", serde_json::to_string(&t)?);
+            print_line(format_args!("{}", serde_json::to_string(&t)?))?;
         } else {
-            println!(
+            print_line(format_args!(
                 "{:>9} {:>8} {:>8} {:>10.1} {:>9.2} {:>9.2} {:>7.3} {:>7.3} {:>10.2} {:>9.2}",
                 t.edges,
                 t.nodes,
@@ -213,7 +219,7 @@ fn bench_bundle(args: BenchBundleArgs) -> Result<()> {
                 t.pixel_ratio,
                 t.bundled_frame_ms,
                 t.bundled_frame_ms / t.straight_frame_ms
-            );
+            ))?;
         }
     }
     Ok(())
@@ -223,11 +229,14 @@ fn bench_render(args: BenchRenderArgs) -> Result<()> {
     let gpu = Gpu::headless()?;
     let report = gpu.report();
     if !args.json {
-        println!("netlens bench render on {} ({}), {}x{}", report.name, report.backend, args.size.0, args.size.1);
-        println!(
+        print_line(format_args!(
+            "netlens bench render on {} ({}), {}x{}",
+            report.name, report.backend, args.size.0, args.size.1
+        ))?;
+        print_line(format_args!(
             "{:>10} {:>9} {:>10} {:>9} {:>11} {:>9} {:>9} {:>11} {:>9}",
             "edges", "nodes", "frame ms", "x empty", "highlit ms", "reached", "khop ms", "cpu bfs ms", "x cpu"
-        );
+        ))?;
     }
     for &edges in &args.edges {
         if edges > 200_000_000 {
@@ -235,9 +244,9 @@ fn bench_render(args: BenchRenderArgs) -> Result<()> {
         }
         let t = crate::bench::render(&gpu, edges, args.size, args.frames)?;
         if args.json {
-            println!("{}", serde_json::to_string(&t)?);
+            print_line(format_args!("{}", serde_json::to_string(&t)?))?;
         } else {
-            println!(
+            print_line(format_args!(
                 "{:>10} {:>9} {:>10.2} {:>9.1} {:>11.2} {:>9} {:>9.2} {:>11.2} {:>9.3}",
                 t.edges,
                 t.nodes,
@@ -248,7 +257,7 @@ fn bench_render(args: BenchRenderArgs) -> Result<()> {
                 t.khop_gpu_ms,
                 t.khop_cpu_ms,
                 t.khop_gpu_ms / t.khop_cpu_ms
-            );
+            ))?;
         }
     }
     Ok(())
