@@ -19,6 +19,9 @@ drosophila-parts/        ../drosophila/left_edges.csv as 3 snappy parts with tex
                          (source, target, synapses)
 drosophila-vertices.feather  a vertex table of those neurons: id, cell_type (text class)
 no-ids.parquet           a table with only float columns: no usable id columns
+null-id.parquet          an edge table with a missing (null) source
+parts-differ/            two parts whose columns differ
+duplicate-vertices.parquet  a vertex table that lists vertex 1 twice
 """
 import os
 
@@ -86,3 +89,9 @@ feather.write_feather(
 )
 
 pq.write_table(pa.table({"x": [0.5, 1.5], "y": [2.5, 3.5]}), os.path.join(here, "no-ids.parquet"))
+pq.write_table(pa.table({"src": [0, 1, None], "dst": [1, 2, 0]}), os.path.join(here, "null-id.parquet"))
+differ = os.path.join(here, "parts-differ")
+os.makedirs(differ, exist_ok=True)
+pq.write_table(pa.table({"src": [0, 1], "dst": [1, 2]}), os.path.join(differ, "part-00000.parquet"))
+pq.write_table(pa.table({"a": [0, 1], "b": [1, 2]}), os.path.join(differ, "part-00001.parquet"))
+pq.write_table(pa.table({"id": [0, 1, 1], "name": ["a", "b", "c"]}), os.path.join(here, "duplicate-vertices.parquet"))

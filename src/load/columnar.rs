@@ -386,6 +386,7 @@ fn read_edges_unguarded(path: &Path, chosen: &EdgeColumns) -> Result<Graph, Load
         })?;
         let (s, d, w) = picked.expect("chosen while opening");
         let these = [s, d, w.unwrap_or(s)].map(|i| schema.field(i).name().clone());
+        let read = if w.is_some() { these.join(", ") } else { these[..2].join(", ") };
         match &names {
             None => {
                 names = Some(these.clone());
@@ -394,9 +395,10 @@ fn read_edges_unguarded(path: &Path, chosen: &EdgeColumns) -> Result<Graph, Load
                 }
             }
             Some(first) if *first != these || w.is_some() != graph.weights.is_some() => {
+                let first = if graph.weights.is_some() { first.join(", ") } else { first[..2].join(", ") };
                 return Err(LoadError::invalid(
                     &part_source,
-                    format!("reads columns {these:?}, but the first part read {first:?}: the parts differ"),
+                    format!("has columns {read} where the first part has {first}: the parts differ"),
                 ));
             }
             Some(_) => {}
@@ -611,10 +613,7 @@ fn attach_vertices_unguarded(graph: &mut Graph, path: &Path) -> Result<VertexTab
     let mut seen = vec![false; n];
     for (row, &node) in rows.iter().enumerate() {
         if std::mem::replace(&mut seen[node as usize], true) {
-            return Err(LoadError::invalid(
-                &source,
-                format!("row {row}: vertex {} appears twice", graph.node_name(node)),
-            ));
+            return Err(LoadError::invalid(&source, format!("row {row}: {} is listed twice", graph.node_name(node))));
         }
     }
     let class_name =

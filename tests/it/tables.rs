@@ -131,6 +131,21 @@ fn damaged_and_unusable_tables_are_errors_that_name_the_file() {
             assert!(line.contains(&format!("cut-{eighth}-{name}")), "{line}");
         }
     }
+    // Row-level problems name the column and the row; parts must agree.
+    let line = error_line(&netlens(&["info", tables("null-id.parquet").to_str().unwrap()], &dir));
+    assert!(line.contains("null-id.parquet: column 'src': row 2: missing node id (null)"), "{line}");
+    let line = error_line(&netlens(&["info", tables("parts-differ").to_str().unwrap()], &dir));
+    assert!(line.contains("part-00001.parquet: has columns a, b where the first part has src, dst"), "{line}");
+    let line = error_line(&netlens(
+        &[
+            "info",
+            tables("generated.tsv").to_str().unwrap(),
+            "--nodes",
+            tables("duplicate-vertices.parquet").to_str().unwrap(),
+        ],
+        &dir,
+    ));
+    assert!(line.contains("duplicate-vertices.parquet: row 2: node 1 is listed twice"), "{line}");
     // A vertex table whose ids are text, against edges with integer ids.
     let line = error_line(&netlens(
         &[
