@@ -5,14 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-60}
-mkdir -p corpus/edgelist corpus/mtx corpus/npy corpus/onnx corpus/gguf corpus/safetensors
+mkdir -p corpus/edgelist corpus/mtx corpus/npy corpus/onnx corpus/gguf corpus/safetensors corpus/pt2
 head -c 4000 ../data/cora/edges.tsv > corpus/edgelist/cora-head.tsv
 printf '%%%%MatrixMarket matrix coordinate real symmetric\n3 3 2\n2 1 1.5\n3 2 2\n' > corpus/mtx/small.mtx
 cp -f ../data/cora/labels.npy corpus/npy/
 cp -f ../data/onnx/test_if.onnx ../data/onnx/test_loop11.onnx ../data/onnx/light_resnet50.onnx corpus/onnx/
 cp -f ../data/gguf/tiny-gpt2.gguf corpus/gguf/
+cp -f ../data/pt2/digits_cnn.pt2 corpus/pt2/
 targets=("${@:2}")
-[ ${#targets[@]} -gt 0 ] || targets=(edgelist mtx npy onnx gguf safetensors)
+[ ${#targets[@]} -gt 0 ] || targets=(edgelist mtx npy onnx gguf safetensors pt2)
 RUSTC_BOOTSTRAP=1 cargo fuzz build --sanitizer none
 status=0
 for target in "${targets[@]}"; do

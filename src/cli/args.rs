@@ -21,8 +21,9 @@ pub struct GraphArgs {
     /// Graph file: edge list, Matrix Market (.mtx), PyG edge_index (.npy), each also
     /// gzip- or zstd-compressed; a Parquet or Arrow edge table (a file, or a folder of part
     /// files as Spark writes them); an OGB dataset folder (raw/edge.csv.gz and its
-    /// features, labels and split); or a model: ONNX, GGUF, or a safetensors checkpoint (a
-    /// .safetensors file or a folder with config.json).
+    /// features, labels and split); or a model: ONNX, GGUF, a PyTorch exported program
+    /// (.pt2, from torch.export.save), or a safetensors checkpoint (a .safetensors file or
+    /// a folder with config.json).
     /// Omit it for the bundled Cora citation graph (2708 papers, 7 classes)
     pub graph: Option<PathBuf>,
     #[command(flatten)]

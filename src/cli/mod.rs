@@ -46,8 +46,9 @@ header and weight column; integer or string ids), Matrix Market (.mtx) and PyG
 edge_index arrays (.npy, 2 x E), each also gzip- or zstd-compressed (.gz, .zst); Parquet
 and Arrow edge tables (.parquet, .arrow, .feather, or a folder of part files as Spark
 writes them; --src/--dst/--weight choose columns, --nodes attaches a vertex table); OGB
-node-property dataset folders. Model files: ONNX (.onnx), safetensors checkpoints (a
-HuggingFace folder with config.json, or a .safetensors file) and GGUF (.gguf), shown as
+node-property dataset folders. Model files: ONNX (.onnx), PyTorch exported programs (.pt2,
+torch.export.save), safetensors checkpoints (a HuggingFace folder with config.json, or a
+.safetensors file) and GGUF (.gguf), shown as
 operator or module graphs laid out in layers, or with --level neurons as neurons and
 weighted connections. Without a GPU, netlens runs on Mesa's software drivers (lavapipe or
 llvmpipe); NETLENS_BACKEND=vulkan|gl forces a backend.";

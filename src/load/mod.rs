@@ -18,6 +18,8 @@ pub mod ogb;
 mod onnx;
 mod onnx_neurons;
 pub mod onnx_proto;
+mod op_graph;
+mod pt2;
 pub mod safetensors;
 pub mod transformer;
 pub mod weights;
@@ -92,6 +94,8 @@ pub enum Format {
     Arrow,
     /// An Open Graph Benchmark dataset folder.
     Ogb,
+    /// A PyTorch exported program (`torch.export.save`).
+    Pt2,
 }
 
 impl Format {
@@ -106,6 +110,7 @@ impl Format {
             Format::Parquet => "parquet",
             Format::Arrow => "arrow",
             Format::Ogb => "ogb",
+            Format::Pt2 => "pt2",
         }
     }
 
@@ -131,6 +136,7 @@ impl Format {
                 Some("safetensors") => Format::Safetensors,
                 Some("gguf") => Format::Gguf,
                 Some("parquet") => Format::Parquet,
+                Some("pt2" | "pt" | "pth") => Format::Pt2,
                 Some("arrow" | "feather" | "ipc" | "arrows") => Format::Arrow,
                 _ => Format::EdgeList,
             }
@@ -262,7 +268,7 @@ pub fn load_graph_with(path: &Path, columns: &columnar::EdgeColumns) -> Result<L
     let (mut reader, compression, _) = compressed::open(path)?;
     let head = reader.fill_buf().map_err(|e| LoadError::io(&source, e))?;
     let format = Format::detect(head, &compressed::inner_path(path));
-    if matches!(format, Format::Gguf | Format::Safetensors) && compression != Compression::None {
+    if matches!(format, Format::Gguf | Format::Safetensors | Format::Pt2) && compression != Compression::None {
         return Err(LoadError::invalid(
             &source,
             format!(
@@ -287,6 +293,12 @@ pub fn load_graph_with(path: &Path, columns: &columnar::EdgeColumns) -> Result<L
         let graph = columnar::read_edges(path, columns)?;
         return Ok(Loaded { graph, format, source, model: None, dataset: None });
     }
+    if format == Format::Pt2 {
+        drop(reader);
+        let file = std::fs::File::open(path).map_err(|e| LoadError::io(&source, e))?;
+        let (graph, model) = pt2::read(std::io::BufReader::new(file), &source)?;
+        return Ok(Loaded { graph, format, source, model: Some(model), dataset: None });
+    }
     if format == Format::Gguf {
         drop(reader);
         let gguf = gguf::open(path)?.gguf;
@@ -307,6 +319,10 @@ pub fn load_bytes(bytes: &[u8], format: Format) -> Result<(Graph, Option<ModelSu
             let gguf = gguf::parse(bytes, &source)?;
             let (dag, model) = checkpoint_model(&gguf.tensors, gguf.hyper());
             Ok((dag.to_graph(), Some(model)))
+        }
+        Format::Pt2 => {
+            let (graph, model) = pt2::read(std::io::Cursor::new(bytes), &source)?;
+            Ok((graph, Some(model)))
         }
         Format::Safetensors => {
             let tensors = safetensors::parse(bytes, &source)?;
@@ -375,7 +391,7 @@ fn read_graph(
         Format::EdgeList => edgelist::read(reader, source)?,
         Format::MatrixMarket => mtx::read(reader, source)?,
         Format::NpyEdgeIndex => npy::edge_index(reader, source)?,
-        Format::Safetensors | Format::Gguf | Format::Parquet | Format::Arrow | Format::Ogb => {
+        Format::Safetensors | Format::Gguf | Format::Parquet | Format::Arrow | Format::Ogb | Format::Pt2 => {
             return Err(LoadError::invalid(
                 source,
                 format!("{} files are read from their path, not streamed", format.name()),

@@ -19,8 +19,9 @@ use prost::Message;
 use prost::bytes::Bytes;
 
 use super::onnx_proto::{GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto, data_type_name};
+use super::op_graph::{NodeTable, Param, element_count};
 use super::{LoadError, ModelSummary, Source, saturating_sum};
-use crate::graph::{Column, Graph, GroupId, StringTable, TextColumn};
+use crate::graph::{Graph, GroupId};
 
 /// Decodes a model; its raw weights stay slices of `bytes`.
 pub fn decode(bytes: Bytes, source: &Source) -> Result<ModelProto, LoadError> {
@@ -46,18 +47,6 @@ pub fn summarize(model: &ModelProto, source: &Source) -> Result<(Graph, ModelSum
         .map(|o| (if o.domain.is_empty() { "ai.onnx".to_owned() } else { o.domain.clone() }, o.version))
         .collect();
     Ok((builder.graph.finish(), summary))
-}
-
-/// A parameter tensor: its element count and a short description.
-#[derive(Debug, Clone)]
-struct Param {
-    name: String,
-    count: u64,
-    description: String,
-}
-
-fn element_count(dims: &[i64]) -> u64 {
-    dims.iter().map(|&d| d.max(0) as u64).fold(1u64, u64::saturating_mul)
 }
 
 fn describe(tensor: &TensorProto) -> Param {
@@ -119,52 +108,6 @@ struct Builder {
     norm_widths: HashMap<i64, u32>,
     /// `num_heads` of an attention operator, if one states it.
     heads: Option<u64>,
-    /// Group of each (parent group, name) pair, so scopes are created once.
-    group_index: HashMap<(Option<GroupId>, String), GroupId>,
-}
-
-/// The graph being built, with per-node columns kept beside it.
-#[derive(Default)]
-struct NodeTable {
-    graph: Graph,
-    labels: StringTable,
-    kinds: Vec<i32>,
-    kind_index: HashMap<String, i32>,
-    kind_names: StringTable,
-    params: Vec<f32>,
-    param_text: StringTable,
-    shapes: StringTable,
-}
-
-impl NodeTable {
-    fn add(&mut self, label: &str, kind: &str, shape: &str, params: &[Param]) -> u32 {
-        let next = self.kind_index.len() as i32;
-        let k = *self.kind_index.entry(kind.to_owned()).or_insert_with(|| {
-            self.kind_names.push(kind);
-            next
-        });
-        let id = self.graph.node_count();
-        self.graph.ensure_nodes(id + 1);
-        self.labels.push(label);
-        self.kinds.push(k);
-        self.params.push(saturating_sum(params.iter().map(|p| p.count)) as f32);
-        let text: Vec<&str> = params.iter().map(|p| p.description.as_str()).collect();
-        self.param_text.push(&text.join("; "));
-        self.shapes.push(shape);
-        id
-    }
-
-    fn finish(mut self) -> Graph {
-        let mut graph = self.graph;
-        graph.directed = true;
-        graph.nodes.labels = Some(self.labels);
-        graph.nodes.classes = Some(std::mem::take(&mut self.kinds));
-        graph.nodes.class_names = Some(self.kind_names);
-        graph.nodes.columns.push(Column { name: "params".into(), width: 1, values: self.params });
-        graph.nodes.text_columns.push(TextColumn { name: "params".into(), values: self.param_text });
-        graph.nodes.text_columns.push(TextColumn { name: "shape".into(), values: self.shapes });
-        graph
-    }
 }
 
 /// Scope names in a node name: `/a/b.0/c/Op` gives a, b.0, c; `a.b.0.c` (no slash) gives
@@ -206,15 +149,6 @@ impl Builder {
             summary.heads = self.heads;
         }
         summary
-    }
-
-    fn group(&mut self, parent: Option<GroupId>, name: &str) -> GroupId {
-        if let Some(&g) = self.group_index.get(&(parent, name.to_owned())) {
-            return g;
-        }
-        let g = self.graph.graph.groups.add(name, parent);
-        self.group_index.insert((parent, name.to_owned()), g);
-        g
     }
 
     fn add_graph(&mut self, g: &GraphProto, group: Option<GroupId>, scopes: &mut Vec<Scope>) {
@@ -308,7 +242,7 @@ impl Builder {
         }
         let mut group = parent;
         for part in path {
-            group = Some(self.group(group, part));
+            group = Some(self.graph.group(group, part));
         }
         if NORMS.contains(&node.op_type.as_str())
             && let Some(width) =
@@ -333,7 +267,7 @@ impl Builder {
             let bodies: Vec<&GraphProto> = attribute.g.iter().chain(&attribute.graphs).collect();
             for (k, body) in bodies.iter().enumerate() {
                 let name = if bodies.len() > 1 { format!("{}[{k}]", attribute.name) } else { attribute.name.clone() };
-                let body_group = self.group(group, &format!("{label}:{name}"));
+                let body_group = self.graph.group(group, &format!("{label}:{name}"));
                 self.add_graph(body, Some(body_group), scopes);
             }
         }

@@ -18,6 +18,7 @@ mod gpu_render;
 mod khop;
 mod models;
 mod neurons;
+mod pt2;
 mod record;
 mod tables;
 mod window;

@@ -1,0 +1,275 @@
+//! PyTorch exported programs (`torch.export.save`, `.pt2`) as operator graphs, without
+//! Python and without ONNX.
+//!
+//! A `.pt2` is a zip whose `<name>/models/model.json` (`serialized_exported_program.json`
+//! in torch 2.5 and before) is the serialized ExportedProgram of
+//! `torch/_export/serde/schema.py`: the graph's nodes with their aten targets, argument
+//! tensors and output tensors, the tensors' dtypes and sizes, and the signature that says
+//! which graph inputs are the user's and which are parameters, buffers and constants.
+//! Every call becomes a node of its operator type (`aten.conv2d.default` is `conv2d`),
+//! every user input and output a node; tensors give the edges. Parameters, buffers and
+//! constants are attached to the operators that read them (counted once in the model's
+//! total), and each node's `nn_module_stack` gives the group hierarchy (`encoder >
+//! layers.0 > self_attn`). Weights stay in the archive: only the program is read.
+
+use std::io::{Read, Seek};
+
+use serde_json::Value;
+
+use super::op_graph::{NodeTable, Param, element_count};
+use super::{LoadError, ModelSummary, Source};
+use crate::graph::Graph;
+
+/// The largest program JSON read (the graph, not the weights).
+const MAX_PROGRAM_BYTES: u64 = 1 << 30;
+
+/// `torch/_export/serde/schema.py`'s ScalarType, by value.
+fn dtype_name(code: i64) -> &'static str {
+    match code {
+        1 => "uint8",
+        2 => "int8",
+        3 => "int16",
+        4 => "int32",
+        5 => "int64",
+        6 => "float16",
+        7 => "float32",
+        8 => "float64",
+        9 => "complex32",
+        10 => "complex64",
+        11 => "complex128",
+        12 => "bool",
+        13 => "bfloat16",
+        28 => "uint16",
+        29 => "float8_e4m3fn",
+        30 => "float8_e5m2",
+        _ => "?",
+    }
+}
+
+/// Reads the exported program in the zip `archive`.
+pub fn read(archive: impl Read + Seek, source: &Source) -> Result<(Graph, ModelSummary), LoadError> {
+    let invalid = |m: String| LoadError::invalid(source, m);
+    let mut zip = zip::ZipArchive::new(archive)
+        .map_err(|e| invalid(format!("is not a readable zip archive, as a .pt2 is ({e})")))?;
+    let names = zip
+        .file_names()
+        .map(|name| name.map(|n| n.into_owned()))
+        .collect::<Result<Vec<String>, _>>()
+        .map_err(|e| invalid(format!("has an unreadable entry name ({e})")))?;
+    let program = names
+        .iter()
+        .find(|n| n.ends_with("/models/model.json"))
+        .or_else(|| names.iter().find(|n| n.contains("/models/") && n.ends_with(".json")))
+        .or_else(|| names.iter().find(|n| n.ends_with("serialized_exported_program.json")))
+        .cloned();
+    let Some(program) = program else {
+        if names.iter().any(|n| n.ends_with("data.pkl")) {
+            return Err(invalid(
+                "is a torch.save checkpoint (pickled tensors), not an exported program; write one with \
+                 torch.export.save(torch.export.export(model, example_inputs), \"model.pt2\")"
+                    .to_owned(),
+            ));
+        }
+        return Err(invalid("holds no exported program (models/model.json)".to_owned()));
+    };
+    let mut entry = zip.by_name(&program).map_err(|e| invalid(format!("{program}: {e}")))?;
+    if entry.size() > MAX_PROGRAM_BYTES {
+        return Err(invalid(format!("{program} says it holds {} bytes, more than netlens reads", entry.size())));
+    }
+    let mut bytes = Vec::with_capacity(entry.size() as usize);
+    (&mut entry)
+        .take(MAX_PROGRAM_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(|e| invalid(format!("{program} cannot be read: {e}")))?;
+    let program_json: Value =
+        serde_json::from_slice(&bytes).map_err(|e| invalid(format!("{program} is not valid JSON: {e}")))?;
+    build(&program_json, source)
+}
+
+/// The names of the tensors an argument holds (`as_tensor`, `as_tensors`, optional ones),
+/// however deep.
+fn tensor_names<'a>(arg: &'a Value, out: &mut Vec<&'a str>) {
+    match arg {
+        Value::Object(fields) => {
+            for (key, value) in fields {
+                match (key.as_str(), value) {
+                    ("as_tensors" | "as_optional_tensors", Value::Array(items)) => {
+                        for item in items {
+                            match item.get("name").and_then(Value::as_str) {
+                                Some(name) => out.push(name),
+                                None => tensor_names(item, out),
+                            }
+                        }
+                    }
+                    ("as_tensor" | "as_optional_tensor", Value::Object(t)) => {
+                        if let Some(name) = t.get("name").and_then(Value::as_str) {
+                            out.push(name);
+                        } else {
+                            tensor_names(value, out);
+                        }
+                    }
+                    _ => tensor_names(value, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| tensor_names(item, out)),
+        _ => {}
+    }
+}
+
+/// A tensor's sizes (`as_int`, or `?` for a symbolic size) and dtype.
+fn shape_of(meta: &Value) -> (Vec<i64>, String) {
+    let sizes: Vec<Option<i64>> = meta
+        .get("sizes")
+        .and_then(Value::as_array)
+        .map(|sizes| sizes.iter().map(|s| s.get("as_int").and_then(Value::as_i64)).collect())
+        .unwrap_or_default();
+    let dims: Vec<String> = sizes.iter().map(|s| s.map_or("?".to_owned(), |d| d.to_string())).collect();
+    let dtype = dtype_name(meta.get("dtype").and_then(Value::as_i64).unwrap_or(0));
+    (sizes.iter().map(|s| s.unwrap_or(0)).collect(), format!("[{}] {dtype}", dims.join("x")))
+}
+
+/// The operator type of a call target: `torch.ops.aten.conv2d.default` is `conv2d`; other
+/// namespaces keep theirs (`higher_order.cond`).
+fn op_type(target: &str) -> String {
+    let target = target.strip_prefix("torch.ops.").unwrap_or(target);
+    let parts: Vec<&str> = target.split('.').collect();
+    match parts.as_slice() {
+        ["aten", op, ..] => (*op).to_owned(),
+        [namespace, op, _overload] => format!("{namespace}.{op}"),
+        _ => target.to_owned(),
+    }
+}
+
+/// The module paths of an `nn_module_stack` (`key,path,type;...`), outermost first,
+/// without the root module.
+fn module_paths(stack: &str) -> Vec<&str> {
+    stack
+        .split(';')
+        .filter_map(|entry| {
+            let (_, rest) = entry.split_once(',')?;
+            let (path, _) = rest.rsplit_once(',')?;
+            (!path.is_empty()).then_some(path)
+        })
+        .collect()
+}
+
+fn build(program: &Value, source: &Source) -> Result<(Graph, ModelSummary), LoadError> {
+    let module = program.get("graph_module").unwrap_or(program);
+    let graph = module
+        .get("graph")
+        .ok_or_else(|| LoadError::invalid(source, "holds a program without a graph (graph_module.graph)"))?;
+    let tensors = graph.get("tensor_values").and_then(Value::as_object);
+    let shape = |name: &str| tensors.and_then(|t| t.get(name)).map(shape_of);
+    let mut summary = ModelSummary::default();
+    if let Some(version) = program.get("torch_version").and_then(Value::as_str) {
+        summary.producer = format!("PyTorch {version} (torch.export)");
+    }
+
+    // The signature: which graph inputs are parameters, buffers and constants, and which
+    // are the user's.
+    let mut params: std::collections::HashMap<&str, Param> = std::collections::HashMap::new();
+    let mut user_inputs = Vec::new();
+    let specs = module.pointer("/signature/input_specs").and_then(Value::as_array);
+    for spec in specs.into_iter().flatten() {
+        let Some((kind, body)) = spec.as_object().and_then(|o| o.iter().next()) else { continue };
+        let arg = body.get("arg");
+        let name = arg.and_then(|a| a.get("name").or_else(|| a.pointer("/as_tensor/name"))).and_then(Value::as_str);
+        let Some(name) = name else { continue };
+        let real_name = ["parameter_name", "buffer_name", "tensor_constant_name"]
+            .iter()
+            .find_map(|key| body.get(*key).and_then(Value::as_str));
+        match (kind.as_str(), real_name) {
+            ("user_input", _) => user_inputs.push(name),
+            (_, Some(real_name)) => {
+                let (dims, text) = shape(name).unwrap_or_default();
+                let count = element_count(&dims);
+                summary.params = summary.params.saturating_add(count);
+                params.insert(
+                    name,
+                    Param { name: real_name.to_owned(), count, description: format!("{real_name} {text}") },
+                );
+            }
+            _ => {}
+        }
+    }
+
+    let mut table = NodeTable::default();
+    let mut producers: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    for name in user_inputs {
+        let id = table.add(name, "Input", &shape(name).map(|(_, t)| t).unwrap_or_default(), &[]);
+        producers.insert(name, id);
+    }
+    let nodes = graph.get("nodes").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    for node in nodes {
+        let target = node.get("target").and_then(Value::as_str).unwrap_or("?");
+        let kind = op_type(target);
+        *summary.ops.entry(kind.clone()).or_insert(0) += 1;
+        let mut inputs = Vec::new();
+        for input in node.get("inputs").and_then(Value::as_array).into_iter().flatten() {
+            tensor_names(input.get("arg").unwrap_or(input), &mut inputs);
+        }
+        let mut outputs = Vec::new();
+        tensor_names(node.get("outputs").unwrap_or(&Value::Null), &mut outputs);
+        let read: Vec<Param> = inputs.iter().filter_map(|name| params.get(name).cloned()).collect();
+        let label = node.get("name").and_then(Value::as_str).or(outputs.first().copied()).unwrap_or(&kind);
+        let out_shape = outputs.first().and_then(|o| shape(o)).map(|(_, t)| t).unwrap_or_default();
+        let id = table.add(label, &kind, &out_shape, &read);
+        let stack = node.pointer("/metadata/nn_module_stack").and_then(Value::as_str).unwrap_or("");
+        let (mut group, mut outer) = (None, "");
+        for path in module_paths(stack) {
+            let inner = path.strip_prefix(outer).and_then(|p| p.strip_prefix('.')).unwrap_or(path);
+            // A Sequential's or ModuleList's child `0` is `block.0`, as ONNX names it.
+            let name = match inner.bytes().all(|b| b.is_ascii_digit()) {
+                true => format!("{}.{inner}", outer.rsplit('.').next().unwrap_or(outer)),
+                false => inner.to_owned(),
+            };
+            group = Some(table.group(group, &name));
+            outer = path;
+        }
+        if let Some(g) = group {
+            table.graph.groups.assign(id, g);
+        }
+        for input in &inputs {
+            if let Some(&from) = producers.get(input) {
+                table.graph.push_edge(from, id);
+            }
+        }
+        for output in outputs {
+            producers.insert(output, id);
+        }
+    }
+    let mut outputs = Vec::new();
+    for spec in module.pointer("/signature/output_specs").and_then(Value::as_array).into_iter().flatten() {
+        if let Some(body) = spec.get("user_output") {
+            tensor_names(body, &mut outputs);
+        }
+    }
+    for name in outputs {
+        let id = table.add(name, "Output", &shape(name).map(|(_, t)| t).unwrap_or_default(), &[]);
+        if let Some(&from) = producers.get(name) {
+            table.graph.push_edge(from, id);
+        }
+    }
+    Ok((table.finish(), summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_and_module_stacks_read_as_torch_writes_them() {
+        assert_eq!(op_type("torch.ops.aten.conv2d.default"), "conv2d");
+        assert_eq!(op_type("torch.ops.aten.flatten.using_ints"), "flatten");
+        assert_eq!(op_type("torch.ops.higher_order.cond"), "higher_order.cond");
+        assert_eq!(op_type("_operator.getitem"), "_operator.getitem");
+        let stack = "L__self__,,__main__.Net;L__self__block,block,torch.nn.modules.container.Sequential;\
+                     L__self__block.0,block.0,torch.nn.modules.linear.Linear";
+        assert_eq!(module_paths(stack), ["block", "block.0"]);
+        let json: Value = serde_json::from_str(r#"{"as_tensors": [{"name": "a"}, {"name": "b"}]}"#).unwrap();
+        let mut names = Vec::new();
+        tensor_names(&json, &mut names);
+        assert_eq!(names, ["a", "b"]);
+    }
+}
