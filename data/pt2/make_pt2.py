@@ -8,8 +8,10 @@ digits_cnn.pt2      a small convolutional classifier for 8x8 digits: conv > relu
 tiny_encoder.pt2    two transformer encoder layers (d_model 32, 4 heads, feed-forward 64)
                     over a 6-token sequence, with an embedding and a classifier head:
                     nested modules (layers.0.self_attn, ...) become nested groups
+digits_cnn_step.pt2 digits_cnn after one SGD step (lr 0.1) on a seeded random batch
 params.json         the parameter count and the operators torch reports for each, which
-                    the tests compare with `netlens info --json`
+                    the tests compare with `netlens info --json`; for the step, each
+                    tensor's RMS before and the RMS of its change, for `netlens diff`
 not_exported.pt     a torch.save checkpoint (a zip too, but no exported program)
 """
 import json
@@ -48,8 +50,9 @@ class TinyEncoder(torch.nn.Module):
 
 
 report = {}
+cnn = DigitsCnn()
 for name, model, example in [
-    ("digits_cnn", DigitsCnn(), torch.randn(1, 1, 8, 8)),
+    ("digits_cnn", cnn, torch.randn(1, 1, 8, 8)),
     ("tiny_encoder", TinyEncoder(), torch.randint(0, 100, (1, 6))),
 ]:
     program = torch.export.export(model.eval(), (example,))
@@ -60,6 +63,18 @@ for name, model, example in [
         if node.op == "call_function"
     )
     report[name] = {"params": sum(p.numel() for p in model.parameters()), "ops": dict(sorted(ops.items()))}
+# One training step of the CNN, exported again: every weight moves a little.
+before = {k: v.detach().clone() for k, v in cnn.named_parameters()}
+optimizer = torch.optim.SGD(cnn.parameters(), lr=0.1)
+loss = torch.nn.functional.cross_entropy(cnn(torch.randn(16, 1, 8, 8)), torch.randint(0, 10, (16,)))
+loss.backward()
+optimizer.step()
+torch.export.save(torch.export.export(cnn.eval(), (torch.randn(1, 1, 8, 8),)), os.path.join(here, "digits_cnn_step.pt2"))
+rms = lambda t: t.double().pow(2).mean().sqrt().item()
+report["digits_cnn_step"] = {
+    name: {"rms_a": rms(before[name]), "rms_delta": rms(p.detach() - before[name])}
+    for name, p in cnn.named_parameters()
+}
 with open(os.path.join(here, "params.json"), "w") as f:
     json.dump(report, f, indent=1, sort_keys=True)
 torch.save(DigitsCnn().state_dict(), os.path.join(here, "not_exported.pt"))

@@ -43,7 +43,10 @@ pub fn run(args: Args) -> Result<()> {
     let (a, b) = (load::load_graph(&args.a)?, load::load_graph(&args.b)?);
     for loaded in [&a, &b] {
         if loaded.model.is_none() {
-            bail!("{}: is a graph, not a model; diff compares ONNX, GGUF and safetensors models", loaded.source);
+            bail!(
+                "{}: is a graph, not a model; diff compares ONNX, PyTorch (.pt2), GGUF and safetensors models",
+                loaded.source
+            );
         }
     }
     let (weights_a, weights_b) = (load::weights::open(&args.a)?, load::weights::open(&args.b)?);

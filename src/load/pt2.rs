@@ -10,13 +10,18 @@
 //! every user input and output a node; tensors give the edges. Parameters, buffers and
 //! constants are attached to the operators that read them (counted once in the model's
 //! total), and each node's `nn_module_stack` gives the group hierarchy (`encoder >
-//! layers.0 > self_attn`). Weights stay in the archive: only the program is read.
+//! layers.0 > self_attn`). The graph reads only the program; [`open_weights`] maps the
+//! weights torch stores raw in the archive, for `diff`.
 
 use std::io::{Read, Seek};
+use std::ops::Range;
+use std::path::Path;
 
 use serde_json::Value;
 
+use super::neurons::WeightSource;
 use super::op_graph::{NodeTable, Param, element_count};
+use super::transformer::Tensor;
 use super::{LoadError, ModelSummary, Source};
 use crate::graph::Graph;
 
@@ -252,6 +257,89 @@ fn build(program: &Value, source: &Source) -> Result<(Graph, ModelSummary), Load
         }
     }
     Ok((table.finish(), summary))
+}
+
+/// The weights of an exported program, memory-mapped: the parameters and buffers torch
+/// stores raw and uncompressed (`data/weights/weight_N`, described by
+/// `model_weights_config.json`), by their real names (`mlp.0.weight`).
+pub struct Pt2Weights {
+    map: memmap2::Mmap,
+    tensors: Vec<(Tensor, Range<usize>)>,
+}
+
+impl WeightSource for Pt2Weights {
+    fn bytes(&self, name: &str) -> Option<(&[u8], &str)> {
+        let (tensor, range) = self.tensors.iter().find(|(t, _)| t.name == name)?;
+        Some((self.map.get(range.clone())?, tensor.dtype.as_str()))
+    }
+}
+
+/// The floating-point weights of the `.pt2` at `path` that are stored contiguous and raw
+/// (pickled or strided ones, and integers, are left out), with their tensors.
+pub fn open_weights(path: &Path) -> Result<(Pt2Weights, Vec<Tensor>), LoadError> {
+    let source = Source::File(path.to_owned());
+    let invalid = |m: String| LoadError::invalid(&source, m);
+    let file = std::fs::File::open(path).map_err(|e| LoadError::io(&source, e))?;
+    // SAFETY: read-only; a file changed while netlens reads it gives wrong values, not UB
+    // in safe code that only copies bytes out of the map.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| LoadError::io(&source, e))?;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&map[..]))
+        .map_err(|e| invalid(format!("is not a readable zip archive, as a .pt2 is ({e})")))?;
+    let config_name = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .find(|n| n.ends_with("/data/weights/model_weights_config.json"))
+        .map(|n| n.into_owned())
+        .ok_or_else(|| invalid("holds no weights (data/weights/model_weights_config.json)".to_owned()))?;
+    let prefix = config_name.trim_end_matches("model_weights_config.json").to_owned();
+    let mut text = Vec::new();
+    zip.by_name(&config_name)
+        .map_err(|e| invalid(format!("{config_name}: {e}")))?
+        .take(MAX_PROGRAM_BYTES)
+        .read_to_end(&mut text)
+        .map_err(|e| invalid(format!("{config_name} cannot be read: {e}")))?;
+    let config: Value =
+        serde_json::from_slice(&text).map_err(|e| invalid(format!("{config_name} is not valid JSON: {e}")))?;
+    let mut tensors = Vec::new();
+    for (name, entry) in config.get("config").and_then(Value::as_object).into_iter().flatten() {
+        let meta = entry.get("tensor_meta").unwrap_or(&Value::Null);
+        let (dtype, width) = match meta.get("dtype").and_then(Value::as_i64) {
+            Some(7) => ("F32", 4),
+            Some(6) => ("F16", 2),
+            Some(13) => ("BF16", 2),
+            Some(8) => ("F64", 8),
+            _ => continue,
+        };
+        let (dims, _) = shape_of(meta);
+        let shape: Vec<u64> = dims.iter().map(|&d| d.max(0) as u64).collect();
+        // Contiguous from offset 0: strides are the running products of the sizes.
+        let strides: Vec<Option<i64>> = meta
+            .get("strides")
+            .and_then(Value::as_array)
+            .map(|s| s.iter().map(|v| v.get("as_int").and_then(Value::as_i64)).collect())
+            .unwrap_or_default();
+        let mut expected = 1i64;
+        let mut contiguous = strides.len() == dims.len();
+        for (stride, &size) in strides.iter().zip(&dims).rev() {
+            contiguous &= size <= 1 || *stride == Some(expected);
+            expected = expected.saturating_mul(size);
+        }
+        let offset = meta.pointer("/storage_offset/as_int").and_then(Value::as_i64).unwrap_or(0);
+        let pickled = entry.get("use_pickle").and_then(Value::as_bool).unwrap_or(false);
+        let Some(stored) = entry.get("path_name").and_then(Value::as_str) else { continue };
+        if pickled || !contiguous || offset != 0 {
+            continue;
+        }
+        let Ok(member) = zip.by_name(&format!("{prefix}{stored}")) else { continue };
+        let bytes = element_count(&dims).saturating_mul(width);
+        let stored_raw = member.compression() == zip::CompressionMethod::Stored;
+        if let Some(start) = member.data_start().filter(|_| stored_raw && member.size() >= bytes) {
+            let range = start as usize..(start.saturating_add(bytes)) as usize;
+            tensors.push((Tensor { name: name.clone(), shape, dtype: dtype.to_owned() }, range));
+        }
+    }
+    let list = tensors.iter().map(|(t, _)| t.clone()).collect();
+    Ok((Pt2Weights { map, tensors }, list))
 }
 
 #[cfg(test)]

@@ -1,13 +1,14 @@
 //! Every weight tensor of a model file, by name, with its shape, and its values decoded on
 //! demand in bounded pieces: ONNX initializers (inline or external data), safetensors
-//! checkpoints and GGUF files, through the same decoders as the neuron level.
+//! checkpoints, GGUF files and PyTorch exported programs, through the same decoders as
+//! the neuron level.
 
 use std::path::Path;
 
 use super::dequant::codec;
 use super::neurons::WeightSource;
 use super::transformer::Tensor;
-use super::{LoadError, Source, gguf, is_checkpoint, onnx, onnx_neurons, safetensors};
+use super::{LoadError, Source, gguf, is_checkpoint, onnx, onnx_neurons, pt2, safetensors};
 
 /// Values decoded per piece when streaming a tensor: memory stays bounded by this.
 const PIECE: usize = 1 << 16;
@@ -19,7 +20,7 @@ pub struct Weights {
     pub tensors: Vec<Tensor>,
 }
 
-/// Opens the weights of an ONNX model, a safetensors checkpoint or a GGUF file.
+/// Opens the weights of an ONNX model, a safetensors checkpoint, a GGUF file or a `.pt2`.
 pub fn open(path: &Path) -> Result<Weights, LoadError> {
     let source = Source::File(path.to_owned());
     let decodes = |t: &Tensor| codec(&t.dtype).is_some();
@@ -36,10 +37,13 @@ pub fn open(path: &Path) -> Result<Weights, LoadError> {
         let file = gguf::open(path)?;
         let tensors = file.gguf.tensors.iter().filter(|t| decodes(t)).cloned().collect();
         Ok(Weights { source: Box::new(file), tensors })
+    } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pt2")) {
+        let (weights, tensors) = pt2::open_weights(path)?;
+        Ok(Weights { source: Box::new(weights), tensors })
     } else {
         Err(LoadError::invalid(
             &source,
-            "weights are read from ONNX models, GGUF files and safetensors checkpoints (a .safetensors file or a folder with config.json)",
+            "weights are read from ONNX models, PyTorch exported programs (.pt2), GGUF files and safetensors checkpoints (a .safetensors file or a folder with config.json)",
         ))
     }
 }

@@ -74,3 +74,27 @@ fn checkpoints_and_damaged_archives_are_clear_errors() {
         let _ = load::load_bytes(&flipped, Format::Pt2);
     }
 }
+
+/// `diff` reads the weights torch stores in the archive: one SGD step moved every tensor
+/// by the RMS torch computed, and changed no operator.
+#[test]
+fn diff_measures_a_training_step_as_torch_does() {
+    let dir = common::scratch("pt2-diff");
+    let expected: serde_json::Value = serde_json::from_slice(&std::fs::read(fixture("params.json")).unwrap()).unwrap();
+    let (a, b) = (fixture("digits_cnn.pt2"), fixture("digits_cnn_step.pt2"));
+    let out = netlens(&["diff", a.to_str().unwrap(), b.to_str().unwrap(), "--json"], &dir);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in ["added", "removed", "changed"] {
+        assert_eq!(report[key], serde_json::json!([]), "{key}");
+    }
+    let weights = report["weights"].as_array().unwrap();
+    assert_eq!(weights.len(), 6);
+    for w in weights {
+        let torch = &expected["digits_cnn_step"][w["tensor"].as_str().unwrap()];
+        for key in ["rms_a", "rms_delta"] {
+            let (ours, theirs) = (w[key].as_f64().unwrap(), torch[key].as_f64().unwrap());
+            assert!((ours - theirs).abs() <= 1e-4 * theirs, "{} {key}: {ours} vs torch {theirs}", w["tensor"]);
+        }
+    }
+}
