@@ -126,26 +126,11 @@ pub fn read(dir: &Path) -> Result<(Graph, Dataset), LoadError> {
     };
     let mut summary = Dataset { dataset, features: None, split: None, direction };
     let nodes = graph.node_count() as usize;
-    let rows_error = |source: &Source, rows: usize| {
-        LoadError::invalid(source, format!("has {rows} rows, but the dataset has {nodes} nodes: one row per node"))
-    };
-    if let Some(path) = file(&raw, "node-feat.csv") {
-        let (reader, feat_source) = open(&path)?;
-        let (width, values) = table(reader, &feat_source)?;
-        let rows = values.len().checked_div(width).unwrap_or(0);
-        if rows != nodes {
-            return Err(rows_error(&feat_source, rows));
-        }
+    if let Some((width, values)) = node_rows(&raw, "node-feat.csv", nodes)? {
         graph.attach_column(Column { name: "feat".into(), width, values }).expect("one row per node");
         summary.features = Some(width);
     }
-    if let Some(path) = file(&raw, "node-label.csv") {
-        let (reader, label_source) = open(&path)?;
-        let (width, values) = table(reader, &label_source)?;
-        let rows = values.len().checked_div(width).unwrap_or(0);
-        if rows != nodes {
-            return Err(rows_error(&label_source, rows));
-        }
+    if let Some((width, values)) = node_rows(&raw, "node-label.csv", nodes)? {
         if width == 1 {
             let classes = values.iter().map(|&v| if v.is_finite() && v >= 0.0 { v as i32 } else { -1 }).collect();
             graph.attach_classes(classes).expect("one row per node");
@@ -159,6 +144,24 @@ pub fn read(dir: &Path) -> Result<(Graph, Dataset), LoadError> {
         summary.split = Some(split);
     }
     Ok((graph, summary))
+}
+
+/// The rows of `dir/name[.gz]`, where it exists: their width and values, one row per
+/// node.
+fn node_rows(dir: &Path, name: &str, nodes: usize) -> Result<Option<(usize, Vec<f32>)>, LoadError> {
+    let Some(path) = file(dir, name) else {
+        return Ok(None);
+    };
+    let (reader, source) = open(&path)?;
+    let (width, values) = table(reader, &source)?;
+    let rows = values.len().checked_div(width).unwrap_or(0);
+    if rows != nodes {
+        return Err(LoadError::invalid(
+            &source,
+            format!("has {rows} rows, but the dataset has {nodes} nodes: one row per node"),
+        ));
+    }
+    Ok(Some((width, values)))
 }
 
 /// The first split folder, and its parts as a code per node ([`SPLIT_PARTS`]).
