@@ -411,6 +411,15 @@ pub fn bar_style(template: &str) -> ProgressStyle {
     ProgressStyle::with_template(template).expect("valid template").progress_chars("=> ")
 }
 
+/// Follows a long pass's phases on `bar`: the phase as its message, then done of total.
+pub fn follow_phases(bar: &ProgressBar) -> impl FnMut(Phase, u64, u64) + '_ {
+    |phase, done, total| {
+        bar.set_message(phase.describe());
+        bar.set_length(total);
+        bar.set_position(done);
+    }
+}
+
 /// A progress bar for iterations, labelled with the phase (set_message); "layout" first.
 pub fn progress_bar() -> ProgressBar {
     ProgressBar::new(0)

@@ -9,7 +9,7 @@ use crate::geom::Dim;
 use crate::gpu::Gpu;
 use crate::view::{Drawing, drawing};
 
-use super::args::{EdgeArgs, GraphArgs, HopArgs, LayoutArgs, check_output, progress_bar};
+use super::args::{EdgeArgs, GraphArgs, HopArgs, LayoutArgs, check_output, follow_phases, progress_bar};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -121,11 +121,7 @@ pub fn run(args: Args) -> Result<()> {
     let config = args.layout.config(&loaded);
     let gpu = Gpu::headless()?;
     let bar = progress_bar();
-    let drawing = drawing(&gpu, &loaded.graph, &config, &look, |phase, done, total| {
-        bar.set_message(phase.describe());
-        bar.set_length(total);
-        bar.set_position(done);
-    })?;
+    let drawing = drawing(&gpu, &loaded.graph, &config, &look, follow_phases(&bar))?;
     bar.finish_and_clear();
     let graph = &loaded.graph;
     for (path, format) in outputs {

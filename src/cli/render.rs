@@ -11,7 +11,7 @@ use crate::load::Loaded;
 use crate::render::Camera;
 use crate::view::{Look, drawing, snapshot};
 
-use super::args::{EdgeArgs, GraphArgs, HopArgs, LayoutArgs, check_output, parse_size, progress_bar};
+use super::args::{EdgeArgs, GraphArgs, HopArgs, LayoutArgs, check_output, follow_phases, parse_size, progress_bar};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -48,11 +48,7 @@ pub fn render_frame(
     look: &Look,
 ) -> Result<(Vec<u8>, String)> {
     let bar = progress_bar();
-    let shot = snapshot(gpu, &loaded.graph, config, size, look, |phase, done, total| {
-        bar.set_message(phase.describe());
-        bar.set_length(total);
-        bar.set_position(done);
-    })?;
+    let shot = snapshot(gpu, &loaded.graph, config, size, look, follow_phases(&bar))?;
     bar.finish_and_clear();
     let report = gpu.report();
     let layout = match config.kind {
@@ -104,11 +100,7 @@ fn render_svg(loaded: &Loaded, config: &LayoutConfig, size: (u32, u32), look: &L
     let gpu = Gpu::headless()?;
     let bar = progress_bar();
     let start = std::time::Instant::now();
-    let drawing = drawing(&gpu, &loaded.graph, config, look, |phase, done, total| {
-        bar.set_message(phase.describe());
-        bar.set_length(total);
-        bar.set_position(done);
-    })?;
+    let drawing = drawing(&gpu, &loaded.graph, config, look, follow_phases(&bar))?;
     bar.finish_and_clear();
     let graph = &loaded.graph;
     let camera = Camera::fit(&drawing.bounds, drawing.dim, glam::Vec2::new(size.0 as f32, size.1 as f32));

@@ -119,12 +119,7 @@ impl Table {
             let path = |v: u32| graph.groups.group_of(v).map(|g| graph.groups.path(g).join("/")).unwrap_or_default();
             table.push("group", Values::Text((0..n).map(path).collect()));
         }
-        let mut degree = vec![0u32; n as usize];
-        for (&a, &b) in graph.src.iter().zip(&graph.dst) {
-            degree[a as usize] += 1;
-            degree[b as usize] += 1;
-        }
-        table.push("degree", Values::Index(degree));
+        table.push("degree", Values::Index(graph.degrees()));
         if let Some((hops, k)) = &drawing.hops {
             table.push("hop", Values::Integer(hops.iter().map(|&h| if h <= *k { h as i32 } else { -1 }).collect()));
         }

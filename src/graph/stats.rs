@@ -25,14 +25,22 @@ pub struct Summary {
 }
 
 impl Graph {
-    pub fn summary(&self) -> Summary {
-        let n = self.node_count() as usize;
-        let mut degree = vec![0u32; n];
-        let mut sets = UnionFind::<u32>::new(n);
-        let mut self_loops = 0;
+    /// Each node's total degree: edges out plus edges in (a self-loop counts twice).
+    pub fn degrees(&self) -> Vec<u32> {
+        let mut degree = vec![0u32; self.node_count() as usize];
         for (&a, &b) in self.src.iter().zip(&self.dst) {
             degree[a as usize] += 1;
             degree[b as usize] += 1;
+        }
+        degree
+    }
+
+    pub fn summary(&self) -> Summary {
+        let n = self.node_count() as usize;
+        let degree = self.degrees();
+        let mut sets = UnionFind::<u32>::new(n);
+        let mut self_loops = 0;
+        for (&a, &b) in self.src.iter().zip(&self.dst) {
             if a == b {
                 self_loops += 1;
             } else {

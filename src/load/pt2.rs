@@ -25,7 +25,7 @@ use super::transformer::Tensor;
 use super::{LoadError, ModelSummary, Source};
 use crate::graph::Graph;
 
-/// The largest program JSON read (the graph, not the weights).
+/// The largest JSON member read (the program or the weights' config, not the weights).
 const MAX_PROGRAM_BYTES: u64 = 1 << 30;
 
 /// `torch/_export/serde/schema.py`'s ScalarType, by value.
@@ -77,18 +77,23 @@ pub fn read(archive: impl Read + Seek, source: &Source) -> Result<(Graph, ModelS
         }
         return Err(invalid("holds no exported program (models/model.json)".to_owned()));
     };
-    let mut entry = zip.by_name(&program).map_err(|e| invalid(format!("{program}: {e}")))?;
+    build(&member_json(&mut zip, &program, source)?, source)
+}
+
+/// The JSON document in the archive member `name`, read only up to [`MAX_PROGRAM_BYTES`]
+/// (a member that says it is larger is an error before any reading).
+fn member_json<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str, source: &Source) -> Result<Value, LoadError> {
+    let invalid = |m: String| LoadError::invalid(source, m);
+    let mut entry = zip.by_name(name).map_err(|e| invalid(format!("{name}: {e}")))?;
     if entry.size() > MAX_PROGRAM_BYTES {
-        return Err(invalid(format!("{program} says it holds {} bytes, more than netlens reads", entry.size())));
+        return Err(invalid(format!("{name} says it holds {} bytes, more than netlens reads", entry.size())));
     }
     let mut bytes = Vec::with_capacity(entry.size() as usize);
     (&mut entry)
         .take(MAX_PROGRAM_BYTES)
         .read_to_end(&mut bytes)
-        .map_err(|e| invalid(format!("{program} cannot be read: {e}")))?;
-    let program_json: Value =
-        serde_json::from_slice(&bytes).map_err(|e| invalid(format!("{program} is not valid JSON: {e}")))?;
-    build(&program_json, source)
+        .map_err(|e| invalid(format!("{name} cannot be read: {e}")))?;
+    serde_json::from_slice(&bytes).map_err(|e| invalid(format!("{name} is not valid JSON: {e}")))
 }
 
 /// The names of the tensors an argument holds (`as_tensor`, `as_tensors`, optional ones),
@@ -292,14 +297,7 @@ pub fn open_weights(path: &Path) -> Result<(Pt2Weights, Vec<Tensor>), LoadError>
         .map(|n| n.into_owned())
         .ok_or_else(|| invalid("holds no weights (data/weights/model_weights_config.json)".to_owned()))?;
     let prefix = config_name.trim_end_matches("model_weights_config.json").to_owned();
-    let mut text = Vec::new();
-    zip.by_name(&config_name)
-        .map_err(|e| invalid(format!("{config_name}: {e}")))?
-        .take(MAX_PROGRAM_BYTES)
-        .read_to_end(&mut text)
-        .map_err(|e| invalid(format!("{config_name} cannot be read: {e}")))?;
-    let config: Value =
-        serde_json::from_slice(&text).map_err(|e| invalid(format!("{config_name} is not valid JSON: {e}")))?;
+    let config = member_json(&mut zip, &config_name, &source)?;
     let mut tensors = Vec::new();
     for (name, entry) in config.get("config").and_then(Value::as_object).into_iter().flatten() {
         let meta = entry.get("tensor_meta").unwrap_or(&Value::Null);
