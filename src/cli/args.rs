@@ -56,9 +56,20 @@ pub struct GraphArgs {
 impl GraphArgs {
     /// Loads a graph file (or the bundled default) and says any notice about it on stderr.
     pub fn load(&self) -> Result<Loaded> {
-        let mut loaded = match &self.graph {
-            Some(path) => self.level.load(path, &self.table.columns())?,
-            None => load::bundled_cora(),
+        self.load_or(None)
+    }
+
+    /// The graph `given` in memory (the Python package's) with these options applied
+    /// (labels, node data, clusters, collapse ...), else the file's as [`Self::load`].
+    pub fn load_or(&self, given: Option<Loaded>) -> Result<Loaded> {
+        let mut loaded = match (given, &self.graph) {
+            (Some(_), Some(path)) => bail!("{}: a graph is given already; the file is not read", path.display()),
+            (Some(_), None) if self.level.level == Level::Neurons => {
+                bail!("the level is chosen when the graph is loaded: netlens.load(path, level=\"neurons\")")
+            }
+            (Some(given), None) => given,
+            (None, Some(path)) => self.level.load(path, &self.table.columns())?,
+            (None, None) => load::bundled_cora(),
         };
         self.table.check(&loaded)?;
         if let Some(path) = &self.table.nodes {

@@ -3,7 +3,7 @@
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::analysis::diff::ModelDiff;
 use crate::export::write_png;
@@ -40,24 +40,7 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(path) = &args.output {
         check_output(path, "png", args.force)?;
     }
-    let (a, b) = (load::load_graph(&args.a)?, load::load_graph(&args.b)?);
-    for loaded in [&a, &b] {
-        if loaded.model.is_none() {
-            bail!(
-                "{}: is a graph, not a model; diff compares ONNX, PyTorch (.pt2), GGUF and safetensors models",
-                loaded.source
-            );
-        }
-    }
-    let (weights_a, weights_b) = (load::weights::open(&args.a)?, load::weights::open(&args.b)?);
-    let diff = crate::analysis::diff::diff(&a.graph, &weights_a, &b.graph, &weights_b);
-    let size = |l: &Loaded| (l.graph.node_count(), l.model.as_ref().map_or(0, |m| m.params));
-    let report = Report {
-        a: args.a.display().to_string(),
-        b: args.b.display().to_string(),
-        diff,
-        operators: [size(&a), size(&b)],
-    };
+    let (report, b) = compare(&args.a, &args.b)?;
     print_report(&report, args.json)?;
     if let Some(path) = &args.output {
         let mut graph = b.graph.clone();
@@ -80,9 +63,32 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
+/// Models `a` and `b` compared (what `diff` prints), and `b` as loaded.
+pub fn compare(a: &Path, b: &Path) -> Result<(Report, Loaded)> {
+    let (loaded_a, loaded_b) = (load::load_graph(a)?, load::load_graph(b)?);
+    for loaded in [&loaded_a, &loaded_b] {
+        if loaded.model.is_none() {
+            bail!(
+                "{}: is a graph, not a model; diff compares ONNX, PyTorch (.pt2), GGUF and safetensors models",
+                loaded.source
+            );
+        }
+    }
+    let (weights_a, weights_b) = (load::weights::open(a)?, load::weights::open(b)?);
+    let diff = crate::analysis::diff::diff(&loaded_a.graph, &weights_a, &loaded_b.graph, &weights_b);
+    let size = |l: &Loaded| (l.graph.node_count(), l.model.as_ref().map_or(0, |m| m.params));
+    let report = Report {
+        a: a.display().to_string(),
+        b: b.display().to_string(),
+        diff,
+        operators: [size(&loaded_a), size(&loaded_b)],
+    };
+    Ok((report, loaded_b))
+}
+
 /// What `diff` prints: what changed from A to B; text and JSON come from this one value.
 #[derive(Serialize)]
-struct Report {
+pub struct Report {
     a: String,
     b: String,
     #[serde(flatten)]

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::export::{dot, gexf, graphml, json, table::Table};
 use crate::geom::Dim;
 use crate::gpu::Gpu;
+use crate::load::Loaded;
 use crate::view::{Drawing, drawing};
 
 use super::args::{EdgeArgs, GraphArgs, HopArgs, LayoutArgs, check_output, follow_phases, progress_bar};
@@ -99,6 +100,12 @@ fn check(path: &Path, force: bool) -> Result<()> {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    run_on(args, None)
+}
+
+/// The command on a graph `given` in memory (the Python package's), else on the
+/// arguments' own input.
+pub fn run_on(args: Args, given: Option<Loaded>) -> Result<()> {
     let mut outputs = Vec::new();
     for path in &args.output {
         let format = format_of(path, args.format)?;
@@ -114,7 +121,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         check(path, args.force)?;
     }
-    let loaded = args.graph.load()?;
+    let loaded = args.graph.load_or(given)?;
     args.edges.check(&loaded);
     let selection = args.hops.selection(&loaded, &args.select)?;
     let look = args.edges.look(selection.as_ref());

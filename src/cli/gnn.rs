@@ -9,15 +9,17 @@ use std::path::{Path, PathBuf};
 use crate::app::{self, ViewOptions};
 use crate::embed;
 use crate::embed::EmbedPasses;
+use crate::embed::metrics::Agreement;
 use crate::export::write_png;
 use crate::geom::Bounds;
 use crate::geom::Dim;
 use crate::gpu::Gpu;
+use crate::graph::{Embedding, Graph};
 use crate::load::{self};
 use crate::view::{self, Look};
 
 use super::args::{GraphArgs, LayoutArgs, ScriptedWindow, check_output, parse_size, print_report};
-use super::project::{Method, UmapArgs, project_embedding};
+use super::project::{Method, Projection, UmapArgs, project_embedding};
 use super::render::render_frame;
 
 #[derive(Debug, clap::Args)]
@@ -36,17 +38,8 @@ pub struct Args {
     /// graph's own, as OGB folders carry it]
     #[arg(long, value_name = "S.npy")]
     split: Option<PathBuf>,
-    /// Hops of the graph neighbourhood compared with the nearest neighbours
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
-    hops: u32,
-    /// Most nearest neighbours compared per node
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=embed::MAX_K as i64))]
-    k: u32,
-    /// How to project the embedding for its view (and its trustworthiness)
-    #[arg(long, value_enum, default_value = "umap")]
-    method: Method,
     #[command(flatten)]
-    umap: UmapArgs,
+    measures: MeasureArgs,
     /// Print the measures
     #[arg(long)]
     metrics: bool,
@@ -71,6 +64,101 @@ pub struct Args {
     scripted: ScriptedWindow,
 }
 
+/// How an embedding is compared with its graph, and projected for its view.
+#[derive(Debug, clap::Args)]
+pub struct MeasureArgs {
+    /// Hops of the graph neighbourhood compared with the nearest neighbours
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
+    hops: u32,
+    /// Most nearest neighbours compared per node
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=embed::MAX_K as i64))]
+    k: u32,
+    /// How to project the embedding for its view (and its trustworthiness)
+    #[arg(long, value_enum, default_value = "umap")]
+    method: Method,
+    #[command(flatten)]
+    umap: UmapArgs,
+}
+
+impl MeasureArgs {
+    /// The embedding's 2D view (projected with `seed`) and, with `agree`, the agreement of
+    /// each node's K-hop neighbourhood with its nearest neighbours in the embedding.
+    pub fn examine(
+        &self,
+        gpu: &Gpu,
+        graph: &Graph,
+        embedding: &Embedding,
+        seed: u32,
+        agree: bool,
+    ) -> Result<(Projection, Option<Agreement>)> {
+        let k = self.k as usize;
+        if k >= graph.node_count() as usize {
+            bail!("--k {k}: the graph has only {} nodes", graph.node_count());
+        }
+        let projection = project_embedding(gpu, embedding, self.method, 2, &self.umap, seed)?;
+        let agreement = match agree {
+            true => {
+                let neighbours = embed::neighbours(gpu, &gpu.kernel::<EmbedPasses>(), embedding, k)?;
+                Some(embed::metrics::agreement(graph, &neighbours, k, self.hops))
+            }
+            false => None,
+        };
+        Ok((projection, agreement))
+    }
+
+    /// What `gnn --metrics` says of one embedding (named `name`), from [`Self::examine`]'s
+    /// results; `predictions` and `split` are per node.
+    #[allow(clippy::too_many_arguments)]
+    pub fn report<'a>(
+        &self,
+        graph: &Graph,
+        embedding: &Embedding,
+        name: String,
+        agreement: &'a Agreement,
+        projection: &Projection,
+        predictions: Option<&[i32]>,
+        split: Option<&[i32]>,
+        seconds: f64,
+    ) -> Report<'a> {
+        let trustworthiness = embed::metrics::trustworthiness(embedding, &projection.positions, self.k as usize, 2000);
+        Report {
+            embedding: name,
+            nodes: embedding.rows,
+            dims: embedding.dims,
+            agreement: AgreementReport {
+                most_disagreeing: agreement
+                    .most_disagreeing
+                    .iter()
+                    .map(|&v| Disagreeing {
+                        node: graph.node_name(v),
+                        index: v,
+                        agreement: agreement.per_node[v as usize],
+                    })
+                    .collect(),
+                measure: agreement,
+            },
+            view: ViewReport {
+                method: self.method.name(),
+                trustworthiness,
+                explained_variance: projection.explained.clone(),
+            },
+            predictions: graph
+                .nodes
+                .classes
+                .as_deref()
+                .zip(predictions)
+                .map(|(labels, pred)| embed::metrics::Predictions::of(labels, pred, &agreement.per_node, split)),
+            seconds,
+        }
+    }
+}
+
+/// The split of the nodes a graph carries as its column `split` (OGB folders).
+pub fn split_column(graph: &Graph) -> Option<Vec<i32>> {
+    let column = graph.nodes.columns.iter().find(|c| c.name == "split" && c.width == 1)?;
+    Some(column.values.iter().map(|&v| v as i32).collect())
+}
+
 pub fn run(args: Args) -> Result<()> {
     let window = !args.metrics && !args.json && args.output.is_none();
     if window && !app::display_available() {
@@ -83,10 +171,6 @@ pub fn run(args: Args) -> Result<()> {
     let nodes = loaded.graph.node_count();
     let embeddings =
         args.embedding.iter().map(|path| load::load_embedding(path, Some(nodes))).collect::<Result<Vec<_>, _>>()?;
-    let k = args.k as usize;
-    if k >= nodes as usize {
-        bail!("--k {k}: the graph has only {nodes} nodes");
-    }
     let per_node = |path: &Path| -> Result<Vec<i32>> {
         let values = load::load_classes(path)?;
         if values.len() != nodes as usize {
@@ -98,56 +182,28 @@ pub fn run(args: Args) -> Result<()> {
     // The split: --split, else the graph's own (an OGB folder's).
     let split = match args.split.as_deref().map(per_node).transpose()? {
         Some(split) => Some(split),
-        None => loaded
-            .graph
-            .nodes
-            .columns
-            .iter()
-            .find(|c| c.name == "split" && c.width == 1)
-            .map(|c| c.values.iter().map(|&v| v as i32).collect()),
+        None => split_column(&loaded.graph),
     };
     let gpu = Gpu::headless()?;
-    let passes = gpu.kernel::<EmbedPasses>();
     let seed = args.layout.seed as u32;
+    let measured = args.metrics || args.json;
     let mut views = Vec::with_capacity(embeddings.len());
     let mut agreements = Vec::with_capacity(embeddings.len());
     for (embedding, path) in embeddings.iter().zip(&args.embedding) {
         let start = std::time::Instant::now();
-        let projection = project_embedding(&gpu, embedding, args.method, 2, &args.umap, seed)?;
-        let agreement = if window || args.metrics || args.json {
-            let neighbours = embed::neighbours(&gpu, &passes, embedding, k)?;
-            Some(embed::metrics::agreement(&loaded.graph, &neighbours, k, args.hops))
-        } else {
-            None
-        };
-        if let Some(agreement) = agreement.as_ref().filter(|_| args.metrics || args.json) {
-            let trustworthiness = embed::metrics::trustworthiness(embedding, &projection.positions, k, 2000);
-            let report = Report {
-                embedding: path.display().to_string(),
-                nodes: embedding.rows,
-                dims: embedding.dims,
-                agreement: AgreementReport {
-                    most_disagreeing: agreement
-                        .most_disagreeing
-                        .iter()
-                        .map(|&v| Disagreeing {
-                            node: loaded.graph.node_name(v),
-                            index: v,
-                            agreement: agreement.per_node[v as usize],
-                        })
-                        .collect(),
-                    measure: agreement,
-                },
-                view: ViewReport {
-                    method: args.method.name(),
-                    trustworthiness,
-                    explained_variance: projection.explained.clone(),
-                },
-                predictions: loaded.graph.nodes.classes.as_deref().zip(predictions.as_deref()).map(|(labels, pred)| {
-                    embed::metrics::Predictions::of(labels, pred, &agreement.per_node, split.as_deref())
-                }),
-                seconds: start.elapsed().as_secs_f64(),
-            };
+        let (projection, agreement) =
+            args.measures.examine(&gpu, &loaded.graph, embedding, seed, window || measured)?;
+        if let Some(agreement) = agreement.as_ref().filter(|_| measured) {
+            let report = args.measures.report(
+                &loaded.graph,
+                embedding,
+                path.display().to_string(),
+                agreement,
+                &projection,
+                predictions.as_deref(),
+                split.as_deref(),
+                start.elapsed().as_secs_f64(),
+            );
             print_report(&report, args.json)?;
         }
         views.push(projection.positions);
@@ -173,7 +229,7 @@ pub fn run(args: Args) -> Result<()> {
             size.0,
             size.1,
             views.len(),
-            args.method.name()
+            args.measures.method.name()
         );
     }
     if window {
@@ -219,7 +275,7 @@ pub fn run(args: Args) -> Result<()> {
             .zip(&args.embedding)
             .map(|((positions, agreement), path)| app::EmbeddingView {
                 positions,
-                name: format!("{} ({})", file_name(path), args.method.name()),
+                name: format!("{} ({})", file_name(path), args.measures.method.name()),
                 agreement,
             })
             .collect();
@@ -235,7 +291,7 @@ fn file_name(path: &Path) -> String {
 
 /// The measures of one embedding: what `gnn --metrics` prints, as text or JSON.
 #[derive(Serialize)]
-struct Report<'a> {
+pub struct Report<'a> {
     embedding: String,
     nodes: usize,
     dims: usize,

@@ -55,8 +55,9 @@ enum Report {
     },
 }
 
+/// What `info` says of a graph or model (`info --json` without `--gpu`).
 #[derive(Serialize)]
-struct GraphInfo {
+pub struct GraphInfo {
     source: String,
     format: &'static str,
     #[serde(flatten)]
@@ -78,7 +79,7 @@ struct GraphInfo {
 }
 
 impl GraphInfo {
-    fn of(loaded: Loaded) -> GraphInfo {
+    pub fn of(loaded: &Loaded) -> GraphInfo {
         let graph = &loaded.graph;
         GraphInfo {
             source: loaded.source.to_string(),
@@ -92,8 +93,8 @@ impl GraphInfo {
             repeated_groups: graph.groups.repeated(),
             node_columns: graph.nodes.columns.iter().map(|c| (c.name.clone(), c.width)).collect(),
             text_columns: graph.nodes.text_columns.iter().map(|c| c.name.clone()).collect(),
-            model: loaded.model,
-            dataset: loaded.dataset,
+            model: loaded.model.clone(),
+            dataset: loaded.dataset.clone(),
         }
     }
 }
@@ -195,7 +196,7 @@ pub fn run(args: Args) -> Result<()> {
                 clusters: args.clusters,
                 cluster_seed: args.cluster_seed,
             };
-            Report::Graph { graph: Box::new(GraphInfo::of(graph_args.load()?)), gpu }
+            Report::Graph { graph: Box::new(GraphInfo::of(&graph_args.load()?)), gpu }
         }
     };
     print_report(&report, args.json)

@@ -6,19 +6,19 @@
 //! reported once, in `main`, as one line.
 
 mod activations;
-mod args;
+pub mod args;
 mod attention;
 mod bench;
-mod diff;
-mod export;
-mod gnn;
-mod info;
+pub mod diff;
+pub mod export;
+pub mod gnn;
+pub mod info;
 mod khop;
 mod layout;
-mod project;
-mod record;
-mod render;
-mod view;
+pub mod project;
+pub mod record;
+pub mod render;
+pub mod view;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -165,9 +165,84 @@ enum Command {
     Bench(bench::Command),
 }
 
-/// Parses the command line and runs the command.
-pub fn run() -> Result<()> {
-    let cli = Cli::parse();
+/// Runs the command line `args` (the program's name first) as the `netlens` program
+/// does, and returns its exit status: netlens's warnings and any error go to stderr as
+/// one line each. The binary and
+/// the Python package's `netlens` command both start here.
+pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
+    let runtime_dir = quiet_runtime_dir();
+    // A damaged table's reader may panic; netlens turns that into an error line, so the
+    // panic itself stays quiet. Every other panic is reported as usual.
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !crate::load::columnar::guarding() {
+            report(info)
+        }
+    }));
+    show_warnings();
+    let code = match run(Cli::parse_from(args)) {
+        Ok(()) => 0,
+        Err(error) => {
+            eprintln!("netlens: error: {error:#}");
+            1
+        }
+    };
+    if let Some(dir) = runtime_dir {
+        let _ = std::fs::remove_dir(dir);
+    }
+    code
+}
+
+/// Prints netlens's own warnings and errors to stderr; other crates' records (wgpu's
+/// driver chatter) stay silent.
+struct Warnings;
+
+impl log::Log for Warnings {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        metadata.level() <= log::Level::Warn && metadata.target().starts_with("netlens")
+    }
+
+    fn log(&self, record: &log::Record) {
+        if self.enabled(record.metadata()) {
+            eprintln!("netlens: {}: {}", record.level().as_str().to_lowercase(), record.args());
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+/// Sends the library's warnings (a GPU pass that fell back to the CPU, and why) to
+/// stderr; the first logger a process installs stays.
+pub fn show_warnings() {
+    if log::set_logger(&Warnings).is_ok() {
+        log::set_max_level(log::LevelFilter::Warn);
+    }
+}
+
+/// Mesa's window-system probe prints `error: XDG_RUNTIME_DIR is invalid or not set in the
+/// environment.` on machines without a login session (SSH, containers, CI) although
+/// nothing is wrong; an empty private runtime folder, only where the variable is unset,
+/// keeps it quiet. Returns the folder to remove at the end.
+fn quiet_runtime_dir() -> Option<std::path::PathBuf> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        if std::env::var_os("XDG_RUNTIME_DIR").is_some() {
+            return None;
+        }
+        let dir = std::env::temp_dir().join(format!("netlens-runtime-{}", std::process::id()));
+        std::fs::DirBuilder::new().mode(0o700).create(&dir).ok()?;
+        // SAFETY: called first, before netlens starts any thread; the Python command calls
+        // it from its main thread before anything else.
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
+        Some(dir)
+    }
+    #[cfg(not(unix))]
+    None
+}
+
+/// Runs one parsed command.
+fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::View(args) => view::run(args),
         Command::Render(args) => render::run(args),

@@ -22,6 +22,20 @@ pub struct Args {
     /// Output coordinates (.npy)
     #[arg(short, long, value_name = "FILE.npy")]
     output: PathBuf,
+    #[command(flatten)]
+    projection: ProjectArgs,
+    /// Print the report as one JSON object
+    #[arg(long)]
+    json: bool,
+    /// Replace the output file if it exists
+    #[arg(short, long)]
+    force: bool,
+}
+
+/// How to project an embedding.
+/// How to project an embedding.
+#[derive(Debug, clap::Args)]
+pub struct ProjectArgs {
     /// Projection method
     #[arg(long, value_enum, default_value = "umap")]
     method: Method,
@@ -33,15 +47,20 @@ pub struct Args {
     /// UMAP: seed of the negative samples; the same seed gives the same projection
     #[arg(long, default_value_t = 0)]
     seed: u32,
-    /// Print the report as one JSON object
-    #[arg(long)]
-    json: bool,
-    /// Replace the output file if it exists
-    #[arg(short, long)]
-    force: bool,
 }
 
-/// How to project an embedding.
+impl ProjectArgs {
+    /// The coordinates per row: 2 or 3.
+    pub fn dims(&self) -> usize {
+        self.dim.count() as usize
+    }
+
+    /// The embedding projected as these options say.
+    pub fn project(&self, gpu: &Gpu, embedding: &crate::graph::Embedding) -> Result<Projection> {
+        project_embedding(gpu, embedding, self.method, self.dims(), &self.umap, self.seed)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Method {
     /// Principal component analysis: the axes of largest variance (linear, exact)
@@ -151,9 +170,8 @@ pub fn run(args: Args) -> Result<()> {
     let embedding = load::load_embedding(&args.embedding, None)?;
     let gpu = Gpu::headless()?;
     let start = std::time::Instant::now();
-    let dim = args.dim.count() as usize;
-    let Projection { positions, explained } =
-        project_embedding(&gpu, &embedding, args.method, dim, &args.umap, args.seed)?;
+    let dim = args.projection.dims();
+    let Projection { positions, explained } = args.projection.project(&gpu, &embedding)?;
     let seconds = start.elapsed().as_secs_f64();
     write_positions(&args.output, &positions, dim)
         .with_context(|| format!("{}: cannot write", args.output.display()))?;
@@ -161,7 +179,7 @@ pub fn run(args: Args) -> Result<()> {
         output: args.output,
         rows: embedding.rows,
         dims: embedding.dims,
-        method: args.method.name(),
+        method: args.projection.method.name(),
         dim,
         seconds,
         explained_variance: explained,

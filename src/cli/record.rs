@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::export::video;
 use crate::gpu::Gpu;
-use crate::load::{self};
+use crate::load::{self, Loaded};
 use crate::render::EdgeColoring;
 use crate::view::Phase;
 
@@ -42,6 +42,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    run_on(args, None)
+}
+
+/// The command on a graph `given` in memory (the Python package's), else on the
+/// arguments' own input.
+pub fn run_on(args: Args, given: Option<Loaded>) -> Result<()> {
     let format = video::sink::Format::of(&args.output)?;
     let gif = format == video::sink::Format::Gif;
     let size = args.size.unwrap_or(if gif { (640, 360) } else { (1920, 1080) });
@@ -57,11 +63,11 @@ pub fn run(args: Args) -> Result<()> {
         bail!("{}: no such tour file", tour.display());
     }
     let mut sink = video::sink::Sink::create(&args.output, size, fps, args.force)?;
-    let loaded = args.graph.load()?;
+    let loaded = args.graph.load_or(given)?;
     args.edges.check(&loaded);
     let title = match &loaded.source {
         load::Source::File(path) => path.file_stem().unwrap_or(path.as_os_str()).to_string_lossy().into_owned(),
-        load::Source::Bundled(name) => (*name).to_owned(),
+        load::Source::Bundled(name) | load::Source::Memory(name) => (*name).to_owned(),
     };
     let training = args.training.run(&args.graph.level, &loaded)?;
     let options = video::Options {

@@ -69,6 +69,12 @@ pub fn render_frame(
 }
 
 pub fn run(args: Args) -> Result<()> {
+    run_on(args, None)
+}
+
+/// The command on a graph `given` in memory (the Python package's), else on the
+/// arguments' own input.
+pub fn run_on(args: Args, given: Option<Loaded>) -> Result<()> {
     let svg = args.output.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
     if !svg && !args.output.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
         bail!("{}: the output must be a .png or .svg file", args.output.display());
@@ -77,7 +83,7 @@ pub fn run(args: Args) -> Result<()> {
     if svg && args.layout.dim == Dim::Three {
         bail!("{}: SVG shows 2D layouts; drop --dim 3, or write a .png", args.output.display());
     }
-    let loaded = args.graph.load()?;
+    let loaded = args.graph.load_or(given)?;
     args.edges.check(&loaded);
     let selection = args.hops.selection(&loaded, &args.select)?;
     let look = args.edges.look(selection.as_ref());

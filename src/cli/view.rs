@@ -6,6 +6,7 @@ use crate::app::{self, ViewOptions};
 use crate::export::{fresh_path, write_png};
 use crate::gpu::Gpu;
 use crate::khop::Selection;
+use crate::load::Loaded;
 use crate::render::EdgeColoring;
 
 use super::args::{EdgeArgs, GraphArgs, HopArgs, LayoutArgs, ScriptedWindow, TrainingArgs, parse_size};
@@ -35,7 +36,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let loaded = args.graph.load()?;
+    run_on(args, None)
+}
+
+/// The command on a graph `given` in memory (the Python package's), else on the
+/// arguments' own input.
+pub fn run_on(args: Args, given: Option<Loaded>) -> Result<()> {
+    let loaded = args.graph.load_or(given)?;
     args.edges.check(&loaded);
     let training = args.training.run(&args.graph.level, &loaded)?;
     if !app::display_available() {

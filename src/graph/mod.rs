@@ -143,6 +143,21 @@ pub struct Embedding {
 }
 
 impl Embedding {
+    /// `rows x dims` values, row-major, checked: the counts agree and every value is
+    /// finite; the error says where not.
+    pub fn checked(rows: usize, dims: usize, values: Vec<f32>) -> Result<Embedding, String> {
+        if rows == 0 || dims == 0 {
+            return Err(format!("is {rows} x {dims}: an embedding needs rows and columns"));
+        }
+        if rows.checked_mul(dims) != Some(values.len()) {
+            return Err(format!("has {} values, not {rows} x {dims}", values.len()));
+        }
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(format!("row {} holds {}: embeddings must be finite", i / dims, values[i]));
+        }
+        Ok(Embedding { rows, dims, values })
+    }
+
     pub fn row(&self, r: usize) -> &[f32] {
         &self.values[r * self.dims..(r + 1) * self.dims]
     }

@@ -5,6 +5,7 @@
 //! Every loader streams its input line by line or value by value, and every error names
 //! the file and, for text formats, the line.
 
+pub mod arrays;
 pub mod columnar;
 mod compressed;
 pub mod dequant;
@@ -44,6 +45,8 @@ pub enum Source {
     File(PathBuf),
     /// Data compiled into the binary, by name.
     Bundled(&'static str),
+    /// Arrays handed over in memory (the Python package's), by what they were.
+    Memory(&'static str),
 }
 
 impl fmt::Display for Source {
@@ -51,6 +54,7 @@ impl fmt::Display for Source {
         match self {
             Source::File(path) => write!(f, "{}", path.display()),
             Source::Bundled(name) => write!(f, "<bundled {name}>"),
+            Source::Memory(name) => write!(f, "<{name}>"),
         }
     }
 }
@@ -96,6 +100,8 @@ pub enum Format {
     Ogb,
     /// A PyTorch exported program (`torch.export.save`).
     Pt2,
+    /// Edge arrays in memory ([`arrays`]).
+    Arrays,
 }
 
 impl Format {
@@ -111,6 +117,7 @@ impl Format {
             Format::Arrow => "arrow",
             Format::Ogb => "ogb",
             Format::Pt2 => "pt2",
+            Format::Arrays => "arrays",
         }
     }
 
@@ -201,7 +208,7 @@ impl ModelSummary {
 }
 
 /// A loaded graph and the format it came in.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Loaded {
     pub graph: Graph,
     pub format: Format,
@@ -391,7 +398,13 @@ fn read_graph(
         Format::EdgeList => edgelist::read(reader, source)?,
         Format::MatrixMarket => mtx::read(reader, source)?,
         Format::NpyEdgeIndex => npy::edge_index(reader, source)?,
-        Format::Safetensors | Format::Gguf | Format::Parquet | Format::Arrow | Format::Ogb | Format::Pt2 => {
+        Format::Safetensors
+        | Format::Gguf
+        | Format::Parquet
+        | Format::Arrow
+        | Format::Ogb
+        | Format::Pt2
+        | Format::Arrays => {
             return Err(LoadError::invalid(
                 source,
                 format!("{} files are read from their path, not streamed", format.name()),
@@ -459,13 +472,7 @@ pub fn load_embedding(path: &Path, nodes: Option<u32>) -> Result<crate::graph::E
             format!("has {rows} rows, but the graph has {nodes} nodes: one row per node"),
         ));
     }
-    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-        return Err(LoadError::invalid(
-            &source,
-            format!("row {} holds {}: embeddings must be finite", i / dims, values[i]),
-        ));
-    }
-    Ok(crate::graph::Embedding { rows, dims, values })
+    crate::graph::Embedding::checked(rows, dims, values).map_err(|why| LoadError::invalid(&source, why))
 }
 
 /// A table of numbers separated by commas, tabs or spaces, all rows as wide.

@@ -1,0 +1,5 @@
+"""``python -m netlens``: the ``netlens`` command."""
+
+from ._cli import main
+
+main()
