@@ -81,7 +81,7 @@ pub fn graph(arrays: EdgeArrays<'_>) -> Result<Loaded, LoadError> {
 /// Attaches `values` (`width` a row, one row per node) as node column `name`, replacing a
 /// column of that name.
 pub fn set_column(loaded: &mut Loaded, name: &str, width: usize, values: Vec<f32>) -> Result<(), LoadError> {
-    if width == 0 || values.len() % width != 0 {
+    if width == 0 || !values.len().is_multiple_of(width) {
         return Err(LoadError::invalid(&loaded.source, format!("node data '{name}' is not {width} values a row")));
     }
     let column = Column { name: name.to_owned(), width, values };
