@@ -64,6 +64,11 @@ def _quiet_runtime_dir() -> None:
 
 _quiet_runtime_dir()
 
+# In a notebook stderr is no terminal, so the command line's progress bars would stay
+# hidden: there they are written to Python's sys.stderr, which the notebook shows.
+if "ipykernel" in sys.modules and not sys.stderr.isatty():
+    _native.progress_to_python()
+
 
 def _numpy(value: Any) -> np.ndarray:
     """A numpy view of an array-like: numpy arrays, torch tensors, lists."""
@@ -287,12 +292,12 @@ class Graph:
         options: any of render's flags, e.g. ``layout="force"``, ``dim=3``, ``seed=2``,
         ``edge_color="direction"``, ``direction="out"``.
         """
-        with tempfile.TemporaryDirectory(prefix="netlens-") as folder:
-            out = Path(path) if path is not None else Path(folder) / "graph.png"
-            argv = ["-o", os.fspath(out), "--size", _text("size", size), "--hops", str(hops)]
-            argv += _flags({"select": self._ids(select or []), "force": overwrite}) + _bundle(bundle) + _flags(options)
-            self._native.run("render", argv)
-            return out.read_bytes()
+        argv = ["--size", _text("size", size), "--hops", str(hops)]
+        argv += _flags({"select": self._ids(select or [])}) + _bundle(bundle) + _flags(options)
+        if path is None:
+            return self._native.picture(argv)
+        self._native.run("render", ["-o", os.fspath(path)] + _flags({"force": overwrite}) + argv)
+        return Path(path).read_bytes()
 
     def khop(self, seeds: Sequence[NodeId], hops: int = 1, direction: str = "both") -> list:
         """The nodes within ``hops`` of ``seeds``: a list of K+1 int64 arrays, the node

@@ -8,16 +8,19 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
 
 use clap::{Args, Parser};
+use indicatif::{ProgressDrawTarget, TermLike};
 use numpy::{
     IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
 };
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
-use netlens::cli::args::{GraphArgs, HopArgs, LayoutArgs};
+use netlens::cli::args::{GraphArgs, HopArgs, LayoutArgs, draw_progress_with, progress_bar};
 use netlens::cli::project::ProjectArgs;
 use netlens::cli::{export, gnn, info, record, render, view};
+use netlens::export::encode_png;
 use netlens::gpu::Gpu;
 use netlens::graph::Embedding;
 use netlens::khop::{self, KHop, Neighbourhoods};
@@ -178,10 +181,31 @@ impl Graph {
         let loaded = &self.loaded;
         let config = options.config(loaded);
         let dim = config.dim.count() as usize;
-        let placed = detached(py, || Ok(netlens::layout::place(gpu()?, &loaded.graph, &config, |_, _| {})?))?;
+        let placed = detached(py, || {
+            let bar = progress_bar();
+            let placed = netlens::layout::place(gpu()?, &loaded.graph, &config, |done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            })?;
+            bar.finish_and_clear();
+            Ok(placed)
+        })?;
         let rows = placed.positions.len();
         let values: Vec<f32> = placed.positions.iter().flat_map(|p| p[..dim].iter().copied()).collect();
         values.into_pyarray(py).reshape([rows, dim])
+    }
+
+    /// The graph drawn as `netlens render` draws it for the same options: PNG bytes.
+    fn picture<'py>(&self, py: Python<'py>, argv: Vec<String>) -> PyResult<Bound<'py, PyBytes>> {
+        let options: render::PictureArgs = parse(argv)?;
+        let loaded = &self.loaded;
+        let png = detached(py, || {
+            let (rgba, _) = options.frame(gpu()?, loaded)?;
+            let mut png = Vec::new();
+            encode_png(&mut png, options.size, &rgba)?;
+            Ok(png)
+        })?;
+        Ok(PyBytes::new(py, &png))
     }
 
     /// The nodes at exactly 0, 1, ..., K hops from `seeds` (indices), one array each,
@@ -327,6 +351,67 @@ fn diff(py: Python<'_>, a: std::path::PathBuf, b: std::path::PathBuf) -> PyResul
     detached(py, || Ok(serde_json::to_string(&netlens::cli::diff::compare(&a, &b)?.0)?))
 }
 
+/// Progress bars as text lines on Python's `sys.stderr`, where a notebook shows them
+/// (Jupyter overwrites a line that starts with a carriage return).
+#[derive(Debug)]
+struct PythonStderr;
+
+impl PythonStderr {
+    fn write(&self, text: &str) -> std::io::Result<()> {
+        Python::attach(|py| {
+            let stderr = py.import("sys")?.getattr("stderr")?;
+            stderr.call_method1("write", (text,))?;
+            stderr.call_method0("flush").map(drop)
+        })
+        .map_err(std::io::Error::other)
+    }
+}
+
+impl TermLike for PythonStderr {
+    fn width(&self) -> u16 {
+        100
+    }
+
+    fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn write_line(&self, text: &str) -> std::io::Result<()> {
+        self.write(&format!("{text}\n"))
+    }
+
+    fn write_str(&self, text: &str) -> std::io::Result<()> {
+        self.write(text)
+    }
+
+    fn clear_line(&self) -> std::io::Result<()> {
+        self.write(&format!("\r{:100}\r", ""))
+    }
+
+    fn flush(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Draws every progress bar from now on to Python's `sys.stderr` (notebooks, whose
+/// stderr is not a terminal).
+#[pyfunction]
+fn progress_to_python() {
+    draw_progress_with(|| ProgressDrawTarget::term_like(Box::new(PythonStderr)));
+}
+
 /// The `netlens` command line (`argv[0]` is the program's name); returns the exit status.
 #[pyfunction]
 fn main(py: Python<'_>, argv: Vec<String>) -> u8 {
@@ -341,5 +426,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(project, m)?)?;
     m.add_function(wrap_pyfunction!(diff, m)?)?;
     m.add_function(wrap_pyfunction!(main, m)?)?;
+    m.add_function(wrap_pyfunction!(progress_to_python, m)?)?;
     Ok(())
 }

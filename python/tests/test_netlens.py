@@ -158,6 +158,26 @@ def test_from_pyg_keeps_features_labels_and_masks(cora_nx):
         assert [level.tolist() for level in g.khop([seed], hops=hops, direction="out")] == levels_of(cora_nx, seed, hops)
 
 
+def test_from_pyg_takes_a_real_pyg_data_and_agrees_with_pyg():
+    torch = pytest.importorskip("torch")
+    pyg = pytest.importorskip("torch_geometric")
+    from torch_geometric.utils import k_hop_subgraph, to_undirected
+
+    edges = torch.from_numpy(np.loadtxt(CORA / "edges.tsv", dtype=np.int64, comments="#").T.copy())
+    data = pyg.data.Data(
+        edge_index=to_undirected(edges),
+        x=torch.from_numpy(np.load(CORA / "features.npy")),
+        y=torch.from_numpy(np.load(CORA / "labels.npy")).long(),
+    )
+    g = netlens.from_pyg(data)
+    assert (g.num_nodes, g.num_edges) == (data.num_nodes, data.num_edges)
+    assert g.info()["classes"] == int(data.y.max()) + 1
+    for seed, hops in [(35, 3), (1000, 2)]:
+        subset, _, _, _ = k_hop_subgraph(seed, hops, data.edge_index, num_nodes=data.num_nodes)
+        reached = np.concatenate(g.khop([seed], hops=hops))
+        assert sorted(reached.tolist()) == sorted(subset.tolist())
+
+
 def test_gnn_metrics_equal_the_command(cora):
     emb = np.load(CORA / "gcn_hidden.npy")
     pred = np.load(CORA / "gcn_pred.npy")
@@ -296,6 +316,20 @@ def test_view_opens_the_window_in_its_own_process(cora):
         os.environ.pop("DISPLAY", None)
         xvfb.send_signal(signal.SIGTERM)
         xvfb.wait()
+
+
+def test_progress_reaches_python_stderr_in_notebooks():
+    # What a notebook gets: the command line's bar, written through sys.stderr.
+    code = (
+        "import io, sys, netlens\n"
+        "netlens._native.progress_to_python()\n"
+        "sys.stderr = captured = io.StringIO()\n"
+        "netlens.load().layout()\n"
+        "sys.__stdout__.write(captured.getvalue())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "iterations" in done.stdout and "layout" in done.stdout
 
 
 def test_every_public_function_teaches():

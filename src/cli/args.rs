@@ -1,7 +1,7 @@
 //! Argument groups several commands share (graph input, model level, layout, edges, hops, training run, scripted window), their parsers, the output check, and the progress bar.
 
 use anyhow::{Context, Result, bail};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
 
 use crate::analysis::training;
@@ -273,7 +273,7 @@ impl TrainingArgs {
         if loaded.graph.weights.is_none() {
             bail!("{}: has no edge weights to animate; checkpoints need --level neurons", loaded.source);
         }
-        let bar = ProgressBar::new(self.checkpoints.len() as u64)
+        let bar = new_bar(self.checkpoints.len() as u64)
             .with_style(bar_style("loading checkpoints [{bar:30}] {pos}/{len}, {elapsed}"));
         let mut checkpoints = Vec::with_capacity(self.checkpoints.len());
         for path in &self.checkpoints {
@@ -431,9 +431,27 @@ pub fn follow_phases(bar: &ProgressBar) -> impl FnMut(Phase, u64, u64) + '_ {
     }
 }
 
+/// Where progress bars draw, where a host chose (the Python package, in a notebook);
+/// otherwise stderr, and only where it is a terminal.
+static DRAW_TARGET: std::sync::OnceLock<fn() -> ProgressDrawTarget> = std::sync::OnceLock::new();
+
+/// Sends every progress bar from now on to the targets `target` makes; the first call
+/// decides.
+pub fn draw_progress_with(target: fn() -> ProgressDrawTarget) {
+    let _ = DRAW_TARGET.set(target);
+}
+
+/// A progress bar of `len` steps, drawn where [`draw_progress_with`] says.
+pub fn new_bar(len: u64) -> ProgressBar {
+    match DRAW_TARGET.get() {
+        Some(target) => ProgressBar::with_draw_target(Some(len), target()),
+        None => ProgressBar::new(len),
+    }
+}
+
 /// A progress bar for iterations, labelled with the phase (set_message); "layout" first.
 pub fn progress_bar() -> ProgressBar {
-    ProgressBar::new(0)
+    new_bar(0)
         .with_style(bar_style("{msg} [{bar:30}] {pos}/{len} iterations, {elapsed} (ETA {eta})"))
         .with_message(Phase::Layout.describe())
 }

@@ -1,7 +1,6 @@
 //! `netlens project`: an embedding projected to 2D or 3D on the GPU (PCA or UMAP-style); the projection settings `gnn` shares.
 
 use anyhow::{Context, Result, bail};
-use indicatif::ProgressBar;
 use serde::Serialize;
 use std::fmt;
 use std::path::PathBuf;
@@ -13,7 +12,7 @@ use crate::geom::Dim;
 use crate::gpu::Gpu;
 use crate::load::{self};
 
-use super::args::{bar_style, check_output, print_report};
+use super::args::{bar_style, check_output, new_bar, print_report};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -126,7 +125,7 @@ pub fn project_embedding(
         }
         Method::Umap => {
             let config = umap.config(embedding.rows, dim, seed)?;
-            let bar = ProgressBar::new(config.epochs as u64)
+            let bar = new_bar(config.epochs as u64)
                 .with_style(bar_style("umap [{bar:30}] {pos}/{len} epochs, {elapsed} (ETA {eta})"));
             let umap_passes = gpu.kernel::<UmapPasses>();
             let positions = embed::umap::umap(gpu, &passes, &umap_passes, embedding, &config, |done, _| {

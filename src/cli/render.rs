@@ -18,6 +18,19 @@ pub struct Args {
     #[command(flatten)]
     graph: GraphArgs,
     #[command(flatten)]
+    picture: PictureArgs,
+    /// Output file: a PNG, or an SVG (2D layouts: vector shapes for papers and slides)
+    #[arg(short, long, value_name = "FILE.png|FILE.svg")]
+    output: PathBuf,
+    /// Replace the output file if it exists
+    #[arg(short, long)]
+    force: bool,
+}
+
+/// What a picture shows and how big: the layout, a selection, the edges, the size.
+#[derive(Debug, clap::Args)]
+pub struct PictureArgs {
+    #[command(flatten)]
     layout: LayoutArgs,
     /// Highlight this node and its K-hop neighbourhood (--hops), dimming the rest: a node
     /// name, or an index where nodes are numbered; repeatable
@@ -27,15 +40,24 @@ pub struct Args {
     hops: HopArgs,
     #[command(flatten)]
     edges: EdgeArgs,
-    /// Output file: a PNG, or an SVG (2D layouts: vector shapes for papers and slides)
-    #[arg(short, long, value_name = "FILE.png|FILE.svg")]
-    output: PathBuf,
     /// Image size in pixels, WIDTHxHEIGHT
     #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
-    size: (u32, u32),
-    /// Replace the output file if it exists
-    #[arg(short, long)]
-    force: bool,
+    pub size: (u32, u32),
+}
+
+impl PictureArgs {
+    /// Calls `draw` with the layout and the look these options give `loaded`.
+    fn draw<T>(&self, loaded: &Loaded, draw: impl FnOnce(&LayoutConfig, &Look) -> Result<T>) -> Result<T> {
+        self.edges.check(loaded);
+        let selection = self.hops.selection(loaded, &self.select)?;
+        draw(&self.layout.config(loaded), &self.edges.look(selection.as_ref()))
+    }
+
+    /// `loaded` laid out and drawn on `gpu`: RGBA rows of `size`, and a line describing
+    /// the work.
+    pub fn frame(&self, gpu: &Gpu, loaded: &Loaded) -> Result<(Vec<u8>, String)> {
+        self.draw(loaded, |config, look| render_frame(gpu, loaded, config, self.size, look))
+    }
 }
 
 /// Lays out and renders a graph offscreen on `gpu`, with a progress bar on a terminal.
@@ -80,23 +102,20 @@ pub fn run_on(args: Args, given: Option<Loaded>) -> Result<()> {
         bail!("{}: the output must be a .png or .svg file", args.output.display());
     }
     check_output(&args.output, if svg { "svg" } else { "png" }, args.force)?;
-    if svg && args.layout.dim == Dim::Three {
+    if svg && args.picture.layout.dim == Dim::Three {
         bail!("{}: SVG shows 2D layouts; drop --dim 3, or write a .png", args.output.display());
     }
     let loaded = args.graph.load_or(given)?;
-    args.edges.check(&loaded);
-    let selection = args.hops.selection(&loaded, &args.select)?;
-    let look = args.edges.look(selection.as_ref());
-    let config = args.layout.config(&loaded);
+    let picture = &args.picture;
     let note = if svg {
-        render_svg(&loaded, &config, args.size, &look, &args.output)?
+        picture.draw(&loaded, |config, look| render_svg(&loaded, config, picture.size, look, &args.output))?
     } else {
-        let (rgba, note) = render_frame(&Gpu::headless()?, &loaded, &config, args.size, &look)?;
-        write_png(&args.output, args.size, &rgba)
+        let (rgba, note) = picture.frame(&Gpu::headless()?, &loaded)?;
+        write_png(&args.output, picture.size, &rgba)
             .with_context(|| format!("{}: cannot write", args.output.display()))?;
         note
     };
-    eprintln!("wrote {} ({}x{}): {note}", args.output.display(), args.size.0, args.size.1);
+    eprintln!("wrote {} ({}x{}): {note}", args.output.display(), picture.size.0, picture.size.1);
     Ok(())
 }
 

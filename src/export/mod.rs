@@ -71,11 +71,14 @@ pub fn write_with(path: &Path, write: impl FnOnce(&mut AtomicFile) -> std::io::R
 
 /// Writes RGBA8 rows as a PNG.
 pub fn write_png(path: &Path, size: (u32, u32), rgba: &[u8]) -> std::io::Result<()> {
-    write_with(path, |file| {
-        let encoder = image::codecs::png::PngEncoder::new(file);
-        image::ImageEncoder::write_image(encoder, rgba, size.0, size.1, image::ExtendedColorType::Rgba8)
-            .map_err(std::io::Error::other)
-    })
+    write_with(path, |file| encode_png(file, size, rgba))
+}
+
+/// Encodes RGBA8 rows of `size` as a PNG into `out`.
+pub fn encode_png(out: impl std::io::Write, size: (u32, u32), rgba: &[u8]) -> std::io::Result<()> {
+    let encoder = image::codecs::png::PngEncoder::new(out);
+    image::ImageEncoder::write_image(encoder, rgba, size.0, size.1, image::ExtendedColorType::Rgba8)
+        .map_err(std::io::Error::other)
 }
 
 /// Writes `values` as a float32 .npy of `shape`.
