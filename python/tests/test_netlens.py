@@ -254,9 +254,11 @@ def test_from_torch_opens_a_module_as_its_pt2_program():
     program = torch.export.export(model, (torch.randn(2, 8),))
     calls = sum(1 for node in program.graph.nodes if node.op == "call_function")
     assert sum(info["ops"].values()) == calls
-    # The neuron level of .pt2 programs is not built yet (issue 18): a clear error, no graph.
-    with pytest.raises(netlens.NetlensError, match="the neuron level reads"):
-        netlens.from_torch(model, torch.randn(2, 8), level="neurons")
+    # Units: the input's 8 features, 16 in the hidden layer and 16 after its ReLU, 4 out;
+    # with every input kept, each linear layer's connections are its weight matrix.
+    neurons = netlens.from_torch(model, torch.randn(2, 8), level="neurons", top_k=100)
+    assert neurons.num_nodes == 8 + 16 + 16 + 4
+    assert neurons.num_edges == 8 * 16 + 16 + 16 * 4
 
 
 def test_bad_input_names_the_argument_and_the_problem(cora, tmp_path):

@@ -342,7 +342,8 @@ pub fn load_bytes(bytes: &[u8], format: Format) -> Result<(Graph, Option<ModelSu
 }
 
 /// Opens a model at the neuron level: units, channels and heads, connected by their
-/// strongest weights. Reads ONNX models, GGUF files and safetensors checkpoints.
+/// strongest weights. Reads ONNX models, PyTorch exported programs (.pt2), GGUF files and
+/// safetensors checkpoints.
 pub fn load_neurons(path: &Path, pruning: neurons::Pruning) -> Result<Loaded, LoadError> {
     let source = Source::File(path.to_owned());
     let (graph, mut model, notice, format) = if is_checkpoint(path) {
@@ -363,6 +364,11 @@ pub fn load_neurons(path: &Path, pruning: neurons::Pruning) -> Result<Loaded, Lo
         let (dag, model) = checkpoint_model(&file.gguf.tensors, file.gguf.hyper());
         let (graph, notice) = neurons::expand(&dag, &file, pruning);
         (graph, model, notice, Format::Gguf)
+    } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pt2")) {
+        let (dag, model) = pt2::module_dag(path)?;
+        let (weights, _) = pt2::open_weights(path)?;
+        let (graph, notice) = neurons::expand(&dag, &weights, pruning);
+        (graph, model, notice, Format::Pt2)
     } else if compressed::inner_path(path) != path {
         return Err(LoadError::invalid(
             &source,
@@ -371,7 +377,7 @@ pub fn load_neurons(path: &Path, pruning: neurons::Pruning) -> Result<Loaded, Lo
     } else {
         return Err(LoadError::invalid(
             &source,
-            "the neuron level reads ONNX models, GGUF files and safetensors checkpoints (a .safetensors file or a folder with config.json)",
+            "the neuron level reads ONNX models, PyTorch exported programs (.pt2), GGUF files and safetensors checkpoints (a .safetensors file or a folder with config.json)",
         ));
     };
     if let Some(notice) = notice {

@@ -157,19 +157,8 @@ pub fn module_dag(
     };
     let mut dag = ModuleDag { hyper, ..Default::default() };
     let mut producers: HashMap<&str, u32> = HashMap::new();
-    let node = |name: String, op: Op, weight: Option<Weight>, inputs: Vec<u32>, width: Option<u64>| ModuleNode {
-        name,
-        op,
-        module: weight.as_ref().map(|w| w.tensor.clone()),
-        params: weight.as_ref().map_or(0, |w| w.shape.iter().fold(1, |a: u64, &d| a.saturating_mul(d))),
-        tensors: Vec::new(),
-        weight,
-        inputs,
-        group: None,
-        width,
-    };
     for input in graph.input.iter().filter(|i| !initializers.contains_key(i.name.as_str())) {
-        dag.nodes.push(node(input.name.clone(), Op::Input, None, Vec::new(), channels(input)));
+        dag.nodes.push(ModuleNode::operator(input.name.clone(), Op::Input, None, Vec::new(), channels(input)));
         producers.insert(&input.name, (dag.nodes.len() - 1) as u32);
     }
     for n in &graph.node {
@@ -204,7 +193,7 @@ pub fn module_dag(
         } else {
             n.name.clone()
         };
-        dag.nodes.push(node(name, op, weight, inputs, None));
+        dag.nodes.push(ModuleNode::operator(name, op, weight, inputs, None));
         for output in n.output.iter().filter(|o| !o.is_empty()) {
             producers.insert(output, (dag.nodes.len() - 1) as u32);
         }

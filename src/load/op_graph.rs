@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::saturating_sum;
-use crate::graph::{Column, Graph, GroupId, StringTable, TextColumn};
+use crate::graph::{Column, Graph, GroupId, Groups, StringTable, TextColumn};
 
 /// A parameter tensor: its element count and a short description.
 #[derive(Debug, Clone)]
@@ -31,19 +31,42 @@ pub struct NodeTable {
     params: Vec<f32>,
     param_text: StringTable,
     shapes: StringTable,
-    /// Group of each (parent group, name) pair, so scopes are created once.
-    group_index: HashMap<(Option<GroupId>, String), GroupId>,
+    scopes: Scopes,
+}
+
+/// Groups made once per (parent group, name): the nested scopes a loader meets.
+#[derive(Default)]
+pub struct Scopes {
+    index: HashMap<(Option<GroupId>, String), GroupId>,
+}
+
+impl Scopes {
+    /// The group `name` under `parent` in `groups`, made on first use.
+    pub fn group(&mut self, groups: &mut Groups, parent: Option<GroupId>, name: &str) -> GroupId {
+        if let Some(&g) = self.index.get(&(parent, name.to_owned())) {
+            return g;
+        }
+        let g = groups.add(name, parent);
+        self.index.insert((parent, name.to_owned()), g);
+        g
+    }
+
+    /// The innermost of the nested scopes `names` (outermost first), each made on first
+    /// use; `None` for no names.
+    pub fn nested(&mut self, groups: &mut Groups, names: &[String]) -> Option<GroupId> {
+        names.iter().fold(None, |parent, name| Some(self.group(groups, parent, name)))
+    }
 }
 
 impl NodeTable {
     /// The group `name` under `parent`, made on first use.
     pub fn group(&mut self, parent: Option<GroupId>, name: &str) -> GroupId {
-        if let Some(&g) = self.group_index.get(&(parent, name.to_owned())) {
-            return g;
-        }
-        let g = self.graph.groups.add(name, parent);
-        self.group_index.insert((parent, name.to_owned()), g);
-        g
+        self.scopes.group(&mut self.graph.groups, parent, name)
+    }
+
+    /// The innermost of the nested groups `names` (outermost first), made on first use.
+    pub fn nested(&mut self, names: &[String]) -> Option<GroupId> {
+        self.scopes.nested(&mut self.graph.groups, names)
     }
 
     /// Adds a node named `label` of operator type `kind`; returns its index.

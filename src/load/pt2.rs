@@ -11,17 +11,20 @@
 //! constants are attached to the operators that read them (counted once in the model's
 //! total), and each node's `nn_module_stack` gives the group hierarchy (`encoder >
 //! layers.0 > self_attn`). The graph reads only the program; [`open_weights`] maps the
-//! weights torch stores raw in the archive, for `diff`.
+//! weights torch stores raw in the archive, for `diff` and for the neuron level, whose
+//! layers [`module_dag`] finds in the same program.
 
 use std::io::{Read, Seek};
 use std::ops::Range;
 use std::path::Path;
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use super::neurons::WeightSource;
-use super::op_graph::{NodeTable, Param, element_count};
-use super::transformer::Tensor;
+use super::op_graph::{NodeTable, Param, Scopes, element_count};
+use super::transformer::{ModuleDag, ModuleNode, Op, Tensor, Weight};
 use super::{LoadError, ModelSummary, Source};
 use crate::graph::Graph;
 
@@ -53,6 +56,73 @@ fn dtype_name(code: i64) -> &'static str {
 
 /// Reads the exported program in the zip `archive`.
 pub fn read(archive: impl Read + Seek, source: &Source) -> Result<(Graph, ModelSummary), LoadError> {
+    let json = program_json(archive, source)?;
+    Ok(op_graph(&Program::parse(&json, source)?))
+}
+
+/// The module DAG of the exported program at `path`, for the neuron level: linear,
+/// convolution and embedding calls with a stored weight are layers (torch keeps weights
+/// outputs-first, `[out, in, ...]`), normalisations, arithmetic and concatenation act
+/// channel by channel, every other call passes its input's channels through, and
+/// `nn_module_stack` gives the groups. Graph inputs start with their channels
+/// (dimension 1 of a 4-D tensor, else the last).
+pub fn module_dag(path: &Path) -> Result<(ModuleDag, ModelSummary), LoadError> {
+    let source = Source::File(path.to_owned());
+    let file = std::fs::File::open(path).map_err(|e| LoadError::io(&source, e))?;
+    let json = program_json(std::io::BufReader::new(file), &source)?;
+    let program = Program::parse(&json, &source)?;
+    let mut dag = ModuleDag::default();
+    let mut scopes = Scopes::default();
+    let mut producers: HashMap<&str, u32> = HashMap::new();
+    for &name in &program.user_inputs {
+        let dims = program.shape(name).map(|(dims, _)| dims).unwrap_or_default();
+        let channels = if dims.len() == 4 { dims.get(1) } else { dims.last() };
+        let width = channels.and_then(|&c| u64::try_from(c).ok()).filter(|&c| c > 0);
+        dag.nodes.push(ModuleNode::operator(name.to_owned(), Op::Input, None, Vec::new(), width));
+        producers.insert(name, (dag.nodes.len() - 1) as u32);
+    }
+    for call in &program.calls {
+        let inputs: Vec<u32> = call.inputs.iter().filter_map(|i| producers.get(i).copied()).collect();
+        // The first stored tensor read with `dims` dimensions: the layer's weight.
+        let weight = |dims: std::ops::RangeInclusive<usize>| {
+            call.inputs.iter().find_map(|i| {
+                let stored = program.stored.get(i).filter(|s| dims.contains(&s.dims.len()))?;
+                let shape = stored.dims.iter().map(|&d| d.max(0) as u64).collect();
+                Some(Weight { tensor: stored.param.name.clone(), shape, transposed: false })
+            })
+        };
+        let layer = |op: Op, weight: Option<Weight>| match weight {
+            Some(w) => (op, Some(w)),
+            None => (Op::Module, None),
+        };
+        let (op, weight) = match call.kind.as_str() {
+            "linear" => layer(Op::Linear, weight(2..=2)),
+            "conv1d" | "conv2d" | "conv3d" | "convolution" => layer(Op::Conv, weight(3..=5)),
+            "embedding" => layer(Op::Embedding, weight(2..=2)),
+            "add" | "sub" | "add_" | "maximum" | "minimum" => (Op::Add, None),
+            "mul" | "div" | "mul_" | "where" => (Op::Mul, None),
+            "layer_norm"
+            | "batch_norm"
+            | "group_norm"
+            | "instance_norm"
+            | "rms_norm"
+            | "_native_batch_norm_legit_no_training"
+            | "native_layer_norm" => (Op::Norm, None),
+            "cat" | "concat" => (Op::Concat, None),
+            _ => (Op::Module, None),
+        };
+        let mut module = ModuleNode::operator(call.label.to_owned(), op, weight, inputs, None);
+        module.group = scopes.nested(&mut dag.groups, &call.scopes);
+        dag.nodes.push(module);
+        for &output in &call.outputs {
+            producers.insert(output, (dag.nodes.len() - 1) as u32);
+        }
+    }
+    Ok((dag, program.summary))
+}
+
+/// The serialized ExportedProgram in the zip `archive`, as JSON.
+fn program_json(archive: impl Read + Seek, source: &Source) -> Result<Value, LoadError> {
     let invalid = |m: String| LoadError::invalid(source, m);
     let mut zip = zip::ZipArchive::new(archive)
         .map_err(|e| invalid(format!("is not a readable zip archive, as a .pt2 is ({e})")))?;
@@ -77,7 +147,7 @@ pub fn read(archive: impl Read + Seek, source: &Source) -> Result<(Graph, ModelS
         }
         return Err(invalid("holds no exported program (models/model.json)".to_owned()));
     };
-    build(&member_json(&mut zip, &program, source)?, source)
+    member_json(&mut zip, &program, source)
 }
 
 /// The JSON document in the archive member `name`, read only up to [`MAX_PROGRAM_BYTES`]
@@ -164,104 +234,151 @@ fn module_paths(stack: &str) -> Vec<&str> {
         .collect()
 }
 
-fn build(program: &Value, source: &Source) -> Result<(Graph, ModelSummary), LoadError> {
-    let module = program.get("graph_module").unwrap_or(program);
-    let graph = module
-        .get("graph")
-        .ok_or_else(|| LoadError::invalid(source, "holds a program without a graph (graph_module.graph)"))?;
-    let tensors = graph.get("tensor_values").and_then(Value::as_object);
-    let shape = |name: &str| tensors.and_then(|t| t.get(name)).map(shape_of);
-    let mut summary = ModelSummary::default();
-    if let Some(version) = program.get("torch_version").and_then(Value::as_str) {
-        summary.producer = format!("PyTorch {version} (torch.export)");
-    }
+/// A parameter, buffer or constant the program reads.
+struct Stored {
+    param: Param,
+    dims: Vec<i64>,
+}
 
-    // The signature: which graph inputs are parameters, buffers and constants, and which
-    // are the user's.
-    let mut params: std::collections::HashMap<&str, Param> = std::collections::HashMap::new();
-    let mut user_inputs = Vec::new();
-    let specs = module.pointer("/signature/input_specs").and_then(Value::as_array);
-    for spec in specs.into_iter().flatten() {
-        let Some((kind, body)) = spec.as_object().and_then(|o| o.iter().next()) else { continue };
-        let arg = body.get("arg");
-        let name = arg.and_then(|a| a.get("name").or_else(|| a.pointer("/as_tensor/name"))).and_then(Value::as_str);
-        let Some(name) = name else { continue };
-        let real_name = ["parameter_name", "buffer_name", "tensor_constant_name"]
-            .iter()
-            .find_map(|key| body.get(*key).and_then(Value::as_str));
-        match (kind.as_str(), real_name) {
-            ("user_input", _) => user_inputs.push(name),
-            (_, Some(real_name)) => {
-                let (dims, text) = shape(name).unwrap_or_default();
-                let count = element_count(&dims);
-                summary.params = summary.params.saturating_add(count);
-                params.insert(
-                    name,
-                    Param { name: real_name.to_owned(), count, description: format!("{real_name} {text}") },
-                );
-            }
-            _ => {}
+/// One call of the program.
+struct Call<'a> {
+    label: &'a str,
+    /// The operator type (`conv2d`).
+    kind: String,
+    inputs: Vec<&'a str>,
+    outputs: Vec<&'a str>,
+    /// The modules it runs in, outermost first, named as groups (`layers.0`, `self_attn`).
+    scopes: Vec<String>,
+}
+
+/// An exported program read once: its calls, its user inputs and outputs, the tensors it
+/// stores by their graph names, and what it says of the model as a whole.
+struct Program<'a> {
+    tensors: Option<&'a serde_json::Map<String, Value>>,
+    stored: HashMap<&'a str, Stored>,
+    user_inputs: Vec<&'a str>,
+    calls: Vec<Call<'a>>,
+    outputs: Vec<&'a str>,
+    summary: ModelSummary,
+}
+
+impl<'a> Program<'a> {
+    fn parse(program: &'a Value, source: &Source) -> Result<Program<'a>, LoadError> {
+        let module = program.get("graph_module").unwrap_or(program);
+        let graph = module
+            .get("graph")
+            .ok_or_else(|| LoadError::invalid(source, "holds a program without a graph (graph_module.graph)"))?;
+        let mut parsed = Program {
+            tensors: graph.get("tensor_values").and_then(Value::as_object),
+            stored: HashMap::new(),
+            user_inputs: Vec::new(),
+            calls: Vec::new(),
+            outputs: Vec::new(),
+            summary: ModelSummary::default(),
+        };
+        if let Some(version) = program.get("torch_version").and_then(Value::as_str) {
+            parsed.summary.producer = format!("PyTorch {version} (torch.export)");
         }
+        // The signature: which graph inputs are parameters, buffers and constants, and
+        // which are the user's.
+        let specs = module.pointer("/signature/input_specs").and_then(Value::as_array);
+        for spec in specs.into_iter().flatten() {
+            let Some((kind, body)) = spec.as_object().and_then(|o| o.iter().next()) else { continue };
+            let arg = body.get("arg");
+            let name = arg.and_then(|a| a.get("name").or_else(|| a.pointer("/as_tensor/name"))).and_then(Value::as_str);
+            let Some(name) = name else { continue };
+            let real_name = ["parameter_name", "buffer_name", "tensor_constant_name"]
+                .iter()
+                .find_map(|key| body.get(*key).and_then(Value::as_str));
+            match (kind.as_str(), real_name) {
+                ("user_input", _) => parsed.user_inputs.push(name),
+                (_, Some(real_name)) => {
+                    let (dims, text) = parsed.shape(name).unwrap_or_default();
+                    let count = element_count(&dims);
+                    parsed.summary.params = parsed.summary.params.saturating_add(count);
+                    let description = format!("{real_name} {text}");
+                    let param = Param { name: real_name.to_owned(), count, description };
+                    parsed.stored.insert(name, Stored { param, dims });
+                }
+                _ => {}
+            }
+        }
+        for node in graph.get("nodes").and_then(Value::as_array).into_iter().flatten() {
+            let target = node.get("target").and_then(Value::as_str).unwrap_or("?");
+            let kind = op_type(target);
+            *parsed.summary.ops.entry(kind.clone()).or_insert(0) += 1;
+            let mut inputs = Vec::new();
+            for input in node.get("inputs").and_then(Value::as_array).into_iter().flatten() {
+                tensor_names(input.get("arg").unwrap_or(input), &mut inputs);
+            }
+            let mut outputs = Vec::new();
+            tensor_names(node.get("outputs").unwrap_or(&Value::Null), &mut outputs);
+            let label = node.get("name").and_then(Value::as_str).or(outputs.first().copied()).unwrap_or("?");
+            let stack = node.pointer("/metadata/nn_module_stack").and_then(Value::as_str).unwrap_or("");
+            let mut scopes = Vec::new();
+            let mut outer = "";
+            for path in module_paths(stack) {
+                let inner = path.strip_prefix(outer).and_then(|p| p.strip_prefix('.')).unwrap_or(path);
+                // A Sequential's or ModuleList's child `0` is `block.0`, as ONNX names it.
+                scopes.push(match inner.bytes().all(|b| b.is_ascii_digit()) {
+                    true => format!("{}.{inner}", outer.rsplit('.').next().unwrap_or(outer)),
+                    false => inner.to_owned(),
+                });
+                outer = path;
+            }
+            parsed.calls.push(Call { label, kind, inputs, outputs, scopes });
+        }
+        for spec in module.pointer("/signature/output_specs").and_then(Value::as_array).into_iter().flatten() {
+            if let Some(body) = spec.get("user_output") {
+                tensor_names(body, &mut parsed.outputs);
+            }
+        }
+        Ok(parsed)
     }
 
+    /// A tensor's sizes and its `[AxB] dtype` text.
+    fn shape(&self, name: &str) -> Option<(Vec<i64>, String)> {
+        self.tensors.and_then(|t| t.get(name)).map(shape_of)
+    }
+
+    fn shape_text(&self, name: &str) -> String {
+        self.shape(name).map(|(_, text)| text).unwrap_or_default()
+    }
+}
+
+/// The operator graph: a node per call, user input and output; stored tensors on the
+/// calls that read them; tensors as edges; modules as groups.
+fn op_graph(program: &Program<'_>) -> (Graph, ModelSummary) {
     let mut table = NodeTable::default();
-    let mut producers: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
-    for name in user_inputs {
-        let id = table.add(name, "Input", &shape(name).map(|(_, t)| t).unwrap_or_default(), &[]);
+    let mut producers: HashMap<&str, u32> = HashMap::new();
+    for &name in &program.user_inputs {
+        let id = table.add(name, "Input", &program.shape_text(name), &[]);
         producers.insert(name, id);
     }
-    let nodes = graph.get("nodes").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    for node in nodes {
-        let target = node.get("target").and_then(Value::as_str).unwrap_or("?");
-        let kind = op_type(target);
-        *summary.ops.entry(kind.clone()).or_insert(0) += 1;
-        let mut inputs = Vec::new();
-        for input in node.get("inputs").and_then(Value::as_array).into_iter().flatten() {
-            tensor_names(input.get("arg").unwrap_or(input), &mut inputs);
-        }
-        let mut outputs = Vec::new();
-        tensor_names(node.get("outputs").unwrap_or(&Value::Null), &mut outputs);
-        let read: Vec<Param> = inputs.iter().filter_map(|name| params.get(name).cloned()).collect();
-        let label = node.get("name").and_then(Value::as_str).or(outputs.first().copied()).unwrap_or(&kind);
-        let out_shape = outputs.first().and_then(|o| shape(o)).map(|(_, t)| t).unwrap_or_default();
-        let id = table.add(label, &kind, &out_shape, &read);
-        let stack = node.pointer("/metadata/nn_module_stack").and_then(Value::as_str).unwrap_or("");
-        let (mut group, mut outer) = (None, "");
-        for path in module_paths(stack) {
-            let inner = path.strip_prefix(outer).and_then(|p| p.strip_prefix('.')).unwrap_or(path);
-            // A Sequential's or ModuleList's child `0` is `block.0`, as ONNX names it.
-            let name = match inner.bytes().all(|b| b.is_ascii_digit()) {
-                true => format!("{}.{inner}", outer.rsplit('.').next().unwrap_or(outer)),
-                false => inner.to_owned(),
-            };
-            group = Some(table.group(group, &name));
-            outer = path;
-        }
-        if let Some(g) = group {
+    for call in &program.calls {
+        let read: Vec<Param> =
+            call.inputs.iter().filter_map(|i| program.stored.get(i)).map(|s| s.param.clone()).collect();
+        let out_shape = call.outputs.first().map(|o| program.shape_text(o)).unwrap_or_default();
+        let id = table.add(call.label, &call.kind, &out_shape, &read);
+        if let Some(g) = table.nested(&call.scopes) {
             table.graph.groups.assign(id, g);
         }
-        for input in &inputs {
+        for input in &call.inputs {
             if let Some(&from) = producers.get(input) {
                 table.graph.push_edge(from, id);
             }
         }
-        for output in outputs {
+        for &output in &call.outputs {
             producers.insert(output, id);
         }
     }
-    let mut outputs = Vec::new();
-    for spec in module.pointer("/signature/output_specs").and_then(Value::as_array).into_iter().flatten() {
-        if let Some(body) = spec.get("user_output") {
-            tensor_names(body, &mut outputs);
-        }
-    }
-    for name in outputs {
-        let id = table.add(name, "Output", &shape(name).map(|(_, t)| t).unwrap_or_default(), &[]);
+    for &name in &program.outputs {
+        let id = table.add(name, "Output", &program.shape_text(name), &[]);
         if let Some(&from) = producers.get(name) {
             table.graph.push_edge(from, id);
         }
     }
-    Ok((table.finish(), summary))
+    (table.finish(), program.summary.clone())
 }
 
 /// The weights of an exported program, memory-mapped: the parameters and buffers torch

@@ -346,6 +346,24 @@ pub struct ModuleNode {
     pub tensors: Vec<String>,
 }
 
+impl ModuleNode {
+    /// A node of an operator graph recast as modules: `weight` (if any) is its module
+    /// and gives its parameter count; `width` states a graph input's channels.
+    pub fn operator(name: String, op: Op, weight: Option<Weight>, inputs: Vec<u32>, width: Option<u64>) -> ModuleNode {
+        ModuleNode {
+            name,
+            op,
+            module: weight.as_ref().map(|w| w.tensor.clone()),
+            params: weight.as_ref().map_or(0, |w| w.shape.iter().fold(1, |a: u64, &d| a.saturating_mul(d))),
+            tensors: Vec::new(),
+            weight,
+            inputs,
+            group: None,
+            width,
+        }
+    }
+}
+
 /// A checkpoint's module DAG and what is known about the model.
 #[derive(Debug, Clone, Default)]
 pub struct ModuleDag {

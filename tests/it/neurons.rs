@@ -95,7 +95,7 @@ fn llama_heads_and_top_k() {
 #[test]
 fn neuron_level_needs_weights_it_can_read() {
     let error = load::load_neurons(&common::repo_data("cora/edges.tsv"), Pruning::default()).unwrap_err();
-    assert!(error.to_string().contains("the neuron level reads ONNX models, GGUF files and safetensors"), "{error}");
+    assert!(error.to_string().contains("the neuron level reads ONNX models, PyTorch exported programs"), "{error}");
     // Weights made at run time (ConstantOfShape) cannot be shown: the units stay, unconnected.
     let light = load::load_neurons(&common::repo_data("onnx/light_resnet50.onnx"), Pruning::default()).unwrap();
     assert!(light.graph.node_count() > 0);

@@ -98,3 +98,39 @@ fn diff_measures_a_training_step_as_torch_does() {
         }
     }
 }
+
+#[test]
+fn the_neuron_level_reads_the_stored_weights_as_torch_wrote_them() {
+    let pruning = load::neurons::Pruning { top_k: 1_000, min_weight: 0.0 };
+    let loaded = load::load_neurons(&fixture("digits_cnn.pt2"), pruning).unwrap();
+    let graph = &loaded.graph;
+    assert_eq!(loaded.format, Format::Pt2);
+    // A unit per channel or feature: the input's 1 channel; conv, relu, pool and flatten's
+    // 8 channels each; the hidden linear and its relu's 32 units; the head's 10.
+    assert_eq!(graph.node_count(), 1 + 4 * 8 + 2 * 32 + 10);
+    assert!(loaded.model.as_ref().unwrap().notice.is_none(), "every weight shown");
+    // With every input kept, the head's connections are head.weight's 320 values: their
+    // root mean square is the one torch measured (params.json).
+    let expected: serde_json::Value = serde_json::from_slice(&std::fs::read(fixture("params.json")).unwrap()).unwrap();
+    let rms_torch = expected["digits_cnn_step"]["head.weight"]["rms_a"].as_f64().unwrap();
+    let labels = graph.nodes.labels.as_ref().unwrap();
+    let head = |v: u32| labels.get(v as usize).unwrap().starts_with("linear_1");
+    let weights = graph.weights.as_ref().unwrap();
+    let into_head: Vec<f64> =
+        (0..graph.edge_count()).filter(|&e| head(graph.dst[e])).map(|e| weights[e] as f64).collect();
+    assert_eq!(
+        into_head.len(),
+        32 * 10,
+        "{:?}",
+        (0..graph.node_count()).map(|v| labels.get(v as usize)).collect::<Vec<_>>()
+    );
+    let rms = (into_head.iter().map(|w| w * w).sum::<f64>() / into_head.len() as f64).sqrt();
+    assert!((rms - rms_torch).abs() < 1e-6, "{rms} vs torch's {rms_torch}");
+    // The encoder opens too, its modules as groups; the command says what it could not wire.
+    let dir = common::scratch("pt2-neurons");
+    let out = netlens(&["info", "--level", "neurons", "--json", fixture("tiny_encoder.pt2").to_str().unwrap()], &dir);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["nodes"].as_u64().unwrap() > 1000 && report["edges"].as_u64().unwrap() > 1000, "{report}");
+    assert_eq!(report["repeated_groups"]["layers"], 2, "{report}");
+}
