@@ -82,6 +82,10 @@ pub enum EdgeColoring {
 /// Pieces each span of a bundled path is drawn in. `SUB` in edges.wgsl.
 pub const PATH_PIECES: u32 = 2;
 
+/// The largest flat node radius as a share of the median nearest-neighbour distance
+/// ([`Style::fit_density`]).
+pub const DENSITY_RADIUS: f32 = 0.25;
+
 /// How a scene looks, independent of the camera.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Style {
@@ -116,8 +120,29 @@ impl Style {
     /// nodes small enough that collapsed groups' boxes clear their neighbours
     /// ([`Style::fit_boxes`]), and `bounds` grown to hold whole boxes ([`box_bounds`]).
     pub fn settled(self, graph: &Graph, positions: &[[f32; 4]], bounds: &Bounds) -> (Style, Bounds) {
-        let style = self.fit_boxes(graph, positions);
+        let style = self.fit_density(graph, positions).fit_boxes(graph, positions);
         (style, box_bounds(bounds, &style, graph))
+    }
+
+    /// The style with flat discs no wider than a quarter of the typical distance from a
+    /// node to its nearest neighbour (the median over up to 100k nodes), so on dense
+    /// graphs, where force layouts pack nodes far closer than the average spacing, the
+    /// edges between them stay visible. Models (graphs with groups), laid out in layers
+    /// with their edges running between them, and 3D spheres keep their size.
+    fn fit_density(mut self, graph: &Graph, positions: &[[f32; 4]]) -> Style {
+        if self.shaded || positions.len() < 2 || !graph.groups.is_empty() {
+            return self;
+        }
+        let stride = positions.len().div_ceil(100_000);
+        let sample: Vec<usize> = (0..positions.len()).step_by(stride).collect();
+        let mut nearest: Vec<f32> =
+            nearest_distances(positions, &sample).into_iter().filter(|d| d.is_finite() && *d > 0.0).collect();
+        if !nearest.is_empty() {
+            let middle = nearest.len() / 2;
+            let median = *nearest.select_nth_unstable_by(middle, f32::total_cmp).1;
+            self.node_radius = self.node_radius.min(DENSITY_RADIUS * median);
+        }
+        self
     }
 
     /// The style with nodes small enough that collapsed groups' boxes, up to three nodes
@@ -652,7 +677,11 @@ impl Scene {
         let node_radius = if self.style.shaded {
             self.style.node_radius
         } else {
-            (self.style.node_radius * focal_px).clamp(0.75, 24.0)
+            // At least a tenth of the frame's spacing per node (from 0.75 to 2 pixels),
+            // so nodes that density keeps small still show.
+            let spacing_px = (viewport.x * viewport.y / self.node_count.max(1) as f32).sqrt();
+            let least = (0.1 * spacing_px).clamp(0.75, 2.0);
+            (self.style.node_radius * focal_px).clamp(least, 24.0)
         };
         let uniforms = ViewUniforms {
             clip_from_world: camera.clip_from_world(viewport).to_cols_array_2d(),
