@@ -138,11 +138,13 @@ def _edge_ends(edges: Any) -> tuple:
     return (np.ascontiguousarray(array[0], dtype=np.int64), np.ascontiguousarray(array[1], dtype=np.int64))
 
 
-def _rebuild(steps: list) -> "Graph":
-    """A graph made again from the steps that made it (pickling, the view's process)."""
+def _made(steps: list, keep: Any = None) -> "Graph":
+    """The graph `steps` make (loading, edges, node data: see Graph._apply), which is
+    also how a pickled graph is made again; `keep` lives as long as the graph (the
+    temporary archive of from_torch)."""
     graph = Graph.__new__(Graph)
     graph._steps = []
-    graph._keep = None
+    graph._keep = keep
     for step in steps:
         graph._apply(step)
     return graph
@@ -193,16 +195,8 @@ class Graph:
             self._native.set_classes(step[1], step[2])
         self._steps.append(step)
 
-    @classmethod
-    def _loaded(cls, argv: list, keep: Any = None) -> "Graph":
-        graph = cls.__new__(cls)
-        graph._steps = []
-        graph._keep = keep  # what must live as long as the graph (a temporary archive)
-        graph._apply(("load", argv))
-        return graph
-
     def __reduce__(self) -> tuple:
-        return (_rebuild, (self._steps,))
+        return (_made, (self._steps,))
 
     def __repr__(self) -> str:
         return repr(self._native)
@@ -292,8 +286,7 @@ class Graph:
         options: any of render's flags, e.g. ``layout="force"``, ``dim=3``, ``seed=2``,
         ``edge_color="direction"``, ``direction="out"``.
         """
-        argv = ["--size", _text("size", size), "--hops", str(hops)]
-        argv += _flags({"select": self._ids(select or [])}) + _bundle(bundle) + _flags(options)
+        argv = ["--size", _text("size", size), "--hops", str(hops)] + self._look(select, bundle, options)
         if path is None:
             return self._native.picture(argv)
         self._native.run("render", ["-o", os.fspath(path)] + _flags({"force": overwrite}) + argv)
@@ -311,35 +304,42 @@ class Graph:
         levels = self._native.khop(indices, ["--hops", str(hops), "--direction", direction])
         return [np.asarray(level, dtype=np.int64) for level in levels]
 
-    def export(self, path: Union[PathLike, Sequence[PathLike]], overwrite: bool = False, **options: Any) -> None:
+    def export(
+        self,
+        path: Union[PathLike, Sequence[PathLike]],
+        overwrite: bool = False,
+        select: Optional[Sequence[NodeId]] = None,
+        bundle: Union[bool, str] = False,
+        **options: Any,
+    ) -> None:
         """Lays the graph out and writes it for other tools, as ``netlens export``: the
         format follows the name (.graphml, .gexf, .dot, .json, .cyjs, .csv, .parquet); a
-        list writes several. options: ``select=``, ``hops=``, ``bundle=True``,
-        ``edge_table="edges.parquet"``, layout options."""
+        list writes several. options: ``hops=``, ``edge_table="edges.parquet"``, layout
+        options; ``select`` and ``bundle`` as in :meth:`render`."""
         paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
-        options = dict(options)
-        select = options.pop("select", None)
-        bundle = options.pop("bundle", False)
         argv = [arg for p in paths for arg in ("-o", os.fspath(p))]
-        argv += _flags({"select": self._ids(select or []), "force": overwrite}) + _bundle(bundle) + _flags(options)
+        argv += _flags({"force": overwrite}) + self._look(select, bundle, options)
         self._native.run("export", argv)
 
     def copy(self) -> "Graph":
         """A copy to change without changing this one."""
-        graph = Graph.__new__(Graph)
+        graph = _made([], self._keep)
         graph._native = self._native.copy()
         graph._steps = list(self._steps)
-        graph._keep = self._keep
         return graph
 
-    def view(self, **options: Any) -> subprocess.Popen:
+    def _look(self, select: Optional[Sequence[NodeId]], bundle: Union[bool, str], options: dict) -> list:
+        """The flags of a selection, a bundling and further options, as render, export
+        and view take them."""
+        return _flags({"select": self._ids(select or [])}) + _bundle(bundle) + _flags(options)
+
+    def view(
+        self, select: Optional[Sequence[NodeId]] = None, bundle: Union[bool, str] = False, **options: Any
+    ) -> subprocess.Popen:
         """Opens the graph in netlens's window, in a process of its own (the notebook or
         script goes on); returns that process. options: view's flags (``dim=3``,
-        ``select=[35]``, ``hops=2``, ``bundle=True`` ...)."""
-        options = dict(options)
-        select = options.pop("select", None)
-        bundle = options.pop("bundle", False)
-        argv = _flags({"select": self._ids(select or [])}) + _bundle(bundle) + _flags(options)
+        ``hops=2`` ...); ``select`` and ``bundle`` as in :meth:`render`."""
+        argv = self._look(select, bundle, options)
         handle, recipe = tempfile.mkstemp(prefix="netlens-view-", suffix=".pickle")
         with os.fdopen(handle, "wb") as file:
             pickle.dump(self, file)
@@ -374,7 +374,7 @@ def load(path: Optional[PathLike] = None, **options: Any) -> Graph:
     ``undirected=True``, ``nodes="vertices.parquet"``, ``src="from"``.
     """
     argv = ([os.fspath(path)] if path is not None else []) + _flags(options)
-    return Graph._loaded(argv)
+    return _made([("load", argv)])
 
 
 def from_networkx(graph: Any, weight: Optional[str] = "weight") -> Graph:
@@ -389,10 +389,8 @@ def from_networkx(graph: Any, weight: Optional[str] = "weight") -> Graph:
     weights = None
     if weight is not None and edges and all(_is_number(data.get(weight)) for _, _, data in edges):
         weights = np.array([float(data[weight]) for _, _, data in edges], dtype=np.float32)
-    g = Graph.__new__(Graph)
-    g._steps, g._keep = [], None
     names = [str(node) for node in nodes]
-    g._apply(("edges", "networkx graph", ends, len(nodes), graph.is_directed(), names, weights))
+    g = _made([("edges", "networkx graph", ends, len(nodes), graph.is_directed(), names, weights)])
     attributes = sorted({key for _, data in graph.nodes(data=True) for key in data})
     for key in attributes:
         values = [data.get(key) for _, data in graph.nodes(data=True)]
@@ -418,9 +416,7 @@ def from_pyg(data: Any) -> Graph:
     edge_index = _numpy(data.edge_index)
     num_nodes = getattr(data, "num_nodes", None)
     weights = getattr(data, "edge_weight", None)
-    g = Graph.__new__(Graph)
-    g._steps, g._keep = [], None
-    g._apply(("edges", "PyG data", edge_index, num_nodes, True, None, weights))
+    g = _made([("edges", "PyG data", edge_index, num_nodes, True, None, weights)])
     keys = data.keys() if callable(getattr(data, "keys", None)) else []
     for key in sorted(set(keys) | {"x", "y"}):
         if key in ("edge_index", "edge_weight", "edge_attr", "num_nodes"):
@@ -451,7 +447,7 @@ def from_torch(module: Any, example_inputs: Any, **options: Any) -> Graph:
     folder = tempfile.TemporaryDirectory(prefix="netlens-torch-")
     path = Path(folder.name) / f"{type(module).__name__}.pt2"
     torch.export.save(program, path)
-    return Graph._loaded([os.fspath(path)] + _flags(options), keep=folder)
+    return _made([("load", [os.fspath(path)] + _flags(options))], keep=folder)
 
 
 def project(embedding: Any, method: str = "umap", dim: int = 2, seed: int = 0, **options: Any) -> np.ndarray:

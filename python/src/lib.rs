@@ -79,7 +79,7 @@ fn gpu() -> anyhow::Result<&'static Gpu> {
 fn embedding(values: &PyReadonlyArray2<'_, f32>) -> PyResult<Embedding> {
     let shape = values.shape();
     let (rows, dims) = (shape[0], shape[1]);
-    let values = values.as_slice().map_err(|e| NetlensError::new_err(e.to_string()))?.to_vec();
+    let values = values.as_slice().map_err(err)?.to_vec();
     Embedding::checked(rows, dims, values).map_err(NetlensError::new_err)
 }
 
@@ -116,10 +116,9 @@ impl Graph {
             "PyG data" => "PyG data",
             _ => "numpy edges",
         };
-        let slice = |a: &PyReadonlyArray1<'_, i64>| a.as_slice().map(<[i64]>::to_vec);
-        let (src, dst) = (slice(&src).map_err(err)?, slice(&dst).map_err(err)?);
+        let (src, dst) = (src.as_slice().map_err(err)?, dst.as_slice().map_err(err)?);
         let weights = weights.map(|w| w.as_slice().map(<[f32]>::to_vec)).transpose().map_err(err)?;
-        let edges = arrays::EdgeArrays { what, src: &src, dst: &dst, nodes: num_nodes, directed, names, weights };
+        let edges = arrays::EdgeArrays { what, src, dst, nodes: num_nodes, directed, names, weights };
         Ok(Graph { loaded: arrays::graph(edges).map_err(err)? })
     }
 

@@ -167,8 +167,7 @@ enum Command {
 
 /// Runs the command line `args` (the program's name first) as the `netlens` program
 /// does, and returns its exit status: netlens's warnings and any error go to stderr as
-/// one line each. The binary and
-/// the Python package's `netlens` command both start here.
+/// one line each. The binary and the Python package's `netlens` command both start here.
 pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
     let runtime_dir = quiet_runtime_dir();
     // A damaged table's reader may panic; netlens turns that into an error line, so the

@@ -32,7 +32,6 @@ pub struct Args {
 }
 
 /// How to project an embedding.
-/// How to project an embedding.
 #[derive(Debug, clap::Args)]
 pub struct ProjectArgs {
     /// Projection method
