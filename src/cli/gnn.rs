@@ -10,6 +10,7 @@ use crate::app::{self, ViewOptions};
 use crate::embed;
 use crate::embed::EmbedPasses;
 use crate::embed::metrics::Agreement;
+use crate::export::html::LinkedEmbedding;
 use crate::export::write_png;
 use crate::geom::Bounds;
 use crate::geom::Dim;
@@ -64,6 +65,9 @@ pub struct Args {
     scripted: ScriptedWindow,
 }
 
+/// Nearest neighbours compared per node unless told.
+const DEFAULT_K: u32 = 10;
+
 /// How an embedding is compared with its graph, and projected for its view.
 #[derive(Debug, clap::Args)]
 pub struct MeasureArgs {
@@ -71,7 +75,7 @@ pub struct MeasureArgs {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
     hops: u32,
     /// Most nearest neighbours compared per node
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=embed::MAX_K as i64))]
+    #[arg(long, default_value_t = DEFAULT_K, value_parser = clap::value_parser!(u32).range(1..=embed::MAX_K as i64))]
     k: u32,
     /// How to project the embedding for its view (and its trustworthiness)
     #[arg(long, value_enum, default_value = "umap")]
@@ -171,16 +175,9 @@ pub fn run(args: Args) -> Result<()> {
     let nodes = loaded.graph.node_count();
     let embeddings =
         args.embedding.iter().map(|path| load::load_embedding(path, Some(nodes))).collect::<Result<Vec<_>, _>>()?;
-    let per_node = |path: &Path| -> Result<Vec<i32>> {
-        let values = load::load_classes(path)?;
-        if values.len() != nodes as usize {
-            bail!("{}: has {} rows, but the graph has {nodes} nodes", path.display(), values.len());
-        }
-        Ok(values)
-    };
-    let predictions = args.pred.as_deref().map(per_node).transpose()?;
+    let predictions = args.pred.as_deref().map(|path| per_node(path, nodes)).transpose()?;
     // The split: --split, else the graph's own (an OGB folder's).
-    let split = match args.split.as_deref().map(per_node).transpose()? {
+    let split = match args.split.as_deref().map(|path| per_node(path, nodes)).transpose()? {
         Some(split) => Some(split),
         None => split_column(&loaded.graph),
     };
@@ -244,23 +241,10 @@ pub fn run(args: Args) -> Result<()> {
             } else {
                 format!("agreement {}", file_name(path))
             };
-            let values = agreement
-                .as_ref()
-                .expect("measured for the window")
-                .per_node
-                .iter()
-                .map(|a| a.unwrap_or(0.0))
-                .collect();
-            columns.push((name, values));
+            columns.push((name, agreement_column(agreement.as_ref().expect("measured for the window"))));
         }
         if let Some(pred) = &predictions {
-            columns.push(("prediction".to_owned(), pred.iter().map(|&p| p as f32).collect()));
-            if let Some(labels) = &graph.nodes.classes {
-                columns.push((
-                    "correct".to_owned(),
-                    labels.iter().zip(pred).map(|(l, p)| f32::from(u8::from(l == p))).collect(),
-                ));
-            }
+            columns.extend(prediction_columns(&graph, pred));
         }
         // A split from --split (the graph's own is a column already).
         if let Some(split) = split.as_ref().filter(|_| args.split.is_some()) {
@@ -283,6 +267,81 @@ pub fn run(args: Args) -> Result<()> {
         app::run(graph, config, options)?;
     }
     Ok(())
+}
+
+/// Each node's agreement as a column (0 where it has no neighbourhood to compare).
+fn agreement_column(agreement: &Agreement) -> Vec<f32> {
+    agreement.per_node.iter().map(|a| a.unwrap_or(0.0)).collect()
+}
+
+/// The predicted class of each node, and whether it is its label, as columns.
+fn prediction_columns(graph: &Graph, predictions: &[i32]) -> Vec<(String, Vec<f32>)> {
+    let mut columns = vec![("prediction".to_owned(), predictions.iter().map(|&p| p as f32).collect())];
+    if let Some(labels) = &graph.nodes.classes {
+        columns.push((
+            "correct".to_owned(),
+            labels.iter().zip(predictions).map(|(l, p)| f32::from(u8::from(l == p))).collect(),
+        ));
+    }
+    columns
+}
+
+/// Reads a 1-D integer .npy of one value per node of a graph of `nodes` nodes.
+fn per_node(path: &Path, nodes: u32) -> Result<Vec<i32>> {
+    let values = load::load_classes(path)?;
+    if values.len() != nodes as usize {
+        bail!("{}: has {} rows, but the graph has {nodes} nodes", path.display(), values.len());
+    }
+    Ok(values)
+}
+
+/// An embedding shown beside the graph in the browser view, linked to it.
+#[derive(Debug, clap::Args)]
+pub struct EmbeddingArgs {
+    /// A node embedding (N x D .npy or CSV, a row per node) to project and show beside the
+    /// graph, linked to it: selection and hover in both; each node's agreement (its K-hop
+    /// neighbourhood against its nearest neighbours in the embedding) in its tooltip
+    #[arg(long, value_name = "E.npy")]
+    pub embedding: Option<PathBuf>,
+    /// Predicted classes (1-D integer .npy) for the tooltips, and whether each matches --labels
+    #[arg(long, value_name = "P.npy", requires = "embedding")]
+    pub pred: Option<PathBuf>,
+    /// How to project the embedding
+    #[arg(long, value_enum, default_value = "umap")]
+    pub method: Method,
+    #[command(flatten)]
+    pub umap: UmapArgs,
+}
+
+impl EmbeddingArgs {
+    /// The embedding, projected, with the `agreement` (and `prediction`, `correct`) columns
+    /// attached to `graph`; `None` without `--embedding`.
+    pub fn link(&self, gpu: &Gpu, graph: &mut Graph, seed: u32) -> Result<Option<LinkedEmbedding>> {
+        let Some(path) = &self.embedding else { return Ok(None) };
+        let embedding = load::load_embedding(path, Some(graph.node_count()))?;
+        let k = DEFAULT_K as usize;
+        if k >= graph.node_count() as usize {
+            bail!(
+                "{}: the graph has only {} nodes, too few to compare neighbourhoods",
+                path.display(),
+                graph.node_count()
+            );
+        }
+        let projection = project_embedding(gpu, &embedding, self.method, 2, &self.umap, seed)?;
+        let neighbours = embed::neighbours(gpu, &gpu.kernel::<EmbedPasses>(), &embedding, k)?;
+        let agreement = embed::metrics::agreement(graph, &neighbours, k, 1);
+        let mut columns = vec![("agreement".to_owned(), agreement_column(&agreement))];
+        if let Some(pred) = &self.pred {
+            columns.extend(prediction_columns(graph, &per_node(pred, graph.node_count())?));
+        }
+        for (name, values) in columns {
+            graph.attach_column(crate::graph::Column { name, width: 1, values })?;
+        }
+        Ok(Some(LinkedEmbedding {
+            name: format!("{} ({})", file_name(path), self.method.name()),
+            positions: projection.positions,
+        }))
+    }
 }
 
 fn file_name(path: &Path) -> String {

@@ -23,6 +23,9 @@ pub struct Args {
     /// Print one JSON object
     #[arg(long)]
     json: bool,
+    /// Also list the nodes at each hop, in index order (`nodes_by_hop` in JSON)
+    #[arg(long)]
+    list: bool,
 }
 
 /// A node as the user names it: by name where nodes have names, else by index.
@@ -64,6 +67,9 @@ struct Report {
     within: u64,
     nodes_in_graph: u32,
     seconds: f64,
+    /// With --list: the nodes at exactly 0, 1, ..., K hops.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nodes_by_hop: Option<Vec<Vec<NodeId>>>,
 }
 
 impl fmt::Display for Report {
@@ -83,7 +89,12 @@ impl fmt::Display for Report {
             100.0 * self.within as f64 / self.nodes_in_graph.max(1) as f64,
             self.nodes_in_graph,
             at.join(", ")
-        )
+        )?;
+        for (h, nodes) in self.nodes_by_hop.iter().flatten().enumerate() {
+            let names: Vec<String> = nodes.iter().map(NodeId::to_string).collect();
+            write!(f, "\nhop {h}: {}", names.join(", "))?;
+        }
+        Ok(())
     }
 }
 
@@ -100,6 +111,7 @@ pub fn run(args: Args) -> Result<()> {
     neighbourhoods.select(&gpu, &khop, &selection.seeds, selection.hops)?;
     let reached = neighbourhoods.read_counts(&gpu)?;
     let seconds = start.elapsed().as_secs_f64();
+    let hops_of = if args.list { Some(neighbourhoods.read_hops(&gpu)?) } else { None };
     let id = |v: u32| match graph.nodes.labels.as_ref().and_then(|l| l.get(v as usize)) {
         Some(label) if !graph.ids_are_indices => NodeId::Name(label.to_owned()),
         _ => NodeId::Index(v),
@@ -116,6 +128,15 @@ pub fn run(args: Args) -> Result<()> {
         reached,
         nodes_in_graph: graph.node_count(),
         seconds,
+        nodes_by_hop: hops_of.map(|hops| {
+            let mut by_hop: Vec<Vec<NodeId>> = (0..=selection.hops).map(|_| Vec::new()).collect();
+            for (v, &h) in hops.iter().enumerate() {
+                if let Some(nodes) = by_hop.get_mut(h as usize) {
+                    nodes.push(id(v as u32));
+                }
+            }
+            by_hop
+        }),
     };
     print_report(&report, args.json)
 }

@@ -18,6 +18,7 @@ mod layout;
 pub mod project;
 pub mod record;
 pub mod render;
+mod serve;
 pub mod view;
 
 use anyhow::Result;
@@ -32,6 +33,8 @@ Examples:
   netlens info --json edges.tsv                  nodes, edges, components, degrees as JSON
   netlens layout graph.mtx -o pos.npy --metrics  positions as N x 2 float32, and their quality
   netlens export edges.tsv -o g.gexf -o g.graphml   the layout for Gephi, Cytoscape, networkx
+  netlens export model.onnx -o model.html       a page to explore it in any browser, offline
+  netlens serve edges.tsv --port 8000            the same page over HTTP (SSH tunnel: ssh -L)
   netlens info ogbn-arxiv/                       an OGB dataset: edges, features, labels, split
   netlens render spark-out/edges --nodes spark-out/vertices -o g.png   Parquet part folders
   netlens info --gpu                             the adapter netlens uses and its limits
@@ -83,9 +86,14 @@ enum Command {
     Layout(layout::Args),
     /// Print a summary of a graph (nodes, edges, components, degrees) or of the GPU
     Info(info::Args),
-    /// Lay a graph out and write it for other tools: GraphML, GEXF, DOT, JSON, CSV, Parquet
+    /// Lay a graph out and write it for a browser (HTML) or other tools: GraphML, GEXF,
+    /// DOT, JSON, CSV, Parquet
     ///
-    /// Every file holds the nodes with their positions (as `netlens layout` places them
+    /// `-o view.html` writes one self-contained page (no network needed to view it) to
+    /// pan, zoom (orbit and fly with --dim 3), hover for details, click and Shift-click to
+    /// select with the K-hop neighbourhood, search names, colour by class, group, degree
+    /// or a node column, and browse the groups; --embedding E.npy adds the embedding's
+    /// projection beside the graph, linked to it. Every other file holds the nodes with their positions (as `netlens layout` places them
     /// for the same options), radius, colour, class, group path, degree and node columns,
     /// and the edges with their weights. --select with --hops adds each node's hop from
     /// the selection; --bundle adds the bundled paths where the format can hold them
@@ -93,6 +101,13 @@ enum Command {
     /// and colours, Cytoscape .graphml and .cyjs, networkx .graphml, .gexf and .json,
     /// Graphviz draws .dot at the given positions with `neato -n`.
     Export(export::Args),
+    /// Serve the browser view over HTTP: for a remote machine (through an SSH tunnel) and
+    /// for graphs too large for one HTML file
+    ///
+    /// The same page as `export -o view.html`, with the scene sent as binary. Listens on
+    /// 127.0.0.1:8000 unless told; on another address every request needs the random
+    /// token printed in the URL. Serves only the page and its scene, never a file.
+    Serve(serve::Args),
     /// Count the nodes within K hops of a node (breadth-first search on the GPU)
     ///
     /// Prints how many nodes lie at exactly 0, 1, ..., K hops; with --json as
@@ -248,6 +263,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Layout(args) => layout::run(args),
         Command::Info(args) => info::run(args),
         Command::Export(args) => export::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Khop(args) => khop::run(args),
         Command::Project(args) => project::run(args),
         Command::Gnn(args) => gnn::run(args),

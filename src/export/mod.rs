@@ -1,12 +1,14 @@
 //! Files netlens writes: PNG pictures, SVG drawings, positions and paths as `.npy`, videos
 //! ([`video`]), and the graph with its layout for other tools: GraphML, GEXF, DOT,
-//! node-link and Cytoscape JSON, CSV and Parquet tables ([`table`]). Every file is written under a temporary name beside its own and
+//! node-link and Cytoscape JSON, CSV and Parquet tables ([`table`]), and the browser view
+//! ([`html`]). Every file is written under a temporary name beside its own and
 //! moved into place when complete ([`AtomicFile`]), so a failed or interrupted write never
 //! leaves half a file under the name the user asked for, nor touches a file already there.
 
 pub mod dot;
 pub mod gexf;
 pub mod graphml;
+pub mod html;
 pub mod json;
 pub mod svg;
 pub mod table;

@@ -3,6 +3,8 @@
 //! numbers, the colourings a user can pick ([`ColorBy`]), packed as RGBA8 for the GPU, and
 //! the node sizes ([`SizeBy`]).
 
+use std::collections::BTreeMap;
+
 use crate::graph::{Direction, Graph, MEMBERS, box_side};
 
 /// Background of every frame (sRGB).
@@ -51,7 +53,7 @@ pub fn node_colors(classes: Option<&[i32]>, node_count: u32) -> Vec<u32> {
 
 /// Stops of a perceptually ordered ramp (viridis, brightened at the low end so it stays
 /// visible on the dark background).
-const RAMP: [[u8; 3]; 6] = [
+pub const RAMP: [[u8; 3]; 6] = [
     [0x48, 0x3d, 0x8b],
     [0x3b, 0x6c, 0xa8],
     [0x21, 0x91, 0x8c],
@@ -122,6 +124,70 @@ impl ColorBy {
     }
 }
 
+/// What a colouring means, for a legend: named colours with their node counts (most
+/// frequent first), or the ramp between the values at its ends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Legend {
+    Categories(Vec<(String, u32, usize)>),
+    Ramp {
+        low: f32,
+        high: f32,
+        log: bool,
+    },
+    /// One colour for every node: nothing to explain.
+    None,
+}
+
+impl ColorBy {
+    /// What [`ColorBy::colors`] means on `graph`.
+    pub fn legend(&self, graph: &Graph) -> Legend {
+        let categories = |of: &dyn Fn(u32) -> Option<(String, [u8; 3])>| {
+            let mut counts: BTreeMap<String, ([u8; 3], usize)> = BTreeMap::new();
+            for v in 0..graph.node_count() {
+                if let Some((name, rgb)) = of(v) {
+                    counts.entry(name).or_insert((rgb, 0)).1 += 1;
+                }
+            }
+            let mut entries: Vec<(String, u32, usize)> =
+                counts.into_iter().map(|(name, (rgb, count))| (name, pack(rgb), count)).collect();
+            entries.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+            Legend::Categories(entries)
+        };
+        let ramp = |values: &[f32], log: bool| match range(values) {
+            Some((low, high)) => Legend::Ramp { low, high, log },
+            None => Legend::None,
+        };
+        match self {
+            ColorBy::Class => match &graph.nodes.classes {
+                Some(classes) => categories(&|v| {
+                    let class = classes[v as usize];
+                    let name =
+                        usize::try_from(class).ok().and_then(|c| graph.nodes.class_names.as_ref()?.get(c)).map_or_else(
+                            || if class < 0 { "none".to_owned() } else { format!("class {class}") },
+                            str::to_owned,
+                        );
+                    Some((name, class_color(class)))
+                }),
+                None => Legend::None,
+            },
+            ColorBy::Degree => {
+                let csr = graph.csr(Direction::Both);
+                ramp(&(0..graph.node_count()).map(|v| csr.degree(v) as f32).collect::<Vec<f32>>(), true)
+            }
+            ColorBy::Group => categories(&|v| {
+                let g = graph.groups.group_of(v)?;
+                Some((graph.groups.groups[g as usize].name.clone(), class_color(g as i32)))
+            }),
+            ColorBy::Column(name) => match graph.nodes.columns.iter().find(|c| &c.name == name) {
+                Some(column) => {
+                    ramp(&column.values.chunks(column.width.max(1)).map(|row| row[0]).collect::<Vec<f32>>(), false)
+                }
+                None => Legend::None,
+            },
+        }
+    }
+}
+
 /// What decides a node's size.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SizeBy {
@@ -187,16 +253,23 @@ fn column(graph: &Graph, name: &str) -> Option<Vec<f32>> {
     Some(scaled(&column.values.chunks(column.width.max(1)).map(|row| row[0]).collect::<Vec<f32>>()))
 }
 
-/// Values mapped to 0..=1 between their 2nd and 98th percentiles, so one outlier does not
-/// flatten the rest; non-finite values map to NaN (no value).
-fn scaled(values: &[f32]) -> Vec<f32> {
+/// The 2nd and 98th percentiles of the finite `values`: the ends of the ramp.
+fn range(values: &[f32]) -> Option<(f32, f32)> {
     let mut sorted: Vec<f32> = values.iter().copied().filter(|v| v.is_finite()).collect();
     if sorted.is_empty() {
-        return vec![f32::NAN; values.len()];
+        return None;
     }
     sorted.sort_by(f32::total_cmp);
     let at = |q: f32| sorted[((sorted.len() - 1) as f32 * q).round() as usize];
-    let (lo, hi) = (at(0.02), at(0.98));
+    Some((at(0.02), at(0.98)))
+}
+
+/// Values mapped to 0..=1 between their 2nd and 98th percentiles, so one outlier does not
+/// flatten the rest; non-finite values map to NaN (no value).
+fn scaled(values: &[f32]) -> Vec<f32> {
+    let Some((lo, hi)) = range(values) else {
+        return vec![f32::NAN; values.len()];
+    };
     let span = (hi - lo).max(f32::EPSILON);
     values.iter().map(|&v| if v.is_finite() { ((v - lo) / span).clamp(0.0, 1.0) } else { f32::NAN }).collect()
 }

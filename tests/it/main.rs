@@ -4,6 +4,7 @@
 
 mod activations;
 mod attention;
+mod browser;
 mod bundle;
 mod checkpoints;
 mod cli;
