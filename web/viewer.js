@@ -3,313 +3,34 @@
 // orbit, hover, select, K-hop, search, colour, groups, labels, legend, PNG.
 //
 // How it draws: every per-node value (position and radius, colour, hops from the
-// selection) lives in a texture indexed by node id, so nodes are one instanced quad and
-// edges one instanced line (or line strip along a bundled path) that fetch their ends by
-// id; a new selection or colouring rewrites one texture, and nothing is allocated per
-// frame. Picking draws node ids into an offscreen target and reads one pixel.
+// selection) lives in a texture indexed by node id, and every edge's ends (and weight) in
+// another indexed by edge; the draws have no vertex attributes at all: a vertex finds its
+// node or edge from gl_VertexID (six a node's quad, two a line, two per span of a bundled
+// path). Not instancing, because SwiftShader, Chrome's renderer without a GPU, draws an
+// instanced call one instance at a time. A new selection or colouring rewrites one
+// texture, and nothing is allocated per frame. Picking draws node ids into an offscreen
+// target and reads one pixel.
 //
-// `window.netlens` is the page's API (README, "The browser view").
+// `window.netlens` is the page's API (README, "In the browser").
 
-const TEX_W = 4096;
 const api = {};
 window.netlens = api;
 let readyResolve, readyReject;
 api.ready = new Promise((resolve, reject) => { readyResolve = resolve; readyReject = reject; });
 
-// ---------------------------------------------------------------- the scene
-
-async function loadScene() {
-  const element = document.getElementById('netlens-data');
-  let response;
-  if (element.dataset.src) {
-    const token = new URLSearchParams(location.search).get('token');
-    const url = element.dataset.src + (token ? `?token=${encodeURIComponent(token)}` : '');
-    response = await fetch(url);
-    if (!response.ok) throw new Error(`${element.dataset.src}: the server answered ${response.status} ${response.statusText}`);
-  } else {
-    response = await fetch(`data:application/octet-stream;base64,${element.textContent.trim()}`);
-  }
-  const buffer = await new Response(response.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
-  const bytes = new Uint8Array(buffer);
-  if (String.fromCharCode(...bytes.subarray(0, 4)) !== 'NLV1') throw new Error('the scene is not a netlens scene (NLV1)');
-  const headerLength = new DataView(buffer).getUint32(4, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
-  const base = (8 + headerLength + 3) & ~3;
-  const types = { f32: Float32Array, u32: Uint32Array, i32: Int32Array, text: Uint8Array };
-  const section = (name) => {
-    const s = header.sections[name];
-    if (!s) return null;
-    const Type = types[s.type];
-    const array = new Type(buffer, base + s.offset, s.bytes / Type.BYTES_PER_ELEMENT);
-    return s.type === 'text' ? new TextDecoder().decode(array).split('\0') : array;
-  };
-  return { header, section };
-}
-
-// ---------------------------------------------------------------- small matrix helpers
-
-function multiply(a, b) {
-  const out = new Float32Array(16);
-  for (let c = 0; c < 4; c++) for (let r = 0; r < 4; r++) {
-    let sum = 0;
-    for (let k = 0; k < 4; k++) sum += a[k * 4 + r] * b[c * 4 + k];
-    out[c * 4 + r] = sum;
-  }
-  return out;
-}
-
-function perspective(fovY, aspect, near, far) {
-  const f = 1 / Math.tan(fovY / 2), nf = 1 / (near - far);
-  return new Float32Array([f / aspect, 0, 0, 0, 0, f, 0, 0, 0, 0, (far + near) * nf, -1, 0, 0, 2 * far * near * nf, 0]);
-}
-
-function lookAt(eye, target, up) {
-  const sub = (a, b) => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-  const norm = (a) => { const l = Math.hypot(...a) || 1; return a.map((x) => x / l); };
-  const cross = (a, b) => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-  const dot = (a, b) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-  const z = norm(sub(eye, target)), x = norm(cross(up, z)), y = cross(z, x);
-  return new Float32Array([x[0], y[0], z[0], 0, x[1], y[1], z[1], 0, x[2], y[2], z[2], 0, -dot(x, eye), -dot(y, eye), -dot(z, eye), 1]);
-}
-
-// ---------------------------------------------------------------- cameras
-
-// 2D: a centre and pixels per layout unit; y up.
-class Camera2 {
-  constructor(min, max) { this.fit(min, max); }
-  fit(min, max) { this.min = min; this.max = max; this.pending = true; }
-  place(width, height) {
-    if (!this.pending) return;
-    const w = Math.max(this.max[0] - this.min[0], 1e-6), h = Math.max(this.max[1] - this.min[1], 1e-6);
-    this.scale = 0.92 * Math.min(width / w, height / h);
-    this.center = [(this.min[0] + this.max[0]) / 2, (this.min[1] + this.max[1]) / 2];
-    this.pending = false;
-  }
-  matrix(width, height) {
-    const sx = 2 * this.scale / width, sy = 2 * this.scale / height;
-    return new Float32Array([sx, 0, 0, 0, 0, sy, 0, 0, 0, 0, -1e-6, 0, -this.center[0] * sx, -this.center[1] * sy, 0, 1]);
-  }
-  drag(dx, dy) { this.center[0] -= dx / this.scale; this.center[1] += dy / this.scale; }
-  zoom(factor, x, y, width, height) {
-    // Keep the point under the cursor where it is.
-    const wx = this.center[0] + (x - width / 2) / this.scale, wy = this.center[1] - (y - height / 2) / this.scale;
-    this.scale *= factor;
-    this.center = [wx - (x - width / 2) / this.scale, wy + (y - height / 2) / this.scale];
-  }
-}
-
-// 3D: orbit about a target; W A S D move the target (fly).
-class Camera3 {
-  constructor(min, max) { this.fit(min, max); }
-  fit(min, max) {
-    this.target = [0, 1, 2].map((i) => (min[i] + max[i]) / 2);
-    this.radius = 0.5 * Math.hypot(max[0] - min[0], max[1] - min[1], max[2] - min[2]) || 1;
-    this.distance = this.radius / Math.sin(Math.PI / 8) * 1.05;
-    this.yaw = 0.6; this.pitch = 0.35; this.pending = false;
-  }
-  place() {}
-  eye() {
-    const c = Math.cos(this.pitch);
-    return [0, 1, 2].map((i) => this.target[i] + this.distance * [c * Math.sin(this.yaw), Math.sin(this.pitch), c * Math.cos(this.yaw)][i]);
-  }
-  matrix(width, height) {
-    const near = Math.max(this.distance - 4 * this.radius, this.distance * 1e-3), far = this.distance + 4 * this.radius;
-    return multiply(perspective(Math.PI / 4, width / height, near, far), lookAt(this.eye(), this.target, [0, 1, 0]));
-  }
-  drag(dx, dy) { this.yaw -= dx * 0.005; this.pitch = Math.max(-1.5, Math.min(1.5, this.pitch + dy * 0.005)); }
-  pan(dx, dy) {
-    const eye = this.eye(), f = [0, 1, 2].map((i) => this.target[i] - eye[i]);
-    const right = [Math.cos(this.yaw), 0, -Math.sin(this.yaw)];
-    const up = [f[1] * right[2] - f[2] * right[1], f[2] * right[0] - f[0] * right[2], f[0] * right[1] - f[1] * right[0]];
-    const ul = Math.hypot(...up) || 1, k = this.distance * 0.0015;
-    for (let i = 0; i < 3; i++) this.target[i] += (-dx * right[i] + dy * up[i] / ul) * k;
-  }
-  fly(forward, sideways) {
-    const eye = this.eye(), f = [0, 1, 2].map((i) => this.target[i] - eye[i]), l = Math.hypot(...f) || 1;
-    const right = [Math.cos(this.yaw), 0, -Math.sin(this.yaw)], step = this.radius * 0.03;
-    for (let i = 0; i < 3; i++) this.target[i] += (forward * f[i] / l + sideways * right[i]) * step;
-  }
-  zoom(factor) { this.distance /= factor; }
-}
-
-// ---------------------------------------------------------------- WebGL
-
-const NODE_VS = `#version 300 es
-precision highp float; precision highp int;
-uniform highp sampler2D u_pos; uniform lowp sampler2D u_color; uniform highp sampler2D u_hops;
-uniform mat4 u_clip_from_world; uniform vec2 u_viewport; uniform float u_px_per_unit; uniform float u_min_px;
-uniform float u_k; uniform bool u_selecting; uniform int u_hover;
-out vec2 v_uv; out vec4 v_color; flat out int v_id; out float v_ring; out float v_px;
-ivec2 at(int id) { return ivec2(id % ${TEX_W}, id / ${TEX_W}); }
-void main() {
-  int id = gl_InstanceID;
-  vec4 p = texelFetch(u_pos, at(id), 0);
-  vec4 color = texelFetch(u_color, at(id), 0);
-  float hops = texelFetch(u_hops, at(id), 0).r;
-  vec2 corner = vec2(float(gl_VertexID & 1), float(gl_VertexID >> 1)) * 2.0 - 1.0;
-  vec4 clip = u_clip_from_world * vec4(p.xyz, 1.0);
-  float px = max(p.w * u_px_per_unit / clip.w, u_min_px);
-  v_ring = 0.0;
-  if (u_selecting) {
-    if (hops > u_k) { color.rgb = mix(vec3(0.063, 0.071, 0.094), color.rgb, 0.22); }
-    else { px = max(px, u_min_px + 1.5); if (hops < 0.5) v_ring = 1.0; }
-  }
-  if (id == u_hover) { px += 2.0; v_ring = 1.0; }
-  px += v_ring * 2.0;
-  clip.xy += corner * px * 2.0 / u_viewport * clip.w;
-  gl_Position = clip;
-  v_uv = corner; v_color = color; v_id = id; v_px = px;
-}`;
-
-const NODE_FS = `#version 300 es
-precision highp float; precision highp int;
-uniform bool u_pick; uniform bool u_shaded;
-in vec2 v_uv; in vec4 v_color; flat in int v_id; in float v_ring; in float v_px;
-out vec4 out_color;
-void main() {
-  float d = length(v_uv);
-  if (d > 1.0) discard;
-  if (u_pick) {
-    int n = v_id + 1;
-    out_color = vec4(float(n & 255), float((n >> 8) & 255), float((n >> 16) & 255), float((n >> 24) & 255)) / 255.0;
-    return;
-  }
-  vec3 rgb = v_color.rgb;
-  if (u_shaded) { float z = sqrt(max(1.0 - d * d, 0.0)); rgb *= 0.35 + 0.65 * dot(normalize(vec3(-0.4, 0.5, 1.0)), vec3(v_uv.x, -v_uv.y, z)); }
-  float edge = 1.0 - 2.0 / max(v_px, 1.0);
-  if (v_ring > 0.5 && d > 1.0 - 2.5 / max(v_px, 1.0)) rgb = vec3(1.0);
-  float alpha = clamp((1.0 - d) / max(1.0 - edge, 1e-3), 0.0, 1.0);
-  out_color = vec4(rgb, alpha);
-}`;
-
-const EDGE_VS = `#version 300 es
-precision highp float; precision highp int;
-uniform highp sampler2D u_pos; uniform lowp sampler2D u_color; uniform highp sampler2D u_hops; uniform highp sampler2D u_path;
-uniform mat4 u_clip_from_world; uniform vec2 u_viewport; uniform int u_points; uniform float u_alpha;
-uniform float u_k; uniform bool u_selecting; uniform int u_coloring; uniform vec3 u_ramp[6]; uniform vec2 u_weight_range;
-in uvec2 a_ends; in float a_weight;
-out vec4 v_color;
-ivec2 at(int id) { return ivec2(id % ${TEX_W}, id / ${TEX_W}); }
-vec3 ramp(float t) { float x = clamp(t, 0.0, 1.0) * 5.0; int i = min(int(x), 4); return mix(u_ramp[i], u_ramp[i + 1], x - float(i)); }
-void main() {
-  int a = int(a_ends.x), b = int(a_ends.y);
-  float t = float(gl_VertexID) / float(u_points - 1);
-  vec3 pa = texelFetch(u_pos, at(a), 0).xyz, pb = texelFetch(u_pos, at(b), 0).xyz;
-  vec3 p = u_points == 2 ? mix(pa, pb, t) : texelFetch(u_path, at(gl_InstanceID * u_points + gl_VertexID), 0).xyz;
-  vec4 ca = texelFetch(u_color, at(a), 0), cb = texelFetch(u_color, at(b), 0);
-  vec3 rgb = mix(ca.rgb, cb.rgb, t);
-  float alpha = u_alpha;
-  if (u_coloring == 1) {
-    vec4 qa = u_clip_from_world * vec4(pa, 1.0), qb = u_clip_from_world * vec4(pb, 1.0);
-    vec2 d = (qb.xy / qb.w - qa.xy / qa.w) * u_viewport;
-    float h = (atan(d.y, d.x) / 6.2831853 + 1.0) * 6.0;
-    vec3 k = mod(vec3(5.0, 3.0, 1.0) + h, 6.0);
-    rgb = 1.0 - 0.75 * clamp(min(k, 4.0 - k), 0.0, 1.0);
-  } else if (u_coloring == 2) {
-    float w = clamp((a_weight - u_weight_range.x) / max(u_weight_range.y - u_weight_range.x, 1e-12), 0.0, 1.0);
-    rgb = ramp(w); alpha = mix(u_alpha * 0.4, min(1.0, u_alpha * 2.5), w);
-  }
-  if (u_selecting) {
-    float ha = texelFetch(u_hops, at(a), 0).r, hb = texelFetch(u_hops, at(b), 0).r;
-    if (ha <= u_k && hb <= u_k) alpha = max(alpha, 0.7); else alpha *= 0.25;
-  }
-  gl_Position = u_clip_from_world * vec4(p, 1.0);
-  v_color = vec4(rgb, alpha);
-}`;
-
-const EDGE_FS = `#version 300 es
-precision highp float;
-in vec4 v_color; out vec4 out_color;
-void main() { out_color = v_color; }`;
-
-function compile(gl, vs, fs) {
-  const program = gl.createProgram();
-  for (const [type, source] of [[gl.VERTEX_SHADER, vs], [gl.FRAGMENT_SHADER, fs]]) {
-    const shader = gl.createShader(type);
-    gl.shaderSource(shader, source);
-    gl.compileShader(shader);
-    if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) throw new Error(`shader: ${gl.getShaderInfoLog(shader)}`);
-    gl.attachShader(program, shader);
-  }
-  gl.linkProgram(program);
-  if (!gl.getProgramParameter(program, gl.LINK_STATUS)) throw new Error(`program: ${gl.getProgramInfoLog(program)}`);
-  const uniforms = {};
-  for (let i = 0; i < gl.getProgramParameter(program, gl.ACTIVE_UNIFORMS); i++) {
-    const name = gl.getActiveUniform(program, i).name.replace('[0]', '');
-    uniforms[name] = gl.getUniformLocation(program, name);
-  }
-  return { program, uniforms };
-}
-
-// A texture of one value (or vector) per node, TEX_W wide.
-function nodeTexture(gl, internal, format, type, components, count, data) {
-  const height = Math.max(1, Math.ceil(count / TEX_W));
-  const Type = data.constructor;
-  const padded = new Type(TEX_W * height * components);
-  padded.set(data.subarray(0, count * components));
-  const texture = gl.createTexture();
-  gl.bindTexture(gl.TEXTURE_2D, texture);
-  gl.texImage2D(gl.TEXTURE_2D, 0, internal, TEX_W, height, 0, format, type, padded);
-  for (const p of [gl.TEXTURE_MIN_FILTER, gl.TEXTURE_MAG_FILTER]) gl.texParameteri(gl.TEXTURE_2D, p, gl.NEAREST);
-  return { texture, height, components, padded, format, type };
-}
-
-function updateTexture(gl, t, data) {
-  t.padded.set(data);
-  gl.bindTexture(gl.TEXTURE_2D, t.texture);
-  gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, TEX_W, t.height, t.format, t.type, t.padded);
-}
-
-// ---------------------------------------------------------------- K-hop
-
-// Rows of the adjacency a step follows: out-neighbours, in-neighbours or both.
-function adjacency(n, src, dst, direction) {
-  const offsets = new Uint32Array(n + 1);
-  const add = (from) => { for (let e = 0; e < from.length; e++) offsets[from[e] + 1]++; };
-  if (direction !== 'in') add(src);
-  if (direction !== 'out') add(dst);
-  for (let v = 0; v < n; v++) offsets[v + 1] += offsets[v];
-  const fill = offsets.slice(0, n), targets = new Uint32Array(offsets[n]);
-  const put = (from, to) => { for (let e = 0; e < from.length; e++) targets[fill[from[e]]++] = to[e]; };
-  if (direction !== 'in') put(src, dst);
-  if (direction !== 'out') put(dst, src);
-  return { offsets, targets };
-}
-
-// Breadth-first hops from `seeds`, at most `k` (unreached: Infinity), and the nodes per hop.
-function khop(rows, n, seeds, k, hops) {
-  hops.fill(Infinity);
-  let frontier = [...new Set(seeds)].sort((a, b) => a - b);
-  for (const s of frontier) hops[s] = 0;
-  const byHop = [frontier];
-  for (let h = 1; h <= k && frontier.length; h++) {
-    const next = [];
-    for (const v of frontier) {
-      for (let i = rows.offsets[v]; i < rows.offsets[v + 1]; i++) {
-        const u = rows.targets[i];
-        if (hops[u] === Infinity) { hops[u] = h; next.push(u); }
-      }
-    }
-    next.sort((a, b) => a - b);
-    byHop.push(next);
-    frontier = next;
-  }
-  while (byHop.length <= k) byHop.push([]);
-  return byHop;
-}
-
 // ---------------------------------------------------------------- the viewer
 
-function hexColor(packed) { return `#${[0, 8, 16].map((s) => ((packed >> s) & 255).toString(16).padStart(2, '0')).join('')}`; }
 function parseHex(hex) { return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255); }
 function escapeHtml(text) { return String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]); }
 
 async function main() {
   const { header, section } = await loadScene();
+  performance.mark('netlens:decoded');
   const n = header.nodes, edgeCount = header.edges, dim = header.dim;
   if (n === 0) throw new Error('the scene has no nodes');
   const canvas = document.getElementById('gl');
-  const gl = canvas.getContext('webgl2', { antialias: true, alpha: false, preserveDrawingBuffer: false });
+  // No multisampling: the edge layer is blitted in, and discs smooth their own rims.
+  const gl = canvas.getContext('webgl2', { antialias: false, alpha: false, preserveDrawingBuffer: false });
   if (!gl) throw new Error('this browser has no WebGL2: netlens needs it to draw');
   const status = document.getElementById('status');
   const say = (text, error = false) => { status.textContent = text; status.classList.toggle('error', error); };
@@ -355,40 +76,42 @@ async function main() {
 
   // Edges: one instance each, its ends (and weight) as instance attributes.
   const nodeProgram = compile(gl, NODE_VS, NODE_FS), edgeProgram = compile(gl, EDGE_VS, EDGE_FS);
-  const edgeVao = gl.createVertexArray();
-  gl.bindVertexArray(edgeVao);
-  const ends = new Uint32Array(edgeCount * 2);
-  for (let e = 0; e < edgeCount; e++) { ends[2 * e] = src[e]; ends[2 * e + 1] = dst[e]; }
-  const endsBuffer = gl.createBuffer();
-  gl.bindBuffer(gl.ARRAY_BUFFER, endsBuffer);
-  gl.bufferData(gl.ARRAY_BUFFER, ends, gl.STATIC_DRAW);
-  let location = gl.getAttribLocation(edgeProgram.program, 'a_ends');
-  gl.enableVertexAttribArray(location);
-  gl.vertexAttribIPointer(location, 2, gl.UNSIGNED_INT, 0, 0);
-  gl.vertexAttribDivisor(location, 1);
+  // Each edge's ends, weight and index, a texel per edge, in a shuffled order (seeded), so
+  // that any first part of it is a uniform sample of the edges.
   const weights = section('weights');
+  const ends = new Uint32Array(edgeCount * 4);
+  const weightBits = weights ? new Uint32Array(weights.buffer, weights.byteOffset, edgeCount) : null;
   let weightRange = [0, 1];
-  location = gl.getAttribLocation(edgeProgram.program, 'a_weight');
-  if (weights && location >= 0) {
-    const weightBuffer = gl.createBuffer();
-    gl.bindBuffer(gl.ARRAY_BUFFER, weightBuffer);
-    gl.bufferData(gl.ARRAY_BUFFER, weights, gl.STATIC_DRAW);
-    gl.enableVertexAttribArray(location);
-    gl.vertexAttribPointer(location, 1, gl.FLOAT, false, 0, 0);
-    gl.vertexAttribDivisor(location, 1);
+  const order = new Uint32Array(edgeCount);
+  for (let e = 0; e < edgeCount; e++) order[e] = e;
+  let seed = 0x9e3779b9;
+  for (let i = edgeCount - 1; i > 0; i--) {
+    seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
+    const j = (seed >>> 0) % (i + 1), swap = order[i];
+    order[i] = order[j]; order[j] = swap;
+  }
+  for (let i = 0; i < edgeCount; i++) {
+    const e = order[i];
+    ends[4 * i] = src[e]; ends[4 * i + 1] = dst[e]; ends[4 * i + 3] = e;
+    if (weightBits) ends[4 * i + 2] = weightBits[e];
+  }
+  textures.ends = nodeTexture(gl, gl.RGBA32UI, gl.RGBA_INTEGER, gl.UNSIGNED_INT, 4, edgeCount, ends);
+  if (weights) {
     let lo = Infinity, hi = -Infinity;
     for (const w of weights) if (Number.isFinite(w)) { lo = Math.min(lo, Math.abs(w)); hi = Math.max(hi, Math.abs(w)); }
     if (lo <= hi) weightRange = [lo, hi];
   }
-  gl.bindVertexArray(null);
-  const nodeVao = gl.createVertexArray();
+  const emptyVao = gl.createVertexArray();
+  performance.mark('netlens:uploaded');
   const coloring = { nodes: 0, direction: 1, weight: weights ? 2 : 0 }[header.style.edgeColoring] ?? 0;
   const rampStops = new Float32Array(18);
   const rampLegend = header.colorings.find((c) => c.legend && c.legend.kind === 'ramp');
   (rampLegend ? rampLegend.legend.stops : ['#483d8b', '#3b6ca8', '#21918c', '#35b779', '#90d743', '#fde725']).forEach((h, i) => rampStops.set(parseHex(h), 3 * i));
 
-  // Picking target: node id + 1 per pixel.
-  const pick = { framebuffer: gl.createFramebuffer(), color: gl.createRenderbuffer(), depth: gl.createRenderbuffer(), size: [0, 0] };
+  // Picking target: node id + 1 per pixel. Edge layer: the graph pane's edges, drawn a
+  // chunk a frame and copied under the nodes.
+  const pick = { framebuffer: gl.createFramebuffer(), color: gl.createRenderbuffer(), depth: gl.createRenderbuffer() };
+  const layer = { framebuffer: gl.createFramebuffer(), color: gl.createRenderbuffer() };
 
   // Panes: the graph, and the embedding beside it.
   const bounds = header.bounds;
@@ -396,7 +119,12 @@ async function main() {
   if (embedding) panes.push({ name: header.embedding.name, camera: new Camera2(embedding.lo, embedding.hi), three: false, pos: embedding.texture, edges: false });
   document.getElementById('pane-names').innerHTML = panes.length > 1 ? panes.map((p) => `<div>${escapeHtml(p.name)}</div>`).join('') : '';
 
-  const state = { selecting: false, k: 1, direction: 'both', seeds: [], byHop: [], hover: -1, dirty: true, frameMs: 0 };
+  // edgesDrawn: how many edges (in the shuffled order) the edge layer holds; a change of
+  // view starts it again, and each frame adds a chunk: the first one small, so that a view
+  // in motion stays quick, the next ones larger, sized by msPerEdge (measured as it draws).
+  const state = { selecting: false, k: 1, direction: 'both', seeds: [], byHop: [], hover: -1, dirty: true, frameMs: 0, edgesDrawn: 0, msPerEdge: 2e-3 };
+  const FIRST_CHUNK_MS = 30, NEXT_CHUNK_MS = 200;
+  const changed = () => { state.dirty = true; state.edgesDrawn = 0; };
   const hopsArray = new Float64Array(n);
   const hopsTexture = new Float32Array(n);
   const rows = {};
@@ -418,9 +146,13 @@ async function main() {
     gl.bindFramebuffer(gl.FRAMEBUFFER, pick.framebuffer);
     gl.framebufferRenderbuffer(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.RENDERBUFFER, pick.color);
     gl.framebufferRenderbuffer(gl.FRAMEBUFFER, gl.DEPTH_ATTACHMENT, gl.RENDERBUFFER, pick.depth);
+    gl.bindRenderbuffer(gl.RENDERBUFFER, layer.color);
+    gl.renderbufferStorage(gl.RENDERBUFFER, gl.RGBA8, width, height);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, layer.framebuffer);
+    gl.framebufferRenderbuffer(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.RENDERBUFFER, layer.color);
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
     panes.forEach((p, i) => { const r = paneRect(i); p.camera.place(r[2], r[3]); });
-    state.dirty = true;
+    changed();
   }
 
   function bindNodeTextures(program, pos) {
@@ -432,45 +164,52 @@ async function main() {
     bind(0, pos.texture, 'u_pos');
     bind(1, textures.color.texture, 'u_color');
     bind(2, textures.hops.texture, 'u_hops');
-    if (textures.path && program.uniforms.u_path) bind(3, textures.path.texture, 'u_path');
+    if (program.uniforms.u_ends) bind(3, textures.ends.texture, 'u_ends');
+    if (textures.path && program.uniforms.u_path) bind(4, textures.path.texture, 'u_path');
   }
 
-  // Pixels per layout unit at depth w = 1 for a pane's projection.
-  const pxPerUnit = (matrix, rect) => 0.5 * rect[3] * matrix[5];
+  // Pixels per layout unit at clip w = 1 (2D: the zoom; 3D: at unit distance).
+  const pxPerUnit = (pane, rect) => pane.camera.pixelsPerUnit(rect[3]);
 
-  // Draws pane i (its node ids, when picking) within `scissor` (device pixels, y up).
+  // Draws edges [first, first + count) of the shuffled order into the edge layer.
+  function drawEdges(first, count) {
+    const pane = panes[0], rect = paneRect(0), matrix = pane.camera.matrix(rect[2], rect[3]), p = edgeProgram;
+    gl.bindFramebuffer(gl.FRAMEBUFFER, layer.framebuffer);
+    gl.viewport(...rect);
+    gl.scissor(...rect);
+    gl.disable(gl.DEPTH_TEST);
+    if (first === 0) { gl.clearColor(bg[0], bg[1], bg[2], 1); gl.clear(gl.COLOR_BUFFER_BIT); }
+    gl.useProgram(p.program);
+    bindNodeTextures(p, pane.pos);
+    gl.uniformMatrix4fv(p.uniforms.u_clip_from_world, false, matrix);
+    gl.uniform2f(p.uniforms.u_viewport, rect[2], rect[3]);
+    const points = header.pathPoints || 2;
+    gl.uniform1i(p.uniforms.u_points, points);
+    gl.uniform1f(p.uniforms.u_alpha, header.style.edgeAlpha);
+    gl.uniform1f(p.uniforms.u_k, state.k);
+    gl.uniform1i(p.uniforms.u_selecting, state.selecting ? 1 : 0);
+    gl.uniform1i(p.uniforms.u_coloring, coloring);
+    gl.uniform3fv(p.uniforms.u_ramp, rampStops);
+    gl.uniform2f(p.uniforms.u_weight_range, weightRange[0], weightRange[1]);
+    gl.enable(gl.BLEND);
+    gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
+    gl.bindVertexArray(emptyVao);
+    gl.drawArrays(gl.LINES, 2 * (points - 1) * first, 2 * (points - 1) * count);
+    gl.bindVertexArray(null);
+  }
+
+  // Draws pane i's nodes (their ids, when picking) within `scissor` (device pixels, y up).
   function drawPane(i, picking, scissor) {
     const pane = panes[i], rect = paneRect(i), matrix = pane.camera.matrix(rect[2], rect[3]);
     gl.viewport(...rect);
     gl.scissor(...(scissor || rect));
     if (pane.three) { gl.enable(gl.DEPTH_TEST); gl.depthFunc(gl.LEQUAL); } else gl.disable(gl.DEPTH_TEST);
-    if (!picking && pane.edges && edgeCount > 0) {
-      const p = edgeProgram;
-      gl.useProgram(p.program);
-      bindNodeTextures(p, pane.pos);
-      gl.uniformMatrix4fv(p.uniforms.u_clip_from_world, false, matrix);
-      gl.uniform2f(p.uniforms.u_viewport, rect[2], rect[3]);
-      const points = header.pathPoints || 2;
-      gl.uniform1i(p.uniforms.u_points, points);
-      gl.uniform1f(p.uniforms.u_alpha, header.style.edgeAlpha);
-      gl.uniform1f(p.uniforms.u_k, state.k);
-      gl.uniform1i(p.uniforms.u_selecting, state.selecting ? 1 : 0);
-      gl.uniform1i(p.uniforms.u_coloring, coloring);
-      gl.uniform3fv(p.uniforms.u_ramp, rampStops);
-      gl.uniform2f(p.uniforms.u_weight_range, weightRange[0], weightRange[1]);
-      gl.enable(gl.BLEND);
-      gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
-      gl.depthMask(false);
-      gl.bindVertexArray(edgeVao);
-      gl.drawArraysInstanced(points === 2 ? gl.LINES : gl.LINE_STRIP, 0, points, edgeCount);
-      gl.depthMask(true);
-    }
     const p = nodeProgram;
     gl.useProgram(p.program);
     bindNodeTextures(p, pane.pos);
     gl.uniformMatrix4fv(p.uniforms.u_clip_from_world, false, matrix);
     gl.uniform2f(p.uniforms.u_viewport, rect[2], rect[3]);
-    gl.uniform1f(p.uniforms.u_px_per_unit, pxPerUnit(matrix, rect));
+    gl.uniform1f(p.uniforms.u_px_per_unit, pxPerUnit(pane, rect));
     gl.uniform1f(p.uniforms.u_min_px, 1.5 * dpr);
     gl.uniform1f(p.uniforms.u_k, state.k);
     gl.uniform1i(p.uniforms.u_selecting, state.selecting ? 1 : 0);
@@ -478,25 +217,42 @@ async function main() {
     gl.uniform1i(p.uniforms.u_pick, picking ? 1 : 0);
     gl.uniform1i(p.uniforms.u_shaded, pane.three ? 1 : 0);
     if (picking) gl.disable(gl.BLEND); else { gl.enable(gl.BLEND); gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA); }
-    gl.bindVertexArray(nodeVao);
-    gl.drawArraysInstanced(gl.TRIANGLE_STRIP, 0, 4, n);
+    gl.bindVertexArray(emptyVao);
+    gl.drawArrays(gl.TRIANGLES, 0, 6 * n);
     gl.bindVertexArray(null);
     return matrix;
   }
 
   const bg = header.style.background;
   const readback = new Uint8Array(4);
+  // A frame: the next chunk of edges into the edge layer (the first after a change of
+  // view: a uniform sample, as the order is shuffled), the layer under the nodes.
   function draw() {
     const start = performance.now();
+    const budget = (state.edgesDrawn === 0 ? FIRST_CHUNK_MS : NEXT_CHUNK_MS) / state.msPerEdge;
+    const chunk = Math.min(Math.max(5000, Math.round(budget)), edgeCount - state.edgesDrawn);
+    if (chunk > 0 || state.edgesDrawn === 0) {
+      drawEdges(state.edgesDrawn, chunk);
+      // Learn the cost of an edge from chunks large enough to time (one pixel back waits).
+      gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, readback);
+      const ms = performance.now() - start;
+      if (chunk >= 5000) state.msPerEdge = 0.5 * state.msPerEdge + 0.5 * Math.max(ms, 0.1) / chunk;
+    }
+    state.edgesDrawn += chunk;
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
     gl.enable(gl.SCISSOR_TEST);
     gl.scissor(0, 0, width, height);
     gl.clearColor(bg[0], bg[1], bg[2], 1);
     gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
+    const rect = paneRect(0);
+    gl.bindFramebuffer(gl.READ_FRAMEBUFFER, layer.framebuffer);
+    gl.blitFramebuffer(rect[0], rect[1], rect[0] + rect[2], rect[1] + rect[3], rect[0], rect[1], rect[0] + rect[2], rect[1] + rect[3], gl.COLOR_BUFFER_BIT, gl.NEAREST);
+    gl.bindFramebuffer(gl.READ_FRAMEBUFFER, null);
     panes.forEach((pane, i) => { pane.matrix = drawPane(i, false); });
     // Wait for the GPU (one pixel back), so frameMs is the whole draw, not its submission.
     gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, readback);
     state.frameMs = performance.now() - start;
+    if (state.edgesDrawn < edgeCount) state.dirty = true;
     drawLabels();
   }
 
@@ -508,7 +264,7 @@ async function main() {
     const cx = m[0] * x + m[4] * y + m[8] * z + m[12], cy = m[1] * x + m[5] * y + m[9] * z + m[13], cw = m[3] * x + m[7] * y + m[11] * z + m[15];
     if (cw <= 0) return null;
     // x, y (device pixels, y down) and the node's radius in pixels.
-    const r = Math.max(t[4 * v + 3] * pxPerUnit(m, rect) / cw, 1.5 * dpr);
+    const r = Math.max(t[4 * v + 3] * pxPerUnit(pane, rect) / cw, 1.5 * dpr);
     return [rect[0] + (cx / cw * 0.5 + 0.5) * rect[2], height - (rect[1] + (cy / cw * 0.5 + 0.5) * rect[3]), r];
   }
 
@@ -547,7 +303,7 @@ async function main() {
     document.getElementById('direction').value = direction;
     const within = state.byHop.reduce((s, h) => s + h.length, 0);
     say(state.selecting ? `${seeds.length === 1 ? nameOf(seeds[0]) : `${seeds.length} nodes`}: ${within} within ${state.k} hops (${state.byHop.map((h) => h.length).join(' + ')})` : `${n} nodes, ${edgeCount} edges`);
-    state.dirty = true;
+    changed();
     return selection();
   }
 
@@ -573,7 +329,7 @@ async function main() {
     const placed = [];
     const overlaps = (b) => placed.some((p) => b[0] < p[2] && p[0] < b[2] && b[1] < p[3] && p[1] < b[3]);
     const selected = state.selecting ? state.byHop.flat().slice(0, 400) : [];
-    const budget = Math.min(400, Math.floor(width * height / (fontPx * fontPx * 60)));
+    const budget = Math.min(200, Math.floor(width * height / (fontPx * fontPx * 200)));
     panes.forEach((pane, i) => {
       const rect = paneRect(i);
       let shown = 0, tried = 0;
@@ -616,7 +372,7 @@ async function main() {
       const fmt = (x) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-2 && x !== 0) ? x.toExponential(2) : String(+x.toFixed(3)));
       legend.innerHTML = `<div class="title">${escapeHtml(c.name)}${l.log ? ' (log scale)' : ''}</div><div class="ramp" style="background:linear-gradient(to right,${l.stops.join(',')})"></div><div class="ends"><span>${fmt(l.low)}</span><span>${fmt(l.high)}</span></div>`;
     }
-    state.dirty = true;
+    changed();
   }
   colorBy.addEventListener('change', () => recolor(Number(colorBy.value)));
   recolor(0);
@@ -686,7 +442,7 @@ async function main() {
       drag.moved += Math.abs(dx) + Math.abs(dy);
       if (camera.pan && (drag.button === 2 || drag.button === 1)) camera.pan(dx, dy); else camera.drag(dx, dy);
       drag.x = e.offsetX; drag.y = e.offsetY;
-      state.dirty = true;
+      changed();
       tooltip.hidden = true;
     } else {
       hoverAt = [e.offsetX, e.offsetY];
@@ -706,13 +462,13 @@ async function main() {
     const factor = Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015));
     const i = paneAt(e.offsetX * dpr), rect = paneRect(i);
     panes[i].camera.zoom(factor, e.offsetX * dpr - rect[0], e.offsetY * dpr, rect[2], rect[3]);
-    state.dirty = true;
+    changed();
   }, { passive: false });
   window.addEventListener('keydown', (e) => {
     if (e.target.tagName === 'INPUT') return;
     const camera = panes[0].camera;
     const moves = { w: [1, 0], s: [-1, 0], a: [0, -1], d: [0, 1] };
-    if (camera.fly && moves[e.key]) { camera.fly(...moves[e.key]); state.dirty = true; }
+    if (camera.fly && moves[e.key]) { camera.fly(...moves[e.key]); changed(); }
     else if (e.key === 'Escape') select([]);
     else if (e.key === 'f') fit();
   });
@@ -721,7 +477,7 @@ async function main() {
       if (i === 0) p.camera.fit(bounds.min, bounds.max); else p.camera.fit(embedding.lo, embedding.hi);
       const r = paneRect(i); p.camera.place(r[2], r[3]);
     });
-    state.dirty = true;
+    changed();
   }
   document.getElementById('fit').addEventListener('click', fit);
   document.getElementById('clear').addEventListener('click', () => select([]));
@@ -778,12 +534,15 @@ async function main() {
     // Where a node is drawn, in CSS pixels from the canvas's top left (pane 0: the graph, 1: the embedding).
     nodeToScreen: (id, pane = 0) => { const at = screenOf(pane, id); return at && { x: at[0] / dpr, y: at[1] / dpr }; },
     frameMs: () => state.frameMs,
+    // Edges in the picture now: all of them once the view has been still long enough.
+    edgesDrawn: () => state.edgesDrawn,
     name: nameOf,
     panes: panes.length,
   });
   if (header.selection) select(header.selection.seeds, header.selection.hops, header.selection.direction);
   else say(`${n} nodes, ${edgeCount} edges`);
   draw();
+  performance.mark('netlens:drawn');
   requestAnimationFrame(frame);
   return api;
 }

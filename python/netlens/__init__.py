@@ -19,6 +19,7 @@ index (0 to N-1) or, as strings, by name.
 from __future__ import annotations
 
 import atexit
+import html
 import json
 import os
 import pickle
@@ -313,8 +314,8 @@ class Graph:
         **options: Any,
     ) -> None:
         """Lays the graph out and writes it for other tools, as ``netlens export``: the
-        format follows the name (.graphml, .gexf, .dot, .json, .cyjs, .csv, .parquet); a
-        list writes several. options: ``hops=``, ``edge_table="edges.parquet"``, layout
+        format follows the name (.html: the browser view; .graphml, .gexf, .dot, .json,
+        .cyjs, .csv, .parquet); a list writes several. options: ``hops=``, ``edge_table="edges.parquet"``, layout
         options; ``select`` and ``bundle`` as in :meth:`render`."""
         paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
         argv = [arg for p in paths for arg in ("-o", os.fspath(p))]
@@ -345,13 +346,30 @@ class Graph:
             pickle.dump(self, file)
         return subprocess.Popen([sys.executable, "-m", "netlens._view", recipe, *argv])
 
-    def show(self, size: tuple = (1200, 800)) -> None:
-        """Shows the graph's picture in a notebook (Jupyter, JupyterLab, VS Code)."""
+    def page(self, select: Optional[Sequence[NodeId]] = None, bundle: Union[bool, str] = False, **options: Any) -> str:
+        """The browser view as one self-contained HTML document, as ``netlens export -o
+        view.html`` writes it: pan, zoom, hover, select with K-hops, search, colour.
+        options: export's flags (``dim=3``, ``hops=2``, ``embedding="emb.npy"`` for the
+        linked embedding view ...); ``select`` and ``bundle`` as in :meth:`render`."""
+        with tempfile.TemporaryDirectory(prefix="netlens-page-") as folder:
+            path = os.path.join(folder, "view.html")
+            self.export(path, select=select, bundle=bundle, **options)
+            with open(path, encoding="utf-8") as file:
+                return file.read()
+
+    def show(self, size: tuple = (1200, 800), interactive: bool = False, **options: Any) -> None:
+        """Shows the graph in a notebook (Jupyter, JupyterLab, VS Code): its picture, or
+        with ``interactive=True`` the browser view (:meth:`page`) in a frame ``size[1]``
+        pixels high. options: :meth:`page`'s."""
         try:
-            from IPython.display import Image, display
+            from IPython.display import HTML, Image, display
         except ImportError as missing:
             raise NetlensError("show() displays in a notebook (IPython); render() writes a PNG") from missing
-        display(Image(data=self.render(size=size)))
+        if not interactive:
+            display(Image(data=self.render(size=size, **options)))
+            return
+        document = html.escape(self.page(**options), quote=True)
+        display(HTML(f'<iframe srcdoc="{document}" style="width:100%;height:{int(size[1])}px;border:0"></iframe>'))
 
     def _repr_png_(self) -> bytes:
         """The graph's picture, for notebooks."""

@@ -231,6 +231,23 @@ def test_export_writes_what_networkx_reads(cora, tmp_path):
         cora.export(tmp_path / "cora.xyz")
 
 
+def test_page_is_the_browser_view_with_its_scene_inside(cora):
+    import base64
+    import gzip
+    import re
+    import struct
+
+    page = cora.page(select=[35], hops=2)
+    data = re.search(r'id="netlens-data" type="application/octet-stream">([^<]+)</script>', page).group(1)
+    scene = gzip.decompress(base64.b64decode(data))
+    assert scene[:4] == b"NLV1"
+    (length,) = struct.unpack("<I", scene[4:8])
+    header = json.loads(scene[8 : 8 + length])
+    assert (header["nodes"], header["edges"]) == (2708, 5278)
+    assert header["selection"] == {"seeds": [35], "hops": 2, "direction": "both"}
+    assert "window.netlens" in page and "http://" not in page
+
+
 def test_record_writes_a_gif(tmp_path):
     out = tmp_path / "tour.gif"
     netlens.record(netlens.load(CNN_ONNX), out, size=(160, 96), fps=5, duration=1)

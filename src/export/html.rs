@@ -24,7 +24,9 @@ use crate::view::Drawing;
 
 const PAGE: &str = include_str!("../../web/index.html");
 const STYLE: &str = include_str!("../../web/viewer.css");
-const SCRIPT: &str = include_str!("../../web/viewer.js");
+/// The page's script: its parts in order (one module once in the page).
+const SCRIPT: &str =
+    concat!(include_str!("../../web/scene.js"), include_str!("../../web/gl.js"), include_str!("../../web/viewer.js"));
 
 /// The first bytes of a scene, before its header's length.
 pub const MAGIC: &[u8; 4] = b"NLV1";
@@ -137,11 +139,12 @@ pub fn scene(page: &PageScene) -> std::io::Result<Vec<u8>> {
             name,
         });
     }
-    // Node columns for tooltips: everything a table of the nodes holds but the geometry.
+    // Node columns for tooltips: everything a table of the nodes holds but the geometry
+    // and the hops (the page counts them for its own selection).
     let table = Table::nodes(graph, drawing);
     let mut columns = Vec::new();
     for (name, values) in &table.columns {
-        if ["id", "x", "y", "z", "size", "color"].contains(&name.as_str()) {
+        if ["id", "x", "y", "z", "size", "color", "hop"].contains(&name.as_str()) {
             continue;
         }
         let key = format!("column:{name}");

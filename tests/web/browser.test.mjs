@@ -205,3 +205,26 @@ test('netlens serve: the page over HTTP loads its scene as binary', async () => 
     server.kill();
   }
 });
+
+test('3D and bundled pages: orbit view picks what it draws, bundled paths draw, labels never overlap', async () => {
+  const fly = join(root, 'data', 'drosophila', 'left_edges.csv');
+  run('export', fly, '--bundle', '-o', join(work, 'fly.html'));
+  run('export', fly, '--dim', '3', '-o', join(work, 'fly3.html'));
+  for (const name of ['fly.html', 'fly3.html']) {
+    const { page, errors } = await open(`file://${join(work, name)}`);
+    await page.waitForFunction(() => netlens.edgesDrawn() === netlens.edgeCount);
+    assert.ok((await inkShare(page)) > 0.01, name);
+    const v = await pickable(page);
+    assert.notEqual(v, null, `${name}: no node is pickable where it is drawn`);
+    const boxes = await page.evaluate(() => netlens._labelBoxes);
+    assert.ok(boxes.length > 5, `${name}: ${boxes.length} labels`);
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, b] = [boxes[i], boxes[j]];
+        assert.ok(a[2] <= b[0] || b[2] <= a[0] || a[3] <= b[1] || b[3] <= a[1], `${name}: labels ${i} and ${j} overlap`);
+      }
+    }
+    assert.deepEqual(errors, [], name);
+    await page.close();
+  }
+});
