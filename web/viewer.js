@@ -231,7 +231,8 @@ async function main() {
     const start = performance.now();
     const budget = (state.edgesDrawn === 0 ? FIRST_CHUNK_MS : NEXT_CHUNK_MS) / state.msPerEdge;
     const chunk = Math.min(Math.max(5000, Math.round(budget)), edgeCount - state.edgesDrawn);
-    if (chunk > 0 || state.edgesDrawn === 0) {
+    const newView = state.edgesDrawn === 0;
+    if (chunk > 0 || newView) {
       drawEdges(state.edgesDrawn, chunk);
       // Learn the cost of an edge from chunks large enough to time (one pixel back waits).
       gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, readback);
@@ -253,7 +254,7 @@ async function main() {
     gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, readback);
     state.frameMs = performance.now() - start;
     if (state.edgesDrawn < edgeCount) state.dirty = true;
-    drawLabels();
+    if (newView) drawLabels();
   }
 
   // ------------------------------------------------------------ picking
@@ -297,6 +298,7 @@ async function main() {
     state.seeds = seeds;
     state.selecting = seeds.length > 0;
     state.byHop = state.selecting ? khop(rowsFor(direction), n, seeds, state.k, hopsArray) : [];
+    state.labelFirst = state.byHop.flat().slice(0, 400);
     for (let v = 0; v < n; v++) hopsTexture[v] = state.selecting && hopsArray[v] !== Infinity ? hopsArray[v] : 1e30;
     updateTexture(gl, textures.hops, hopsTexture);
     document.getElementById('hops').value = state.k;
@@ -328,13 +330,13 @@ async function main() {
     labels2d.strokeStyle = `rgb(${bg.map((c) => Math.round(c * 255)).join(',')})`;
     const placed = [];
     const overlaps = (b) => placed.some((p) => b[0] < p[2] && p[0] < b[2] && b[1] < p[3] && p[1] < b[3]);
-    const selected = state.selecting ? state.byHop.flat().slice(0, 400) : [];
+    const selected = state.selecting ? state.labelFirst : [];
     const budget = Math.min(200, Math.floor(width * height / (fontPx * fontPx * 200)));
     panes.forEach((pane, i) => {
       const rect = paneRect(i);
       let shown = 0, tried = 0;
-      for (const v of [...selected, ...byImportance]) {
-        if (shown >= budget || tried++ > 4000) break;
+      candidates: for (const list of [selected, byImportance]) for (const v of list) {
+        if (shown >= budget || tried++ > 4000) break candidates;
         if (state.selecting && hopsArray[v] > state.k) continue;
         const text = names[v];
         if (!text) continue;

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -145,6 +145,11 @@ test('a model with groups: the group panel selects members, K-hop by name matche
   await page.fill('#search', '^blk\\.0\\.attn_(q|k)$');
   await page.press('#search', 'Enter');
   assert.deepEqual((await page.evaluate(() => netlens.selection().seeds.map((v) => netlens.name(v)))).sort(), ['blk.0.attn_k', 'blk.0.attn_q']);
+  // The PNG button saves the view, labels included.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#shot')]);
+  const png = readFileSync(await download.path());
+  assert.equal(png.subarray(1, 4).toString(), 'PNG');
+  assert.ok(png.length > 5000, `${png.length} bytes`);
   assert.deepEqual(errors, []);
   await page.close();
 });
