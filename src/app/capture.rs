@@ -91,6 +91,7 @@ impl State {
             style: shown.view.scene.style,
             paths: paths.as_deref(),
             highlight: hops.as_ref().map(|(h, k)| (h.as_slice(), *k)),
+            annotations: None,
         };
         let path = fresh_path("netlens-screenshot", "svg");
         self.message = match svg::write(&path, &scene, &self.rig.camera, self.size()) {

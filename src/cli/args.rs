@@ -31,6 +31,10 @@ pub struct GraphArgs {
     /// Node classes: a 1-D integer .npy (-1 for none); nodes are coloured by class
     #[arg(long, value_name = "FILE.npy")]
     pub labels: Option<PathBuf>,
+    /// Names of the classes, one a line (the first names class 0), for legends and
+    /// tooltips
+    #[arg(long, value_name = "FILE.txt")]
+    pub class_names: Option<PathBuf>,
     /// Attach a numeric node array (1-D or 2-D .npy) under a name; repeatable
     #[arg(long = "node-data", value_name = "NAME=FILE.npy")]
     pub node_data: Vec<String>,
@@ -81,6 +85,9 @@ impl GraphArgs {
         }
         if let Some(path) = &self.labels {
             load::attach_labels(&mut loaded.graph, path)?;
+        }
+        if let Some(path) = &self.class_names {
+            load::attach_class_names(&mut loaded.graph, path)?;
         }
         for spec in &self.node_data {
             let (name, path) = spec

@@ -189,6 +189,7 @@ pub fn run(args: Args) -> Result<()> {
                 graph: args.graph,
                 table: args.table,
                 labels: None,
+                class_names: None,
                 node_data: Vec::new(),
                 undirected: args.undirected,
                 level: args.level,

@@ -9,6 +9,8 @@ use crate::gpu::Gpu;
 use crate::layout::{LayoutConfig, LayoutKind};
 use crate::load::Loaded;
 use crate::render::Camera;
+use crate::render::annotate::{Annotations, LabelsText, LegendMode, Subject, TextOptions};
+use crate::render::palette::ColorBy;
 use crate::view::{Look, drawing, snapshot};
 
 use super::args::{EdgeArgs, GraphArgs, HopArgs, LayoutArgs, check_output, follow_phases, parse_size, progress_bar};
@@ -43,6 +45,16 @@ pub struct PictureArgs {
     /// Image size in pixels, WIDTHxHEIGHT
     #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
     pub size: (u32, u32),
+    /// Node labels: the most important that fit without overlap (auto), every one that
+    /// fits (all), or none; models show the operator type and a short name
+    #[arg(long, value_enum, default_value = "auto")]
+    labels_text: LabelsText,
+    /// A legend of what the colours mean (operator types, classes, a ramp): auto, none
+    #[arg(long, value_enum, default_value = "auto")]
+    legend: LegendMode,
+    /// No group boxes: leave the layers and blocks of a model unframed
+    #[arg(long)]
+    no_boxes: bool,
 }
 
 impl PictureArgs {
@@ -50,7 +62,13 @@ impl PictureArgs {
     fn draw<T>(&self, loaded: &Loaded, draw: impl FnOnce(&LayoutConfig, &Look) -> Result<T>) -> Result<T> {
         self.edges.check(loaded);
         let selection = self.hops.selection(loaded, &self.select)?;
-        draw(&self.layout.config(loaded), &self.edges.look(selection.as_ref()))
+        let look = Look { text: self.text(), ..self.edges.look(selection.as_ref()) };
+        draw(&self.layout.config(loaded), &look)
+    }
+
+    /// The labels, boxes and legend these options ask for.
+    fn text(&self) -> TextOptions {
+        TextOptions { labels: self.labels_text, legend: self.legend, groups: !self.no_boxes }
     }
 
     /// `loaded` laid out and drawn on `gpu`: RGBA rows of `size`, and a line describing
@@ -128,9 +146,20 @@ fn render_svg(loaded: &Loaded, config: &LayoutConfig, size: (u32, u32), look: &L
     let drawing = drawing(&gpu, &loaded.graph, config, look, follow_phases(&bar))?;
     bar.finish_and_clear();
     let graph = &loaded.graph;
-    let camera = Camera::fit(&drawing.bounds, drawing.dim, glam::Vec2::new(size.0 as f32, size.1 as f32));
-    svg::write(path, &svg::SvgScene::of(graph, &drawing), &camera, size)
-        .with_context(|| format!("{}: cannot write", path.display()))?;
+    let viewport = glam::Vec2::new(size.0 as f32, size.1 as f32);
+    let camera = Camera::fit(&drawing.bounds, drawing.dim, viewport);
+    let radii: Vec<f32> = (0..graph.node_count()).map(|v| drawing.radius(v)).collect();
+    let coloring = look.color_by.clone().unwrap_or(ColorBy::Class);
+    let subject = Subject {
+        graph,
+        positions: &drawing.positions,
+        radii: &radii,
+        coloring: &coloring,
+        hops: drawing.hops.as_ref().map(|(h, k)| (h.as_slice(), *k)),
+    };
+    let annotations = look.text.any().then(|| Annotations::measured(&subject, &camera, viewport, look.text));
+    let scene = svg::SvgScene { annotations: annotations.as_ref(), ..svg::SvgScene::of(graph, &drawing) };
+    svg::write(path, &scene, &camera, size).with_context(|| format!("{}: cannot write", path.display()))?;
     Ok(format!(
         "{} nodes, {} edges; laid out{} and written in {:.2} s",
         graph.node_count(),

@@ -6,10 +6,10 @@
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use super::table::hex;
 use super::write_with;
 use crate::bundle::POINTS;
 use crate::graph::Graph;
+use crate::render::palette::hex;
 use crate::render::palette::{BACKGROUND, pack};
 use crate::view::Drawing;
 

@@ -14,12 +14,12 @@ use base64::Engine as _;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::table::{Table, Values, hex};
+use super::table::{Table, Values};
 use super::write_with;
 use crate::bundle::POINTS;
 use crate::graph::{Direction, Graph};
 use crate::khop::Selection;
-use crate::render::palette::{BACKGROUND, ColorBy, Legend, RAMP, pack};
+use crate::render::palette::{BACKGROUND, ColorBy, Legend, RAMP, hex, pack};
 use crate::view::Drawing;
 
 const PAGE: &str = include_str!("../../web/index.html");

@@ -11,6 +11,7 @@ use glam::{Vec2, Vec3};
 
 use crate::bundle::POINTS;
 use crate::graph::Graph;
+use crate::render::annotate::Annotations;
 use crate::render::palette::{BACKGROUND, ramp};
 use crate::render::{Camera, EdgeColoring, Style, edge_weights};
 use crate::view::Drawing;
@@ -30,6 +31,8 @@ pub struct SvgScene<'a> {
     pub paths: Option<&'a [[f32; 4]]>,
     /// Hops from the selection per node, and K: what lies further fades.
     pub highlight: Option<(&'a [u32], u32)>,
+    /// Group boxes, labels and legend, placed for the picture.
+    pub annotations: Option<&'a Annotations>,
 }
 
 impl<'a> SvgScene<'a> {
@@ -43,6 +46,7 @@ impl<'a> SvgScene<'a> {
             style: drawing.style,
             paths: drawing.paths.as_deref(),
             highlight: drawing.hops.as_ref().map(|(hops, k)| (hops.as_slice(), *k)),
+            annotations: None,
         }
     }
 }
@@ -84,6 +88,9 @@ pub fn svg(scene: &SvgScene, camera: &Camera, size: (u32, u32)) -> String {
     let _ = writeln!(doc, r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}">"#);
     let _ = writeln!(doc, r#"<rect width="{w}" height="{h}" fill="{}"/>"#, hex(BACKGROUND));
     let style = &scene.style;
+    if let Some(annotations) = scene.annotations {
+        doc.push_str(&annotations.svg_under());
+    }
     let _ = writeln!(doc, r#"<g fill="none" stroke-width="{}" stroke-linecap="round">"#, style.edge_width_px);
     let n = POINTS as usize;
     let weights = (style.edge_coloring == EdgeColoring::Weight).then(|| edge_weights(scene.graph));
@@ -166,6 +173,10 @@ pub fn svg(scene: &SvgScene, camera: &Camera, size: (u32, u32)) -> String {
                 writeln!(doc, r#"<circle cx="{:.1}" cy="{:.1}" r="{r:.2}" fill="{}"{ring}/>"#, p.x, p.y, hex(color));
         }
     }
-    let _ = writeln!(doc, "</g>\n</svg>");
+    let _ = writeln!(doc, "</g>");
+    if let Some(annotations) = scene.annotations {
+        doc.push_str(&annotations.svg_over());
+    }
+    let _ = writeln!(doc, "</svg>");
     doc
 }

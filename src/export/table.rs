@@ -12,6 +12,7 @@ use arrow_schema::{DataType, Field, Schema};
 use super::write_with;
 use crate::geom::Position;
 use crate::graph::Graph;
+use crate::render::palette::hex;
 use crate::view::Drawing;
 
 /// One column's values, a row per node or per edge.
@@ -54,12 +55,6 @@ impl Values {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Table {
     pub columns: Vec<(String, Values)>,
-}
-
-/// The colour of a packed RGBA8 as `#rrggbb`.
-pub fn hex(color: u32) -> String {
-    let [r, g, b, _] = color.to_le_bytes();
-    format!("#{r:02x}{g:02x}{b:02x}")
 }
 
 impl Table {

@@ -441,6 +441,31 @@ pub fn attach_labels(graph: &mut Graph, path: &Path) -> Result<(), LoadError> {
     graph.attach_classes(load_classes(path)?).map_err(|e| attach_error(&Source::File(path.to_owned()), e))
 }
 
+/// Most class names a file may hold.
+const MAX_CLASS_NAMES: usize = 1 << 20;
+
+/// Names `graph`'s classes from a text file, one name a line (line 1 names class 0);
+/// classes beyond the last line keep their number.
+pub fn attach_class_names(graph: &mut Graph, path: &Path) -> Result<(), LoadError> {
+    let (reader, source) = open(path)?;
+    let mut names = crate::graph::StringTable::default();
+    for (i, line) in reader.lines().enumerate() {
+        let line = line.map_err(|e| LoadError::io(&source, e))?;
+        if i >= MAX_CLASS_NAMES {
+            return Err(LoadError::invalid(&source, format!("more than {MAX_CLASS_NAMES} class names")));
+        }
+        names.push(line.trim());
+    }
+    if names.is_empty() {
+        return Err(LoadError::invalid(&source, "no class names: one name a line, class 0 first"));
+    }
+    if graph.nodes.classes.is_none() {
+        return Err(LoadError::invalid(&source, "the graph has no classes to name: give --labels FILE.npy"));
+    }
+    graph.nodes.class_names = Some(names);
+    Ok(())
+}
+
 /// Reads a 1-D integer .npy of classes (`-1` for none).
 pub fn load_classes(path: &Path) -> Result<Vec<i32>, LoadError> {
     let (reader, source) = open(path)?;

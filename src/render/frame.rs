@@ -9,6 +9,21 @@ use crate::gpu::{Gpu, GpuError, map_read};
 /// window, so the two look the same.
 pub const FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 
+/// egui drawn with a frame: `under` before the scene (group boxes), `over` after it
+/// (text); each prepared for the frame's size.
+#[derive(Default)]
+pub struct Layers<'a> {
+    pub under: Option<(&'a Overlay, &'a mut Prepared)>,
+    pub over: Option<(&'a Overlay, &'a mut Prepared)>,
+}
+
+impl<'a> Layers<'a> {
+    /// Only text over the scene.
+    pub fn over(overlay: &'a Overlay, prepared: &'a mut Prepared) -> Layers<'a> {
+        Layers { under: None, over: Some((overlay, prepared)) }
+    }
+}
+
 pub struct OffscreenTarget {
     texture: wgpu::Texture,
     view: wgpu::TextureView,
@@ -51,14 +66,16 @@ impl OffscreenTarget {
         self.size
     }
 
-    /// Records the frame's draws, and `overlay` on top, into a new encoder.
+    /// Records the frame's draws between the egui layers `under` and `over` into a new
+    /// encoder.
     fn encode(
         &self,
         gpu: &Gpu,
         renderer: &Renderer,
         scene: &Scene,
         camera: &Camera,
-        overlay: Option<(&Overlay, &Prepared)>,
+        under: Option<(&Overlay, &Prepared)>,
+        over: Option<(&Overlay, &Prepared)>,
     ) -> wgpu::CommandEncoder {
         scene.set_view(&gpu.queue, camera, self.size);
         let mut encoder = gpu
@@ -66,8 +83,11 @@ impl OffscreenTarget {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("OffscreenTarget::render") });
         {
             let mut pass = begin_pass(&mut encoder, &self.view, &self.depth).forget_lifetime();
+            if let Some((overlay, prepared)) = under {
+                overlay.paint(&mut pass, prepared);
+            }
             renderer.draw(&mut pass, scene);
-            if let Some((overlay, prepared)) = overlay {
+            if let Some((overlay, prepared)) = over {
                 overlay.paint(&mut pass, prepared);
             }
         }
@@ -77,7 +97,7 @@ impl OffscreenTarget {
     /// Renders `scene` from `camera` and waits for the GPU, without reading the frame
     /// back: what a window's frame costs, for benchmarks.
     pub fn draw(&self, gpu: &Gpu, renderer: &Renderer, scene: &Scene, camera: &Camera) -> Result<(), GpuError> {
-        gpu.queue.submit([self.encode(gpu, renderer, scene, camera, None).finish()]);
+        gpu.queue.submit([self.encode(gpu, renderer, scene, camera, None, None).finish()]);
         gpu.wait()
     }
 
@@ -85,27 +105,34 @@ impl OffscreenTarget {
     /// top row first.
     pub fn render(&self, gpu: &Gpu, renderer: &Renderer, scene: &Scene, camera: &Camera) -> Result<Vec<u8>, GpuError> {
         let mut rgba = Vec::new();
-        self.render_into(gpu, renderer, scene, camera, None, &mut rgba)?;
+        self.render_into(gpu, renderer, scene, camera, Layers::default(), &mut rgba)?;
         Ok(rgba)
     }
 
-    /// Renders `scene` from `camera` with `overlay` (prepared for this size) on top, into
-    /// `rgba` (replacing its contents, reusing its memory): tightly packed RGBA8 rows, top
-    /// row first.
+    /// Renders `scene` from `camera` between the egui `layers`, into `rgba` (replacing
+    /// its contents, reusing its memory): tightly packed RGBA8 rows, top row first.
     pub fn render_into(
         &self,
         gpu: &Gpu,
         renderer: &Renderer,
         scene: &Scene,
         camera: &Camera,
-        overlay: Option<(&Overlay, &mut Prepared)>,
+        layers: Layers,
         rgba: &mut Vec<u8>,
     ) -> Result<(), GpuError> {
-        let (commands, overlay) = match overlay {
-            Some((overlay, prepared)) => (std::mem::take(&mut prepared.commands), Some((overlay, &*prepared))),
-            None => (Vec::new(), None),
-        };
-        let mut encoder = self.encode(gpu, renderer, scene, camera, overlay);
+        let Layers { mut under, mut over } = layers;
+        let mut commands = Vec::new();
+        for (_, prepared) in under.iter_mut().chain(over.iter_mut()) {
+            commands.append(&mut prepared.commands);
+        }
+        let mut encoder = self.encode(
+            gpu,
+            renderer,
+            scene,
+            camera,
+            under.as_ref().map(|(o, p)| (*o, &**p)),
+            over.as_ref().map(|(o, p)| (*o, &**p)),
+        );
         encoder.copy_texture_to_buffer(
             self.texture.as_image_copy(),
             wgpu::TexelCopyBufferInfo {

@@ -6,6 +6,7 @@
 //! vertex shaders. Edges draw first (blended, depth-tested, no depth write), then nodes,
 //! then conv feature maps where a scene has them ([`maps`]).
 
+pub mod annotate;
 pub mod camera;
 pub mod frame;
 pub mod maps;

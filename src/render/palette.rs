@@ -43,6 +43,12 @@ pub fn pack(rgb: [u8; 3]) -> u32 {
     u32::from_le_bytes([rgb[0], rgb[1], rgb[2], 255])
 }
 
+/// The colour of a packed RGBA8 as `#rrggbb`.
+pub fn hex(color: u32) -> String {
+    let [r, g, b, _] = color.to_le_bytes();
+    format!("#{r:02x}{g:02x}{b:02x}")
+}
+
 /// One packed colour per node: by class when classes exist, else one colour.
 pub fn node_colors(classes: Option<&[i32]>, node_count: u32) -> Vec<u32> {
     match classes {

@@ -16,6 +16,8 @@ use crate::gpu::{Gpu, GpuError};
 use crate::graph::Graph;
 use crate::khop::Selection;
 use crate::layout::{LayoutConfig, Placed, place};
+use crate::render::annotate::{Annotations, Subject, TextOptions};
+use crate::render::frame::Layers;
 use crate::render::maps::FeatureMaps;
 use crate::render::palette::{ColorBy, SizeBy};
 use crate::render::{Camera, EdgeColoring, OffscreenTarget, Renderer, Style, frame};
@@ -51,6 +53,8 @@ pub struct Look<'a> {
     pub color_by: Option<ColorBy>,
     /// Conv feature maps to draw on their nodes.
     pub feature_maps: Option<&'a FeatureMaps>,
+    /// Labels, group boxes and legend.
+    pub text: TextOptions,
 }
 
 impl Look<'_> {
@@ -138,7 +142,63 @@ pub fn picture(
     let mut view = GraphView::new(gpu, &renderer, graph, positions.to_vec(), *bounds, dim, look.edge_coloring)?;
     view.settle(graph);
     look.apply(gpu, &renderer, graph, &mut view, progress)?;
-    target.render(gpu, &renderer, &view.scene, &view.camera(size))
+    let camera = view.camera(size);
+    if !look.text.any() {
+        return target.render(gpu, &renderer, &view.scene, &camera);
+    }
+    let radii: Vec<f32> = SizeBy::Uniform.sizes(graph).iter().map(|s| s.abs() * view.scene.style.node_radius).collect();
+    let hops = look.selection.map(|s| (crate::graph::bfs::hops(&graph.csr(s.direction), &s.seeds, s.hops), s.hops));
+    let coloring = look.color_by.clone().unwrap_or(ColorBy::Class);
+    let subject = Subject {
+        graph,
+        positions: &view.positions,
+        radii: &radii,
+        coloring: &coloring,
+        hops: hops.as_ref().map(|(h, k)| (h.as_slice(), *k)),
+    };
+    render_annotated(gpu, &target, &renderer, &view.scene, &camera, &subject, look.text)
+}
+
+/// Renders `scene` from `camera` into `target` with the annotations of `subject`: group
+/// boxes under the scene, labels and legend over it.
+fn render_annotated(
+    gpu: &Gpu,
+    target: &OffscreenTarget,
+    renderer: &Renderer,
+    scene: &crate::render::Scene,
+    camera: &Camera,
+    subject: &Subject,
+    text: TextOptions,
+) -> Result<Vec<u8>, GpuError> {
+    use crate::render::overlay::Overlay;
+    use egui::{Color32, FontId, Id, LayerId, Order};
+    let size = target.size();
+    let viewport = Vec2::new(size.0 as f32, size.1 as f32);
+    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(viewport.x, viewport.y));
+    let raw = || egui::RawInput { screen_rect: Some(screen), ..Default::default() };
+    let layer = LayerId::new(Order::Foreground, Id::unique("netlens.annotations"));
+    let mut over = Overlay::new(&gpu.device, frame::FORMAT);
+    let mut placed = None;
+    let output = over.ctx.run_ui(raw(), |ui| {
+        let painter = ui.ctx().layer_painter(layer);
+        let mut measure = |text: &str, px: f32| {
+            painter.layout_no_wrap(text.to_owned(), FontId::proportional(px), Color32::WHITE).size()
+        };
+        let annotations = Annotations::build(subject, camera, viewport, text, &mut measure);
+        annotations.paint_over(&painter);
+        placed = Some(annotations);
+    });
+    let mut over_prepared = over.prepare(gpu, output, size);
+    let mut under = Overlay::new(&gpu.device, frame::FORMAT);
+    let placed = placed.expect("egui runs the frame's closure");
+    let output = under.ctx.run_ui(raw(), |ui| placed.paint_under(&ui.ctx().layer_painter(layer)));
+    let mut under_prepared = under.prepare(gpu, output, size);
+    let mut rgba = Vec::new();
+    let layers = Layers { under: Some((&under, &mut under_prepared)), over: Some((&over, &mut over_prepared)) };
+    target.render_into(gpu, renderer, scene, camera, layers, &mut rgba)?;
+    over.finish(over_prepared);
+    under.finish(under_prepared);
+    Ok(rgba)
 }
 
 /// Pictures of one height side by side, left to right: RGBA8 rows of their summed width.
@@ -214,7 +274,7 @@ pub fn annotated_picture(
     });
     let mut prepared = overlay.prepare(gpu, output, size);
     let mut rgba = Vec::new();
-    target.render_into(gpu, &renderer, &view.scene, &camera, Some((&overlay, &mut prepared)), &mut rgba)?;
+    target.render_into(gpu, &renderer, &view.scene, &camera, Layers::over(&overlay, &mut prepared), &mut rgba)?;
     overlay.finish(prepared);
     Ok(rgba)
 }

@@ -271,7 +271,9 @@ fn render_writes_svg_for_2d_views() {
     let text = std::fs::read_to_string(dir.join("cora.svg")).unwrap();
     assert!(text.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"800\" height=\"600\""));
     assert!(text.trim_end().ends_with("</svg>"));
-    let circles = text.matches("<circle ").count();
+    // The nodes: circles before the legend's swatches.
+    let drawing = text.split("<g class=\"legend\">").next().unwrap();
+    let circles = drawing.matches("<circle ").count();
     let paths = text.matches("<path ").count();
     println!("cora.svg: {circles} circles, {paths} paths, {} bytes", text.len());
     assert!(circles > 2600 && circles <= 2708, "nodes in view: {circles}");
@@ -283,7 +285,11 @@ fn render_writes_svg_for_2d_views() {
     assert_eq!(bundled.matches("<path d=\"M").count(), bundled.matches("C").count() / 15, "15 Bézier spans an edge");
     // Collapsed groups are boxes in SVG as in PNG: the digits MLP's six top groups.
     let model = common::repo_data("onnx/digits_mlp.onnx");
-    let args = ["render", model.to_str().unwrap(), "--level", "neurons", "--collapse", "0", "-o", "groups.svg"];
+    let args = [
+        &["render", model.to_str().unwrap(), "--level", "neurons", "--collapse", "0", "-o", "groups.svg"][..],
+        &["--labels-text", "none", "--legend", "none", "--no-boxes"],
+    ]
+    .concat();
     let out = netlens(&args, &dir);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let groups = std::fs::read_to_string(dir.join("groups.svg")).unwrap();

@@ -19,6 +19,7 @@ mod gpu_render;
 mod khop;
 mod models;
 mod neurons;
+mod pictures;
 mod pt2;
 mod record;
 mod tables;

@@ -19,7 +19,10 @@ use crate::gpu::{Gpu, GpuError};
 use crate::graph::{Coarsened, Direction, Graph};
 use crate::khop::Selection;
 use crate::layout::{LayoutConfig, Placed, place};
+use crate::render::annotate::{Annotations, LabelsText, LegendMode, Subject, TextOptions};
+use crate::render::frame::Layers;
 use crate::render::overlay::Overlay;
+use crate::render::palette::{ColorBy, SizeBy};
 use crate::render::{Camera, EdgeColoring, OffscreenTarget, Renderer, Style, frame};
 use crate::view::{Glide, GraphView, Phase, step_toward};
 use sink::Sink;
@@ -73,6 +76,14 @@ pub struct Options {
     pub training: Option<(Run, Show)>,
 }
 
+/// Graphs larger than this are recorded without labels and group boxes (placing them
+/// every frame would cost more than the frame).
+const MAX_LABELLED_NODES: u32 = 100_000;
+
+/// What text a video's frames carry besides its title, captions and layer names: labels
+/// and group boxes (the corners are the cards').
+const VIDEO_TEXT: TextOptions = TextOptions { labels: LabelsText::Auto, legend: LegendMode::None, groups: true };
+
 /// Seconds the edges take to glide into their bundles or out of them.
 pub const BUNDLE_SECONDS: f32 = 1.0;
 
@@ -122,6 +133,11 @@ pub fn record(
     // Text scales with the frame: 720 lines is egui's own size.
     let pixels_per_point = options.size.1 as f32 / 720.0;
     overlay.ctx.set_zoom_factor(pixels_per_point);
+    let mut under = Overlay::new(&gpu.device, frame::FORMAT);
+    under.ctx.set_zoom_factor(pixels_per_point);
+    let labelled = graph.node_count() <= MAX_LABELLED_NODES;
+    let radii: Vec<f32> = SizeBy::Uniform.sizes(graph).iter().map(|s| s.abs() * style.node_radius).collect();
+    let mut hops: Option<Vec<u32>> = None;
     let whole = Camera::fit(&bounds, config.dim, viewport);
     let namer = LayerNamer::new(graph, &positions);
 
@@ -183,10 +199,13 @@ pub fn record(
         if checkpoint.is_some() && shown.depth.is_none() {
             shown.view.scene.set_edge_weights(&gpu.queue, &blended);
         }
+        let at_rest = morph.is_none();
         let (mut scene, mut morphed_in) = (&shown.view.scene, false);
         if let Some(Morph { before, since, collapsing, glide }) = &mut morph {
             before.view.scene.bundle_mix = 0.0;
-            let s = (t - *since) / MORPH_SECONDS;
+            // Times are frame counts over fps: the frame that ends the morph lands on 1
+            // give or take a rounding.
+            let s = ((t - *since) / MORPH_SECONDS + 1e-4).min(1.0);
             let fine = if *collapsing { &*before } else { &shown };
             glide.write(gpu, &fine.view.buffer, s);
             if s < 1.0 {
@@ -210,10 +229,50 @@ pub fn record(
             };
         let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(viewport.x, viewport.y) / pixels_per_point);
         let raw = egui::RawInput { screen_rect: Some(screen), time: Some(t as f64), ..Default::default() };
-        let output = overlay.ctx.run_ui(raw, |ui| texts.show(ui.ctx(), screen));
+        if changed {
+            hops = (!selection.seeds.is_empty())
+                .then(|| crate::graph::bfs::hops(&graph.csr(selection.direction), &selection.seeds, selection.hops));
+        }
+        // Labels and group boxes on the whole graph at rest (not while levels morph).
+        let subject = (labelled && shown.depth.is_none() && (at_rest || morphed_in)).then(|| Subject {
+            graph,
+            positions: &shown.view.positions,
+            radii: &radii,
+            coloring: &ColorBy::Class,
+            hops: hops.as_deref().map(|h| (h, selection.hops)),
+        });
+        let mut placed = None;
+        let output = overlay.ctx.run_ui(raw.clone(), |ui| {
+            if let Some(subject) = &subject {
+                let painter =
+                    ui.ctx().layer_painter(egui::LayerId::new(egui::Order::Middle, egui::Id::unique("netlens.labels")));
+                // Placed in pixels; egui draws this overlay zoomed, in points.
+                let mut measure = |text: &str, px: f32| {
+                    let font = egui::FontId::proportional(px / pixels_per_point);
+                    painter.layout_no_wrap(text.to_owned(), font, egui::Color32::WHITE).size() * pixels_per_point
+                };
+                let annotations = Annotations::build(subject, &camera, viewport, VIDEO_TEXT, &mut measure)
+                    .scaled(1.0 / pixels_per_point);
+                annotations.paint_over(&painter);
+                placed = Some(annotations);
+            }
+            texts.show(ui.ctx(), screen);
+        });
         let mut prepared = overlay.prepare(gpu, output, options.size);
-        target.render_into(gpu, &renderer, scene, &camera, Some((&overlay, &mut prepared)), &mut rgba)?;
+        let boxes = placed.map(|placed| {
+            let output = under.ctx.run_ui(raw, |ui| {
+                let layer = egui::LayerId::new(egui::Order::Background, egui::Id::unique("netlens.boxes"));
+                placed.paint_under(&ui.ctx().layer_painter(layer));
+            });
+            under.prepare(gpu, output, options.size)
+        });
+        let mut boxes = boxes;
+        let layers = Layers { under: boxes.as_mut().map(|b| (&under, b)), over: Some((&overlay, &mut prepared)) };
+        target.render_into(gpu, &renderer, scene, &camera, layers, &mut rgba)?;
         overlay.finish(prepared);
+        if let Some(boxes) = boxes {
+            under.finish(boxes);
+        }
         if morphed_in {
             morph = None;
         }
