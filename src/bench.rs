@@ -41,7 +41,16 @@ pub struct RenderTiming {
     /// Baseline: the CPU reference's breadth-first search for the same query.
     pub khop_cpu_ms: f64,
     pub khop_reached: u64,
+    /// Placing labels, group boxes and a legend for the frame on the CPU (every node
+    /// named; egui's text layout included), and the labels placed; `None` above
+    /// [`MAX_LABELLED_NODES`] nodes.
+    pub labels_ms: Option<f64>,
+    pub labels_placed: Option<usize>,
 }
+
+/// Nodes above which `bench render` does not time labelling (naming them all would
+/// dominate the run).
+pub const MAX_LABELLED_NODES: u32 = 2_000_000;
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
@@ -69,7 +78,7 @@ fn median(
 /// and a K-hop query.
 pub fn render(gpu: &Gpu, edges: usize, size: (u32, u32), max_frames: u32) -> Result<RenderTiming, GpuError> {
     let nodes = (edges as u64 / EDGES_PER_NODE as u64).clamp(2, crate::graph::MAX_NODES) as u32;
-    let (graph, positions) = laid_out_mesh(nodes, EDGES_PER_NODE, 1);
+    let (mut graph, positions) = laid_out_mesh(nodes, EDGES_PER_NODE, 1);
     let target = OffscreenTarget::new(gpu, size)?;
     let renderer = gpu.kernel_for::<Renderer>(frame::FORMAT);
     let bounds = Bounds::of(&positions);
@@ -100,6 +109,14 @@ pub fn render(gpu: &Gpu, edges: usize, size: (u32, u32), max_frames: u32) -> Res
         Ok(())
     })?;
     let (highlighted_frame_ms, _) = median(max_frames, budget, || target.draw(gpu, &renderer, &view.scene, &camera))?;
+    let (labels_ms, labels_placed) = match nodes <= MAX_LABELLED_NODES {
+        true => {
+            let (ms, placed) =
+                time_labels(&mut graph, &view.positions, view.scene.style.node_radius, &camera, size, max_frames)?;
+            (Some(ms), Some(placed))
+        }
+        false => (None, None),
+    };
     Ok(RenderTiming {
         nodes,
         edges: graph.edge_count(),
@@ -110,7 +127,37 @@ pub fn render(gpu: &Gpu, edges: usize, size: (u32, u32), max_frames: u32) -> Res
         khop_gpu_ms,
         khop_cpu_ms,
         khop_reached: reached,
+        labels_ms,
+        labels_placed,
     })
+}
+
+/// Names every node of `graph` and times placing the annotations of its picture.
+fn time_labels(
+    graph: &mut crate::graph::Graph,
+    positions: &[[f32; 4]],
+    radius: f32,
+    camera: &Camera,
+    size: (u32, u32),
+    max_runs: u32,
+) -> Result<(f64, usize), GpuError> {
+    use crate::render::annotate::{Annotations, LabelsText, LegendMode, Subject, TextOptions};
+    let mut names = crate::graph::StringTable::default();
+    for v in 0..graph.node_count() {
+        names.push(&format!("node {v}"));
+    }
+    graph.nodes.labels = Some(names);
+    let radii = vec![radius; graph.node_count() as usize];
+    let coloring = crate::render::palette::ColorBy::Degree;
+    let subject = Subject { graph, positions, radii: &radii, coloring: &coloring, hops: None, straight: true };
+    let options = TextOptions { labels: LabelsText::Auto, legend: LegendMode::Auto, groups: true };
+    let viewport = Vec2::new(size.0 as f32, size.1 as f32);
+    let mut placed = 0;
+    let (ms, _) = median(max_runs.min(5), Duration::from_secs(20), || {
+        placed = Annotations::measured(&subject, camera, viewport, options).labels.len();
+        Ok(())
+    })?;
+    Ok((ms, placed))
 }
 
 /// Timings of edge bundling on one generated graph.

@@ -234,8 +234,18 @@ fn bench_render(args: BenchRenderArgs) -> Result<()> {
             report.name, report.backend, args.size.0, args.size.1
         ))?;
         print_line(format_args!(
-            "{:>10} {:>9} {:>10} {:>9} {:>11} {:>9} {:>9} {:>11} {:>9}",
-            "edges", "nodes", "frame ms", "x empty", "highlit ms", "reached", "khop ms", "cpu bfs ms", "x cpu"
+            "{:>10} {:>9} {:>10} {:>9} {:>11} {:>9} {:>9} {:>11} {:>9} {:>10} {:>7}",
+            "edges",
+            "nodes",
+            "frame ms",
+            "x empty",
+            "highlit ms",
+            "reached",
+            "khop ms",
+            "cpu bfs ms",
+            "x cpu",
+            "labels ms",
+            "labels"
         ))?;
     }
     for &edges in &args.edges {
@@ -247,7 +257,7 @@ fn bench_render(args: BenchRenderArgs) -> Result<()> {
             print_line(format_args!("{}", serde_json::to_string(&t)?))?;
         } else {
             print_line(format_args!(
-                "{:>10} {:>9} {:>10.2} {:>9.1} {:>11.2} {:>9} {:>9.2} {:>11.2} {:>9.3}",
+                "{:>10} {:>9} {:>10.2} {:>9.1} {:>11.2} {:>9} {:>9.2} {:>11.2} {:>9.3} {:>10} {:>7}",
                 t.edges,
                 t.nodes,
                 t.frame_ms,
@@ -256,7 +266,9 @@ fn bench_render(args: BenchRenderArgs) -> Result<()> {
                 t.khop_reached,
                 t.khop_gpu_ms,
                 t.khop_cpu_ms,
-                t.khop_gpu_ms / t.khop_cpu_ms
+                t.khop_gpu_ms / t.khop_cpu_ms,
+                t.labels_ms.map_or("-".into(), |ms| format!("{ms:.2}")),
+                t.labels_placed.map_or("-".into(), |n| n.to_string())
             ))?;
         }
     }

@@ -156,6 +156,7 @@ fn render_svg(loaded: &Loaded, config: &LayoutConfig, size: (u32, u32), look: &L
         radii: &radii,
         coloring: &coloring,
         hops: drawing.hops.as_ref().map(|(h, k)| (h.as_slice(), *k)),
+        straight: drawing.paths.is_none(),
     };
     let annotations = look.text.any().then(|| Annotations::measured(&subject, &camera, viewport, look.text));
     let scene = svg::SvgScene { annotations: annotations.as_ref(), ..svg::SvgScene::of(graph, &drawing) };

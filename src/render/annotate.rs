@@ -68,6 +68,9 @@ pub struct Subject<'a> {
     pub coloring: &'a ColorBy,
     /// Hops from the selection per node, and K: nodes further away get no label.
     pub hops: Option<(&'a [u32], u32)>,
+    /// Edges drawn straight (arrowheads and shapes follow the line; bundled curves get
+    /// none).
+    pub straight: bool,
 }
 
 /// A group's box in pixels (y down), its title, and its depth (0: outermost).
@@ -108,6 +111,10 @@ pub struct Annotations {
     /// Outermost first, so inner boxes paint over outer ones.
     pub boxes: Vec<GroupBox>,
     pub labels: Vec<Label>,
+    /// Arrowheads of directed edges: tip, then the two back corners.
+    pub arrows: Vec<[Pos2; 3]>,
+    /// Tensor shapes on the edges of operator graphs, in smaller type.
+    pub edge_labels: Vec<Label>,
     pub legend: Option<LegendBox>,
 }
 
@@ -119,6 +126,11 @@ const MAX_BOX_DEPTH: usize = 3;
 const MAX_BOXES: usize = 80;
 /// Most label candidates tried: beyond them the picture is full anyway.
 const MAX_TRIED: usize = 6000;
+/// Directed graphs with more edges on screen than this get no arrowheads: they would be
+/// a texture, not a direction.
+const MAX_ARROWS: usize = 4000;
+/// Edge labels' type size against node labels'.
+const EDGE_TYPE: f32 = 0.8;
 
 fn rgb(color: u32) -> Color32 {
     let [r, g, b, _] = color.to_le_bytes();
@@ -219,6 +231,7 @@ impl Annotations {
             let seed = |v: u32| subject.hops.is_some_and(|(hops, _)| hops[v as usize] == 0);
             order.sort_by_key(|&v| (!seed(v), std::cmp::Reverse(csr.degree(v)), v));
             let pad = vec2(font_px * 0.3, font_px * 0.12);
+            let discs = Discs::new(&screen, frame);
             for &v in order.iter().take(MAX_TRIED) {
                 if labels.len() >= budget {
                     break;
@@ -230,20 +243,25 @@ impl Annotations {
                 let Some(text) = node_text(graph, v) else { continue };
                 let size = measure(&text, font_px) + 2.0 * pad;
                 let gap = radius + font_px * 0.3;
-                // Right of the node, then left, above, below.
+                // Under the node (clear of edges that run along a layered model's rows),
+                // then over it, right of it, left of it.
                 let spots = [
+                    Rect::from_min_size(pos2(at.x - size.x / 2.0, at.y + gap), size),
+                    Rect::from_min_size(pos2(at.x - size.x / 2.0, at.y - gap - size.y), size),
                     Rect::from_min_size(pos2(at.x + gap, at.y - size.y / 2.0), size),
                     Rect::from_min_size(pos2(at.x - gap - size.x, at.y - size.y / 2.0), size),
-                    Rect::from_min_size(pos2(at.x - size.x / 2.0, at.y - gap - size.y), size),
-                    Rect::from_min_size(pos2(at.x - size.x / 2.0, at.y + gap), size),
                 ];
-                if let Some(rect) = spots.into_iter().find(|r| free(r, &taken)) {
+                if let Some(rect) = spots.into_iter().find(|r| free(r, &taken) && !discs.covers(r)) {
                     taken.push(rect);
                     labels.push(Label { rect, text });
                 }
             }
         }
-        Annotations { font_px, boxes, labels, legend }
+        let (arrows, edge_labels) = match subject.straight {
+            true => edges(subject, &screen, frame, font_px, measure, &mut taken),
+            false => (Vec::new(), Vec::new()),
+        };
+        Annotations { font_px, boxes, labels, arrows, edge_labels, legend }
     }
 
     /// [`Annotations::build`] with text measured by egui's own fonts outside any frame
@@ -275,6 +293,8 @@ impl Annotations {
                 .map(|b| GroupBox { rect: rect(b.rect), title: b.title.as_ref().map(label), depth: b.depth })
                 .collect(),
             labels: self.labels.iter().map(label).collect(),
+            arrows: self.arrows.iter().map(|a| a.map(|p| (p.to_vec2() * factor).to_pos2())).collect(),
+            edge_labels: self.edge_labels.iter().map(label).collect(),
             legend: self.legend.as_ref().map(|l| LegendBox { rect: rect(l.rect), ..l.clone() }),
         }
     }
@@ -292,6 +312,20 @@ impl Annotations {
     pub fn paint_over(&self, painter: &Painter) {
         let font = FontId::proportional(self.font_px);
         let pill = background().gamma_multiply(0.82);
+        for arrow in &self.arrows {
+            painter.add(egui::Shape::convex_polygon(arrow.to_vec(), Color32::from_gray(205), Stroke::NONE));
+        }
+        let small = FontId::proportional(self.font_px * EDGE_TYPE);
+        for label in &self.edge_labels {
+            painter.rect_filled(label.rect, 3.0, pill);
+            painter.text(
+                label.rect.center(),
+                Align2::CENTER_CENTER,
+                &label.text,
+                small.clone(),
+                Color32::from_gray(175),
+            );
+        }
         for title in self.boxes.iter().filter_map(|b| b.title.as_ref()) {
             painter.text(
                 title.rect.left_center() + vec2(self.font_px * 0.3, 0.0),
@@ -343,6 +377,22 @@ impl Annotations {
             )
         };
         let mut out = String::new();
+        for [tip, left, right] in &self.arrows {
+            out += &format!(
+                "<polygon class=\"arrow\" points=\"{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}\" fill=\"#cdcdcd\"/>\n",
+                tip.x, tip.y, left.x, left.y, right.x, right.y
+            );
+        }
+        for label in &self.edge_labels {
+            let c = label.rect.center();
+            out += &format!(
+                "<text class=\"edge-label\" x=\"{:.1}\" y=\"{:.1}\" font-family=\"sans-serif\" font-size=\"{:.1}\" fill=\"#afafaf\" text-anchor=\"middle\" dominant-baseline=\"central\">{}</text>\n",
+                c.x,
+                c.y,
+                px * EDGE_TYPE,
+                escape(&label.text)
+            );
+        }
         for title in self.boxes.iter().filter_map(|b| b.title.as_ref()) {
             out += &text(title.rect.min.x + px * 0.3, title.rect.center().y, "#c8c8c8", "group-title", &title.text);
         }
@@ -525,6 +575,112 @@ fn paint_legend(painter: &Painter, legend: &LegendBox, px: f32) {
     }
 }
 
+/// The node discs on screen, in square cells, so a label can tell whether it would cover
+/// one (discs under 2 pixels across hide nothing and are left out).
+struct Discs {
+    cell: f32,
+    columns: usize,
+    cells: Vec<Vec<Rect>>,
+}
+
+impl Discs {
+    const CELL_PX: f32 = 64.0;
+
+    fn new(screen: &[Option<(Pos2, f32)>], frame: Rect) -> Discs {
+        let cell = Discs::CELL_PX;
+        let columns = (frame.width() / cell).ceil().max(1.0) as usize;
+        let rows = (frame.height() / cell).ceil().max(1.0) as usize;
+        let mut cells = vec![Vec::new(); columns * rows];
+        for &(at, r) in screen.iter().flatten().filter(|(_, r)| *r >= 1.0) {
+            let disc = Rect::from_center_size(at, vec2(2.0 * r, 2.0 * r));
+            if !disc.intersects(frame) {
+                continue;
+            }
+            let (x0, x1) = ((disc.min.x / cell).max(0.0) as usize, ((disc.max.x / cell) as usize).min(columns - 1));
+            let (y0, y1) = ((disc.min.y / cell).max(0.0) as usize, ((disc.max.y / cell) as usize).min(rows - 1));
+            for y in y0..=y1 {
+                for x in x0..=x1 {
+                    cells[y * columns + x].push(disc);
+                }
+            }
+        }
+        Discs { cell, columns, cells }
+    }
+
+    /// Whether `rect` covers part of a disc.
+    fn covers(&self, rect: &Rect) -> bool {
+        let rows = self.cells.len() / self.columns;
+        let (x0, x1) =
+            ((rect.min.x / self.cell).max(0.0) as usize, ((rect.max.x / self.cell) as usize).min(self.columns - 1));
+        let (y0, y1) = ((rect.min.y / self.cell).max(0.0) as usize, ((rect.max.y / self.cell) as usize).min(rows - 1));
+        (y0..=y1).any(|y| (x0..=x1).any(|x| self.cells[y * self.columns + x].iter().any(|d| d.intersects(*rect))))
+    }
+}
+
+/// A tensor shape as a label: `[6x1x32] float32` becomes `6×1×32`.
+fn shape_text(shape: &str) -> Option<String> {
+    let dims = shape.split_whitespace().next()?.trim_start_matches('[').trim_end_matches(']');
+    (!dims.is_empty()).then(|| dims.replace('x', "×"))
+}
+
+/// Arrowheads at the target end of each directed edge long enough on screen, and the
+/// tensor shape its source node makes on each edge it fits (operator graphs), in free
+/// space only.
+fn edges(
+    subject: &Subject,
+    screen: &[Option<(Pos2, f32)>],
+    frame: Rect,
+    font_px: f32,
+    measure: &mut dyn FnMut(&str, f32) -> egui::Vec2,
+    taken: &mut Vec<Rect>,
+) -> (Vec<[Pos2; 3]>, Vec<Label>) {
+    let graph = subject.graph;
+    let on_screen = |v: u32| screen[v as usize].filter(|(at, _)| frame.contains(*at));
+    let visible: Vec<usize> = (0..graph.edge_count())
+        .filter(|&e| on_screen(graph.src[e]).is_some() || on_screen(graph.dst[e]).is_some())
+        .collect();
+    let mut arrows = Vec::new();
+    if graph.directed && visible.len() <= MAX_ARROWS {
+        for &e in &visible {
+            let (Some((a, _)), Some((b, rb))) = (screen[graph.src[e] as usize], screen[graph.dst[e] as usize]) else {
+                continue;
+            };
+            let d = b - a;
+            let length = d.length();
+            let size = (0.45 * rb).clamp(4.0, 11.0);
+            if length < rb + 2.5 * size {
+                continue;
+            }
+            let dir = d / length;
+            let tip = b - dir * rb;
+            let base = tip - dir * size * 1.6;
+            let side = egui::vec2(-dir.y, dir.x) * size * 0.62;
+            arrows.push([tip, base + side, base - side]);
+        }
+    }
+    let mut labels = Vec::new();
+    let shapes = graph.nodes.text_columns.iter().find(|c| c.name == "shape");
+    if let Some(shapes) = shapes.filter(|_| !graph.groups.is_empty() && visible.len() <= MAX_ARROWS) {
+        let px = font_px * EDGE_TYPE;
+        for &e in &visible {
+            let (a, b) = (graph.src[e], graph.dst[e]);
+            let (Some((pa, ra)), Some((pb, rb))) = (screen[a as usize], screen[b as usize]) else { continue };
+            let Some(text) = shapes.values.get(a as usize).and_then(shape_text) else { continue };
+            let size = measure(&text, px) + vec2(px * 0.5, px * 0.1);
+            // Only along a stretch of edge longer than the text, between the discs.
+            if (pb - pa).length() < ra + rb + size.x + px {
+                continue;
+            }
+            let rect = Rect::from_center_size(pa + (pb - pa) * 0.5, size);
+            if frame.contains_rect(rect) && !taken.iter().any(|t| t.intersects(rect)) {
+                taken.push(rect);
+                labels.push(Label { rect, text });
+            }
+        }
+    }
+    (arrows, labels)
+}
+
 /// Boxes of the groups big enough to see, outermost first, with titles where they fit;
 /// titles take their place in `taken`.
 fn boxes(
@@ -658,8 +814,14 @@ mod tests {
         let radii = vec![0.4; n as usize];
         let viewport = Vec2::new(1600.0, 900.0);
         let camera = Camera::fit(&crate::geom::Bounds::of(&positions), crate::geom::Dim::Two, viewport);
-        let subject =
-            Subject { graph: &graph, positions: &positions, radii: &radii, coloring: &ColorBy::Class, hops: None };
+        let subject = Subject {
+            graph: &graph,
+            positions: &positions,
+            radii: &radii,
+            coloring: &ColorBy::Class,
+            hops: None,
+            straight: true,
+        };
         let frame = Rect::from_min_size(Pos2::ZERO, vec2(viewport.x, viewport.y));
         for labels in [LabelsText::Auto, LabelsText::All] {
             let options = TextOptions { labels, legend: LegendMode::Auto, groups: true };
@@ -668,6 +830,7 @@ mod tests {
             let mut rects: Vec<Rect> = placed.labels.iter().map(|l| l.rect).collect();
             rects.extend(placed.boxes.iter().filter_map(|b| b.title.as_ref().map(|t| t.rect)));
             rects.extend(placed.legend.iter().map(|l| l.rect));
+            rects.extend(placed.edge_labels.iter().map(|l| l.rect));
             assert!(placed.labels.len() > 10 && placed.boxes.len() == 8 && placed.legend.is_some(), "{labels:?}");
             for (i, a) in rects.iter().enumerate() {
                 assert!(frame.contains_rect(*a), "{a:?} leaves the frame");

@@ -155,6 +155,7 @@ pub fn picture(
         radii: &radii,
         coloring: &coloring,
         hops: hops.as_ref().map(|(h, k)| (h.as_slice(), *k)),
+        straight: look.bundle.is_none(),
     };
     render_annotated(gpu, &target, &renderer, &view.scene, &camera, &subject, look.text)
 }

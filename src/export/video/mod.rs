@@ -240,6 +240,7 @@ pub fn record(
             radii: &radii,
             coloring: &ColorBy::Class,
             hops: hops.as_deref().map(|h| (h, selection.hops)),
+            straight: bundle_mix == 0.0,
         });
         let mut placed = None;
         let output = overlay.ctx.run_ui(raw.clone(), |ui| {
