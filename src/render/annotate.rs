@@ -726,7 +726,7 @@ fn boxes(
     let mut shown: Vec<usize> = (0..count)
         .filter(|&g| depth[g] <= MAX_BOX_DEPTH && members[g] >= 2)
         .filter(|&g| {
-            padded[g].is_some_and(|r| r.intersects(frame) && r.width() >= 3.0 * font_px && r.height() >= 2.5 * font_px)
+            padded[g].is_some_and(|r| r.intersects(frame) && r.width() >= font_px && r.height() >= 2.5 * font_px)
         })
         .collect();
     shown.sort_by_key(|&g| (depth[g], g));
@@ -740,7 +740,8 @@ fn boxes(
         let size = measure(name, font_px) + vec2(font_px * 0.6, 0.0);
         let top = rect.min.y.max(frame.min.y + 2.0) + (title_h - size.y) / 2.0;
         let spot = Rect::from_min_size(pos2(rect.min.x.max(frame.min.x + 2.0) + 2.0, top), size);
-        let fits = spot.max.x <= rect.max.x && spot.max.y <= rect.max.y && frame.contains_rect(spot);
+        // A narrow box (a layer of neurons) lets its title run past its right side.
+        let fits = spot.max.y <= rect.max.y && frame.contains_rect(spot);
         if fits && !taken.iter().any(|t| t.intersects(spot)) {
             taken.push(spot);
             titles[i] = Some(Label { rect: spot, text: name.clone() });
