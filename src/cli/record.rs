@@ -75,7 +75,7 @@ pub fn run_on(args: Args, given: Option<Loaded>) -> Result<()> {
         fps,
         duration: args.duration,
         tour: args.tour.clone(),
-        title: (title, Some(format!("{} nodes, {} edges", loaded.graph.node_count(), loaded.graph.edge_count()))),
+        title: (title, Some(subtitle(&loaded))),
         is_model: loaded.model.is_some(),
         bundle: args.edges.bundle().unwrap_or_default(),
         bundled: args.edges.bundle.is_some(),
@@ -113,4 +113,37 @@ pub fn run_on(args: Args, given: Option<Loaded>) -> Result<()> {
         gpu_report.backend
     );
     Ok(())
+}
+
+/// What the title card says under the name: for a model its architecture, layers,
+/// parameters and operators, where the file says them; else its size.
+fn subtitle(loaded: &Loaded) -> String {
+    let graph = &loaded.graph;
+    let size = format!("{} nodes, {} edges", graph.node_count(), graph.edge_count());
+    let Some(model) = &loaded.model else { return size };
+    let mut parts = Vec::new();
+    if !model.architecture.is_empty() {
+        parts.push(model.architecture.clone());
+    }
+    if let Some(layers) = model.layers {
+        parts.push(format!("{layers} layers"));
+    }
+    if model.params > 0 {
+        parts.push(format!("{} parameters", si(model.params)));
+    }
+    let operators: u64 = model.ops.values().sum();
+    if operators > 0 {
+        parts.push(format!("{operators} operators"));
+    }
+    if parts.is_empty() { size } else { parts.join(" · ") }
+}
+
+/// A count in thousands, millions or billions: 3.2k, 25.6M, 1.3B.
+fn si(count: u64) -> String {
+    match count {
+        0..1_000 => count.to_string(),
+        1_000..1_000_000 => format!("{:.1}k", count as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1}M", count as f64 / 1e6),
+        _ => format!("{:.1}B", count as f64 / 1e9),
+    }
 }

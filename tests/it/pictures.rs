@@ -1,7 +1,7 @@
 //! Pictures that explain themselves, read as a person reads them: Tesseract OCR
 //! (`tesseract-ocr`, with ImageMagick to invert and enlarge the dark pictures) finds the
-//! operator types, the legend and the group titles in PNGs and in a frame of a model's
-//! tour; the SVG carries the same labels, boxes and legend as elements.
+//! operator types, the legend and the group titles in PNGs, and in a model's tour its
+//! title card and the names of what it shows; the SVG carries the same labels, boxes and legend as elements.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -103,4 +103,9 @@ fn the_middle_of_a_model_tour_names_what_it_shows() {
     let seen = words(&dir.join("frames/frame-000008.png"));
     let names = ["encoder", "layers.0", "layers.1", "self_attn", "linear", "transpose", "view", "dropout", "add"];
     assert!(names.iter().any(|n| seen.contains(*n)), "no group or operator name in {seen:?}");
+    // The title card says what the model is.
+    let title = words(&dir.join("frames/frame-000001.png"));
+    for word in ["tiny_encoder", "20.4k", "parameters", "73", "operators"] {
+        assert!(title.contains(word), "{word} not read on the title card: {title:?}");
+    }
 }

@@ -163,6 +163,28 @@ pub struct Stage<'a> {
 }
 
 impl Stage<'_> {
+    /// What a stretch of a model's nodes is: the group of its middle node and its most
+    /// frequent operator types, "encoder › layers.0 › self_attn · 3 transpose, 3 view".
+    fn describe(&self, stretch: &[u32]) -> String {
+        let graph = self.graph;
+        let middle = stretch[stretch.len() / 2];
+        let place = match graph.groups.group_of(middle) {
+            Some(group) => graph.groups.path(group).join(" › "),
+            None => graph.node_name(middle),
+        };
+        let (Some(classes), Some(names)) = (&graph.nodes.classes, &graph.nodes.class_names) else { return place };
+        let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for &v in stretch {
+            if let Some(name) = usize::try_from(classes[v as usize]).ok().and_then(|c| names.get(c)) {
+                *counts.entry(name).or_default() += 1;
+            }
+        }
+        let mut kinds: Vec<(&str, usize)> = counts.into_iter().collect();
+        kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let kinds: Vec<String> = kinds.iter().take(3).map(|(name, count)| format!("{count} {name}")).collect();
+        if kinds.is_empty() { place } else { format!("{place} · {}", kinds.join(", ")) }
+    }
+
     fn point(&self, v: u32) -> Vec3 {
         Vec3::from_slice(&self.positions[v as usize][..3])
     }
@@ -266,10 +288,14 @@ impl Tour {
             let stops = (duration as usize).saturating_sub(2).clamp(1, 24).min(n);
             let ends = duration * 0.12;
             let mut keys = vec![key(0.0, whole), key(ends, whole)];
+            let spacing = (duration - 2.0 * ends) / stops as f32;
             for s in 0..stops {
                 let stretch = &order[s * n / stops..(s + 1) * n / stops];
-                let t = ends + (duration - 2.0 * ends) * (s as f32 + 0.5) / stops as f32;
+                let t = ends + spacing * (s as f32 + 0.5);
                 keys.push(key(t, stage.framing(stretch, Some(stretch[stretch.len() / 2]), 0.3)));
+                // Each stop says what it shows while the camera is near it.
+                let text = stage.describe(stretch);
+                events.push((t - 0.35 * spacing, Event::Caption { text, until: t + 0.35 * spacing }));
             }
             keys.push(key(duration, whole));
             keys
