@@ -149,7 +149,16 @@ fn time_labels(
     graph.nodes.labels = Some(names);
     let radii = vec![radius; graph.node_count() as usize];
     let coloring = crate::render::palette::ColorBy::Degree;
-    let subject = Subject { graph, positions, radii: &radii, coloring: &coloring, hops: None, straight: true };
+    let subject = Subject {
+        graph,
+        positions,
+        radii: &radii,
+        coloring: &coloring,
+        hops: None,
+        straight: true,
+        ranked: None,
+        area: None,
+    };
     let options = TextOptions { labels: LabelsText::Auto, legend: LegendMode::Auto, groups: true };
     let viewport = Vec2::new(size.0 as f32, size.1 as f32);
     let mut placed = 0;

@@ -68,7 +68,6 @@ impl State {
             carried,
         )?;
         self.panel.reset(graph);
-        self.panel.positions_changed(graph, &self.session.shown.view.positions);
         if let Some(training) = &mut self.training {
             training.stale = true; // a new scene holds the graph's own weights
         }

@@ -240,8 +240,7 @@ impl App {
             Some(gpu.device.limits().max_texture_dimension_2d as usize),
         );
         let report = gpu.report();
-        let mut panel = Panel::new(&full_graph);
-        panel.positions_changed(&full_graph, &shown.view.positions);
+        let panel = Panel::new(&full_graph);
         let mut state = State {
             picker: Picker::new(&gpu, surface.size()),
             surface,
@@ -519,7 +518,6 @@ impl State {
                 self.session.shown.view.positions = run.read_positions(&self.gpu)?;
                 self.session.shown.positions_read = Instant::now();
                 let graph = visible(&self.session.full_graph, &self.session.collapsed);
-                self.panel.positions_changed(graph, &self.session.shown.view.positions);
                 if done {
                     (self.session.shown.view.scene.style, self.session.shown.view.bounds) =
                         self.session.shown.view.scene.style.settled(
@@ -591,6 +589,7 @@ impl State {
             size_by: &self.session.size_by,
             message: &self.message,
             camera: &self.rig.camera,
+            node_radius: self.session.shown.view.scene.style.node_radius,
             viewport: self.surface.viewport(),
             positions: Some(&self.session.shown.view.positions),
             embedding: self.split().zip(self.linked.as_ref()).map(|(split, linked)| ui::EmbeddingPane {

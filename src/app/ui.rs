@@ -3,10 +3,8 @@
 //! labels on the most important visible nodes and groups, placed so they never overlap.
 //! It reads the state it is given and answers with [`UiAction`]s for the window to apply.
 
-use std::collections::HashMap;
-
-use egui::{Align2, Color32, FontId, Pos2, Rect};
-use glam::{Vec2, Vec3};
+use egui::{Color32, FontId, Rect};
+use glam::Vec2;
 
 use super::pick::Hit;
 use crate::analysis::training::Show;
@@ -15,6 +13,7 @@ use crate::geom::Dim;
 use crate::graph::{Direction, Graph};
 use crate::khop::MAX_HOPS;
 use crate::render::Camera;
+use crate::render::annotate::{Annotations, LabelsText, LegendMode, Subject, TextOptions};
 use crate::render::palette::{ColorBy, SizeBy};
 
 /// The most K the slider and keys offer.
@@ -22,9 +21,11 @@ pub const SLIDER_MAX_HOPS: u32 = 10;
 const _: () = assert!(SLIDER_MAX_HOPS <= MAX_HOPS);
 /// Search results listed (all matches can still be selected at once).
 const LISTED_MATCHES: usize = 200;
-/// Labels drawn at most per frame, and node candidates considered for them.
-const MAX_LABELS: usize = 250;
+/// Named nodes considered for labels, most connected first.
 const LABEL_CANDIDATES: usize = 5000;
+
+/// The window's text: labels, group boxes and legend, as pictures have them.
+const WINDOW_TEXT: TextOptions = TextOptions { labels: LabelsText::Auto, legend: LegendMode::Auto, groups: true };
 
 /// What the user asked for through the panel.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,8 +87,9 @@ pub struct Frame<'a> {
     pub color_by: &'a ColorBy,
     pub size_by: &'a SizeBy,
     pub message: &'a str,
-    /// Camera, viewport in pixels and node positions, for labels.
+    /// Camera, viewport in pixels, node positions and radius (layout units), for labels.
     pub camera: &'a Camera,
+    pub node_radius: f32,
     pub viewport: Vec2,
     pub positions: Option<&'a [[f32; 4]]>,
     /// The embedding beside the graph, if any.
@@ -160,11 +162,6 @@ impl Panel {
     pub fn reset(&mut self, graph: &Graph) {
         *self = Panel { search: std::mem::take(&mut self.search), ..Panel::new(graph) };
         self.run_search(graph);
-    }
-
-    /// Positions changed: group labels move with them.
-    pub fn positions_changed(&mut self, graph: &Graph, positions: &[[f32; 4]]) {
-        self.labels.anchor_groups(graph, positions);
     }
 
     fn run_search(&mut self, graph: &Graph) {
@@ -486,84 +483,67 @@ fn describe_edge(ui: &mut egui::Ui, graph: &Graph, e: u32) {
     ui.label(format!("edge {e}; a click selects both ends"));
 }
 
-/// Labels for nodes and groups: candidates chosen once per graph (named nodes by degree),
-/// placed greedily each frame by priority, skipping any that would overlap.
+/// Labels, group boxes and the legend over the graph's view, placed as in pictures
+/// ([`Annotations`]): the selection first, then named nodes by degree (chosen once per
+/// graph).
 struct Labels {
     /// Named nodes, most connected first.
     candidates: Vec<u32>,
-    /// Outer groups (two levels) and the centre of their nodes.
-    groups: Vec<(String, Vec3)>,
+    /// The selection, then the candidates: this frame's order, kept to reuse its memory.
+    ranked: Vec<u32>,
+    /// Radius of every node in layout units, refilled when the style's radius changes.
+    radii: Vec<f32>,
 }
 
 impl Labels {
     fn new(graph: &Graph, degrees: &Degrees) -> Labels {
-        let Some(labels) = &graph.nodes.labels else {
-            return Labels { candidates: Vec::new(), groups: Vec::new() };
+        let mut candidates: Vec<u32> = match &graph.nodes.labels {
+            Some(labels) => {
+                (0..graph.node_count()).filter(|&v| labels.get(v as usize).is_some_and(|s| !s.is_empty())).collect()
+            }
+            None => Vec::new(),
         };
-        let mut candidates: Vec<u32> =
-            (0..graph.node_count()).filter(|&v| labels.get(v as usize).is_some_and(|s| !s.is_empty())).collect();
         candidates.sort_by_key(|&v| (std::cmp::Reverse(degrees.total(v)), v));
         candidates.truncate(LABEL_CANDIDATES);
-        Labels { candidates, groups: Vec::new() }
+        Labels { candidates, ranked: Vec::new(), radii: Vec::new() }
     }
 
-    fn anchor_groups(&mut self, graph: &Graph, positions: &[[f32; 4]]) {
-        let mut sums: HashMap<u32, (Vec3, u32)> = HashMap::new();
-        for v in 0..graph.node_count().min(positions.len() as u32) {
-            let mut chain = Vec::new();
-            let mut at = graph.groups.group_of(v);
-            while let Some(g) = at {
-                chain.push(g);
-                at = graph.groups.groups[g as usize].parent;
-            }
-            let p = Vec3::from_slice(&positions[v as usize][..3]);
-            for &g in chain.iter().rev().take(2) {
-                let entry = sums.entry(g).or_insert((Vec3::ZERO, 0));
-                entry.0 += p;
-                entry.1 += 1;
-            }
-        }
-        let mut groups: Vec<(u32, String, Vec3, u32)> = sums
-            .into_iter()
-            .filter(|(_, (_, n))| *n >= 2)
-            .map(|(g, (sum, n))| (g, graph.groups.groups[g as usize].name.clone(), sum / n as f32, n))
-            .collect();
-        groups.sort_by_key(|&(g, _, _, n)| (std::cmp::Reverse(n), g));
-        self.groups = groups.into_iter().map(|(_, name, centre, _)| (name, centre)).collect();
-    }
-
-    /// Draws labels inside `screen` (points).
-    fn draw(&self, ctx: &egui::Context, frame: &Frame<'_>, screen: Rect) {
+    /// Draws the annotations inside `screen` (points).
+    fn draw(&mut self, ctx: &egui::Context, frame: &Frame<'_>, screen: Rect) {
         let Some(positions) = frame.positions else { return };
+        let n = frame.graph.node_count() as usize;
+        if positions.len() < n {
+            return;
+        }
+        if self.radii.len() != n || self.radii.first() != Some(&frame.node_radius) {
+            self.radii = vec![frame.node_radius; n];
+        }
+        self.ranked.clear();
+        self.ranked.extend(frame.selection.iter().take(20));
+        self.ranked.extend(&self.candidates);
+        let ppp = ctx.pixels_per_point();
         let painter = ctx.layer_painter(egui::LayerId::background()).with_clip_rect(screen);
-        let points_per_pixel = 1.0 / ctx.pixels_per_point();
-        let mut placed: Vec<Rect> = Vec::new();
-        let mut try_place = |text: String, at: Vec3, size: f32, color: Color32| {
-            if placed.len() >= MAX_LABELS {
-                return;
-            }
-            let Some(px) = frame.camera.project(at, frame.viewport) else { return };
-            let anchor = Pos2::new(px.x, px.y) * points_per_pixel + egui::vec2(6.0, 0.0);
-            let width = text.chars().count() as f32 * size * 0.55;
-            let rect = Align2::LEFT_CENTER.anchor_size(anchor, egui::vec2(width, size * 1.2));
-            if !screen.contains_rect(rect) || placed.iter().any(|r| r.intersects(rect)) {
-                return;
-            }
-            placed.push(rect);
-            painter.text(anchor, Align2::LEFT_CENTER, text, FontId::proportional(size), color);
+        let subject = Subject {
+            graph: frame.graph,
+            positions,
+            radii: &self.radii,
+            coloring: frame.color_by,
+            hops: None,
+            straight: !frame.bundled,
+            ranked: Some(&self.ranked),
+            area: Some(Rect::from_min_max(
+                (screen.min.to_vec2() * ppp).to_pos2(),
+                (screen.max.to_vec2() * ppp).to_pos2(),
+            )),
         };
-        let node_at = |v: u32| Vec3::from_slice(&positions[v as usize][..3]);
-        for &v in frame.selection.iter().take(20) {
-            try_place(frame.graph.node_name(v), node_at(v), 14.0, Color32::WHITE);
-        }
-        for (name, centre) in &self.groups {
-            try_place(name.clone(), *centre, 15.0, Color32::from_rgb(0xf2, 0xd0, 0x8a));
-        }
-        for &v in &self.candidates {
-            if (v as usize) < positions.len() {
-                try_place(frame.graph.node_name(v), node_at(v), 12.0, Color32::from_gray(200));
-            }
-        }
+        // Placed in pixels; egui draws in points.
+        let mut measure = |text: &str, px: f32| {
+            painter.layout_no_wrap(text.to_owned(), FontId::proportional(px / ppp), Color32::WHITE).size() * ppp
+        };
+        let annotations = Annotations::build(&subject, frame.camera, frame.viewport, WINDOW_TEXT, &mut measure);
+        let annotations = annotations.scaled(1.0 / ppp);
+        annotations.paint_outlines(&painter);
+        annotations.paint_over(&painter);
     }
 }
 

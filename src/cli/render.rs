@@ -157,6 +157,8 @@ fn render_svg(loaded: &Loaded, config: &LayoutConfig, size: (u32, u32), look: &L
         coloring: &coloring,
         hops: drawing.hops.as_ref().map(|(h, k)| (h.as_slice(), *k)),
         straight: drawing.paths.is_none(),
+        ranked: None,
+        area: None,
     };
     let annotations = look.text.any().then(|| Annotations::measured(&subject, &camera, viewport, look.text));
     let scene = svg::SvgScene { annotations: annotations.as_ref(), ..svg::SvgScene::of(graph, &drawing) };

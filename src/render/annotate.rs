@@ -71,6 +71,10 @@ pub struct Subject<'a> {
     /// Edges drawn straight (arrowheads and shapes follow the line; bundled curves get
     /// none).
     pub straight: bool,
+    /// The nodes to label, most important first; `None`: the selection, then by degree.
+    pub ranked: Option<&'a [u32]>,
+    /// Where annotations may go, in pixels; `None`: the whole picture.
+    pub area: Option<Rect>,
 }
 
 /// A group's box in pixels (y down), its title, and its depth (0: outermost).
@@ -191,7 +195,7 @@ impl Annotations {
         let graph = subject.graph;
         let n = graph.node_count() as usize;
         let font_px = (viewport.y / 1080.0 * 16.0).clamp(11.0, 30.0);
-        let frame = Rect::from_min_size(Pos2::ZERO, vec2(viewport.x, viewport.y));
+        let frame = subject.area.unwrap_or(Rect::from_min_size(Pos2::ZERO, vec2(viewport.x, viewport.y)));
         let focal = camera.focal_px(viewport);
         let clip_from_world = camera.clip_from_world(viewport);
         // Each node on screen: centre and radius in pixels (None: behind the camera).
@@ -225,11 +229,17 @@ impl Annotations {
                 _ => (frame.area() / (font_px * font_px * 140.0)) as usize,
             };
             let outside = |v: usize| subject.hops.is_some_and(|(hops, k)| hops[v] > k);
-            let csr = graph.csr(crate::graph::Direction::Both);
-            let mut order: Vec<u32> =
-                (0..n as u32).filter(|&v| !outside(v as usize) && screen[v as usize].is_some()).collect();
-            let seed = |v: u32| subject.hops.is_some_and(|(hops, _)| hops[v as usize] == 0);
-            order.sort_by_key(|&v| (!seed(v), std::cmp::Reverse(csr.degree(v)), v));
+            let order: Vec<u32> = match subject.ranked {
+                Some(ranked) => ranked.to_vec(),
+                None => {
+                    let csr = graph.csr(crate::graph::Direction::Both);
+                    let mut order: Vec<u32> = (0..n as u32).filter(|&v| screen[v as usize].is_some()).collect();
+                    let seed = |v: u32| subject.hops.is_some_and(|(hops, _)| hops[v as usize] == 0);
+                    order.sort_by_key(|&v| (!seed(v), std::cmp::Reverse(csr.degree(v)), v));
+                    order
+                }
+            };
+            let order: Vec<u32> = order.into_iter().filter(|&v| (v as usize) < n && !outside(v as usize)).collect();
             let pad = vec2(font_px * 0.3, font_px * 0.12);
             let discs = Discs::new(&screen, frame);
             for &v in order.iter().take(MAX_TRIED) {
@@ -304,6 +314,14 @@ impl Annotations {
         for b in &self.boxes {
             let fill = Color32::from_white_alpha(10 + 6 * b.depth.min(3) as u8);
             painter.rect_filled(b.rect, 6.0, fill);
+        }
+        self.paint_outlines(painter);
+    }
+
+    /// Paints the outlines of the group boxes: where egui can only draw over the nodes
+    /// (the window), a fill would tint them.
+    pub fn paint_outlines(&self, painter: &Painter) {
+        for b in &self.boxes {
             painter.rect_stroke(b.rect, 6.0, Stroke::new(1.0, Color32::from_white_alpha(48)), egui::StrokeKind::Inside);
         }
     }
@@ -588,8 +606,8 @@ impl Discs {
 
     fn new(screen: &[Option<(Pos2, f32)>], frame: Rect) -> Discs {
         let cell = Discs::CELL_PX;
-        let columns = (frame.width() / cell).ceil().max(1.0) as usize;
-        let rows = (frame.height() / cell).ceil().max(1.0) as usize;
+        let columns = (frame.max.x / cell).ceil().max(1.0) as usize;
+        let rows = (frame.max.y / cell).ceil().max(1.0) as usize;
         let mut cells = vec![Vec::new(); columns * rows];
         for &(at, r) in screen.iter().flatten().filter(|(_, r)| *r >= 1.0) {
             let disc = Rect::from_center_size(at, vec2(2.0 * r, 2.0 * r));
@@ -822,6 +840,8 @@ mod tests {
             coloring: &ColorBy::Class,
             hops: None,
             straight: true,
+            ranked: None,
+            area: None,
         };
         let frame = Rect::from_min_size(Pos2::ZERO, vec2(viewport.x, viewport.y));
         for labels in [LabelsText::Auto, LabelsText::All] {

@@ -156,6 +156,8 @@ pub fn picture(
         coloring: &coloring,
         hops: hops.as_ref().map(|(h, k)| (h.as_slice(), *k)),
         straight: look.bundle.is_none(),
+        ranked: None,
+        area: None,
     };
     render_annotated(gpu, &target, &renderer, &view.scene, &camera, &subject, look.text)
 }

@@ -241,6 +241,8 @@ pub fn record(
             coloring: &ColorBy::Class,
             hops: hops.as_deref().map(|h| (h, selection.hops)),
             straight: bundle_mix == 0.0,
+            ranked: None,
+            area: None,
         });
         let mut placed = None;
         let output = overlay.ctx.run_ui(raw.clone(), |ui| {
