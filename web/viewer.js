@@ -319,9 +319,60 @@ async function main() {
   const labels2d = labelsCanvas.getContext('2d');
   // Candidates in order of importance: degree, then id.
   const byImportance = Array.from({ length: n }, (_, v) => v).sort((a, b) => degree[b] - degree[a] || a - b).slice(0, 20000);
+  // The group boxes of the graph pane as pictures draw them: the extent of each group's
+  // nodes (three levels deep at most), padded, outlined (the scene lies under this canvas),
+  // titled at the top left where the title is free; titles join `placed`.
+  const groupOf = header.groups ? section('group_of') : null;
+  const groupDepth = header.groups ? header.groups.map((g) => { let d = 0; for (let p = g.parent; p !== null; p = header.groups[p].parent) d++; return d; }) : [];
+  const deepestFirst = groupDepth.map((_, g) => g).sort((a, b) => groupDepth[b] - groupDepth[a]);
+  const extent = new Float32Array(4 * groupDepth.length);
+  const groupSize = new Uint32Array(groupDepth.length);
+  if (groupOf) for (let v = 0; v < n; v++) for (let g = groupOf[v]; g >= 0; g = header.groups[g].parent ?? -1) groupSize[g]++;
+  function drawGroupBoxes(fontPx, placed, overlaps) {
+    if (!groupOf) return;
+    const groups = header.groups, rect = paneRect(0), pad = fontPx * 0.5, titleH = fontPx * 1.4;
+    extent.fill(NaN);
+    const grow = (g, x0, y0, x1, y1) => {
+      const e = 4 * g;
+      extent[e] = Number.isNaN(extent[e]) ? x0 : Math.min(extent[e], x0);
+      extent[e + 1] = Number.isNaN(extent[e + 1]) ? y0 : Math.min(extent[e + 1], y0);
+      extent[e + 2] = Number.isNaN(extent[e + 2]) ? x1 : Math.max(extent[e + 2], x1);
+      extent[e + 3] = Number.isNaN(extent[e + 3]) ? y1 : Math.max(extent[e + 3], y1);
+    };
+    for (let v = 0; v < n; v++) {
+      if (groupOf[v] < 0) continue;
+      const at = screenOf(0, v);
+      if (at) grow(groupOf[v], at[0] - at[2], at[1] - at[2], at[0] + at[2], at[1] + at[2]);
+    }
+    for (const g of deepestFirst) {
+      const e = 4 * g;
+      if (Number.isNaN(extent[e])) continue;
+      extent[e] -= pad; extent[e + 1] -= pad + titleH; extent[e + 2] += pad; extent[e + 3] += pad;
+      if (groups[g].parent !== null) grow(groups[g].parent, extent[e], extent[e + 1], extent[e + 2], extent[e + 3]);
+    }
+    labels2d.lineWidth = dpr;
+    labels2d.strokeStyle = 'rgba(255,255,255,0.22)';
+    labels2d.fillStyle = '#c8c8c8';
+    for (const g of [...deepestFirst].reverse()) {
+      const e = 4 * g, [x0, y0, x1, y1] = extent.subarray(e, e + 4);
+      if (groupDepth[g] > 3 || groupSize[g] < 2 || Number.isNaN(x0) || x1 - x0 < fontPx || y1 - y0 < 2.5 * fontPx) continue;
+      if (x1 < rect[0] || x0 > rect[0] + rect[2] || y1 < 0 || y0 > height) continue;
+      labels2d.beginPath();
+      labels2d.roundRect(x0, y0, x1 - x0, y1 - y0, 6 * dpr);
+      labels2d.stroke();
+      const title = groups[g].name, w = labels2d.measureText(title).width;
+      const tx = Math.max(x0, rect[0]) + 0.3 * fontPx, ty = Math.max(y0, 0) + titleH / 2;
+      const box = [tx - 2, ty - fontPx / 2 - 1, tx + w + 2, ty + fontPx / 2 + 1];
+      if (box[2] > rect[0] + rect[2] || overlaps(box)) continue;
+      placed.push(box);
+      labels2d.fillText(title, tx, ty);
+    }
+    labels2d.lineWidth = 3 * dpr;
+    labels2d.strokeStyle = `rgb(${bg.map((c) => Math.round(c * 255)).join(',')})`;
+  }
+
   function drawLabels() {
     labels2d.clearRect(0, 0, width, height);
-    if (!names.length) return;
     const fontPx = Math.round(12 * dpr);
     labels2d.font = `${fontPx}px system-ui, sans-serif`;
     labels2d.textBaseline = 'middle';
@@ -330,6 +381,8 @@ async function main() {
     labels2d.strokeStyle = `rgb(${bg.map((c) => Math.round(c * 255)).join(',')})`;
     const placed = [];
     const overlaps = (b) => placed.some((p) => b[0] < p[2] && p[0] < b[2] && b[1] < p[3] && p[1] < b[3]);
+    drawGroupBoxes(fontPx, placed, overlaps);
+    if (!names.length) return;
     const selected = state.selecting ? state.labelFirst : [];
     const budget = Math.min(200, Math.floor(width * height / (fontPx * fontPx * 200)));
     panes.forEach((pane, i) => {
@@ -380,7 +433,7 @@ async function main() {
   recolor(0);
 
   if (header.groups) {
-    const groupOf = section('group_of'), groups = header.groups, children = groups.map(() => []), counts = new Uint32Array(groups.length);
+    const groups = header.groups, children = groups.map(() => []), counts = new Uint32Array(groups.length);
     groups.forEach((g, i) => { if (g.parent !== null) children[g.parent].push(i); });
     for (let v = 0; v < n; v++) for (let g = groupOf[v]; g >= 0; g = groups[g].parent ?? -1) counts[g]++;
     const membersOf = (g) => {
