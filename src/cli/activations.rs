@@ -14,6 +14,7 @@ use crate::gpu::Gpu;
 use crate::layout::{LayoutConfig, LayoutKind};
 use crate::load::neurons::Pruning;
 use crate::load::{self};
+use crate::render::annotate::{LegendMode, TextOptions};
 use crate::render::palette::ColorBy;
 use crate::view::Look;
 
@@ -138,7 +139,9 @@ pub fn run(args: Args) -> Result<()> {
     let color_by = ColorBy::Column(name.into());
     let config = LayoutConfig { kind: LayoutKind::Layered, dim: args.dim, ..LayoutConfig::default() };
     if let Some(path) = &args.output {
-        let look = Look { color_by: Some(color_by), feature_maps: feature_maps.as_ref(), ..Look::default() };
+        // The ramp's legend says what the colours mean; labels would cover the maps.
+        let text = TextOptions { legend: LegendMode::Auto, ..TextOptions::NONE };
+        let look = Look { color_by: Some(color_by), feature_maps: feature_maps.as_ref(), text, ..Look::default() };
         let (rgba, note) = render_frame(&Gpu::headless()?, &loaded, &config, args.size, &look)?;
         write_png(path, args.size, &rgba).with_context(|| format!("{}: cannot write", path.display()))?;
         let maps = feature_maps.map(|m| format!(", {} feature maps on their channels", m.tiles.len()));

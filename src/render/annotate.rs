@@ -115,7 +115,8 @@ pub struct Annotations {
     /// Outermost first, so inner boxes paint over outer ones.
     pub boxes: Vec<GroupBox>,
     pub labels: Vec<Label>,
-    /// Arrowheads of directed edges: tip, then the two back corners.
+    /// Arrowheads of directed edges (sparse drawings with labels): tip, then the two back
+    /// corners.
     pub arrows: Vec<[Pos2; 3]>,
     /// Tensor shapes on the edges of operator graphs, in smaller type.
     pub edge_labels: Vec<Label>,
@@ -133,6 +134,8 @@ const MAX_TRIED: usize = 6000;
 /// Directed graphs with more edges on screen than this get no arrowheads: they would be
 /// a texture, not a direction.
 const MAX_ARROWS: usize = 4000;
+/// Edges per node in view above which a drawing gets no arrowheads.
+const SPARSE_EDGES_PER_NODE: usize = 3;
 /// Edge labels' type size against node labels'.
 const EDGE_TYPE: f32 = 0.8;
 
@@ -267,7 +270,7 @@ impl Annotations {
                 }
             }
         }
-        let (arrows, edge_labels) = match subject.straight {
+        let (arrows, edge_labels) = match subject.straight && options.labels != LabelsText::None {
             true => edges(subject, &screen, frame, font_px, measure, &mut taken),
             false => (Vec::new(), Vec::new()),
         };
@@ -658,7 +661,10 @@ fn edges(
         .filter(|&e| on_screen(graph.src[e]).is_some() || on_screen(graph.dst[e]).is_some())
         .collect();
     let mut arrows = Vec::new();
-    if graph.directed && visible.len() <= MAX_ARROWS {
+    // Arrowheads read on sparse drawings (operator graphs); layers of neurons would grow
+    // fans of them.
+    let nodes_in_view = screen.iter().flatten().filter(|(at, _)| frame.contains(*at)).count();
+    if graph.directed && visible.len() <= MAX_ARROWS && visible.len() <= SPARSE_EDGES_PER_NODE * nodes_in_view {
         for &e in &visible {
             let (Some((a, _)), Some((b, rb))) = (screen[graph.src[e] as usize], screen[graph.dst[e] as usize]) else {
                 continue;
