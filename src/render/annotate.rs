@@ -375,15 +375,11 @@ impl Annotations {
     pub fn svg_under(&self) -> String {
         let mut out = String::new();
         for b in &self.boxes {
-            let r = b.rect;
-            out += &format!(
-                "<rect class=\"group\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"6\" fill=\"#ffffff\" fill-opacity=\"{:.3}\" stroke=\"#ffffff\" stroke-opacity=\"0.19\"/>\n",
-                r.min.x,
-                r.min.y,
-                r.width(),
-                r.height(),
-                (10 + 6 * b.depth.min(3)) as f32 / 255.0
+            let opacity = (10 + 6 * b.depth.min(3)) as f32 / 255.0;
+            let paint = format!(
+                "rx=\"6\" fill=\"#ffffff\" fill-opacity=\"{opacity:.3}\" stroke=\"#ffffff\" stroke-opacity=\"0.19\""
             );
+            out += &svg_rect("group", b.rect, &paint);
         }
         out
     }
@@ -417,27 +413,19 @@ impl Annotations {
         for title in self.boxes.iter().filter_map(|b| b.title.as_ref()) {
             out += &text(title.rect.min.x + px * 0.3, title.rect.center().y, "#c8c8c8", "group-title", &title.text);
         }
-        let [r, g, b] = BACKGROUND.map(|c| (c * 255.0).round() as u8);
+        let background = hex(pack(BACKGROUND.map(|c| (c * 255.0).round() as u8)));
         for label in &self.labels {
             let rect = label.rect;
-            out += &format!(
-                "<rect class=\"label-box\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"3\" fill=\"#{r:02x}{g:02x}{b:02x}\" fill-opacity=\"0.82\"/>\n",
-                rect.min.x,
-                rect.min.y,
-                rect.width(),
-                rect.height()
-            );
+            out += &svg_rect("label-box", rect, &format!("rx=\"3\" fill=\"{background}\" fill-opacity=\"0.82\""));
             out += &text(rect.min.x + px * 0.3, rect.center().y, "#ebebeb", "label", &label.text);
         }
         if let Some(legend) = &self.legend {
             let rect = legend.rect;
-            out += &format!(
-                "<g class=\"legend\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"6\" fill=\"#{r:02x}{g:02x}{b:02x}\" fill-opacity=\"0.9\" stroke=\"#ffffff\" stroke-opacity=\"0.15\"/>\n",
-                rect.min.x,
-                rect.min.y,
-                rect.width(),
-                rect.height()
+            out += "<g class=\"legend\">";
+            let paint = format!(
+                "rx=\"6\" fill=\"{background}\" fill-opacity=\"0.9\" stroke=\"#ffffff\" stroke-opacity=\"0.15\""
             );
+            out += &svg_rect("legend-box", rect, &paint);
             let line = px * 1.35;
             let (x, mut y) = (rect.min.x + px * 0.6, rect.min.y + px * 0.6 + line / 2.0);
             out += &text(x, y, "#a0a0a0", "legend-title", &legend.title);
@@ -456,14 +444,9 @@ impl Annotations {
                     LegendRow::Ramp { low, high, log } => {
                         for (i, &stop) in RAMP.iter().enumerate() {
                             let w = (rect.width() - px * 1.2) / RAMP.len() as f32;
-                            out += &format!(
-                                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"/>\n",
-                                x + i as f32 * w,
-                                y - px * 0.3,
-                                w + 0.5,
-                                px * 0.6,
-                                hex(pack(stop))
-                            );
+                            let swatch =
+                                Rect::from_min_size(pos2(x + i as f32 * w, y - px * 0.3), vec2(w + 0.5, px * 0.6));
+                            out += &svg_rect("ramp", swatch, &format!("fill=\"{}\"", hex(pack(stop))));
                         }
                         y += line;
                         out += &text(x, y, "#ebebeb", "legend-entry", &ramp_ends(*low, *high, *log));
@@ -475,6 +458,17 @@ impl Annotations {
         }
         out
     }
+}
+
+/// An SVG `<rect>` of `class` over `rect`, painted as `paint` says (attributes).
+fn svg_rect(class: &str, rect: Rect, paint: &str) -> String {
+    format!(
+        "<rect class=\"{class}\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" {paint}/>\n",
+        rect.min.x,
+        rect.min.y,
+        rect.width(),
+        rect.height()
+    )
 }
 
 fn escape(text: &str) -> String {

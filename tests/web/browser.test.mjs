@@ -47,37 +47,38 @@ async function open(url) {
   return { page, errors };
 }
 
-// Pixels of a screenshot that are not the background, as a share of all.
-async function inkShare(page) {
-  const png = (await page.screenshot({ clip: await canvasBox(page) })).toString('base64');
-  return page.evaluate(async (data) => {
+// The RGBA pixels of a PNG screenshot, decoded by the page's own image decoder, reduced
+// by `reduce` (a function's source, run in the page: (pixels) => value).
+function decoded(page, png, reduce) {
+  return page.evaluate(async ([data, reduce]) => {
     const image = new Image();
     image.src = `data:image/png;base64,${data}`;
     await image.decode();
     const c = new OffscreenCanvas(image.width, image.height), g = c.getContext('2d');
     g.drawImage(image, 0, 0);
-    const px = g.getImageData(0, 0, image.width, image.height).data;
+    return eval(reduce)(g.getImageData(0, 0, image.width, image.height).data);
+  }, [png.toString('base64'), reduce]);
+}
+
+// Pixels of a screenshot that are not the background, as a share of all.
+async function inkShare(page) {
+  const png = await page.screenshot({ clip: await canvasBox(page) });
+  return decoded(page, png, `(px) => {
     let ink = 0;
     for (let i = 0; i < px.length; i += 4) if (Math.abs(px[i] - 16) + Math.abs(px[i + 1] - 18) + Math.abs(px[i + 2] - 24) > 24) ink++;
     return ink / (px.length / 4);
-  }, png);
+  }`);
 }
 
 // The brightest pixel (sum of r, g, b) within `radius` of a canvas point, from a screenshot.
 async function brightest(page, at, radius = 6) {
   const box = await canvasBox(page);
   const png = await page.screenshot({ clip: { x: box.x + at.x - radius, y: box.y + at.y - radius, width: 2 * radius, height: 2 * radius } });
-  return page.evaluate(async (data) => {
-    const image = new Image();
-    image.src = `data:image/png;base64,${data}`;
-    await image.decode();
-    const c = new OffscreenCanvas(image.width, image.height), g = c.getContext('2d');
-    g.drawImage(image, 0, 0);
-    const px = g.getImageData(0, 0, image.width, image.height).data;
+  return decoded(page, png, `(px) => {
     let best = 0;
     for (let i = 0; i < px.length; i += 4) best = Math.max(best, px[i] + px[i + 1] + px[i + 2]);
     return best;
-  }, png.toString('base64'));
+  }`);
 }
 
 const canvasBox = (page) => page.locator('#gl').boundingBox();
