@@ -210,68 +210,19 @@ impl Annotations {
                 Some((pos2(at.x, at.y), (subject.radii[v] * focal / w).max(1.0)))
             })
             .collect();
-        let mut taken: Vec<Rect> = Vec::new();
-        let free =
-            |rect: &Rect, taken: &[Rect]| frame.contains_rect(*rect) && !taken.iter().any(|t| t.intersects(*rect));
-
+        let mut p = Placing { screen, frame, font_px, measure, taken: Vec::new() };
         let legend = match options.legend {
-            LegendMode::Auto => legend(subject, &screen, frame, font_px, measure),
+            LegendMode::Auto => legend(subject, &mut p),
             LegendMode::None => None,
         };
-        if let Some(legend) = &legend {
-            taken.push(legend.rect);
-        }
-
-        let boxes =
-            if options.groups { boxes(subject, &screen, frame, font_px, measure, &mut taken) } else { Vec::new() };
-
-        let mut labels = Vec::new();
-        if options.labels != LabelsText::None {
-            let budget = match options.labels {
-                LabelsText::All => usize::MAX,
-                _ => (frame.area() / (font_px * font_px * 140.0)) as usize,
-            };
-            let outside = |v: usize| subject.hops.is_some_and(|(hops, k)| hops[v] > k);
-            let order: Vec<u32> = match subject.ranked {
-                Some(ranked) => ranked.to_vec(),
-                None => {
-                    let csr = graph.csr(crate::graph::Direction::Both);
-                    let mut order: Vec<u32> = (0..n as u32).filter(|&v| screen[v as usize].is_some()).collect();
-                    let seed = |v: u32| subject.hops.is_some_and(|(hops, _)| hops[v as usize] == 0);
-                    order.sort_by_key(|&v| (!seed(v), std::cmp::Reverse(csr.degree(v)), v));
-                    order
-                }
-            };
-            let order: Vec<u32> = order.into_iter().filter(|&v| (v as usize) < n && !outside(v as usize)).collect();
-            let pad = vec2(font_px * 0.3, font_px * 0.12);
-            let discs = Discs::new(&screen, frame);
-            for &v in order.iter().take(MAX_TRIED) {
-                if labels.len() >= budget {
-                    break;
-                }
-                let Some((at, radius)) = screen[v as usize] else { continue };
-                if !frame.contains(at) {
-                    continue;
-                }
-                let Some(text) = node_text(graph, v) else { continue };
-                let size = measure(&text, font_px) + 2.0 * pad;
-                let gap = radius + font_px * 0.3;
-                // Under the node (clear of edges that run along a layered model's rows),
-                // then over it, right of it, left of it.
-                let spots = [
-                    Rect::from_min_size(pos2(at.x - size.x / 2.0, at.y + gap), size),
-                    Rect::from_min_size(pos2(at.x - size.x / 2.0, at.y - gap - size.y), size),
-                    Rect::from_min_size(pos2(at.x + gap, at.y - size.y / 2.0), size),
-                    Rect::from_min_size(pos2(at.x - gap - size.x, at.y - size.y / 2.0), size),
-                ];
-                if let Some(rect) = spots.into_iter().find(|r| free(r, &taken) && !discs.covers(r)) {
-                    taken.push(rect);
-                    labels.push(Label { rect, text });
-                }
-            }
-        }
+        p.taken.extend(legend.as_ref().map(|l| l.rect));
+        let boxes = if options.groups { boxes(subject, &mut p) } else { Vec::new() };
+        let labels = match options.labels {
+            LabelsText::None => Vec::new(),
+            _ => labels(subject, options.labels, &mut p),
+        };
         let (arrows, edge_labels) = match subject.straight && options.labels != LabelsText::None {
-            true => edges(subject, &screen, frame, font_px, measure, &mut taken),
+            true => edges(subject, &mut p),
             false => (Vec::new(), Vec::new()),
         };
         Annotations { font_px, boxes, labels, arrows, edge_labels, legend }
@@ -487,14 +438,74 @@ fn ramp_ends(low: f32, high: f32, log: bool) -> String {
     format!("{} … {}{}", number(low), number(high), if log { " (log scale)" } else { "" })
 }
 
-/// The legend of `subject`'s colouring, sized, in the corner its nodes least cover.
-fn legend(
-    subject: &Subject,
-    screen: &[Option<(Pos2, f32)>],
+/// Node labels, most important first, each where it covers nothing placed before it and
+/// no node; they take their place in `p.taken`.
+fn labels(subject: &Subject, which: LabelsText, p: &mut Placing) -> Vec<Label> {
+    let (screen, frame, font_px, measure, taken) = (&p.screen, p.frame, p.font_px, &mut *p.measure, &mut p.taken);
+    let graph = subject.graph;
+    let n = graph.node_count() as usize;
+    let mut labels = Vec::new();
+    let budget = match which {
+        LabelsText::All => usize::MAX,
+        _ => (frame.area() / (font_px * font_px * 140.0)) as usize,
+    };
+    let outside = |v: usize| subject.hops.is_some_and(|(hops, k)| hops[v] > k);
+    let order: Vec<u32> = match subject.ranked {
+        Some(ranked) => ranked.to_vec(),
+        None => {
+            let csr = graph.csr(crate::graph::Direction::Both);
+            let mut order: Vec<u32> = (0..n as u32).filter(|&v| screen[v as usize].is_some()).collect();
+            let seed = |v: u32| subject.hops.is_some_and(|(hops, _)| hops[v as usize] == 0);
+            order.sort_by_key(|&v| (!seed(v), std::cmp::Reverse(csr.degree(v)), v));
+            order
+        }
+    };
+    let order: Vec<u32> = order.into_iter().filter(|&v| (v as usize) < n && !outside(v as usize)).collect();
+    let pad = vec2(font_px * 0.3, font_px * 0.12);
+    let discs = Discs::new(screen, frame);
+    for &v in order.iter().take(MAX_TRIED) {
+        if labels.len() >= budget {
+            break;
+        }
+        let Some((at, radius)) = screen[v as usize] else { continue };
+        if !frame.contains(at) {
+            continue;
+        }
+        let Some(text) = node_text(graph, v) else { continue };
+        let size = measure(&text, font_px) + 2.0 * pad;
+        let gap = radius + font_px * 0.3;
+        // Under the node (clear of edges that run along a layered model's rows),
+        // then over it, right of it, left of it.
+        let spots = [
+            Rect::from_min_size(pos2(at.x - size.x / 2.0, at.y + gap), size),
+            Rect::from_min_size(pos2(at.x - size.x / 2.0, at.y - gap - size.y), size),
+            Rect::from_min_size(pos2(at.x + gap, at.y - size.y / 2.0), size),
+            Rect::from_min_size(pos2(at.x - gap - size.x, at.y - size.y / 2.0), size),
+        ];
+        if let Some(rect) = spots
+            .into_iter()
+            .find(|r| frame.contains_rect(*r) && !taken.iter().any(|t| t.intersects(*r)) && !discs.covers(r))
+        {
+            taken.push(rect);
+            labels.push(Label { rect, text });
+        }
+    }
+    labels
+}
+
+/// What placing annotations shares: each node on screen (centre and radius in pixels),
+/// the frame, the type size, the text measure, and the rectangles taken so far.
+struct Placing<'m> {
+    screen: Vec<Option<(Pos2, f32)>>,
     frame: Rect,
     font_px: f32,
-    measure: &mut dyn FnMut(&str, f32) -> egui::Vec2,
-) -> Option<LegendBox> {
+    measure: &'m mut dyn FnMut(&str, f32) -> egui::Vec2,
+    taken: Vec<Rect>,
+}
+
+/// The legend of `subject`'s colouring, sized, in the corner its nodes least cover.
+fn legend(subject: &Subject, p: &mut Placing) -> Option<LegendBox> {
+    let (screen, frame, font_px, measure) = (&p.screen, p.frame, p.font_px, &mut *p.measure);
     let graph = subject.graph;
     let title = match subject.coloring {
         ColorBy::Class if !graph.groups.is_empty() && graph.nodes.class_names.is_some() => "operator".to_owned(),
@@ -641,14 +652,8 @@ fn shape_text(shape: &str) -> Option<String> {
 /// Arrowheads at the target end of each directed edge long enough on screen, and the
 /// tensor shape its source node makes on each edge it fits (operator graphs), in free
 /// space only.
-fn edges(
-    subject: &Subject,
-    screen: &[Option<(Pos2, f32)>],
-    frame: Rect,
-    font_px: f32,
-    measure: &mut dyn FnMut(&str, f32) -> egui::Vec2,
-    taken: &mut Vec<Rect>,
-) -> (Vec<[Pos2; 3]>, Vec<Label>) {
+fn edges(subject: &Subject, p: &mut Placing) -> (Vec<[Pos2; 3]>, Vec<Label>) {
+    let (screen, frame, font_px, measure, taken) = (&p.screen, p.frame, p.font_px, &mut *p.measure, &mut p.taken);
     let graph = subject.graph;
     let on_screen = |v: u32| screen[v as usize].filter(|(at, _)| frame.contains(*at));
     let visible: Vec<usize> = (0..graph.edge_count())
@@ -701,14 +706,8 @@ fn edges(
 
 /// Boxes of the groups big enough to see, outermost first, with titles where they fit;
 /// titles take their place in `taken`.
-fn boxes(
-    subject: &Subject,
-    screen: &[Option<(Pos2, f32)>],
-    frame: Rect,
-    font_px: f32,
-    measure: &mut dyn FnMut(&str, f32) -> egui::Vec2,
-    taken: &mut Vec<Rect>,
-) -> Vec<GroupBox> {
+fn boxes(subject: &Subject, p: &mut Placing) -> Vec<GroupBox> {
+    let (screen, frame, font_px, measure, taken) = (&p.screen, p.frame, p.font_px, &mut *p.measure, &mut p.taken);
     let groups = &subject.graph.groups;
     if groups.is_empty() {
         return Vec::new();
