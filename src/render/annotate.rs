@@ -450,20 +450,23 @@ fn labels(subject: &Subject, which: LabelsText, p: &mut Placing) -> Vec<Label> {
         _ => (frame.area() / (font_px * font_px * 140.0)) as usize,
     };
     let outside = |v: usize| subject.hops.is_some_and(|(hops, k)| hops[v] > k);
-    let order: Vec<u32> = match subject.ranked {
-        Some(ranked) => ranked.to_vec(),
+    // The caller's order as given (the window's, every frame: no copy), else made here.
+    let made: Vec<u32>;
+    let order: &[u32] = match subject.ranked {
+        Some(ranked) => ranked,
         None => {
             let csr = graph.csr(crate::graph::Direction::Both);
             let mut order: Vec<u32> = (0..n as u32).filter(|&v| screen[v as usize].is_some()).collect();
             let seed = |v: u32| subject.hops.is_some_and(|(hops, _)| hops[v as usize] == 0);
             order.sort_by_key(|&v| (!seed(v), std::cmp::Reverse(csr.degree(v)), v));
-            order
+            made = order;
+            &made
         }
     };
-    let order: Vec<u32> = order.into_iter().filter(|&v| (v as usize) < n && !outside(v as usize)).collect();
     let pad = vec2(font_px * 0.3, font_px * 0.12);
     let discs = Discs::new(screen, frame);
-    for &v in order.iter().take(MAX_TRIED) {
+    let candidates = order.iter().copied().filter(|&v| (v as usize) < n && !outside(v as usize));
+    for v in candidates.take(MAX_TRIED) {
         if labels.len() >= budget {
             break;
         }
