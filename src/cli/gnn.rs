@@ -65,14 +65,22 @@ pub struct Args {
     scripted: ScriptedWindow,
 }
 
-/// Nearest neighbours compared per node unless told.
+/// Nearest neighbours compared per node, and hops of the graph neighbourhood, unless told.
 const DEFAULT_K: u32 = 10;
+const DEFAULT_HOPS: u32 = 1;
+
+/// How each node's `hops`-hop neighbourhood agrees with its `k` nearest neighbours in
+/// `embedding`.
+fn agreement_with(gpu: &Gpu, graph: &Graph, embedding: &Embedding, k: usize, hops: u32) -> Result<Agreement> {
+    let neighbours = embed::neighbours(gpu, &gpu.kernel::<EmbedPasses>(), embedding, k)?;
+    Ok(embed::metrics::agreement(graph, &neighbours, k, hops))
+}
 
 /// How an embedding is compared with its graph, and projected for its view.
 #[derive(Debug, clap::Args)]
 pub struct MeasureArgs {
     /// Hops of the graph neighbourhood compared with the nearest neighbours
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
+    #[arg(long, default_value_t = DEFAULT_HOPS, value_parser = clap::value_parser!(u32).range(1..=10))]
     hops: u32,
     /// Most nearest neighbours compared per node
     #[arg(long, default_value_t = DEFAULT_K, value_parser = clap::value_parser!(u32).range(1..=embed::MAX_K as i64))]
@@ -101,10 +109,7 @@ impl MeasureArgs {
         }
         let projection = project_embedding(gpu, embedding, self.method, 2, &self.umap, seed)?;
         let agreement = match agree {
-            true => {
-                let neighbours = embed::neighbours(gpu, &gpu.kernel::<EmbedPasses>(), embedding, k)?;
-                Some(embed::metrics::agreement(graph, &neighbours, k, self.hops))
-            }
+            true => Some(agreement_with(gpu, graph, embedding, k, self.hops)?),
             false => None,
         };
         Ok((projection, agreement))
@@ -328,8 +333,7 @@ impl EmbeddingArgs {
             );
         }
         let projection = project_embedding(gpu, &embedding, self.method, 2, &self.umap, seed)?;
-        let neighbours = embed::neighbours(gpu, &gpu.kernel::<EmbedPasses>(), &embedding, k)?;
-        let agreement = embed::metrics::agreement(graph, &neighbours, k, 1);
+        let agreement = agreement_with(gpu, graph, &embedding, k, DEFAULT_HOPS)?;
         let mut columns = vec![("agreement".to_owned(), agreement_column(&agreement))];
         if let Some(pred) = &self.pred {
             columns.extend(prediction_columns(graph, &per_node(pred, graph.node_count())?));
