@@ -1,18 +1,21 @@
 // Edges as instanced screen-space quads of a given pixel width, anti-aliased across the
-// width. `vs` draws straight edges: each instance reads its (source, target) pair and
-// both positions. `vs_path` draws bundled edges as curves: each edge has
-// (POINTS - 1) * SUB instances, pieces of a Catmull-Rom spline through its path's points,
-// morphed from the straight line by `bundle_mix` and shaded by the bundle density stored
-// with the points; an edge short on screen uses only the first few instances. Colours
-// blend the end nodes' colours along the edge, show its direction on screen as a hue, or
-// its weight on the ramp, opaque as it is heavy. Under a K-hop highlight, edges inside the
-// neighbourhood brighten and the rest fade. `vs_pick`, `vs_path_pick` and `fs_id` draw
-// widened edges as ids for picking.
+// width, added into the edge layer (src/render/layer.rs): each fragment adds its colour
+// times its coverage, and its coverage, so the layer holds how much edge crosses each
+// pixel and in what colour; tone.wgsl then turns that into opacity. `vs` draws straight
+// edges: each instance reads its (source, target) pair and both positions. `vs_path`
+// draws bundled edges as curves: each edge has (POINTS - 1) * SUB instances, pieces of a
+// Catmull-Rom spline through its path's points, morphed from the straight line by
+// `bundle_mix` and weighted by the bundle density stored with the points; an edge short
+// on screen uses only the first few instances. Colours blend the end nodes' colours along
+// the edge, show its direction on screen as a hue, or its weight on the ramp, weighing as
+// it is heavy. Under a K-hop highlight, edges inside the neighbourhood weigh more and the
+// rest darken. `vs_pick`, `vs_path_pick` and `fs_id` draw widened edges as ids for picking.
 
 const POINTS: u32 = 16u;   // POINTS in src/bundle/mod.rs
 const SUB: u32 = 2u;       // PATH_PIECES in src/render/mod.rs
 
 #include "common/view.wgsl"
+#include "common/edge_emphasis.wgsl"
 
 struct Chunk {             // ChunkUniforms in src/render/mod.rs
     first: u32,            // the index of this chunk's first edge in the graph
@@ -37,6 +40,14 @@ struct VertexOut {
     @location(1) color: vec4<f32>,
     @location(2) @interpolate(flat) half_width: f32,
     @location(3) @interpolate(flat) id: u32,
+    /// The edge's weight without its emphasis: what the layer's mean is measured on.
+    @location(4) @interpolate(flat) plain: f32,
+}
+
+/// What a fragment adds to the edge layer's two targets.
+struct Added {
+    @location(0) color: vec4<f32>,   // colour times weight, and weight (with emphasis)
+    @location(1) plain: f32,         // weight without emphasis
 }
 
 /// Ids of edges in the picking target: this bit, and the edge's index. Nodes write their
@@ -124,27 +135,21 @@ fn piece(v: u32, i: u32, e: vec2<u32>, span: Piece, shade: f32, width: f32) -> V
     out.id = id;
     let chord = to_screen(eb) - to_screen(ea);
     var rgb = vec3<f32>(0.0);
-    var opacity = view.edge_alpha;
+    var weight = 1.0;
     if view.edge_coloring == 1u {
         rgb = direction_color(chord);
     } else if view.edge_coloring == 2u {
         let w = edge_weights[id];
         rgb = ramp(w);
-        opacity = mix(0.04, 1.0, w);
+        weight = mix(0.04, 1.0, w);
     } else {
         rgb = mix(unpack4x8unorm(colors[e.x]).rgb, unpack4x8unorm(colors[e.y]).rgb, mix(t0, t1, t));
     }
-    // Edges shorter than a pixel fade out: a zoomed-out dense graph stays readable.
-    var alpha = opacity * clamp(length(chord), 0.25, 1.0) * shade;
-    if view.highlight_hops != 0xffffffffu {
-        let inside = hops[e.x] <= view.highlight_hops && hops[e.y] <= view.highlight_hops;
-        alpha = select(alpha * 0.2, max(alpha * 3.0, 0.5), inside);
-    }
-    if id == view.hovered_edge {
-        alpha = 1.0;
-        rgb = vec3<f32>(1.0, 0.85, 0.4); // amber, like a hovered node's ring
-    }
-    out.color = vec4<f32>(rgb, alpha);
+    // Edges shorter than a pixel weigh less: a zoomed-out dense graph stays readable.
+    weight *= clamp(length(chord), 0.25, 1.0) * shade;
+    let emphasis = edge_emphasis(e, id);
+    out.color = vec4<f32>(select(rgb * emphasis.x, HOVERED_EDGE, id == view.hovered_edge), weight * emphasis.y);
+    out.plain = weight;
     return out;
 }
 
@@ -241,12 +246,13 @@ fn path(v: u32, instance: u32, width: f32) -> VertexOut {
 }
 
 @fragment
-fn fs(in: VertexOut) -> @location(0) vec4<f32> {
+fn fs(in: VertexOut) -> Added {
     let coverage = clamp(in.half_width - abs(in.side_px), 0.0, 1.0);
     if coverage <= 0.0 {
         discard;
     }
-    return vec4<f32>(in.color.rgb, in.color.a * coverage);
+    let added = in.color.a * coverage;
+    return Added(vec4<f32>(in.color.rgb * added, added), in.plain * coverage);
 }
 
 // Picking: the edge's id wherever its (widened) quad covers the pixel centre.

@@ -13,7 +13,7 @@ use crate::gpu::{Gpu, GpuError};
 use crate::graph::Direction;
 use crate::graph::bfs;
 use crate::graph::generate::laid_out_mesh;
-use crate::render::{Camera, EdgeColoring, OffscreenTarget, Renderer, Style, frame};
+use crate::render::{Camera, EdgeColoring, EdgeDetail, EdgeLevel, OffscreenTarget, Renderer, Style, frame};
 use crate::view::GraphView;
 
 /// Edges per node of the generated graphs: 10M edges come with 1M nodes.
@@ -29,8 +29,14 @@ pub struct RenderTiming {
     pub nodes: u32,
     pub edges: usize,
     pub frames: u32,
-    /// Median time of a full frame (edges and nodes, submitted and finished).
+    /// Median time of a full frame (edges and nodes, submitted and finished), edges at
+    /// the level [`crate::render::EdgeDetail::Auto`] chooses.
     pub frame_ms: f64,
+    /// That level: `lines` or `density`.
+    pub edge_level: &'static str,
+    /// Baseline: the same frame with every edge drawn as a line (`--edge-detail lines`);
+    /// `None` above [`MAX_LINES_TIMED`] edges.
+    pub lines_frame_ms: Option<f64>,
     /// Baseline: the same frame with nothing in it (clear and submit).
     pub empty_frame_ms: f64,
     /// The same view with one node selected and its K-hop neighbourhood highlighted.
@@ -47,6 +53,10 @@ pub struct RenderTiming {
     pub labels_ms: Option<f64>,
     pub labels_placed: Option<usize>,
 }
+
+/// Edges above which `bench render` does not time drawing every edge as a line (a frame
+/// of 100M lines takes minutes on a software adapter).
+pub const MAX_LINES_TIMED: usize = 20_000_000;
 
 /// Nodes above which `bench render` does not time labelling (naming them all would
 /// dominate the run).
@@ -75,8 +85,14 @@ fn median(
 }
 
 /// Draws a generated graph of about `edges` edges at `size`, offscreen, and times frames
-/// and a K-hop query.
-pub fn render(gpu: &Gpu, edges: usize, size: (u32, u32), max_frames: u32) -> Result<RenderTiming, GpuError> {
+/// and a K-hop query; `picture` receives the frame (RGBA8 rows) when given.
+pub fn render(
+    gpu: &Gpu,
+    edges: usize,
+    size: (u32, u32),
+    max_frames: u32,
+    picture: Option<&mut Vec<u8>>,
+) -> Result<RenderTiming, GpuError> {
     let nodes = (edges as u64 / EDGES_PER_NODE as u64).clamp(2, crate::graph::MAX_NODES) as u32;
     let (mut graph, positions) = laid_out_mesh(nodes, EDGES_PER_NODE, 1);
     let target = OffscreenTarget::new(gpu, size)?;
@@ -85,12 +101,29 @@ pub fn render(gpu: &Gpu, edges: usize, size: (u32, u32), max_frames: u32) -> Res
     let mut view = GraphView::new(gpu, &renderer, &graph, positions, bounds, Dim::Two, EdgeColoring::Nodes)?;
     let camera = view.camera(size);
     let empty_graph = crate::graph::Graph::with_nodes(0, false);
-    let empty = renderer.scene(gpu, &empty_graph, &view.buffer, view.scene.style)?;
+    let empty = renderer.scene(gpu, &empty_graph, &view.buffer, &view.bounds, view.scene.style)?;
     let budget = Duration::from_secs(20);
 
     target.draw(gpu, &renderer, &view.scene, &camera)?; // warm-up: pipelines, first touch of buffers
     let (empty_frame_ms, _) = median(max_frames, budget, || target.draw(gpu, &renderer, &empty, &camera))?;
     let (frame_ms, frames) = median(max_frames, budget, || target.draw(gpu, &renderer, &view.scene, &camera))?;
+    let edge_level = match view.scene.edge_level() {
+        EdgeLevel::Lines => "lines",
+        EdgeLevel::Density => "density",
+    };
+    if let Some(rgba) = picture {
+        *rgba = target.render(gpu, &renderer, &view.scene, &camera)?;
+    }
+    let lines_frame_ms = match graph.edge_count() <= MAX_LINES_TIMED {
+        true => {
+            view.scene.style.edge_detail = EdgeDetail::Lines;
+            target.draw(gpu, &renderer, &view.scene, &camera)?;
+            let (ms, _) = median(max_frames, budget, || target.draw(gpu, &renderer, &view.scene, &camera))?;
+            view.scene.style.edge_detail = EdgeDetail::Auto;
+            Some(ms)
+        }
+        false => None,
+    };
 
     // Seeds scattered over the mesh by a multiplicative hash of their rank.
     let seed: Vec<u32> =
@@ -122,6 +155,8 @@ pub fn render(gpu: &Gpu, edges: usize, size: (u32, u32), max_frames: u32) -> Res
         edges: graph.edge_count(),
         frames,
         frame_ms,
+        edge_level,
+        lines_frame_ms,
         empty_frame_ms,
         highlighted_frame_ms,
         khop_gpu_ms,
@@ -217,8 +252,8 @@ pub fn bundle(gpu: &Gpu, edges: usize, size: (u32, u32)) -> Result<BundleTiming,
     let target = OffscreenTarget::new(gpu, size)?;
     let renderer = gpu.kernel_for::<Renderer>(frame::FORMAT);
     let camera = Camera::fit(&bounds, Dim::Two, Vec2::new(size.0 as f32, size.1 as f32));
-    let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, Dim::Two);
-    let mut scene = renderer.scene(gpu, &graph, &buffer, style)?;
+    let style = Style::for_layout(graph.node_count(), &bounds, Dim::Two);
+    let mut scene = renderer.scene(gpu, &graph, &buffer, &bounds, style)?;
     renderer.set_paths(gpu, &mut scene, &paths);
     let budget = Duration::from_secs(20);
     target.draw(gpu, &renderer, &scene, &camera)?; // warm-up
@@ -305,5 +340,57 @@ pub fn project(gpu: &Gpu, rows: usize, dims: usize) -> Result<ProjectTiming, Gpu
         epoch_gpu_ms,
         epoch_cpu_ms,
         umap_total_ms,
+    })
+}
+
+/// Timings of the force layout on one generated graph.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LayoutTiming {
+    pub nodes: u32,
+    pub edges: usize,
+    pub iterations: u32,
+    /// The whole multilevel force layout on the GPU, from scratch, positions read back.
+    pub gpu_ms: f64,
+    /// One iteration at the finest level (the mean of ten).
+    pub gpu_iteration_ms: f64,
+    /// Baseline: one iteration of the CPU reference (the same passes) at that level.
+    pub cpu_iteration_ms: f64,
+}
+
+/// Lays out a generated mesh of about `edges` edges from scratch with the default force
+/// layout and times it, then one finest-level iteration on the GPU against the CPU
+/// reference's.
+pub fn layout(gpu: &Gpu, edges: usize) -> Result<LayoutTiming, GpuError> {
+    use crate::layout::cpu::force::CpuForce;
+    use crate::layout::force::{ForceLayout, ForceRun};
+    use crate::layout::{ForceParams, LayoutConfig, LayoutKind, initial_positions, place};
+    let nodes = (edges as u64 / EDGES_PER_NODE as u64).clamp(2, crate::graph::MAX_NODES) as u32;
+    let (graph, _) = laid_out_mesh(nodes, EDGES_PER_NODE, 1);
+    let config = LayoutConfig { kind: LayoutKind::Force, ..LayoutConfig::default() };
+    let t = Instant::now();
+    let placed = place(gpu, &graph, &config, |_, _| {})?;
+    let gpu_ms = ms(t.elapsed());
+
+    let csr = graph.csr(Direction::Both);
+    let start = initial_positions(nodes, &config);
+    let layout = gpu.kernel::<ForceLayout>();
+    let mut run = ForceRun::new(gpu, &layout, &gpu.upload_csr(&csr)?, &start, config.dim, vec![1.0; 12])?;
+    run.advance(gpu, &layout, 1); // warm-up
+    gpu.wait()?;
+    let t = Instant::now();
+    run.advance(gpu, &layout, 10);
+    gpu.wait()?;
+    let gpu_iteration_ms = ms(t.elapsed()) / 10.0;
+    let mut cpu = CpuForce::new(ForceParams::new(nodes, config.dim), &csr, start);
+    let t = Instant::now();
+    cpu.iterate(1.0);
+    let cpu_iteration_ms = ms(t.elapsed());
+    Ok(LayoutTiming {
+        nodes,
+        edges: graph.edge_count(),
+        iterations: placed.iterations,
+        gpu_ms,
+        gpu_iteration_ms,
+        cpu_iteration_ms,
     })
 }

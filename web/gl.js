@@ -3,6 +3,9 @@
 
 // Texels a row of every per-node and per-edge texture.
 const TEX_W = 4096;
+// Edge layer weight below which a pixel counts as uncovered (COVERED in shaders/tone.wgsl),
+// and the side of the squares the layer is measured in.
+const COVERED = '0.02', MEASURE_BLOCK = 16;
 
 // ---------------------------------------------------------------- small matrix helpers
 
@@ -149,9 +152,9 @@ const EDGE_VS = `#version 300 es
 precision highp float; precision highp int;
 uniform highp sampler2D u_pos; uniform lowp sampler2D u_color; uniform highp sampler2D u_hops; uniform highp sampler2D u_path;
 uniform highp usampler2D u_ends;
-uniform mat4 u_clip_from_world; uniform vec2 u_viewport; uniform int u_points; uniform float u_alpha;
+uniform mat4 u_clip_from_world; uniform vec2 u_viewport; uniform int u_points;
 uniform float u_k; uniform bool u_selecting; uniform int u_coloring; uniform vec3 u_ramp[6]; uniform vec2 u_weight_range;
-out vec4 v_color;
+out vec4 v_color; flat out float v_plain;
 ivec2 at(int id) { return ivec2(id % ${TEX_W}, id / ${TEX_W}); }
 vec3 ramp(float t) { float x = clamp(t, 0.0, 1.0) * 5.0; int i = min(int(x), 4); return mix(u_ramp[i], u_ramp[i + 1], x - float(i)); }
 void main() {
@@ -166,7 +169,8 @@ void main() {
   vec3 p = u_points == 2 ? mix(pa, pb, t) : texelFetch(u_path, at(e * u_points + k), 0).xyz;
   vec4 ca = texelFetch(u_color, at(a), 0), cb = texelFetch(u_color, at(b), 0);
   vec3 rgb = mix(ca.rgb, cb.rgb, t);
-  float alpha = u_alpha;
+  // What the edge adds to the edge layer: its colour and its weight (see EDGE_FS).
+  float alpha = 1.0;
   if (u_coloring == 1) {
     vec4 qa = u_clip_from_world * vec4(pa, 1.0), qb = u_clip_from_world * vec4(pb, 1.0);
     vec2 d = (qb.xy / qb.w - qa.xy / qa.w) * u_viewport;
@@ -175,20 +179,63 @@ void main() {
     rgb = 1.0 - 0.75 * clamp(min(k, 4.0 - k), 0.0, 1.0);
   } else if (u_coloring == 2) {
     float w = clamp((abs(weight) - u_weight_range.x) / max(u_weight_range.y - u_weight_range.x, 1e-12), 0.0, 1.0);
-    rgb = ramp(w); alpha = mix(u_alpha * 0.4, min(1.0, u_alpha * 2.5), w);
+    rgb = ramp(w); alpha = mix(0.04, 1.0, w);
   }
+  v_plain = alpha;
   if (u_selecting) {
+    // As the native edge layer: edges inside the neighbourhood weigh four times as much,
+    // the rest darken toward the background (the layer's mean is measured on v_plain).
     float ha = texelFetch(u_hops, at(a), 0).r, hb = texelFetch(u_hops, at(b), 0).r;
-    if (ha <= u_k && hb <= u_k) alpha = max(alpha, 0.7); else alpha *= 0.25;
+    if (ha <= u_k && hb <= u_k) alpha *= 4.0; else rgb *= 0.25;
   }
   gl_Position = u_clip_from_world * vec4(p, 1.0);
   v_color = vec4(rgb, alpha);
 }`;
 
+// Edges add into a float edge layer: colour times weight, and weight; and into a second
+// target their weight without the selection's emphasis.
 const EDGE_FS = `#version 300 es
 precision highp float;
-in vec4 v_color; out vec4 out_color;
-void main() { out_color = v_color; }`;
+in vec4 v_color; flat in float v_plain;
+layout(location = 0) out vec4 out_color; layout(location = 1) out vec4 out_plain;
+void main() { out_color = vec4(v_color.rgb * v_color.a, v_color.a); out_plain = vec4(v_plain, 0.0, 0.0, 0.0); }`;
+
+// The edge layer onto the frame, as src/render/layer.rs does it: each pixel's opacity
+// is its weight x over the mean weight of a covered pixel, tone-mapped as k x / (1 + k x)
+// so that the mean pixel has opacity u_alpha; its colour is the mean of its edges'. Edges
+// coloured by weight (u_absolute) show their weights as they are: 1 - exp(-3 x) of the
+// weight itself.
+const FULL_VS = `#version 300 es
+void main() { gl_Position = vec4(vec2(gl_VertexID & 1, gl_VertexID >> 1) * 4.0 - 1.0, 0.0, 1.0); }`;
+
+const TONE_FS = `#version 300 es
+precision highp float;
+uniform highp sampler2D u_layer; uniform float u_mean; uniform float u_alpha; uniform bool u_absolute;
+out vec4 out_color;
+void main() {
+  vec4 here = texelFetch(u_layer, ivec2(gl_FragCoord.xy), 0);
+  if (here.a <= ${COVERED}) discard;
+  float x = here.a / max(u_mean, ${COVERED}), k = u_alpha / (1.0 - u_alpha);
+  out_color = vec4(clamp(here.rgb / here.a, 0.0, 1.0), u_absolute ? 1.0 - exp(-3.0 * here.a) : k * x / (1.0 + k * x));
+}`;
+
+// The edge layer measured: for each MEASURE_BLOCK-pixel square, the plain weight of its
+// covered pixels and how many there are.
+const MEASURE_FS = `#version 300 es
+precision highp float;
+uniform highp sampler2D u_plain;
+out vec4 out_color;
+void main() {
+  ivec2 size = textureSize(u_plain, 0), origin = ivec2(gl_FragCoord.xy) * ${MEASURE_BLOCK};
+  vec2 sum = vec2(0.0);
+  for (int y = 0; y < ${MEASURE_BLOCK}; y++) for (int x = 0; x < ${MEASURE_BLOCK}; x++) {
+    ivec2 p = origin + ivec2(x, y);
+    if (p.x >= size.x || p.y >= size.y) continue;
+    float w = texelFetch(u_plain, p, 0).r;
+    if (w > ${COVERED}) sum += vec2(w, 1.0);
+  }
+  out_color = vec4(sum, 0.0, 1.0);
+}`;
 
 function compile(gl, vs, fs) {
   const program = gl.createProgram();

@@ -29,9 +29,12 @@ async function main() {
   const n = header.nodes, edgeCount = header.edges, dim = header.dim;
   if (n === 0) throw new Error('the scene has no nodes');
   const canvas = document.getElementById('gl');
-  // No multisampling: the edge layer is blitted in, and discs smooth their own rims.
+  // No multisampling: the edge layer is drawn in by a full-screen pass, and discs smooth
+  // their own rims.
   const gl = canvas.getContext('webgl2', { antialias: false, alpha: false, preserveDrawingBuffer: false });
   if (!gl) throw new Error('this browser has no WebGL2: netlens needs it to draw');
+  // Edges add up in a float layer (every desktop browser's WebGL2 has this extension).
+  if (!gl.getExtension('EXT_color_buffer_float')) throw new Error('this browser cannot draw into float textures (EXT_color_buffer_float): netlens needs it for the edges');
   const status = document.getElementById('status');
   const say = (text, error = false) => { status.textContent = text; status.classList.toggle('error', error); };
 
@@ -76,6 +79,7 @@ async function main() {
 
   // Edges: one instance each, its ends (and weight) as instance attributes.
   const nodeProgram = compile(gl, NODE_VS, NODE_FS), edgeProgram = compile(gl, EDGE_VS, EDGE_FS);
+  const toneProgram = compile(gl, FULL_VS, TONE_FS), measureProgram = compile(gl, FULL_VS, MEASURE_FS);
   // Each edge's ends, weight and index, a texel per edge, in a shuffled order (seeded), so
   // that any first part of it is a uniform sample of the edges.
   const weights = section('weights');
@@ -108,10 +112,16 @@ async function main() {
   const rampLegend = header.colorings.find((c) => c.legend && c.legend.kind === 'ramp');
   (rampLegend ? rampLegend.legend.stops : ['#483d8b', '#3b6ca8', '#21918c', '#35b779', '#90d743', '#fde725']).forEach((h, i) => rampStops.set(parseHex(h), 3 * i));
 
-  // Picking target: node id + 1 per pixel. Edge layer: the graph pane's edges, drawn a
-  // chunk a frame and copied under the nodes.
+  // Picking target: node id + 1 per pixel. Edge layer: the graph pane's edges, added in a
+  // chunk a frame, measured, and drawn under the nodes tone-mapped (TONE_FS).
   const pick = { framebuffer: gl.createFramebuffer(), color: gl.createRenderbuffer(), depth: gl.createRenderbuffer() };
-  const layer = { framebuffer: gl.createFramebuffer(), color: gl.createRenderbuffer() };
+  const layer = { framebuffer: gl.createFramebuffer(), color: gl.createTexture(), plain: gl.createTexture(), mean: 1 };
+  const measure = { framebuffer: gl.createFramebuffer(), color: gl.createTexture(), sums: new Float32Array(0), w: 1, h: 1 };
+  const floatTarget = (texture, internal, w, h) => {
+    gl.bindTexture(gl.TEXTURE_2D, texture);
+    gl.texImage2D(gl.TEXTURE_2D, 0, internal, w, h, 0, internal === gl.R16F ? gl.RED : gl.RGBA, gl.FLOAT, null);
+    for (const p of [gl.TEXTURE_MIN_FILTER, gl.TEXTURE_MAG_FILTER]) gl.texParameteri(gl.TEXTURE_2D, p, gl.NEAREST);
+  };
 
   // Panes: the graph, and the embedding beside it.
   const bounds = header.bounds;
@@ -146,10 +156,17 @@ async function main() {
     gl.bindFramebuffer(gl.FRAMEBUFFER, pick.framebuffer);
     gl.framebufferRenderbuffer(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.RENDERBUFFER, pick.color);
     gl.framebufferRenderbuffer(gl.FRAMEBUFFER, gl.DEPTH_ATTACHMENT, gl.RENDERBUFFER, pick.depth);
-    gl.bindRenderbuffer(gl.RENDERBUFFER, layer.color);
-    gl.renderbufferStorage(gl.RENDERBUFFER, gl.RGBA8, width, height);
+    floatTarget(layer.color, gl.RGBA16F, width, height);
+    floatTarget(layer.plain, gl.R16F, width, height);
     gl.bindFramebuffer(gl.FRAMEBUFFER, layer.framebuffer);
-    gl.framebufferRenderbuffer(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.RENDERBUFFER, layer.color);
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, layer.color, 0);
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT1, gl.TEXTURE_2D, layer.plain, 0);
+    gl.drawBuffers([gl.COLOR_ATTACHMENT0, gl.COLOR_ATTACHMENT1]);
+    measure.w = Math.ceil(width / MEASURE_BLOCK); measure.h = Math.ceil(height / MEASURE_BLOCK);
+    measure.sums = new Float32Array(4 * measure.w * measure.h);
+    floatTarget(measure.color, gl.RGBA32F, measure.w, measure.h);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, measure.framebuffer);
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, measure.color, 0);
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
     panes.forEach((p, i) => { const r = paneRect(i); p.camera.place(r[2], r[3]); });
     changed();
@@ -178,23 +195,62 @@ async function main() {
     gl.viewport(...rect);
     gl.scissor(...rect);
     gl.disable(gl.DEPTH_TEST);
-    if (first === 0) { gl.clearColor(bg[0], bg[1], bg[2], 1); gl.clear(gl.COLOR_BUFFER_BIT); }
+    if (first === 0) { gl.clearColor(0, 0, 0, 0); gl.clear(gl.COLOR_BUFFER_BIT); }
     gl.useProgram(p.program);
     bindNodeTextures(p, pane.pos);
     gl.uniformMatrix4fv(p.uniforms.u_clip_from_world, false, matrix);
     gl.uniform2f(p.uniforms.u_viewport, rect[2], rect[3]);
     const points = header.pathPoints || 2;
     gl.uniform1i(p.uniforms.u_points, points);
-    gl.uniform1f(p.uniforms.u_alpha, header.style.edgeAlpha);
     gl.uniform1f(p.uniforms.u_k, state.k);
     gl.uniform1i(p.uniforms.u_selecting, state.selecting ? 1 : 0);
     gl.uniform1i(p.uniforms.u_coloring, coloring);
     gl.uniform3fv(p.uniforms.u_ramp, rampStops);
     gl.uniform2f(p.uniforms.u_weight_range, weightRange[0], weightRange[1]);
     gl.enable(gl.BLEND);
-    gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
+    gl.blendFunc(gl.ONE, gl.ONE);
     gl.bindVertexArray(emptyVao);
     gl.drawArrays(gl.LINES, 2 * (points - 1) * first, 2 * (points - 1) * count);
+    measureLayer();
+  }
+
+  // The mean weight of a covered pixel of the edge layer: squares of it summed on the GPU,
+  // those sums on the CPU.
+  function measureLayer() {
+    gl.bindFramebuffer(gl.FRAMEBUFFER, measure.framebuffer);
+    gl.viewport(0, 0, measure.w, measure.h);
+    gl.disable(gl.SCISSOR_TEST);
+    gl.disable(gl.BLEND);
+    gl.useProgram(measureProgram.program);
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, layer.plain);
+    gl.uniform1i(measureProgram.uniforms.u_plain, 0);
+    gl.drawArrays(gl.TRIANGLES, 0, 3);
+    gl.readPixels(0, 0, measure.w, measure.h, gl.RGBA, gl.FLOAT, measure.sums);
+    let weight = 0, covered = 0;
+    for (let i = 0; i < measure.sums.length; i += 4) { weight += measure.sums[i]; covered += measure.sums[i + 1]; }
+    layer.mean = covered > 0 ? weight / covered : 1;
+    gl.bindVertexArray(null);
+  }
+
+  // The edge layer onto pane 0 of the frame, tone-mapped against its mean.
+  function drawLayer() {
+    const rect = paneRect(0);
+    gl.viewport(0, 0, width, height);
+    gl.enable(gl.SCISSOR_TEST);
+    gl.scissor(...rect);
+    gl.disable(gl.DEPTH_TEST);
+    gl.useProgram(toneProgram.program);
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, layer.color);
+    gl.uniform1i(toneProgram.uniforms.u_layer, 0);
+    gl.uniform1f(toneProgram.uniforms.u_mean, layer.mean);
+    gl.uniform1f(toneProgram.uniforms.u_alpha, Math.min(header.style.edgeAlpha, 0.95));
+    gl.uniform1i(toneProgram.uniforms.u_absolute, coloring === 2 ? 1 : 0);
+    gl.enable(gl.BLEND);
+    gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
+    gl.bindVertexArray(emptyVao);
+    gl.drawArrays(gl.TRIANGLES, 0, 3);
     gl.bindVertexArray(null);
   }
 
@@ -233,9 +289,9 @@ async function main() {
     const chunk = Math.min(Math.max(5000, Math.round(budget)), edgeCount - state.edgesDrawn);
     const newView = state.edgesDrawn === 0;
     if (chunk > 0 || newView) {
+      // Learn the cost of an edge from chunks large enough to time (the measure's read
+      // back waits for the GPU).
       drawEdges(state.edgesDrawn, chunk);
-      // Learn the cost of an edge from chunks large enough to time (one pixel back waits).
-      gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, readback);
       const ms = performance.now() - start;
       if (chunk >= 5000) state.msPerEdge = 0.5 * state.msPerEdge + 0.5 * Math.max(ms, 0.1) / chunk;
     }
@@ -245,10 +301,7 @@ async function main() {
     gl.scissor(0, 0, width, height);
     gl.clearColor(bg[0], bg[1], bg[2], 1);
     gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
-    const rect = paneRect(0);
-    gl.bindFramebuffer(gl.READ_FRAMEBUFFER, layer.framebuffer);
-    gl.blitFramebuffer(rect[0], rect[1], rect[0] + rect[2], rect[1] + rect[3], rect[0], rect[1], rect[0] + rect[2], rect[1] + rect[3], gl.COLOR_BUFFER_BIT, gl.NEAREST);
-    gl.bindFramebuffer(gl.READ_FRAMEBUFFER, null);
+    if (edgeCount > 0) drawLayer();
     panes.forEach((pane, i) => { pane.matrix = drawPane(i, false); });
     // Wait for the GPU (one pixel back), so frameMs is the whole draw, not its submission.
     gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, readback);

@@ -54,8 +54,8 @@ impl Linked {
         let points = graph.without_edges();
         let buffer = gpu.storage_buffer("Linked::positions", &view.positions, wgpu::BufferUsages::empty())?;
         let bounds = Bounds::of_bulk(&view.positions);
-        let style = Style::for_layout(points.node_count(), 0, &bounds, Dim::Two);
-        Ok((renderer.scene(gpu, &points, &buffer, style)?, bounds))
+        let style = Style::for_layout(points.node_count(), &bounds, Dim::Two);
+        Ok((renderer.scene(gpu, &points, &buffer, &bounds, style)?, bounds))
     }
 
     fn title(views: &[EmbeddingView], current: usize) -> String {

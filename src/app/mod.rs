@@ -52,7 +52,7 @@ use crate::render::frame::OffscreenTarget;
 use crate::render::maps::FeatureMaps;
 use crate::render::overlay::Overlay;
 use crate::render::palette::{ColorBy, SizeBy};
-use crate::render::{Camera, EdgeColoring, Renderer, Style, begin_pass};
+use crate::render::{Camera, EdgeColoring, EdgeLayer, Renderer, Style, begin_pass};
 use crate::view::{Glide, step_toward};
 use capture::{CAPTURE_INTERVAL, Capture};
 use collapse::{Collapsed, hierarchy_depth, visible};
@@ -178,6 +178,8 @@ struct State {
     gpu: Gpu,
     adapter: String,
     renderer: Arc<Renderer>,
+    /// The frame's edges before they are drawn onto it; the window's size.
+    layer: EdgeLayer,
     picker: Picker,
     egui: Egui,
     /// What is shown: the graph, its layout, the selection.
@@ -206,6 +208,8 @@ struct State {
     last_frame: Instant,
     /// Frames presented, for the frame rate the panel shows.
     frame_rate: frame_rate::FrameRate,
+    /// The camera the last frame was drawn from.
+    drawn_camera: Option<Camera>,
 }
 
 impl App {
@@ -242,6 +246,7 @@ impl App {
         let report = gpu.report();
         let panel = Panel::new(&full_graph);
         let mut state = State {
+            layer: EdgeLayer::new(&gpu, &renderer, surface.size())?,
             picker: Picker::new(&gpu, surface.size()),
             surface,
             adapter: format!("{} ({})", report.name, report.backend),
@@ -288,6 +293,7 @@ impl App {
             frames: 0,
             last_frame: Instant::now(),
             frame_rate: frame_rate::FrameRate::default(),
+            drawn_camera: None,
         };
         let views = std::mem::take(&mut self.options.embeddings);
         if !views.is_empty() {
@@ -360,6 +366,10 @@ impl State {
             return;
         }
         self.picker = Picker::new(&self.gpu, (size.width, size.height));
+        match EdgeLayer::new(&self.gpu, &self.renderer, (size.width, size.height)) {
+            Ok(layer) => self.layer = layer,
+            Err(error) => self.message = format!("edges not redrawn at this size: {error}"),
+        }
         self.resize_linked(false);
         self.surface.window.request_redraw();
     }
@@ -502,12 +512,15 @@ impl State {
             let run = self.session.shown.force.as_mut().expect("running");
             run.advance(&self.gpu, &self.gpu.kernel::<ForceLayout>(), ITERATIONS_PER_FRAME);
             self.session.shown.view.bounds = run.read_bounds(&self.gpu)?;
-            let (n, e) = (self.session.graph().node_count(), self.session.graph().edge_count());
-            let edge_coloring = self.session.shown.view.scene.style.edge_coloring;
-            self.session.shown.view.scene.style = Style {
+            let n = self.session.graph().node_count();
+            let scene = &mut self.session.shown.view.scene;
+            let Style { edge_coloring, edge_detail, .. } = scene.style;
+            scene.style = Style {
                 edge_coloring,
-                ..Style::for_layout(n, e, &self.session.shown.view.bounds, self.session.config.dim)
+                edge_detail,
+                ..Style::for_layout(n, &self.session.shown.view.bounds, self.session.config.dim)
             };
+            scene.extent = self.session.shown.view.bounds;
             self.session.shown.paths_fresh = false;
             if self.rig.following() {
                 self.rig.camera = self.fitted();
@@ -576,6 +589,7 @@ impl State {
             hover: self.hover,
             rate: self.frame_rate.rate(now),
             adapter: &self.adapter,
+            edge_level: self.session.shown.view.scene.edge_level(),
             layout_progress: self.session.shown.force.as_ref().filter(|run| !run.is_done()).map(ForceRun::progress),
             paused: self.session.paused,
             fly: self.rig.fly,
@@ -627,6 +641,14 @@ impl State {
         let view = frame.texture.create_view(&Default::default());
         self.session.shown.view.scene.hovered = self.hover.and_then(Hit::node);
         self.session.shown.view.scene.hovered_edge = self.hover.and_then(Hit::edge);
+        // While the camera moves a large graph's edges are drawn at the density level; the
+        // first frame after it stops redraws them as lines.
+        let moving = self.drawn_camera.is_some_and(|drawn| drawn != self.rig.camera);
+        self.drawn_camera = Some(self.rig.camera);
+        self.session.shown.view.scene.moving = moving;
+        if moving {
+            self.surface.window.request_redraw();
+        }
         self.session.shown.view.scene.set_view(&self.gpu.queue, &self.rig.camera, self.size());
         if let Some(linked) = &mut self.linked {
             linked.scene.hovered = self.hover.and_then(Hit::node);
@@ -636,23 +658,29 @@ impl State {
         let mut prepared = self.egui.overlay.prepare(&self.gpu, output, size);
         let mut encoder =
             self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("window.frame") });
+        // Each pane: its scene, viewport and scissor. The graph left of the split (its
+        // camera frames the whole window), the embedding right of it.
+        let (width, height) = size;
+        let whole = [0, 0, width, height];
+        let graph = &self.session.shown.view.scene;
+        let panes = match (self.split(), &self.linked) {
+            (Some(split), Some(linked)) => {
+                let split = (split as u32).min(width - 1);
+                let right = [split, 0, width - split, height];
+                vec![(graph, whole, [0, 0, split, height]), (&linked.scene, right, right)]
+            }
+            _ => vec![(graph, whole, whole)],
+        };
+        self.renderer.add_edges(&self.gpu, &mut encoder, &self.layer, &panes);
         {
             let mut pass = begin_pass(&mut encoder, &view, &self.surface.depth).forget_lifetime();
-            match (self.split(), &self.linked) {
-                (Some(split), Some(linked)) => {
-                    // The graph left of the split, the embedding right of it.
-                    let (width, height) = size;
-                    let split = (split as u32).min(width - 1);
-                    pass.set_scissor_rect(0, 0, split, height);
-                    self.renderer.draw(&mut pass, &self.session.shown.view.scene);
-                    pass.set_viewport(split as f32, 0.0, (width - split) as f32, height as f32, 0.0, 1.0);
-                    pass.set_scissor_rect(split, 0, width - split, height);
-                    self.renderer.draw(&mut pass, &linked.scene);
-                    pass.set_viewport(0.0, 0.0, width as f32, height as f32, 0.0, 1.0);
-                    pass.set_scissor_rect(0, 0, width, height);
-                }
-                _ => self.renderer.draw(&mut pass, &self.session.shown.view.scene),
+            for &(scene, [x, y, w, h], [sx, sy, sw, sh]) in &panes {
+                pass.set_viewport(x as f32, y as f32, w as f32, h as f32, 0.0, 1.0);
+                pass.set_scissor_rect(sx, sy, sw, sh);
+                self.renderer.draw(&mut pass, scene, &self.layer);
             }
+            pass.set_viewport(0.0, 0.0, width as f32, height as f32, 0.0, 1.0);
+            pass.set_scissor_rect(0, 0, width, height);
             self.egui.overlay.paint(&mut pass, &prepared);
         }
         self.gpu.queue.submit(prepared.commands.drain(..).chain([encoder.finish()]));

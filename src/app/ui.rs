@@ -12,9 +12,9 @@ use crate::embed::metrics::Agreement;
 use crate::geom::Dim;
 use crate::graph::{Direction, Graph};
 use crate::khop::MAX_HOPS;
-use crate::render::Camera;
 use crate::render::annotate::{Annotations, LabelsText, LegendMode, Subject, TextOptions};
 use crate::render::palette::{ColorBy, SizeBy};
+use crate::render::{Camera, EdgeLevel};
 
 /// The most K the slider and keys offer.
 pub const SLIDER_MAX_HOPS: u32 = 10;
@@ -70,6 +70,8 @@ pub struct Frame<'a> {
     pub hover: Option<Hit>,
     pub rate: super::frame_rate::Rate,
     pub adapter: &'a str,
+    /// How the last frame drew the edges.
+    pub edge_level: EdgeLevel,
     /// Iterations done and in all, while a force layout runs.
     pub layout_progress: Option<(u32, u32)>,
     pub paused: bool,
@@ -224,6 +226,9 @@ impl Panel {
         ui.heading("netlens");
         ui.label(format!("{} nodes, {} edges", graph.node_count(), graph.edge_count()));
         ui.label(format!("{}  ·  {}", frame.rate, frame.adapter));
+        if frame.edge_level == EdgeLevel::Density {
+            ui.label("edges as a density image: lines when zoomed in, or once the camera stops");
+        }
         if let Some((done, total)) = frame.layout_progress {
             ui.label(format!("layout {done}/{total} iterations{}", if frame.paused { " (paused)" } else { "" }));
         }

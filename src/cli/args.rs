@@ -13,7 +13,7 @@ use crate::khop::{MAX_HOPS, Selection};
 use crate::layout::{Flow, LayoutConfig, LayoutKind};
 use crate::load::neurons::Pruning;
 use crate::load::{self, Loaded};
-use crate::render::EdgeColoring;
+use crate::render::{EdgeColoring, EdgeDetail};
 use crate::view::{Look, Phase};
 
 #[derive(Debug, clap::Args)]
@@ -323,6 +323,11 @@ pub struct EdgeArgs {
     /// screen (a hue: bundles running opposite ways part by colour)
     #[arg(long, value_enum, default_value = "nodes")]
     pub edge_color: EdgeColoring,
+    /// How edges are drawn: lines, or a density image of how much edge crosses each
+    /// pixel; auto draws the density image where edges outnumber the graph's pixels more
+    /// than twice over (far faster, and single edges cannot be told apart there)
+    #[arg(long, value_enum, default_value = "auto")]
+    pub edge_detail: EdgeDetail,
 }
 
 impl EdgeArgs {
@@ -346,7 +351,13 @@ impl EdgeArgs {
     }
 
     pub fn look<'a>(&self, selection: Option<&'a Selection>) -> Look<'a> {
-        Look { selection, bundle: self.bundle(), edge_coloring: self.edge_color, ..Look::default() }
+        Look {
+            selection,
+            bundle: self.bundle(),
+            edge_coloring: self.edge_color,
+            edge_detail: self.edge_detail,
+            ..Look::default()
+        }
     }
 }
 

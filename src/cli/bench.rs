@@ -1,6 +1,6 @@
 //! `netlens bench`: timings at scale against baselines measured in the same run.
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use serde_json::json;
 
@@ -18,7 +18,9 @@ use super::args::{parse_size, print_line};
 pub enum Command {
     /// Frame time offscreen and K-hop query time on laid-out meshes of growing size
     /// (10 edges a node), each beside a baseline: an empty frame ("x empty": frame time
-    /// over it), and the CPU's breadth-first search ("x cpu": GPU time over CPU time)
+    /// over it), every edge drawn as a line ("x lines": the lines' frame time over the
+    /// frame's, whose edges are at the level auto picks), and the CPU's breadth-first
+    /// search ("x cpu": GPU time over CPU time)
     Render(BenchRenderArgs),
     /// Recording speed: the bundled Cora's automatic tour recorded to MP4, with the time to
     /// draw and read back a frame and to encode it, and the speed against real time (video
@@ -32,6 +34,26 @@ pub enum Command {
     /// whole GPU run, one GPU iteration against one iteration of the CPU reference ("x
     /// cpu"), the covered pixels kept, and a frame drawn bundled against straight
     Bundle(BenchBundleArgs),
+    /// Everything at the scale of netlens's goals, as one table: force layout, a frame,
+    /// a K-hop query, edge bundling, UMAP and recording, each against its baseline from
+    /// the same run (a CPU reference, every edge drawn as a line, real time). The
+    /// defaults (1M nodes, 10M edges) are sized for a GPU: on a software adapter try
+    /// --edges 1000000
+    All(BenchAllArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchAllArgs {
+    /// Edges of the generated graph (a tenth as many nodes); bundling takes at most
+    /// 20M, and the projection as many rows as there are nodes
+    #[arg(long, default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(1000..=200_000_000))]
+    edges: u64,
+    /// Frame size in pixels, WIDTHxHEIGHT (even, for the recording)
+    #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Print one JSON object with every timing instead of the table
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,6 +109,9 @@ pub struct BenchRenderArgs {
     /// Most frames timed per graph (fewer when frames are slow); the median is reported
     #[arg(long, default_value_t = 9, value_parser = clap::value_parser!(u32).range(1..=1000))]
     frames: u32,
+    /// Also write each graph's frame as a PNG into this folder (render-EDGES.png)
+    #[arg(long, value_name = "DIR")]
+    png: Option<std::path::PathBuf>,
     /// Print one JSON object per graph instead of a table
     #[arg(long)]
     json: bool,
@@ -134,8 +159,31 @@ fn bench_record(args: BenchRecordArgs) -> Result<()> {
     if !(args.seconds.is_finite() && args.seconds > 0.0 && args.seconds <= 600.0) {
         bail!("--seconds must be more than 0 and at most 600, not {}", args.seconds);
     }
-    let loaded = load::bundled_cora();
     let gpu = Gpu::headless()?;
+    let result = record_timing(&gpu, &args)?;
+    if args.json {
+        print_line(format_args!("{result}"))?;
+    } else {
+        print_line(format_args!(
+            "netlens bench record on {}: {} frames at {}x{} {} fps; draw+readback {:.2} ms/frame, encode {:.2} ms/frame; {:.2}x real time; {} bytes",
+            result["adapter"].as_str().unwrap_or_default(),
+            result["frames"],
+            args.size.0,
+            args.size.1,
+            args.fps,
+            result["render_ms_per_frame"].as_f64().unwrap_or_default(),
+            result["encode_ms_per_frame"].as_f64().unwrap_or_default(),
+            result["x_real_time"].as_f64().unwrap_or_default(),
+            result["mp4_bytes"]
+        ))?;
+    }
+    Ok(())
+}
+
+/// Records the bundled Cora's automatic tour as `args` say, to a temporary MP4, and
+/// times it.
+fn record_timing(gpu: &Gpu, args: &BenchRecordArgs) -> Result<serde_json::Value> {
+    let loaded = load::bundled_cora();
     let path = std::env::temp_dir().join(format!("netlens-bench-record-{}.mp4", std::process::id()));
     let mut sink = video::sink::Sink::create(&path, args.size, args.fps, true)?;
     let options = video::Options {
@@ -151,13 +199,13 @@ fn bench_record(args: BenchRecordArgs) -> Result<()> {
         training: None,
     };
     let config = LayoutConfig { kind: LayoutKind::Force, ..LayoutConfig::default() };
-    let report = video::record(&gpu, &loaded.graph, &config, &options, &mut sink, |_, _, _| {})?;
+    let report = video::record(gpu, &loaded.graph, &config, &options, &mut sink, |_, _, _| {})?;
     sink.finish()?;
     let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let _ = std::fs::remove_file(&path);
     let frames = report.frames as f64;
     let spent = (report.render + report.encode).as_secs_f64();
-    let result = json!({
+    Ok(json!({
         "size": format!("{}x{}", args.size.0, args.size.1),
         "fps": args.fps,
         "frames": report.frames,
@@ -166,21 +214,126 @@ fn bench_record(args: BenchRecordArgs) -> Result<()> {
         "x_real_time": report.duration as f64 / spent,
         "mp4_bytes": bytes,
         "adapter": gpu.report().name,
+    }))
+}
+
+/// One row of `bench all`: what was timed, at what scale, and against what.
+struct Row {
+    task: &'static str,
+    scale: String,
+    measured: String,
+    baseline: String,
+    /// The measured time over the baseline's (below 1: faster).
+    ratio: f64,
+}
+
+fn bench_all(args: BenchAllArgs) -> Result<()> {
+    let gpu = Gpu::headless()?;
+    let report = gpu.report();
+    let edges = args.edges as usize;
+    let nodes = edges / crate::bench::EDGES_PER_NODE as usize;
+    let started = std::time::Instant::now();
+    let step = |k: u32, what: &str| {
+        eprintln!("netlens bench all: [{k}/6] {what} ({:.0} s so far)", started.elapsed().as_secs_f64());
+    };
+    let count = |n: usize| match n {
+        1_000_000.. => format!("{:.1}M", n as f64 / 1e6),
+        1_000.. => format!("{:.0}k", n as f64 / 1e3),
+        _ => n.to_string(),
+    };
+    let mut rows = Vec::new();
+
+    step(1, &format!("force layout of {} nodes, {} edges", count(nodes), count(edges)));
+    let layout = crate::bench::layout(&gpu, edges)?;
+    rows.push(Row {
+        task: "force layout",
+        scale: format!("{} nodes, {} edges", count(layout.nodes as usize), count(layout.edges)),
+        measured: format!("{:.1} s whole, {:.1} ms an iteration", layout.gpu_ms / 1e3, layout.gpu_iteration_ms),
+        baseline: format!("CPU iteration {:.1} ms", layout.cpu_iteration_ms),
+        ratio: layout.gpu_iteration_ms / layout.cpu_iteration_ms,
     });
+
+    step(2, "a frame and a K-hop query");
+    let render = crate::bench::render(&gpu, edges, args.size, 5, None)?;
+    let lines = render.lines_frame_ms;
+    rows.push(Row {
+        task: "frame",
+        scale: format!("{} edges, {}x{}", count(render.edges), args.size.0, args.size.1),
+        measured: format!("{:.1} ms ({})", render.frame_ms, render.edge_level),
+        baseline: lines.map_or("every edge a line: not timed".into(), |ms| format!("every edge a line {ms:.1} ms")),
+        ratio: lines.map_or(f64::NAN, |ms| render.frame_ms / ms),
+    });
+    rows.push(Row {
+        task: "K-hop",
+        scale: format!("{} hops from {} seeds", crate::bench::BENCH_HOPS, crate::bench::BENCH_SEEDS),
+        measured: format!("{:.1} ms, {} reached", render.khop_gpu_ms, render.khop_reached),
+        baseline: format!("CPU BFS {:.1} ms", render.khop_cpu_ms),
+        ratio: render.khop_gpu_ms / render.khop_cpu_ms,
+    });
+
+    let bundled_edges = edges.min(20_000_000);
+    step(3, &format!("density bundling of {} edges", count(bundled_edges)));
+    let bundle = crate::bench::bundle(&gpu, bundled_edges, args.size)?;
+    rows.push(Row {
+        task: "bundling",
+        scale: format!("{} edges, {} cells", count(bundle.edges), bundle.cells),
+        measured: format!("{:.1} s whole, {:.1} ms an iteration", bundle.gpu_ms / 1e3, bundle.gpu_iteration_ms),
+        baseline: format!("CPU iteration {:.1} ms", bundle.cpu_iteration_ms),
+        ratio: bundle.gpu_iteration_ms / bundle.cpu_iteration_ms,
+    });
+
+    let rows_projected = nodes.clamp(32, crate::graph::MAX_NODES as usize);
+    step(4, &format!("UMAP of {} rows x 64", count(rows_projected)));
+    let project = crate::bench::project(&gpu, rows_projected, 64)?;
+    rows.push(Row {
+        task: "UMAP",
+        scale: format!("{} rows x {}", count(project.rows), project.dims),
+        measured: format!("{:.1} s whole, {:.1} ms an epoch", project.umap_total_ms / 1e3, project.epoch_gpu_ms),
+        baseline: format!("CPU epoch {:.1} ms", project.epoch_cpu_ms),
+        ratio: project.epoch_gpu_ms / project.epoch_cpu_ms,
+    });
+
+    step(5, "recording Cora's tour");
+    let size = (args.size.0 & !1, args.size.1 & !1);
+    let record = record_timing(&gpu, &BenchRecordArgs { size, fps: 30, seconds: 4.0, json: true })?;
+    let per_frame = record["render_ms_per_frame"].as_f64().unwrap_or(f64::NAN)
+        + record["encode_ms_per_frame"].as_f64().unwrap_or(f64::NAN);
+    rows.push(Row {
+        task: "recording",
+        scale: format!("{}x{} H.264, 30 fps", size.0, size.1),
+        measured: format!("{per_frame:.1} ms a frame"),
+        baseline: "real time 33.3 ms a frame".into(),
+        ratio: per_frame / (1000.0 / 30.0),
+    });
+    step(6, "done");
+
     if args.json {
-        print_line(format_args!("{result}"))?;
-    } else {
+        let all = json!({
+            "adapter": report.name,
+            "backend": report.backend,
+            "seconds": started.elapsed().as_secs_f64(),
+            "layout": layout,
+            "render": render,
+            "bundle": bundle,
+            "project": project,
+            "record": record,
+        });
+        return print_line(format_args!("{all}"));
+    }
+    print_line(format_args!(
+        "netlens bench all on {} ({}), {:.0} s; x baseline: time over the baseline's (below 1 is faster)",
+        report.name,
+        report.backend,
+        started.elapsed().as_secs_f64()
+    ))?;
+    print_line(format_args!(
+        "{:<13} {:<26} {:<38} {:<28} {:>10}",
+        "task", "scale", "measured", "baseline", "x baseline"
+    ))?;
+    for row in rows {
         print_line(format_args!(
-            "netlens bench record on {}: {} frames at {}x{} {} fps; draw+readback {:.2} ms/frame, encode {:.2} ms/frame; {:.2}x real time; {} bytes",
-            result["adapter"].as_str().unwrap_or_default(),
-            report.frames,
-            args.size.0,
-            args.size.1,
-            args.fps,
-            result["render_ms_per_frame"].as_f64().unwrap_or_default(),
-            result["encode_ms_per_frame"].as_f64().unwrap_or_default(),
-            result["x_real_time"].as_f64().unwrap_or_default(),
-            bytes
+            "{:<13} {:<26} {:<38} {:<28} {:>10.3}",
+            row.task, row.scale, row.measured, row.baseline, row.ratio
         ))?;
     }
     Ok(())
@@ -226,6 +379,9 @@ fn bench_bundle(args: BenchBundleArgs) -> Result<()> {
 }
 
 fn bench_render(args: BenchRenderArgs) -> Result<()> {
+    if let Some(dir) = &args.png {
+        std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot make the folder", dir.display()))?;
+    }
     let gpu = Gpu::headless()?;
     let report = gpu.report();
     if !args.json {
@@ -234,11 +390,14 @@ fn bench_render(args: BenchRenderArgs) -> Result<()> {
             report.name, report.backend, args.size.0, args.size.1
         ))?;
         print_line(format_args!(
-            "{:>10} {:>9} {:>10} {:>9} {:>11} {:>9} {:>9} {:>11} {:>9} {:>10} {:>7}",
+            "{:>10} {:>9} {:>8} {:>10} {:>9} {:>10} {:>8} {:>11} {:>9} {:>9} {:>11} {:>9} {:>10} {:>7}",
             "edges",
             "nodes",
+            "level",
             "frame ms",
             "x empty",
+            "lines ms",
+            "x lines",
             "highlit ms",
             "reached",
             "khop ms",
@@ -252,16 +411,25 @@ fn bench_render(args: BenchRenderArgs) -> Result<()> {
         if edges > 200_000_000 {
             bail!("--edges {edges}: at most 200000000 edges (1.6 GB of edge list)");
         }
-        let t = crate::bench::render(&gpu, edges, args.size, args.frames)?;
+        let mut picture = Vec::new();
+        let t = crate::bench::render(&gpu, edges, args.size, args.frames, args.png.as_ref().map(|_| &mut picture))?;
+        if let Some(dir) = &args.png {
+            let path = dir.join(format!("render-{edges}.png"));
+            crate::export::write_png(&path, args.size, &picture)
+                .with_context(|| format!("{}: cannot write the frame", path.display()))?;
+        }
         if args.json {
             print_line(format_args!("{}", serde_json::to_string(&t)?))?;
         } else {
             print_line(format_args!(
-                "{:>10} {:>9} {:>10.2} {:>9.1} {:>11.2} {:>9} {:>9.2} {:>11.2} {:>9.3} {:>10} {:>7}",
+                "{:>10} {:>9} {:>8} {:>10.2} {:>9.1} {:>10} {:>8} {:>11.2} {:>9} {:>9.2} {:>11.2} {:>9.3} {:>10} {:>7}",
                 t.edges,
                 t.nodes,
+                t.edge_level,
                 t.frame_ms,
                 t.frame_ms / t.empty_frame_ms,
+                t.lines_frame_ms.map_or("-".into(), |ms| format!("{ms:.2}")),
+                t.lines_frame_ms.map_or("-".into(), |ms| format!("{:.1}", ms / t.frame_ms)),
                 t.highlighted_frame_ms,
                 t.khop_reached,
                 t.khop_gpu_ms,
@@ -282,5 +450,6 @@ pub fn run(command: Command) -> Result<()> {
         Command::Record(args) => bench_record(args),
         Command::Project(args) => bench_project(args),
         Command::Bundle(args) => bench_bundle(args),
+        Command::All(args) => bench_all(args),
     }
 }

@@ -12,6 +12,7 @@ use glam::{Vec2, Vec3};
 use crate::bundle::POINTS;
 use crate::graph::Graph;
 use crate::render::annotate::Annotations;
+use crate::render::layer::{edge_opacity, expected_overdraw};
 use crate::render::palette::{BACKGROUND, ramp};
 use crate::render::{Camera, EdgeColoring, Style, edge_weights};
 use crate::view::Drawing;
@@ -94,6 +95,15 @@ pub fn svg(scene: &SvgScene, camera: &Camera, size: (u32, u32)) -> String {
     let _ = writeln!(doc, r#"<g fill="none" stroke-width="{}" stroke-linecap="round">"#, style.edge_width_px);
     let n = POINTS as usize;
     let weights = (style.edge_coloring == EdgeColoring::Weight).then(|| edge_weights(scene.graph));
+    // Each edge as opaque as the overdraw of this picture asks, so the mean covered
+    // pixel has the opacity the GPU's edge layer gives it.
+    let chords = scene
+        .graph
+        .src
+        .iter()
+        .zip(&scene.graph.dst)
+        .filter_map(|(&a, &b)| Some((at(&scene.positions[a as usize])?, at(&scene.positions[b as usize])?)));
+    let one_edge = edge_opacity(style.edge_alpha, expected_overdraw(chords, size));
     for (e, (&a, &b)) in scene.graph.src.iter().zip(&scene.graph.dst).enumerate() {
         let (Some(pa), Some(pb)) = (at(&scene.positions[a as usize]), at(&scene.positions[b as usize])) else {
             continue;
@@ -118,7 +128,7 @@ pub fn svg(scene: &SvgScene, camera: &Camera, size: (u32, u32)) -> String {
         };
         let opacity = match &weights {
             Some(w) => 0.04 + 0.96 * w[e],
-            None => style.edge_alpha,
+            None => one_edge,
         };
         let chord = pa.distance(pb);
         let mut alpha = opacity * chord.clamp(0.25, 1.0);

@@ -18,10 +18,12 @@ pub enum Shader {
     Bundle,
     Maps,
     Sweep,
+    Density,
+    Tone,
 }
 
 impl Shader {
-    pub const ALL: [Shader; 10] = [
+    pub const ALL: [Shader; 12] = [
         Shader::Force,
         Shader::Nodes,
         Shader::Edges,
@@ -32,6 +34,8 @@ impl Shader {
         Shader::Bundle,
         Shader::Maps,
         Shader::Sweep,
+        Shader::Density,
+        Shader::Tone,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -46,6 +50,8 @@ impl Shader {
             Shader::Bundle => "bundle.wgsl",
             Shader::Maps => "maps.wgsl",
             Shader::Sweep => "sweep.wgsl",
+            Shader::Density => "density.wgsl",
+            Shader::Tone => "tone.wgsl",
         }
     }
 
@@ -62,6 +68,8 @@ impl Shader {
             Shader::Bundle => include_str!("../../shaders/bundle.wgsl"),
             Shader::Maps => include_str!("../../shaders/maps.wgsl"),
             Shader::Sweep => include_str!("../../shaders/sweep.wgsl"),
+            Shader::Density => include_str!("../../shaders/density.wgsl"),
+            Shader::Tone => include_str!("../../shaders/tone.wgsl"),
         }
     }
 
@@ -107,6 +115,7 @@ fn common(name: &str) -> Option<&'static str> {
     match name {
         "common/view.wgsl" => Some(include_str!("../../shaders/common/view.wgsl")),
         "common/dispatch.wgsl" => Some(include_str!("../../shaders/common/dispatch.wgsl")),
+        "common/edge_emphasis.wgsl" => Some(include_str!("../../shaders/common/edge_emphasis.wgsl")),
         _ => None,
     }
 }

@@ -2,7 +2,7 @@
 //! PNG output, tests and recorded video frames all go through [`OffscreenTarget`].
 
 use super::overlay::{Overlay, Prepared};
-use super::{Camera, Renderer, Scene, begin_pass, depth_view, target_texture};
+use super::{Camera, EdgeLayer, Renderer, Scene, begin_pass, depth_view, target_texture};
 use crate::gpu::{Gpu, GpuError, map_read};
 
 /// The colour format of offscreen frames: plain RGBA8, blended in sRGB space like the
@@ -29,6 +29,8 @@ pub struct OffscreenTarget {
     view: wgpu::TextureView,
     depth: wgpu::TextureView,
     readback: wgpu::Buffer,
+    /// The edges of a frame, before they are drawn onto it.
+    layer: EdgeLayer,
     size: (u32, u32),
     padded_row: u32,
 }
@@ -52,7 +54,9 @@ impl OffscreenTarget {
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
+        let layer = EdgeLayer::new(gpu, &gpu.kernel_for::<Renderer>(FORMAT), size)?;
         Ok(OffscreenTarget {
+            layer,
             view: texture.create_view(&Default::default()),
             depth: depth_view(&gpu.device, size),
             texture,
@@ -81,12 +85,14 @@ impl OffscreenTarget {
         let mut encoder = gpu
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("OffscreenTarget::render") });
+        let whole = [0, 0, self.size.0, self.size.1];
+        renderer.add_edges(gpu, &mut encoder, &self.layer, &[(scene, whole, whole)]);
         {
             let mut pass = begin_pass(&mut encoder, &self.view, &self.depth).forget_lifetime();
             if let Some((overlay, prepared)) = under {
                 overlay.paint(&mut pass, prepared);
             }
-            renderer.draw(&mut pass, scene);
+            renderer.draw(&mut pass, scene, &self.layer);
             if let Some((overlay, prepared)) = over {
                 overlay.paint(&mut pass, prepared);
             }

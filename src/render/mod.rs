@@ -3,12 +3,14 @@
 //! [`Renderer`] owns the node and edge pipelines for one colour format (create once);
 //! [`Scene`] owns one graph's GPU data: colours, the edge list in chunks that fit a storage
 //! binding, and the view uniforms. Positions are the layout's own buffer, read in the
-//! vertex shaders. Edges draw first (blended, depth-tested, no depth write), then nodes,
-//! then conv feature maps where a scene has them ([`maps`]).
+//! vertex shaders. A frame first adds its edges into the target's [`EdgeLayer`]
+//! ([`Renderer::add_edges`]), then draws the layer tone-mapped, nodes over it, and conv
+//! feature maps where a scene has them ([`maps`]).
 
 pub mod annotate;
 pub mod camera;
 pub mod frame;
+pub mod layer;
 pub mod maps;
 pub mod overlay;
 pub mod palette;
@@ -18,10 +20,11 @@ use glam::Vec2;
 
 pub use camera::Camera;
 pub use frame::OffscreenTarget;
+pub use layer::{EdgeDetail, EdgeLayer, EdgeLevel};
 
 use crate::bundle::{POINTS, Paths};
 use crate::geom::{Bounds, Dim};
-use crate::gpu::{Gpu, GpuError, Kernel, Shader, bind_group_layout, buffer_entry};
+use crate::gpu::{Gpu, GpuError, Kernel, Shader, bind_group_layout, buffer_entry, compute_pipelines, storage_entry};
 use crate::graph::Graph;
 use crate::khop;
 
@@ -93,25 +96,32 @@ pub struct Style {
     /// Node radius in layout units.
     pub node_radius: f32,
     pub edge_width_px: f32,
+    /// The opacity of a pixel crossed by the frame's mean weight of edges (the edge layer
+    /// tone-maps every pixel against it); 0 draws no edges.
     pub edge_alpha: f32,
     /// Sphere impostors with perspective size (3D) instead of flat discs.
     pub shaded: bool,
     pub edge_coloring: EdgeColoring,
+    pub edge_detail: EdgeDetail,
 }
+
+/// [`Style::edge_alpha`] by default: the mean covered pixel half opaque, so a lone edge
+/// reads clearly and a pixel ten times as crowded is 0.91 opaque.
+pub const EDGE_ALPHA: f32 = 0.5;
 
 impl Style {
     /// Defaults for a graph laid out within `bounds`: nodes a quarter of the typical
-    /// spacing between nodes (an eighth in 3D, where nodes overlap in depth), and edges fainter the more there are, so dense graphs do
-    /// not drown in ink.
-    pub fn for_layout(node_count: u32, edge_count: usize, bounds: &Bounds, dim: Dim) -> Style {
+    /// spacing between nodes (an eighth in 3D, where nodes overlap in depth).
+    pub fn for_layout(node_count: u32, bounds: &Bounds, dim: Dim) -> Style {
         let spacing = bounds.spacing(node_count, dim);
         let three_d = dim == Dim::Three;
         Style {
             node_radius: if three_d { 0.12 } else { 0.25 } * spacing.max(1e-6),
             edge_width_px: 1.0,
-            edge_alpha: (40.0 / (edge_count.max(1) as f32).sqrt()).clamp(0.06, 0.6),
+            edge_alpha: EDGE_ALPHA,
             shaded: three_d,
             edge_coloring: EdgeColoring::Nodes,
+            edge_detail: EdgeDetail::Auto,
         }
     }
 }
@@ -244,9 +254,16 @@ pub const ID_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::R32Uint;
 
 pub struct Renderer {
     nodes: wgpu::RenderPipeline,
+    /// Edges added into an [`EdgeLayer`]'s lines, straight and bundled ([`Paths`] drawn as
+    /// curves).
     edges: wgpu::RenderPipeline,
-    /// Bundled edges: [`Paths`] drawn as curves.
     edge_paths: wgpu::RenderPipeline,
+    /// The density level: edges splatted into an [`EdgeLayer`]'s grids.
+    splat: wgpu::ComputePipeline,
+    /// The layer's covered weight summed ([`EdgeLayer`]'s totals).
+    measure: wgpu::ComputePipeline,
+    /// The layer drawn onto the frame, tone-mapped.
+    resolve: wgpu::RenderPipeline,
     /// Nodes and edges into an [`ID_FORMAT`] target, for picking.
     node_ids: wgpu::RenderPipeline,
     edge_ids: wgpu::RenderPipeline,
@@ -257,6 +274,9 @@ pub struct Renderer {
     view_layout: wgpu::BindGroupLayout,
     edge_layout: wgpu::BindGroupLayout,
     path_layout: wgpu::BindGroupLayout,
+    /// tone.wgsl's group 0 and density.wgsl's group 2 ([`EdgeLayer`]).
+    tone_layout: wgpu::BindGroupLayout,
+    density_layout: wgpu::BindGroupLayout,
 }
 
 impl Renderer {
@@ -264,7 +284,15 @@ impl Renderer {
     /// row per node, e.g. [`crate::layout::force::ForceRun::positions`]). The scene's
     /// [`Scene::hops`] buffer takes K-hop results ([`crate::khop::Neighbourhoods`]) for
     /// [`Scene::highlight`].
-    pub fn scene(&self, gpu: &Gpu, graph: &Graph, positions: &wgpu::Buffer, style: Style) -> Result<Scene, GpuError> {
+    /// `extent` bounds the nodes (what [`EdgeDetail::Auto`] measures edges per pixel by).
+    pub fn scene(
+        &self,
+        gpu: &Gpu,
+        graph: &Graph,
+        positions: &wgpu::Buffer,
+        extent: &Bounds,
+        style: Style,
+    ) -> Result<Scene, GpuError> {
         let device = &gpu.device;
         let colors = palette::node_colors(graph.nodes.classes.as_deref(), graph.node_count());
         let colors = gpu.storage_buffer("Scene::colors", &colors, wgpu::BufferUsages::empty())?;
@@ -303,6 +331,10 @@ impl Renderer {
             edge_chunks,
             hops,
             node_count: graph.node_count(),
+            edge_count: graph.edge_count(),
+            extent: *extent,
+            moving: false,
+            level: std::cell::Cell::new(EdgeLevel::Lines),
             style,
             highlight: None,
             hovered: None,
@@ -417,10 +449,96 @@ impl Renderer {
         chunks
     }
 
-    /// Records the scene's draws into `pass`.
-    pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>, scene: &Scene) {
+    /// Records into `encoder` the edges of each pane (a scene, its viewport and scissor
+    /// rectangles as `[x, y, width, height]`) added into `layer`, at the level each
+    /// scene's view chose ([`Scene::set_view`]), and the layer measured. The density level
+    /// draws only panes whose viewport starts at the frame's corner (the window's graph
+    /// pane; others draw lines).
+    pub fn add_edges(
+        &self,
+        gpu: &Gpu,
+        encoder: &mut wgpu::CommandEncoder,
+        layer: &EdgeLayer,
+        panes: &[(&Scene, [u32; 4], [u32; 4])],
+    ) {
+        let style = panes.first().map(|(scene, _, _)| scene.style);
+        let tone = layer::ToneUniforms {
+            size: [layer.size.0, layer.size.1],
+            alpha: style.map_or(0.0, |s| s.edge_alpha).clamp(0.0, 0.95),
+            absolute: style.is_some_and(|s| s.edge_coloring == EdgeColoring::Weight) as u32,
+        };
+        gpu.queue.write_buffer(&layer.tone, 0, bytemuck::bytes_of(&tone));
+        let density = |scene: &Scene, viewport: &[u32; 4]| {
+            scene.level.get() == EdgeLevel::Density && viewport[..2] == [0, 0] && scene.paths_hidden()
+        };
+        encoder.clear_buffer(&layer.totals, 0, None);
+        if panes.iter().any(|(scene, viewport, _)| density(scene, viewport)) {
+            encoder.clear_buffer(&layer.counts, 0, None);
+            encoder.clear_buffer(&layer.tints, 0, None);
+            layer.density_drawn.set(true);
+        } else if layer.density_drawn.replace(false) {
+            encoder.clear_buffer(&layer.counts, 0, None);
+        }
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("EdgeLayer::lines"),
+                color_attachments: &[&layer.lines, &layer.plain].map(|view| {
+                    Some(wgpu::RenderPassColorAttachment {
+                        view,
+                        depth_slice: None,
+                        resolve_target: None,
+                        ops: wgpu::Operations {
+                            load: wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT),
+                            store: wgpu::StoreOp::Store,
+                        },
+                    })
+                }),
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            for &(scene, [x, y, w, h], [sx, sy, sw, sh]) in panes {
+                if !scene.draws_edges() || density(scene, &[x, y, w, h]) {
+                    continue;
+                }
+                pass.set_viewport(x as f32, y as f32, w as f32, h as f32, 0.0, 1.0);
+                pass.set_scissor_rect(sx, sy, sw, sh);
+                pass.set_bind_group(0, &scene.view_group, &[]);
+                self.draw_edges(&mut pass, scene, [&self.edges, &self.edge_paths]);
+            }
+        }
+        let mut pass = encoder
+            .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("EdgeLayer"), timestamp_writes: None });
+        for &(scene, viewport, _) in panes {
+            if !scene.draws_edges() || !density(scene, &viewport) {
+                continue;
+            }
+            pass.set_pipeline(&self.splat);
+            pass.set_bind_group(0, &scene.view_group, &[]);
+            pass.set_bind_group(2, &layer.density_group, &[]);
+            for (group, count) in &scene.edge_chunks {
+                pass.set_bind_group(1, group, &[]);
+                let (x, y) = crate::gpu::dispatch_size(*count, 256);
+                pass.dispatch_workgroups(x, y, 1);
+            }
+        }
+        if panes.iter().any(|(scene, _, _)| scene.draws_edges()) {
+            pass.set_pipeline(&self.measure);
+            pass.set_bind_group(0, &layer.tone_group, &[]);
+            pass.dispatch_workgroups(layer.size.0.div_ceil(16), layer.size.1.div_ceil(16), 1);
+        }
+    }
+
+    /// Records the scene's draws into `pass`: its edges from `layer` (filled by
+    /// [`Renderer::add_edges`] this frame), tone-mapped, then nodes and feature maps.
+    pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>, scene: &Scene, layer: &EdgeLayer) {
+        if scene.draws_edges() {
+            pass.set_pipeline(&self.resolve);
+            pass.set_bind_group(0, &layer.tone_group, &[]);
+            pass.draw(0..3, 0..1);
+        }
         pass.set_bind_group(0, &scene.view_group, &[]);
-        self.draw_edges(pass, scene, [&self.edges, &self.edge_paths]);
         pass.set_pipeline(&self.nodes);
         pass.draw(0..4, 0..scene.node_count);
         if let Some((group, count)) = &scene.maps {
@@ -447,10 +565,10 @@ impl Renderer {
         scene: &Scene,
         [straight, bundled]: [&wgpu::RenderPipeline; 2],
     ) {
-        if scene.style.edge_alpha <= 0.0 {
+        if !scene.draws_edges() {
             return;
         }
-        if scene.bundle_mix > 0.0 && !scene.paths.is_empty() {
+        if !scene.paths_hidden() {
             pass.set_pipeline(bundled);
             let pieces = (POINTS - 1) * PATH_PIECES;
             for (group, count) in &scene.paths {
@@ -472,7 +590,8 @@ impl Kernel for Renderer {
 
     fn build(device: &wgpu::Device, format: &wgpu::TextureFormat) -> Self {
         let format = *format;
-        let entry = |binding, ty| buffer_entry(binding, wgpu::ShaderStages::VERTEX_FRAGMENT, ty, false);
+        let stages = wgpu::ShaderStages::VERTEX_FRAGMENT | wgpu::ShaderStages::COMPUTE;
+        let entry = |binding, ty| buffer_entry(binding, stages, ty, false);
         let read_only = wgpu::BufferBindingType::Storage { read_only: true };
         let view_layout = bind_group_layout(
             device,
@@ -524,12 +643,47 @@ impl Kernel for Renderer {
                 },
             ],
         );
+        let writable = wgpu::BufferBindingType::Storage { read_only: false };
+        let layer_stages = wgpu::ShaderStages::FRAGMENT | wgpu::ShaderStages::COMPUTE;
+        let texture = |binding| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: layer_stages,
+            ty: wgpu::BindingType::Texture {
+                sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                view_dimension: wgpu::TextureViewDimension::D2,
+                multisampled: false,
+            },
+            count: None,
+        };
+        let tone_layout = bind_group_layout(
+            device,
+            "Renderer::tone_layout",
+            &[
+                texture(0),
+                buffer_entry(1, layer_stages, writable, false),
+                buffer_entry(2, layer_stages, writable, false),
+                buffer_entry(3, layer_stages, writable, false),
+                buffer_entry(4, layer_stages, wgpu::BufferBindingType::Uniform, false),
+                texture(5),
+            ],
+        );
+        let density_layout =
+            bind_group_layout(device, "Renderer::density_layout", &[storage_entry(0, false), storage_entry(1, false)]);
+        let [splat] = compute_pipelines(
+            device,
+            "Renderer",
+            Shader::Density,
+            &[&view_layout, &edge_layout, &density_layout],
+            ["splat"],
+        );
+        let [measure] = compute_pipelines(device, "Renderer", Shader::Tone, &[&tone_layout], ["measure"]);
+        // `depth`: None for targets without depth (the edge layer), else whether to write it.
         let pipeline =
             |(shader, vertex): (Shader, &str),
              layouts: &[Option<&wgpu::BindGroupLayout>],
              topology,
-             depth_write,
-             (fragment, format, blend): (&str, wgpu::TextureFormat, Option<wgpu::BlendState>)| {
+             depth: Option<bool>,
+             (fragment, targets): (&str, &[(wgpu::TextureFormat, Option<wgpu::BlendState>)])| {
                 let module = shader.module(device);
                 let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
                     label: Some(shader.file_name()),
@@ -546,9 +700,9 @@ impl Kernel for Renderer {
                         buffers: &[],
                     },
                     primitive: wgpu::PrimitiveState { topology, ..Default::default() },
-                    depth_stencil: Some(wgpu::DepthStencilState {
+                    depth_stencil: depth.map(|write| wgpu::DepthStencilState {
                         format: DEPTH_FORMAT,
-                        depth_write_enabled: Some(depth_write),
+                        depth_write_enabled: Some(write),
                         depth_compare: Some(wgpu::CompareFunction::LessEqual),
                         stencil: Default::default(),
                         bias: Default::default(),
@@ -558,51 +712,74 @@ impl Kernel for Renderer {
                         module: &module,
                         entry_point: Some(fragment),
                         compilation_options: Default::default(),
-                        targets: &[Some(wgpu::ColorTargetState { format, blend, write_mask: wgpu::ColorWrites::ALL })],
+                        targets: &targets
+                            .iter()
+                            .map(|&(format, blend)| {
+                                Some(wgpu::ColorTargetState { format, blend, write_mask: wgpu::ColorWrites::ALL })
+                            })
+                            .collect::<Vec<_>>(),
                     }),
                     multiview_mask: None,
                     cache: None,
                 })
             };
-        let blended = ("fs", format, Some(wgpu::BlendState::ALPHA_BLENDING));
+        let blended: (&str, &[_]) = ("fs", &[(format, Some(wgpu::BlendState::ALPHA_BLENDING))]);
+        let add = wgpu::BlendComponent {
+            src_factor: wgpu::BlendFactor::One,
+            dst_factor: wgpu::BlendFactor::One,
+            operation: wgpu::BlendOperation::Add,
+        };
+        let add = Some(wgpu::BlendState { color: add, alpha: add });
+        let added: (&str, &[_]) = ("fs", &[(layer::LINES_FORMAT, add), (layer::PLAIN_FORMAT, add)]);
         let strip = wgpu::PrimitiveTopology::TriangleStrip;
         let list = wgpu::PrimitiveTopology::TriangleList;
         Renderer {
-            nodes: pipeline((Shader::Nodes, "vs"), &[Some(&view_layout)], strip, true, blended),
-            edges: pipeline((Shader::Edges, "vs"), &[Some(&view_layout), Some(&edge_layout)], list, false, blended),
+            nodes: pipeline((Shader::Nodes, "vs"), &[Some(&view_layout)], strip, Some(true), blended),
+            edges: pipeline((Shader::Edges, "vs"), &[Some(&view_layout), Some(&edge_layout)], list, None, added),
             edge_paths: pipeline(
                 (Shader::Edges, "vs_path"),
                 &[Some(&view_layout), Some(&path_layout)],
                 list,
-                false,
-                blended,
+                None,
+                added,
             ),
-            node_ids: pipeline((Shader::Nodes, "vs"), &[Some(&view_layout)], strip, true, ("fs_id", ID_FORMAT, None)),
+            splat,
+            measure,
+            resolve: pipeline((Shader::Tone, "vs"), &[Some(&tone_layout)], list, Some(false), blended),
+            node_ids: pipeline(
+                (Shader::Nodes, "vs"),
+                &[Some(&view_layout)],
+                strip,
+                Some(true),
+                ("fs_id", &[(ID_FORMAT, None)]),
+            ),
             edge_ids: pipeline(
                 (Shader::Edges, "vs_pick"),
                 &[Some(&view_layout), Some(&edge_layout)],
                 list,
-                false,
-                ("fs_id", ID_FORMAT, None),
+                Some(false),
+                ("fs_id", &[(ID_FORMAT, None)]),
             ),
             edge_path_ids: pipeline(
                 (Shader::Edges, "vs_path_pick"),
                 &[Some(&view_layout), Some(&path_layout)],
                 list,
-                false,
-                ("fs_id", ID_FORMAT, None),
+                Some(false),
+                ("fs_id", &[(ID_FORMAT, None)]),
             ),
             maps: pipeline(
                 (Shader::Maps, "vs"),
                 &[Some(&view_layout), Some(&maps_layout)],
                 strip,
-                true,
-                ("fs", format, None),
+                Some(true),
+                ("fs", &[(format, None)]),
             ),
             maps_layout,
             view_layout,
             edge_layout,
             path_layout,
+            tone_layout,
+            density_layout,
         }
     }
 }
@@ -631,6 +808,14 @@ pub struct Scene {
     edge_chunks: Vec<(wgpu::BindGroup, u32)>,
     hops: wgpu::Buffer,
     node_count: u32,
+    edge_count: usize,
+    /// Bounds of the nodes: [`EdgeDetail::Auto`] measures edges per pixel by them.
+    pub extent: Bounds,
+    /// The camera is moving: [`EdgeDetail::Auto`] draws a large graph's density level
+    /// until it stops.
+    pub moving: bool,
+    /// The level [`Scene::set_view`] chose for the edges.
+    level: std::cell::Cell<EdgeLevel>,
     pub style: Style,
     /// Highlight the nodes whose [`Scene::hops`] entry is at most this (and the edges
     /// between them), dimming the rest; `None` draws everything alike.
@@ -648,6 +833,21 @@ pub struct Scene {
 }
 
 impl Scene {
+    /// Whether the scene has edges to draw.
+    fn draws_edges(&self) -> bool {
+        self.edge_count > 0 && self.style.edge_alpha > 0.0
+    }
+
+    /// Whether edges are drawn straight (no bundled paths shown).
+    fn paths_hidden(&self) -> bool {
+        self.bundle_mix <= 0.0 || self.paths.is_empty()
+    }
+
+    /// The level the edges were drawn at in the last view set ([`Scene::set_view`]).
+    pub fn edge_level(&self) -> EdgeLevel {
+        self.level.get()
+    }
+
     /// Replaces the node colours (one packed RGBA8 per node, see [`palette::ColorBy`]).
     pub fn set_colors(&self, queue: &wgpu::Queue, colors: &[u32]) {
         debug_assert_eq!(colors.len(), self.node_count as usize);
@@ -684,8 +884,11 @@ impl Scene {
             let least = (0.1 * spacing_px).clamp(0.75, 2.0);
             (self.style.node_radius * focal_px).clamp(least, 24.0)
         };
+        let clip_from_world = camera.clip_from_world(viewport);
+        let level = self.style.edge_detail.level(self.edge_count, &self.extent, clip_from_world, viewport, self.moving);
+        self.level.set(level);
         let uniforms = ViewUniforms {
-            clip_from_world: camera.clip_from_world(viewport).to_cols_array_2d(),
+            clip_from_world: clip_from_world.to_cols_array_2d(),
             viewport: viewport.into(),
             node_radius,
             focal_px,
@@ -795,7 +998,7 @@ mod tests {
         graph.nodes.columns.push(Column { name: MEMBERS.into(), width: 1, values: vec![100.0; 6] });
         let positions: Vec<[f32; 4]> = (0..6).map(|v| [2.0 * v as f32, 0.0, 0.0, 0.0]).collect();
         let bounds = Bounds::of(&positions);
-        let plain = Style::for_layout(6, 5, &bounds, Dim::Two);
+        let plain = Style::for_layout(6, &bounds, Dim::Two);
         assert!(plain.node_radius * box_side(100.0) * 2.0 > 2.0, "without fitting they overlap");
         let fitted = plain.fit_boxes(&graph, &positions);
         assert!(fitted.node_radius * box_side(100.0) * 2.0 <= 2.0 * 0.9 + 1e-6, "{}", fitted.node_radius);

@@ -47,7 +47,9 @@ impl Overlay {
             gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("netlens.overlay") });
         let mut commands = self.renderer.update_buffers(&gpu.device, &gpu.queue, &mut encoder, &jobs, &screen);
         commands.push(encoder.finish());
-        Prepared { jobs, screen, free: std::mem::take(&mut output.textures_delta.free).into_iter().collect(), commands }
+        let free = std::mem::take(&mut output.textures_delta.free).into_iter().collect();
+        output.textures_delta.clear(); // applied above
+        Prepared { jobs, screen, free, commands }
     }
 
     /// Draws a prepared frame into `pass` (after the scene, so it lies on top).

@@ -69,8 +69,8 @@ impl GraphView {
         dim: Dim,
         edge_coloring: EdgeColoring,
     ) -> Result<GraphView, GpuError> {
-        let style = Style::for_layout(graph.node_count(), graph.edge_count(), &bounds, dim);
-        let scene = renderer.scene(gpu, graph, &buffer, Style { edge_coloring, ..style })?;
+        let style = Style::for_layout(graph.node_count(), &bounds, dim);
+        let scene = renderer.scene(gpu, graph, &buffer, &bounds, Style { edge_coloring, ..style })?;
         Ok(GraphView { dim, positions, buffer, bounds, scene, paths: None, neighbourhoods: None, undirected: None })
     }
 

@@ -20,7 +20,7 @@ use crate::render::annotate::{Annotations, Subject, TextOptions};
 use crate::render::frame::Layers;
 use crate::render::maps::FeatureMaps;
 use crate::render::palette::{ColorBy, SizeBy};
-use crate::render::{Camera, EdgeColoring, OffscreenTarget, Renderer, Style, frame};
+use crate::render::{Camera, EdgeColoring, EdgeDetail, OffscreenTarget, Renderer, Style, frame};
 
 /// The long step a progress report is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +49,7 @@ pub struct Look<'a> {
     /// Draw the edges bundled.
     pub bundle: Option<BundleConfig>,
     pub edge_coloring: EdgeColoring,
+    pub edge_detail: EdgeDetail,
     /// Colour the nodes by this instead of their class.
     pub color_by: Option<ColorBy>,
     /// Conv feature maps to draw on their nodes.
@@ -68,6 +69,7 @@ impl Look<'_> {
         view: &mut GraphView,
         progress: impl FnMut(u32, u32),
     ) -> Result<(), GpuError> {
+        view.scene.style.edge_detail = self.edge_detail;
         if let Some(color_by) = &self.color_by {
             view.scene.set_colors(&gpu.queue, &color_by.colors(graph));
         }

@@ -36,12 +36,14 @@ fn cora_shows_seven_class_colours_spread_over_the_frame() {
     let shot = snapshot(&gpu, &graph, &LayoutConfig::default(), SIZE, &Look::default(), |_, _, _| {}).unwrap();
     assert_eq!(shot.rgba.len(), (SIZE.0 * SIZE.1 * 4) as usize);
 
-    // Every class colour is drawn: disc centres carry the exact palette colour.
+    // Every class colour is drawn: disc centres carry the exact palette colour (edges,
+    // tone-mapped, never quite reach it), about a pixel for each of the smallest class's
+    // 180 nodes.
     for class in 0..7 {
         let colour = class_color(class);
         let count = pixels(&shot.rgba).filter(|&(_, p)| close(p, colour, 2)).count();
         println!("class {class}: {count} pixels");
-        assert!(count > 200, "class {class} ({colour:?}) covers only {count} pixels");
+        assert!(count > 150, "class {class} ({colour:?}) covers only {count} pixels");
     }
 
     // Spread: drawn pixels reach across most of the frame, and most cells of a coarse
@@ -206,4 +208,86 @@ fn edges_show_between_nodes_and_bundles_gather_them() {
             assert!(ratio <= 0.75, "{name}: bundling covers {ratio:.3} of the straight picture");
         }
     }
+}
+
+/// Three bundles of parallel edges, 1, 10 and 100 deep, side by side: the middle pixel of
+/// each (on the edges' shared line, away from the nodes) and its luminance.
+fn bundle_depths(gpu: &Gpu, look: &Look) -> [f32; 3] {
+    let mut graph = netlens::graph::Graph::with_nodes(6, false);
+    let depths = [1u32, 10, 100];
+    for (b, &depth) in depths.iter().enumerate() {
+        for _ in 0..depth {
+            graph.push_edge(2 * b as u32, 2 * b as u32 + 1);
+        }
+    }
+    // Nodes at y = 0, 1, 2 (bundles), x = 0 and 10.
+    let positions: Vec<[f32; 4]> = (0..6).map(|v| [10.0 * (v % 2) as f32, (v / 2) as f32, 0.0, 0.0]).collect();
+    let bounds = netlens::geom::Bounds::of(&positions);
+    let size = (300, 200);
+    let rgba = netlens::view::picture(gpu, &graph, &positions, &bounds, Dim::Two, size, look, |_, _| {}).unwrap();
+    let camera = netlens::render::Camera::fit(&bounds, Dim::Two, glam::Vec2::new(size.0 as f32, size.1 as f32));
+    [0, 1, 2].map(|b| {
+        // The brightest pixel across the bundle's line at its middle (anti-aliasing spreads
+        // a line over two rows).
+        let at =
+            camera.project(glam::Vec3::new(5.0, b as f32, 0.0), glam::Vec2::new(size.0 as f32, size.1 as f32)).unwrap();
+        (at.y as i32 - 2..=at.y as i32 + 2)
+            .map(|y| {
+                let i = 4 * (y as usize * size.0 as usize + at.x as usize);
+                rgba[i..i + 3].iter().map(|&c| c as f32).sum::<f32>() / 3.0
+            })
+            .fold(0.0, f32::max)
+    })
+}
+
+/// Edges add up and are tone-mapped (issue 22): a pixel crossed by 100 edges is brighter
+/// than one crossed by 10, which is brighter than one crossed by one, and none is
+/// saturated to the edges' full colour; the density level keeps that order.
+#[test]
+fn crowded_pixels_stay_brighter_never_saturated() {
+    let gpu = Gpu::headless().unwrap();
+    let bg = background().map(f32::from).iter().sum::<f32>() / 3.0;
+    let full = netlens::render::palette::DEFAULT_NODE.map(f32::from).iter().sum::<f32>() / 3.0;
+    for detail in [netlens::render::EdgeDetail::Lines, netlens::render::EdgeDetail::Density] {
+        let look = Look { edge_detail: detail, ..Look::default() };
+        let [one, ten, hundred] = bundle_depths(&gpu, &look);
+        println!(
+            "{detail:?}: background {bg:.1}, 1 edge {one:.1}, 10 edges {ten:.1}, 100 edges {hundred:.1}, full {full:.1}"
+        );
+        assert!(bg + 3.0 < one && one + 10.0 < ten && ten + 10.0 < hundred, "{detail:?}: denser is brighter");
+        assert!(hundred < full - 2.0, "{detail:?}: 100 edges do not saturate");
+    }
+}
+
+/// The density level shows what the lines show (issue 22): on the connectome at a size
+/// where its edges outnumber the pixels they cover, the two pictures cover the same
+/// pixels, and bright where the other is bright.
+#[test]
+fn the_density_level_shows_what_lines_show() {
+    let gpu = Gpu::headless().unwrap();
+    let fly = load::load_graph(&common::repo_data("drosophila/left_edges.csv")).unwrap().graph;
+    let size = (160, 120);
+    let lines = Look { edge_detail: netlens::render::EdgeDetail::Lines, ..Look::default() };
+    let shot = snapshot(&gpu, &fly, &LayoutConfig::default(), size, &lines, |_, _, _| {}).unwrap();
+    let bounds = netlens::geom::Bounds::of(&shot.positions);
+    let density = Look { edge_detail: netlens::render::EdgeDetail::Density, ..Look::default() };
+    let dense =
+        netlens::view::picture(&gpu, &fly, &shot.positions, &bounds, Dim::Two, size, &density, |_, _| {}).unwrap();
+    let luminance = |rgba: &[u8]| -> Vec<f32> {
+        pixels(rgba).map(|(_, p)| p.iter().map(|&c| c as f32).sum::<f32>() / 3.0).collect()
+    };
+    let (a, b) = (luminance(&shot.rgba), luminance(&dense));
+    let bg = background().map(f32::from).iter().sum::<f32>() / 3.0;
+    let drawn = |l: &[f32]| l.iter().map(|&x| x > bg + 3.0).collect::<Vec<bool>>();
+    let (da, db) = (drawn(&a), drawn(&b));
+    let both = da.iter().zip(&db).filter(|(x, y)| **x && **y).count() as f64;
+    let either = da.iter().zip(&db).filter(|(x, y)| **x || **y).count() as f64;
+    let mean = |l: &[f32]| l.iter().sum::<f32>() / l.len() as f32;
+    let (ma, mb) = (mean(&a), mean(&b));
+    let covariance: f32 = a.iter().zip(&b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let spread = |l: &[f32], m: f32| l.iter().map(|x| (x - m).powi(2)).sum::<f32>().sqrt();
+    let correlation = covariance / (spread(&a, ma) * spread(&b, mb));
+    println!("lines and density: {:.3} of drawn pixels in both; luminance correlation {correlation:.3}", both / either);
+    assert!(both / either > 0.8, "the two levels cover the same pixels");
+    assert!(correlation > 0.85, "bright where the other is bright");
 }
