@@ -78,7 +78,7 @@ fn splat(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
     var weight = 1.0;
     var rgb = mix(unpack4x8unorm(colors[e.x]).rgb, unpack4x8unorm(colors[e.y]).rgb, 0.5);
     if view.edge_coloring == 2u {
-        let w = edge_weights[id];
+        let w = edge_weights[min(id, arrayLength(&edge_weights) - 1u)]; // one for all: no weights
         weight = mix(0.04, 1.0, w);
     }
     // Emphasis shows in colour only: the counts stay plain weights, which the layer's mean

@@ -28,7 +28,7 @@ struct Chunk {             // ChunkUniforms in src/render/mod.rs
 @group(0) @binding(1) var<storage, read> positions: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> colors: array<u32>;
 @group(0) @binding(3) var<storage, read> hops: array<u32>;   // from the K-hop pass
-@group(0) @binding(5) var<storage, read> edge_weights: array<f32>;  // 0..=1 per edge
+@group(0) @binding(5) var<storage, read> edge_weights: array<f32>;  // 0..=1 per edge, or one for all
 @group(1) @binding(0) var<storage, read> edges: array<vec2<u32>>;
 @group(1) @binding(1) var<storage, read> path_points: array<vec4<f32>>;  // vs_path only
 @group(1) @binding(2) var<storage, read> peak: u32;                      // vs_path only
@@ -139,7 +139,7 @@ fn piece(v: u32, i: u32, e: vec2<u32>, span: Piece, shade: f32, width: f32) -> V
     if view.edge_coloring == 1u {
         rgb = direction_color(chord);
     } else if view.edge_coloring == 2u {
-        let w = edge_weights[id];
+        let w = edge_weights[min(id, arrayLength(&edge_weights) - 1u)]; // one for all: no weights
         rgb = ramp(w);
         weight = mix(0.04, 1.0, w);
     } else {

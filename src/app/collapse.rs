@@ -56,6 +56,7 @@ impl State {
         // A layered layout is computed at once: the nodes glide to it from where they were.
         let from =
             carried.clone().filter(|_| self.session.config.kind == LayoutKind::Layered && self.session.given.is_none());
+        let detail = self.session.shown.view.scene.style.edge_detail;
         self.session.shown = show(
             &self.gpu,
             &self.renderer,
@@ -67,6 +68,7 @@ impl State {
             self.session.given.as_deref(),
             carried,
         )?;
+        self.session.shown.view.scene.style.edge_detail = detail;
         self.panel.reset(graph);
         if let Some(training) = &mut self.training {
             training.stale = true; // a new scene holds the graph's own weights

@@ -52,7 +52,7 @@ use crate::render::frame::OffscreenTarget;
 use crate::render::maps::FeatureMaps;
 use crate::render::overlay::Overlay;
 use crate::render::palette::{ColorBy, SizeBy};
-use crate::render::{Camera, EdgeColoring, EdgeLayer, Renderer, Style, begin_pass};
+use crate::render::{Camera, EdgeColoring, EdgeDetail, EdgeLayer, Renderer, Style, begin_pass};
 use crate::view::{Glide, step_toward};
 use capture::{CAPTURE_INTERVAL, Capture};
 use collapse::{Collapsed, hierarchy_depth, visible};
@@ -111,6 +111,7 @@ pub struct ViewOptions {
     pub bundle: BundleConfig,
     pub bundled: bool,
     pub edge_coloring: EdgeColoring,
+    pub edge_detail: EdgeDetail,
     /// 2D positions to show the graph at instead of laying it out (as `netlens attention`
     /// draws them).
     pub positions: Option<Vec<[f32; 4]>>,
@@ -138,6 +139,7 @@ impl ViewOptions {
             bundle: BundleConfig::default(),
             bundled: false,
             edge_coloring: EdgeColoring::Nodes,
+            edge_detail: EdgeDetail::Auto,
             positions: None,
             training: None,
             color_by: ColorBy::Class,
@@ -222,7 +224,7 @@ impl App {
         selection.hops = selection.hops.min(SLIDER_MAX_HOPS);
         let (color_by, size_by) = (self.options.color_by.clone(), SizeBy::Uniform);
         let edge_coloring = self.options.edge_coloring;
-        let shown = show(
+        let mut shown = show(
             &gpu,
             &renderer,
             &full_graph,
@@ -233,6 +235,7 @@ impl App {
             self.options.positions.as_deref(),
             None,
         )?;
+        shown.view.scene.style.edge_detail = self.options.edge_detail;
         let camera = Camera::fit(&shown.view.bounds, self.config.dim, surface.viewport());
         let overlay = Overlay::new(&gpu.device, format);
         let input = egui_winit::State::new(

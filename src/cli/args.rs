@@ -323,9 +323,10 @@ pub struct EdgeArgs {
     /// screen (a hue: bundles running opposite ways part by colour)
     #[arg(long, value_enum, default_value = "nodes")]
     pub edge_color: EdgeColoring,
-    /// How edges are drawn: lines, or a density image of how much edge crosses each
-    /// pixel; auto draws the density image where edges outnumber the graph's pixels more
-    /// than twice over (far faster, and single edges cannot be told apart there)
+    /// How pictures, videos and the window draw edges: lines, or a density image of how
+    /// much edge crosses each pixel; auto draws the density image where edges outnumber
+    /// the graph's pixels more than twice over (far faster, and single edges cannot be
+    /// told apart there). The browser view always adds up one-pixel lines
     #[arg(long, value_enum, default_value = "auto")]
     pub edge_detail: EdgeDetail,
 }

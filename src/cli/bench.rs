@@ -196,6 +196,7 @@ fn record_timing(gpu: &Gpu, args: &BenchRecordArgs) -> Result<serde_json::Value>
         bundle: BundleConfig::default(),
         bundled: false,
         edge_coloring: EdgeColoring::Nodes,
+        edge_detail: crate::render::EdgeDetail::Auto,
         training: None,
     };
     let config = LayoutConfig { kind: LayoutKind::Force, ..LayoutConfig::default() };
@@ -263,12 +264,21 @@ fn bench_all(args: BenchAllArgs) -> Result<()> {
         baseline: lines.map_or("every edge a line: not timed".into(), |ms| format!("every edge a line {ms:.1} ms")),
         ratio: lines.map_or(f64::NAN, |ms| render.frame_ms / ms),
     });
-    rows.push(Row {
-        task: "K-hop",
-        scale: format!("{} hops from {} seeds", crate::bench::BENCH_HOPS, crate::bench::BENCH_SEEDS),
-        measured: format!("{:.1} ms, {} reached", render.khop_gpu_ms, render.khop_reached),
-        baseline: format!("CPU BFS {:.1} ms", render.khop_cpu_ms),
-        ratio: render.khop_gpu_ms / render.khop_cpu_ms,
+    rows.push(match &render.khop {
+        Some(k) => Row {
+            task: "K-hop",
+            scale: format!("{} hops from {} seeds", crate::bench::BENCH_HOPS, crate::bench::BENCH_SEEDS),
+            measured: format!("{:.1} ms, {} reached", k.gpu_ms, k.reached),
+            baseline: format!("CPU BFS {:.1} ms", k.cpu_ms),
+            ratio: k.gpu_ms / k.cpu_ms,
+        },
+        None => Row {
+            task: "K-hop",
+            scale: "-".into(),
+            measured: "not run: the adjacency exceeds a buffer binding".into(),
+            baseline: "-".into(),
+            ratio: f64::NAN,
+        },
     });
 
     let bundled_edges = edges.min(20_000_000);
@@ -418,11 +428,12 @@ fn bench_render(args: BenchRenderArgs) -> Result<()> {
             crate::export::write_png(&path, args.size, &picture)
                 .with_context(|| format!("{}: cannot write the frame", path.display()))?;
         }
+        let khop = t.khop.as_ref();
         if args.json {
             print_line(format_args!("{}", serde_json::to_string(&t)?))?;
         } else {
             print_line(format_args!(
-                "{:>10} {:>9} {:>8} {:>10.2} {:>9.1} {:>10} {:>8} {:>11.2} {:>9} {:>9.2} {:>11.2} {:>9.3} {:>10} {:>7}",
+                "{:>10} {:>9} {:>8} {:>10.2} {:>9.1} {:>10} {:>8} {:>11} {:>9} {:>9} {:>11} {:>9} {:>10} {:>7}",
                 t.edges,
                 t.nodes,
                 t.edge_level,
@@ -430,11 +441,11 @@ fn bench_render(args: BenchRenderArgs) -> Result<()> {
                 t.frame_ms / t.empty_frame_ms,
                 t.lines_frame_ms.map_or("-".into(), |ms| format!("{ms:.2}")),
                 t.lines_frame_ms.map_or("-".into(), |ms| format!("{:.1}", ms / t.frame_ms)),
-                t.highlighted_frame_ms,
-                t.khop_reached,
-                t.khop_gpu_ms,
-                t.khop_cpu_ms,
-                t.khop_gpu_ms / t.khop_cpu_ms,
+                khop.map_or("-".into(), |k| format!("{:.2}", k.highlighted_frame_ms)),
+                khop.map_or("-".into(), |k| k.reached.to_string()),
+                khop.map_or("-".into(), |k| format!("{:.2}", k.gpu_ms)),
+                khop.map_or("-".into(), |k| format!("{:.2}", k.cpu_ms)),
+                khop.map_or("-".into(), |k| format!("{:.3}", k.gpu_ms / k.cpu_ms)),
                 t.labels_ms.map_or("-".into(), |ms| format!("{ms:.2}")),
                 t.labels_placed.map_or("-".into(), |n| n.to_string())
             ))?;

@@ -80,6 +80,7 @@ pub fn run_on(args: Args, given: Option<Loaded>) -> Result<()> {
         bundle: args.edges.bundle().unwrap_or_default(),
         bundled: args.edges.bundle.is_some(),
         edge_coloring: if training.is_none() { args.edges.edge_color } else { EdgeColoring::Weight },
+        edge_detail: args.edges.edge_detail,
         training,
     };
     let gpu = Gpu::headless()?;

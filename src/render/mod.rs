@@ -299,8 +299,13 @@ impl Renderer {
         let hops = khop::hops_buffer(gpu, graph.node_count())?;
         let sizes = palette::SizeBy::Uniform.sizes(graph);
         let sizes = gpu.storage_buffer("Scene::sizes", &sizes, wgpu::BufferUsages::empty())?;
-        let edge_weights =
-            gpu.storage_buffer("Scene::edge_weights", &edge_weights(graph), wgpu::BufferUsages::empty())?;
+        // One weight for all edges when the graph has none: 4 bytes an edge would not fit
+        // one binding beyond 33M edges on some adapters.
+        let weights = match graph.weights {
+            Some(_) => edge_weights(graph),
+            None => vec![1.0],
+        };
+        let edge_weights = gpu.storage_buffer("Scene::edge_weights", &weights, wgpu::BufferUsages::empty())?;
         let view = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("Scene::view"),
             size: std::mem::size_of::<ViewUniforms>() as u64,
@@ -803,7 +808,7 @@ pub struct Scene {
     colors: wgpu::Buffer,
     /// One radius factor per node ([`palette::SizeBy`]).
     sizes: wgpu::Buffer,
-    /// One weight per edge, 0..=1 ([`edge_weights`]).
+    /// One weight per edge, 0..=1 ([`edge_weights`]); one for all when the graph has none.
     edge_weights: wgpu::Buffer,
     edge_chunks: Vec<(wgpu::BindGroup, u32)>,
     hops: wgpu::Buffer,
@@ -854,9 +859,14 @@ impl Scene {
         queue.write_buffer(&self.colors, 0, bytemuck::cast_slice(colors));
     }
 
-    /// Replaces the edge weights [`EdgeColoring::Weight`] shows (one per edge, 0..=1).
+    /// Replaces the edge weights [`EdgeColoring::Weight`] shows (one per edge, 0..=1), of
+    /// a graph that has weights (one without has one weight for all, which stays).
     pub fn set_edge_weights(&self, queue: &wgpu::Queue, weights: &[f32]) {
-        queue.write_buffer(&self.edge_weights, 0, bytemuck::cast_slice(weights));
+        let bytes = bytemuck::cast_slice(weights);
+        debug_assert!(bytes.len() as u64 <= self.edge_weights.size(), "a graph without weights");
+        if bytes.len() as u64 <= self.edge_weights.size() {
+            queue.write_buffer(&self.edge_weights, 0, bytes);
+        }
     }
 
     /// Replaces the node sizes (one radius factor per node, negative for a box, see

@@ -175,14 +175,33 @@ fn render_select_highlights_the_neighbourhood() {
 
 #[test]
 fn bench_render_prints_a_row_per_graph() {
-    let out = netlens(&["bench", "render", "--edges", "2000,5000", "--frames", "1", "--size", "64x64", "--json"]);
+    let out = netlens(&["bench", "render", "--edges", "2000,5000", "--frames", "1", "--size", "32x32", "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rows: Vec<serde_json::Value> =
         String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
     assert_eq!(rows.len(), 2);
     for row in &rows {
-        assert!(row["frame_ms"].as_f64().unwrap() > 0.0 && row["khop_cpu_ms"].as_f64().unwrap() >= 0.0);
-        assert!(row["khop_reached"].as_u64().unwrap() >= 100, "{row}");
+        assert!(row["frame_ms"].as_f64().unwrap() > 0.0 && row["khop"]["cpu_ms"].as_f64().unwrap() >= 0.0);
+        assert!(row["khop"]["reached"].as_u64().unwrap() >= 100, "{row}");
+        // The graph's box on 32 x 32 pixels holds fewer than 2000 / 2: the density level,
+        // and every edge as a line beside it.
+        assert_eq!(row["edge_level"], "density", "{row}");
+        assert!(row["lines_frame_ms"].as_f64().unwrap() > 0.0, "{row}");
     }
     assert_eq!(rows[1]["nodes"], 500);
+}
+
+#[test]
+fn bench_all_times_every_part_against_its_baseline() {
+    let out = netlens(&["bench", "all", "--edges", "2000", "--size", "64x64", "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("[1/6] force layout") && stderr.contains("[6/6] done"), "progress: {stderr}");
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(all["layout"]["nodes"], 200);
+    assert!(all["layout"]["cpu_iteration_ms"].as_f64().unwrap() > 0.0, "{all}");
+    assert!(all["render"]["khop"]["reached"].as_u64().unwrap() >= 100, "{all}");
+    assert!(all["bundle"]["cpu_iteration_ms"].as_f64().unwrap() > 0.0, "{all}");
+    assert_eq!(all["project"]["rows"], 200);
+    assert!(all["record"]["frames"].as_u64().unwrap() > 0, "{all}");
 }

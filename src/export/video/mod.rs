@@ -23,7 +23,7 @@ use crate::render::annotate::{Annotations, LabelsText, LegendMode, Subject, Text
 use crate::render::frame::Layers;
 use crate::render::overlay::Overlay;
 use crate::render::palette::{ColorBy, SizeBy};
-use crate::render::{Camera, EdgeColoring, OffscreenTarget, Renderer, Style, frame};
+use crate::render::{Camera, EdgeColoring, EdgeDetail, OffscreenTarget, Renderer, Style, frame};
 use crate::view::{Glide, GraphView, Phase, step_toward};
 use sink::Sink;
 use tour::{Event, Stage, TITLE_SECONDS, Tour};
@@ -71,6 +71,7 @@ pub struct Options {
     pub bundle: BundleConfig,
     pub bundled: bool,
     pub edge_coloring: EdgeColoring,
+    pub edge_detail: EdgeDetail,
     /// A training run to play over the video (its edges as it says), or the graph's own
     /// weights, still.
     pub training: Option<(Run, Show)>,
@@ -118,6 +119,7 @@ pub fn record(
     let viewport = Vec2::new(options.size.0 as f32, options.size.1 as f32);
     let renderer = gpu.kernel_for::<Renderer>(frame::FORMAT);
     let mut shown = Level::new(gpu, &renderer, graph, &positions, None, config.dim, options.edge_coloring, None)?;
+    shown.view.scene.style.edge_detail = options.edge_detail;
     let (style, bounds) = (shown.view.scene.style, shown.view.bounds);
     let stage = Stage { graph, positions: &positions, dim: config.dim, viewport, min_radius: style.node_radius * 12.0 };
     let tour = match &options.tour {
