@@ -200,9 +200,9 @@ in vec4 v_color; flat in float v_plain;
 layout(location = 0) out vec4 out_color; layout(location = 1) out vec4 out_plain;
 void main() { out_color = vec4(v_color.rgb * v_color.a, v_color.a); out_plain = vec4(v_plain, 0.0, 0.0, 0.0); }`;
 
-// The edge layer onto the frame, as src/render/layer.rs does it: each pixel's opacity
-// is its weight x over the mean weight of a covered pixel, tone-mapped as k x / (1 + k x)
-// so that the mean pixel has opacity u_alpha; its colour is the mean of its edges'. Edges
+// The edge layer onto the frame, as shaders/tone.wgsl does it: each pixel's opacity is
+// k s / (1 + k s) of s, the square root of its weight over the mean weight of a covered
+// pixel, so that the mean pixel has opacity u_alpha; its colour is the mean of its edges'. Edges
 // coloured by weight (u_absolute) show their weights as they are: 1 - exp(-3 x) of the
 // weight itself.
 const FULL_VS = `#version 300 es
@@ -215,8 +215,8 @@ out vec4 out_color;
 void main() {
   vec4 here = texelFetch(u_layer, ivec2(gl_FragCoord.xy), 0);
   if (here.a <= ${COVERED}) discard;
-  float x = here.a / max(u_mean, ${COVERED}), k = u_alpha / (1.0 - u_alpha);
-  out_color = vec4(clamp(here.rgb / here.a, 0.0, 1.0), u_absolute ? 1.0 - exp(-3.0 * here.a) : k * x / (1.0 + k * x));
+  float s = sqrt(here.a / max(u_mean, ${COVERED})), k = u_alpha / (1.0 - u_alpha);
+  out_color = vec4(clamp(here.rgb / here.a, 0.0, 1.0), u_absolute ? 1.0 - exp(-3.0 * here.a) : k * s / (1.0 + k * s));
 }`;
 
 // The edge layer measured: for each MEASURE_BLOCK-pixel square, the plain weight of its

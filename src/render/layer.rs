@@ -5,8 +5,9 @@
 //! into a float texture (edges.wgsl), or, when edges far outnumber the pixels they cover,
 //! as a density image splatted by a compute pass (density.wgsl), one invocation an edge
 //! and no triangles. Either way `measure` sums the frame's covered weight and the resolve
-//! gives each pixel the opacity of its weight over that mean, so a frame of ten edges and
-//! one of ten million read alike: dense places denser, never a saturated sheet.
+//! gives each pixel an opacity that grows with its weight over that mean, so a frame of
+//! ten edges and one of ten million read alike: dense places denser, never a saturated
+//! sheet.
 
 use bytemuck::{Pod, Zeroable};
 
