@@ -15,13 +15,7 @@ const MAX_SAMPLES: u32 = 1024u;
 #include "common/view.wgsl"
 #include "common/edge_emphasis.wgsl"
 #include "common/dispatch.wgsl"
-
-struct Chunk {             // ChunkUniforms in src/render/mod.rs
-    first: u32,
-    pad0: u32,
-    pad1: u32,
-    pad2: u32,
-}
+#include "common/chunk.wgsl"
 
 @group(0) @binding(0) var<uniform> view: View;
 @group(0) @binding(1) var<storage, read> positions: array<vec4<f32>>;

@@ -16,13 +16,7 @@ const SUB: u32 = 2u;       // PATH_PIECES in src/render/mod.rs
 
 #include "common/view.wgsl"
 #include "common/edge_emphasis.wgsl"
-
-struct Chunk {             // ChunkUniforms in src/render/mod.rs
-    first: u32,            // the index of this chunk's first edge in the graph
-    pad0: u32,             // uniform buffers bind 16 bytes at least
-    pad1: u32,
-    pad2: u32,
-}
+#include "common/chunk.wgsl"
 
 @group(0) @binding(0) var<uniform> view: View;
 @group(0) @binding(1) var<storage, read> positions: array<vec4<f32>>;

@@ -285,7 +285,7 @@ class Graph:
         bundle: True (density bundling), "density" or "hierarchy".
         overwrite: replace an existing ``path``.
         options: any of render's flags, e.g. ``layout="force"``, ``dim=3``, ``seed=2``,
-        ``edge_color="direction"``, ``direction="out"``.
+        ``edge_color="direction"``, ``edge_detail="density"``, ``direction="out"``.
         """
         argv = ["--size", _text("size", size), "--hops", str(hops)] + self._look(select, bundle, options)
         if path is None:

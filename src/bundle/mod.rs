@@ -306,12 +306,7 @@ impl Bundler {
         let grid = |label| gpu.zeroed_storage(label, cells as u64 * 4, wgpu::BufferUsages::empty());
         let (counts, density_a, density_b) =
             (grid("Bundler::counts")?, grid("Bundler::density_a")?, grid("Bundler::density_b")?);
-        let params = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("Bundler::params"),
-            size: std::mem::size_of::<Params>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let params = crate::gpu::uniform_buffer(&gpu.device, "Bundler::params", std::mem::size_of::<Params>() as u64);
         let groups: Vec<(wgpu::BindGroup, u32)> = paths
             .chunks
             .iter()

@@ -228,6 +228,20 @@ struct Row {
     ratio: f64,
 }
 
+impl Row {
+    /// A GPU run of `step`s timed whole and by one step, against one step of the CPU
+    /// reference.
+    fn steps(task: &'static str, scale: String, step: &str, whole_ms: f64, gpu_ms: f64, cpu_ms: f64) -> Row {
+        Row {
+            task,
+            scale,
+            measured: format!("{:.1} s whole, {gpu_ms:.1} ms an {step}", whole_ms / 1e3),
+            baseline: format!("CPU {step} {cpu_ms:.1} ms"),
+            ratio: gpu_ms / cpu_ms,
+        }
+    }
+}
+
 fn bench_all(args: BenchAllArgs) -> Result<()> {
     let gpu = Gpu::headless()?;
     let report = gpu.report();
@@ -246,13 +260,14 @@ fn bench_all(args: BenchAllArgs) -> Result<()> {
 
     step(1, &format!("force layout of {} nodes, {} edges", count(nodes), count(edges)));
     let layout = crate::bench::layout(&gpu, edges)?;
-    rows.push(Row {
-        task: "force layout",
-        scale: format!("{} nodes, {} edges", count(layout.nodes as usize), count(layout.edges)),
-        measured: format!("{:.1} s whole, {:.1} ms an iteration", layout.gpu_ms / 1e3, layout.gpu_iteration_ms),
-        baseline: format!("CPU iteration {:.1} ms", layout.cpu_iteration_ms),
-        ratio: layout.gpu_iteration_ms / layout.cpu_iteration_ms,
-    });
+    rows.push(Row::steps(
+        "force layout",
+        format!("{} nodes, {} edges", count(layout.nodes as usize), count(layout.edges)),
+        "iteration",
+        layout.gpu_ms,
+        layout.gpu_iteration_ms,
+        layout.cpu_iteration_ms,
+    ));
 
     step(2, "a frame and a K-hop query");
     let render = crate::bench::render(&gpu, edges, args.size, 5, None)?;
@@ -284,24 +299,26 @@ fn bench_all(args: BenchAllArgs) -> Result<()> {
     let bundled_edges = edges.min(20_000_000);
     step(3, &format!("density bundling of {} edges", count(bundled_edges)));
     let bundle = crate::bench::bundle(&gpu, bundled_edges, args.size)?;
-    rows.push(Row {
-        task: "bundling",
-        scale: format!("{} edges, {} cells", count(bundle.edges), bundle.cells),
-        measured: format!("{:.1} s whole, {:.1} ms an iteration", bundle.gpu_ms / 1e3, bundle.gpu_iteration_ms),
-        baseline: format!("CPU iteration {:.1} ms", bundle.cpu_iteration_ms),
-        ratio: bundle.gpu_iteration_ms / bundle.cpu_iteration_ms,
-    });
+    rows.push(Row::steps(
+        "bundling",
+        format!("{} edges, {} cells", count(bundle.edges), bundle.cells),
+        "iteration",
+        bundle.gpu_ms,
+        bundle.gpu_iteration_ms,
+        bundle.cpu_iteration_ms,
+    ));
 
     let rows_projected = nodes.clamp(32, crate::graph::MAX_NODES as usize);
     step(4, &format!("UMAP of {} rows x 64", count(rows_projected)));
     let project = crate::bench::project(&gpu, rows_projected, 64)?;
-    rows.push(Row {
-        task: "UMAP",
-        scale: format!("{} rows x {}", count(project.rows), project.dims),
-        measured: format!("{:.1} s whole, {:.1} ms an epoch", project.umap_total_ms / 1e3, project.epoch_gpu_ms),
-        baseline: format!("CPU epoch {:.1} ms", project.epoch_cpu_ms),
-        ratio: project.epoch_gpu_ms / project.epoch_cpu_ms,
-    });
+    rows.push(Row::steps(
+        "UMAP",
+        format!("{} rows x {}", count(project.rows), project.dims),
+        "epoch",
+        project.umap_total_ms,
+        project.epoch_gpu_ms,
+        project.epoch_cpu_ms,
+    ));
 
     step(5, "recording Cora's tour");
     let size = (args.size.0 & !1, args.size.1 & !1);

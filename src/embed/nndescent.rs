@@ -138,12 +138,7 @@ pub fn approximate_knn(
         Ok((neighbours, gpu.zeroed_storage("Descent::distances", slots, wgpu::BufferUsages::empty())?))
     };
     let lists = [list()?, list()?];
-    let params = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("Descent::params"),
-        size: std::mem::size_of::<Params>() as u64,
-        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    });
+    let params = crate::gpu::uniform_buffer(&gpu.device, "Descent::params", std::mem::size_of::<Params>() as u64);
     let base = Params { rows, dims: dims as u32, k: k as u32, width: WIDTH, split: values.split, ..Params::default() };
     let run = |pipeline: &wgpu::ComputePipeline, order: (&wgpu::Buffer, &wgpu::Buffer), from: usize, p: Params| {
         gpu.queue.write_buffer(&params, 0, bytemuck::bytes_of(&p));

@@ -225,12 +225,7 @@ pub fn run_epochs(
     let groups = [data(0), data(1)];
     let stride =
         gpu.device.limits().min_uniform_buffer_offset_alignment.max(std::mem::size_of::<EpochUniforms>() as u32);
-    let uniforms = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("Umap::epochs"),
-        size: BATCH as u64 * stride as u64,
-        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    });
+    let uniforms = crate::gpu::uniform_buffer(&gpu.device, "Umap::epochs", BATCH as u64 * stride as u64);
     let epoch_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some("Umap::epoch"),
         layout: &umap_passes.epoch_layout,

@@ -358,6 +358,16 @@ pub fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntr
     buffer_entry(binding, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Storage { read_only }, false)
 }
 
+/// A uniform buffer of `size` bytes, written with `Queue::write_buffer`.
+pub fn uniform_buffer(device: &wgpu::Device, label: &str, size: u64) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size,
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
 /// A uniform buffer binding of compute shaders; `dynamic`: bound with an offset.
 pub fn uniform_entry(binding: u32, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
     buffer_entry(binding, wgpu::ShaderStages::COMPUTE, wgpu::BufferBindingType::Uniform, dynamic)

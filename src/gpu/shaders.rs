@@ -116,6 +116,7 @@ fn common(name: &str) -> Option<&'static str> {
         "common/view.wgsl" => Some(include_str!("../../shaders/common/view.wgsl")),
         "common/dispatch.wgsl" => Some(include_str!("../../shaders/common/dispatch.wgsl")),
         "common/edge_emphasis.wgsl" => Some(include_str!("../../shaders/common/edge_emphasis.wgsl")),
+        "common/chunk.wgsl" => Some(include_str!("../../shaders/common/chunk.wgsl")),
         _ => None,
     }
 }

@@ -120,12 +120,11 @@ impl Neighbourhoods {
         let seeds = gpu.zeroed_storage("Neighbourhoods::seeds", 16, wgpu::BufferUsages::empty())?;
         let step_stride =
             gpu.device.limits().min_uniform_buffer_offset_alignment.max(std::mem::size_of::<StepUniforms>() as u32);
-        let steps = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("Neighbourhoods::steps"),
-            size: (MAX_HOPS as u64 + 3) * step_stride as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let steps = crate::gpu::uniform_buffer(
+            &gpu.device,
+            "Neighbourhoods::steps",
+            (MAX_HOPS as u64 + 3) * step_stride as u64,
+        );
         let step = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("Neighbourhoods::step"),
             layout: &khop.step_layout,

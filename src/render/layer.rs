@@ -170,12 +170,7 @@ impl EdgeLayer {
         let counts = gpu.zeroed_storage("EdgeLayer::counts", pixels * 4, storage)?;
         let tints = gpu.zeroed_storage("EdgeLayer::tints", cells * 16, storage)?;
         let totals = gpu.zeroed_storage("EdgeLayer::totals", 16, storage)?;
-        let tone = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("EdgeLayer::tone"),
-            size: std::mem::size_of::<ToneUniforms>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let tone = crate::gpu::uniform_buffer(device, "EdgeLayer::tone", std::mem::size_of::<ToneUniforms>() as u64);
         let tone_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("EdgeLayer::tone_group"),
             layout: &renderer.tone_layout,

@@ -306,12 +306,7 @@ impl Renderer {
             None => vec![1.0],
         };
         let edge_weights = gpu.storage_buffer("Scene::edge_weights", &weights, wgpu::BufferUsages::empty())?;
-        let view = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("Scene::view"),
-            size: std::mem::size_of::<ViewUniforms>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let view = crate::gpu::uniform_buffer(device, "Scene::view", std::mem::size_of::<ViewUniforms>() as u64);
         let view_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("Scene::view_group"),
             layout: &self.view_layout,
