@@ -132,7 +132,7 @@ async function main() {
   // edgesDrawn: how many edges (in the shuffled order) the edge layer holds; a change of
   // view starts it again, and each frame adds a chunk: the first one small, so that a view
   // in motion stays quick, the next ones larger, sized by msPerEdge (measured as it draws).
-  const state = { selecting: false, k: 1, direction: 'both', seeds: [], byHop: [], hover: -1, dirty: true, frameMs: 0, edgesDrawn: 0, msPerEdge: 2e-3 };
+  const state = { selecting: false, k: 1, direction: 'both', seeds: [], byHop: [], hover: -1, dirty: true, frameMs: 0, edgesDrawn: 0, chunks: 0, msPerEdge: 2e-3 };
   const FIRST_CHUNK_MS = 30, NEXT_CHUNK_MS = 200;
   const changed = () => { state.dirty = true; state.edgesDrawn = 0; };
   const hopsArray = new Float64Array(n);
@@ -211,12 +211,13 @@ async function main() {
     gl.blendFunc(gl.ONE, gl.ONE);
     gl.bindVertexArray(emptyVao);
     gl.drawArrays(gl.LINES, 2 * (points - 1) * first, 2 * (points - 1) * count);
-    measureLayer();
+    gl.bindVertexArray(null);
   }
 
   // The mean weight of a covered pixel of the edge layer: squares of it summed on the GPU,
   // those sums on the CPU.
   function measureLayer() {
+    gl.bindVertexArray(emptyVao);
     gl.bindFramebuffer(gl.FRAMEBUFFER, measure.framebuffer);
     gl.viewport(0, 0, measure.w, measure.h);
     gl.disable(gl.SCISSOR_TEST);
@@ -280,7 +281,7 @@ async function main() {
   }
 
   const bg = header.style.background;
-  const readback = new Uint8Array(4);
+  const readback = new Uint8Array(4), layerPixel = new Float32Array(4);
   // A frame: the next chunk of edges into the edge layer (the first after a change of
   // view: a uniform sample, as the order is shuffled), the layer under the nodes.
   function draw() {
@@ -289,9 +290,13 @@ async function main() {
     const chunk = Math.min(Math.max(5000, Math.round(budget)), edgeCount - state.edgesDrawn);
     const newView = state.edgesDrawn === 0;
     if (chunk > 0 || newView) {
-      // Learn the cost of an edge from chunks large enough to time (the measure's read
-      // back waits for the GPU).
       drawEdges(state.edgesDrawn, chunk);
+      // The layer's mean after the first chunk of a view (a uniform sample), every fourth
+      // and the last; else one pixel back: either waits for the GPU, so the cost of an
+      // edge is learnt from chunks large enough to time.
+      state.chunks = newView ? 0 : state.chunks + 1;
+      if (newView || state.chunks % 4 === 0 || state.edgesDrawn + chunk >= edgeCount) measureLayer();
+      else gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.FLOAT, layerPixel); // the layer's own format
       const ms = performance.now() - start;
       if (chunk >= 5000) state.msPerEdge = 0.5 * state.msPerEdge + 0.5 * Math.max(ms, 0.1) / chunk;
     }
