@@ -11,8 +11,9 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use super::{EdgeColoring, Scene};
 use crate::geom::Bounds;
-use crate::gpu::{Gpu, GpuError};
+use crate::gpu::{Gpu, GpuError, bind_group_layout, buffer_entry, storage_entry};
 
 /// The float format lines add their colour times weight, and weight, into.
 pub const LINES_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
@@ -137,6 +138,38 @@ pub(super) struct ToneUniforms {
 }
 const _: () = assert!(std::mem::size_of::<ToneUniforms>() == 16);
 
+/// The bind group layouts of an [`EdgeLayer`]: tone.wgsl's group 0 (the layer, read by
+/// `measure` and the resolve) and density.wgsl's group 2 (the grids `splat` adds into).
+pub(super) fn bind_group_layouts(device: &wgpu::Device) -> (wgpu::BindGroupLayout, wgpu::BindGroupLayout) {
+    let writable = wgpu::BufferBindingType::Storage { read_only: false };
+    let stages = wgpu::ShaderStages::FRAGMENT | wgpu::ShaderStages::COMPUTE;
+    let texture = |binding| wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: stages,
+        ty: wgpu::BindingType::Texture {
+            sample_type: wgpu::TextureSampleType::Float { filterable: false },
+            view_dimension: wgpu::TextureViewDimension::D2,
+            multisampled: false,
+        },
+        count: None,
+    };
+    let tone = bind_group_layout(
+        device,
+        "Renderer::tone_layout",
+        &[
+            texture(0),
+            buffer_entry(1, stages, writable, false),
+            buffer_entry(2, stages, writable, false),
+            buffer_entry(3, stages, writable, false),
+            buffer_entry(4, stages, wgpu::BufferBindingType::Uniform, false),
+            texture(5),
+        ],
+    );
+    let density =
+        bind_group_layout(device, "Renderer::density_layout", &[storage_entry(0, false), storage_entry(1, false)]);
+    (tone, density)
+}
+
 /// One frame size's edge layer: create with the target, once per size.
 pub struct EdgeLayer {
     pub(super) lines: wgpu::TextureView,
@@ -203,6 +236,89 @@ impl EdgeLayer {
             size,
             density_drawn: std::cell::Cell::new(false),
         })
+    }
+}
+
+impl super::Renderer {
+    /// Records into `encoder` the edges of each pane (a scene, its viewport and scissor
+    /// rectangles as `[x, y, width, height]`) added into `layer`, at the level each
+    /// scene's view chose ([`Scene::set_view`]), and the layer measured. The density level
+    /// draws only panes whose viewport starts at the frame's corner (the window's graph
+    /// pane; others draw lines).
+    pub fn add_edges(
+        &self,
+        gpu: &Gpu,
+        encoder: &mut wgpu::CommandEncoder,
+        layer: &EdgeLayer,
+        panes: &[(&Scene, [u32; 4], [u32; 4])],
+    ) {
+        let style = panes.first().map(|(scene, _, _)| scene.style);
+        let tone = ToneUniforms {
+            size: [layer.size.0, layer.size.1],
+            alpha: style.map_or(0.0, |s| s.edge_alpha).clamp(0.0, 0.95),
+            absolute: style.is_some_and(|s| s.edge_coloring == EdgeColoring::Weight) as u32,
+        };
+        gpu.queue.write_buffer(&layer.tone, 0, bytemuck::bytes_of(&tone));
+        let density = |scene: &Scene, viewport: &[u32; 4]| {
+            scene.level.get() == EdgeLevel::Density && viewport[..2] == [0, 0] && scene.paths_hidden()
+        };
+        encoder.clear_buffer(&layer.totals, 0, None);
+        if panes.iter().any(|(scene, viewport, _)| density(scene, viewport)) {
+            encoder.clear_buffer(&layer.counts, 0, None);
+            encoder.clear_buffer(&layer.tints, 0, None);
+            layer.density_drawn.set(true);
+        } else if layer.density_drawn.replace(false) {
+            encoder.clear_buffer(&layer.counts, 0, None);
+        }
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("EdgeLayer::lines"),
+                color_attachments: &[&layer.lines, &layer.plain].map(|view| {
+                    Some(wgpu::RenderPassColorAttachment {
+                        view,
+                        depth_slice: None,
+                        resolve_target: None,
+                        ops: wgpu::Operations {
+                            load: wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT),
+                            store: wgpu::StoreOp::Store,
+                        },
+                    })
+                }),
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            for &(scene, [x, y, w, h], [sx, sy, sw, sh]) in panes {
+                if !scene.draws_edges() || density(scene, &[x, y, w, h]) {
+                    continue;
+                }
+                pass.set_viewport(x as f32, y as f32, w as f32, h as f32, 0.0, 1.0);
+                pass.set_scissor_rect(sx, sy, sw, sh);
+                pass.set_bind_group(0, &scene.view_group, &[]);
+                self.draw_edges(&mut pass, scene, [&self.edges, &self.edge_paths]);
+            }
+        }
+        let mut pass = encoder
+            .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("EdgeLayer"), timestamp_writes: None });
+        for &(scene, viewport, _) in panes {
+            if !scene.draws_edges() || !density(scene, &viewport) {
+                continue;
+            }
+            pass.set_pipeline(&self.splat);
+            pass.set_bind_group(0, &scene.view_group, &[]);
+            pass.set_bind_group(2, &layer.density_group, &[]);
+            for (group, count) in &scene.edge_chunks {
+                pass.set_bind_group(1, group, &[]);
+                let (x, y) = crate::gpu::dispatch_size(*count, 256);
+                pass.dispatch_workgroups(x, y, 1);
+            }
+        }
+        if panes.iter().any(|(scene, _, _)| scene.draws_edges()) {
+            pass.set_pipeline(&self.measure);
+            pass.set_bind_group(0, &layer.tone_group, &[]);
+            pass.dispatch_workgroups(layer.size.0.div_ceil(16), layer.size.1.div_ceil(16), 1);
+        }
     }
 }
 
