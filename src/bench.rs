@@ -13,7 +13,7 @@ use crate::gpu::{Gpu, GpuError};
 use crate::graph::Direction;
 use crate::graph::bfs;
 use crate::graph::generate::laid_out_mesh;
-use crate::render::{Camera, EdgeColoring, EdgeDetail, EdgeLevel, OffscreenTarget, Renderer, Style, frame};
+use crate::render::{Camera, EdgeColoring, EdgeDetail, OffscreenTarget, Renderer, Style, frame};
 use crate::view::GraphView;
 
 /// Edges per node of the generated graphs: 10M edges come with 1M nodes.
@@ -74,16 +74,15 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// Median of `f`'s durations over at most `max_runs` runs, stopping early once `budget`
+/// Time each measurement may take in all: slow frames are timed fewer times.
+const BUDGET: Duration = Duration::from_secs(20);
+
+/// Median of `f`'s durations over at most `max_runs` runs, stopping early once [`BUDGET`]
 /// is spent (always at least one run).
-fn median(
-    max_runs: u32,
-    budget: Duration,
-    mut f: impl FnMut() -> Result<(), GpuError>,
-) -> Result<(f64, u32), GpuError> {
+fn median(max_runs: u32, mut f: impl FnMut() -> Result<(), GpuError>) -> Result<(f64, u32), GpuError> {
     let start = Instant::now();
     let mut times = Vec::new();
-    while times.len() < max_runs as usize && (times.is_empty() || start.elapsed() < budget) {
+    while times.len() < max_runs as usize && (times.is_empty() || start.elapsed() < BUDGET) {
         let t = Instant::now();
         f()?;
         times.push(ms(t.elapsed()));
@@ -114,15 +113,11 @@ pub fn render(
     let camera = view.camera(size);
     let empty_graph = crate::graph::Graph::with_nodes(0, false);
     let empty = renderer.scene(gpu, &empty_graph, &view.buffer, &view.bounds, view.scene.style)?;
-    let budget = Duration::from_secs(20);
 
     target.draw(gpu, &renderer, &view.scene, &camera)?; // warm-up: pipelines, first touch of buffers
-    let (empty_frame_ms, _) = median(max_frames, budget, || target.draw(gpu, &renderer, &empty, &camera))?;
-    let (frame_ms, frames) = median(max_frames, budget, || target.draw(gpu, &renderer, &view.scene, &camera))?;
-    let edge_level = match view.scene.edge_level() {
-        EdgeLevel::Lines => "lines",
-        EdgeLevel::Density => "density",
-    };
+    let (empty_frame_ms, _) = median(max_frames, || target.draw(gpu, &renderer, &empty, &camera))?;
+    let (frame_ms, frames) = median(max_frames, || target.draw(gpu, &renderer, &view.scene, &camera))?;
+    let edge_level = view.scene.edge_level().name();
     if let Some(rgba) = picture {
         *rgba = target.render(gpu, &renderer, &view.scene, &camera)?;
     }
@@ -130,7 +125,7 @@ pub fn render(
         true => {
             view.scene.style.edge_detail = EdgeDetail::Lines;
             target.draw(gpu, &renderer, &view.scene, &camera)?;
-            let (ms, _) = median(max_frames, budget, || target.draw(gpu, &renderer, &view.scene, &camera))?;
+            let (ms, _) = median(max_frames, || target.draw(gpu, &renderer, &view.scene, &camera))?;
             view.scene.style.edge_detail = EdgeDetail::Auto;
             Some(ms)
         }
@@ -174,7 +169,6 @@ fn time_khop(
     max_runs: u32,
 ) -> Result<KhopTiming, GpuError> {
     let renderer = gpu.kernel_for::<Renderer>(frame::FORMAT);
-    let budget = Duration::from_secs(20);
     let nodes = graph.node_count();
     // Seeds scattered over the mesh by a multiplicative hash of their rank.
     let seed: Vec<u32> =
@@ -182,17 +176,17 @@ fn time_khop(
     view.highlight(gpu, graph, &seed, BENCH_HOPS, Direction::Both)?;
     view.reached(gpu)?; // warm-up
     let mut reached = 0;
-    let (gpu_ms, _) = median(max_runs, budget, || {
+    let (gpu_ms, _) = median(max_runs, || {
         view.highlight(gpu, graph, &seed, BENCH_HOPS, Direction::Both)?;
         reached = view.reached(gpu)?.iter().sum();
         Ok(())
     })?;
     let csr = graph.csr(Direction::Both);
-    let (cpu_ms, _) = median(max_runs, budget, || {
+    let (cpu_ms, _) = median(max_runs, || {
         std::hint::black_box(bfs::hops(&csr, &seed, BENCH_HOPS));
         Ok(())
     })?;
-    let (highlighted_frame_ms, _) = median(max_runs, budget, || target.draw(gpu, &renderer, &view.scene, camera))?;
+    let (highlighted_frame_ms, _) = median(max_runs, || target.draw(gpu, &renderer, &view.scene, camera))?;
     Ok(KhopTiming { gpu_ms, cpu_ms, reached, highlighted_frame_ms })
 }
 
@@ -226,7 +220,7 @@ fn time_labels(
     let options = TextOptions { labels: LabelsText::Auto, legend: LegendMode::Auto, groups: true };
     let viewport = Vec2::new(size.0 as f32, size.1 as f32);
     let mut placed = 0;
-    let (ms, _) = median(max_runs.min(5), Duration::from_secs(20), || {
+    let (ms, _) = median(max_runs.min(5), || {
         placed = Annotations::measured(&subject, camera, viewport, options).labels.len();
         Ok(())
     })?;
@@ -284,12 +278,11 @@ pub fn bundle(gpu: &Gpu, edges: usize, size: (u32, u32)) -> Result<BundleTiming,
     let style = Style::for_layout(graph.node_count(), &bounds, Dim::Two);
     let mut scene = renderer.scene(gpu, &graph, &buffer, &bounds, style)?;
     renderer.set_paths(gpu, &mut scene, &paths);
-    let budget = Duration::from_secs(20);
     target.draw(gpu, &renderer, &scene, &camera)?; // warm-up
-    let (straight_frame_ms, _) = median(5, budget, || target.draw(gpu, &renderer, &scene, &camera))?;
+    let (straight_frame_ms, _) = median(5, || target.draw(gpu, &renderer, &scene, &camera))?;
     scene.bundle_mix = 1.0;
     target.draw(gpu, &renderer, &scene, &camera)?;
-    let (bundled_frame_ms, _) = median(5, budget, || target.draw(gpu, &renderer, &scene, &camera))?;
+    let (bundled_frame_ms, _) = median(5, || target.draw(gpu, &renderer, &scene, &camera))?;
     Ok(BundleTiming {
         nodes,
         edges: graph.edge_count(),

@@ -79,6 +79,8 @@ fn direction_color(d: Vec2) -> [f32; 3] {
 pub fn svg(scene: &SvgScene, camera: &Camera, size: (u32, u32)) -> String {
     let viewport = Vec2::new(size.0 as f32, size.1 as f32);
     let at = |p: &[f32; 4]| camera.project(Vec3::new(p[0], p[1], p[2]), viewport);
+    // Each node's place in the picture, projected once for its edges and its disc.
+    let screen: Vec<Option<Vec2>> = scene.positions.iter().map(at).collect();
     let visible = |a: Vec2, b: Vec2| {
         let (lo, hi) = (a.min(b), a.max(b));
         hi.x >= 0.0 && hi.y >= 0.0 && lo.x <= viewport.x && lo.y <= viewport.y
@@ -102,10 +104,10 @@ pub fn svg(scene: &SvgScene, camera: &Camera, size: (u32, u32)) -> String {
         .src
         .iter()
         .zip(&scene.graph.dst)
-        .filter_map(|(&a, &b)| Some((at(&scene.positions[a as usize])?, at(&scene.positions[b as usize])?)));
+        .filter_map(|(&a, &b)| Some((screen[a as usize]?, screen[b as usize]?)));
     let one_edge = edge_opacity(style.edge_alpha, expected_overdraw(chords, size));
     for (e, (&a, &b)) in scene.graph.src.iter().zip(&scene.graph.dst).enumerate() {
-        let (Some(pa), Some(pb)) = (at(&scene.positions[a as usize]), at(&scene.positions[b as usize])) else {
+        let (Some(pa), Some(pb)) = (screen[a as usize], screen[b as usize]) else {
             continue;
         };
         let path: Option<Vec<Vec2>> =
@@ -156,7 +158,7 @@ pub fn svg(scene: &SvgScene, camera: &Camera, size: (u32, u32)) -> String {
     let _ = writeln!(doc, r#"<g stroke="{}" stroke-width="0.8">"#, hex(BACKGROUND));
     let focal = camera.focal_px(viewport);
     for v in 0..scene.graph.node_count() {
-        let Some(p) = at(&scene.positions[v as usize]) else { continue };
+        let Some(p) = screen[v as usize] else { continue };
         let size = scene.sizes[v as usize];
         let r = (style.node_radius * focal).clamp(0.75, 24.0) * size.abs();
         if !visible(p - Vec2::splat(r), p + Vec2::splat(r)) {

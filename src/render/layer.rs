@@ -44,11 +44,20 @@ pub enum EdgeDetail {
 }
 
 /// The level a frame's edges are drawn at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EdgeLevel {
-    #[default]
     Lines,
     Density,
+}
+
+impl EdgeLevel {
+    /// The level's name, as `bench render` prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            EdgeLevel::Lines => "lines",
+            EdgeLevel::Density => "density",
+        }
+    }
 }
 
 impl EdgeDetail {
@@ -97,22 +106,45 @@ fn screen_area(extent: &Bounds, clip_from_world: glam::Mat4, viewport: glam::Vec
     (size.x.max(1.0) * size.y.max(1.0)).max(1.0)
 }
 
+/// The samples density.wgsl's `splat` takes of the edge from `a` to `b` (pixels, y down)
+/// in a frame of `size`, on the CPU: the part inside the frame (Liang-Barsky), one sample
+/// a pixel along the longer axis (at most 1024), each a pixel's index and its share of the
+/// edge's length (an edge shorter than a pixel weighs 0.25 in all).
+pub fn edge_samples(a: glam::Vec2, b: glam::Vec2, size: (u32, u32)) -> impl Iterator<Item = (usize, f32)> {
+    let frame = glam::Vec2::new(size.0 as f32, size.1 as f32);
+    let d = b - a;
+    let (mut t0, mut t1) = (0.0f32, 1.0f32);
+    for axis in 0..2 {
+        if d[axis].abs() < 1e-6 {
+            if a[axis] < 0.0 || a[axis] >= frame[axis] {
+                (t0, t1) = (1.0, 0.0);
+            }
+        } else {
+            let (u0, u1) = ((0.0 - a[axis]) / d[axis], (frame[axis] - a[axis]) / d[axis]);
+            t0 = t0.max(u0.min(u1));
+            t1 = t1.min(u0.max(u1));
+        }
+    }
+    let samples = match t0 <= t1 {
+        true => (((t1 - t0) * d.x.abs().max(d.y.abs())).ceil() as u32).clamp(1, 1024),
+        false => 0,
+    };
+    let each = ((t1 - t0) * a.distance(b)).max(0.25) / samples.max(1) as f32;
+    (0..samples).map(move |k| {
+        let p = a + d * (t0 + (t1 - t0) * (k as f32 + 0.5) / samples as f32);
+        let (x, y) = ((p.x.max(0.0) as u32).min(size.0 - 1), (p.y.max(0.0) as u32).min(size.1 - 1));
+        ((y * size.0 + x) as usize, each)
+    })
+}
+
 /// The mean number of `segments` (pixel coordinates) crossing each pixel they cross in a
 /// frame of `size`: the overdraw the edge layer measures on the GPU, on the CPU, sampled
-/// as density.wgsl samples (one sample a pixel along the longer axis, at most 1024 an
-/// edge). 1 when nothing is covered.
+/// as density.wgsl samples ([`edge_samples`]). 1 when nothing is covered.
 pub fn expected_overdraw(segments: impl Iterator<Item = (glam::Vec2, glam::Vec2)>, size: (u32, u32)) -> f32 {
-    let (w, h) = (size.0 as usize, size.1 as usize);
-    let mut counts = vec![0.0f32; w * h];
+    let mut counts = vec![0.0f32; size.0 as usize * size.1 as usize];
     for (a, b) in segments {
-        let d = b - a;
-        let samples = (d.x.abs().max(d.y.abs()).ceil() as u32).clamp(1, 1024);
-        let each = a.distance(b).max(0.25) / samples as f32;
-        for k in 0..samples {
-            let p = a + d * ((k as f32 + 0.5) / samples as f32);
-            if p.x >= 0.0 && p.y >= 0.0 && (p.x as usize) < w && (p.y as usize) < h {
-                counts[p.y as usize * w + p.x as usize] += each;
-            }
+        for (pixel, weight) in edge_samples(a, b, size) {
+            counts[pixel] += weight;
         }
     }
     let (sum, covered) = counts.iter().filter(|&&c| c > 0.0).fold((0.0, 0u64), |(s, n), &c| (s + c as f64, n + 1));
@@ -352,23 +384,12 @@ mod tests {
         };
         for (&s, &t) in graph.src.iter().zip(&graph.dst) {
             let (a, b) = (pixel(&positions[s as usize]), pixel(&positions[t as usize]));
-            let d = b - a;
-            let (mut t0, mut t1) = (0.0f32, 1.0f32);
-            for axis in 0..2 {
-                let (u0, u1) = ((0.0 - a[axis]) / d[axis], (viewport[axis] - a[axis]) / d[axis]);
-                t0 = t0.max(u0.min(u1));
-                t1 = t1.min(u0.max(u1));
+            let inside = |p: Vec2| p.cmpge(Vec2::ZERO).all() && p.cmplt(viewport).all();
+            assert!(inside(a) && inside(b), "the test's edges lie in the frame");
+            for (pixel, weight) in edge_samples(a, b, size) {
+                counts[pixel] += (weight * FIXED).round() as u32;
             }
-            assert!(t0 <= t1, "the test's edges lie in the frame");
-            let inside = (t1 - t0) * d.x.abs().max(d.y.abs());
-            let samples = (inside.ceil() as u32).clamp(1, 1024);
-            let add = (((t1 - t0) * a.distance(b)).max(0.25) / samples as f32 * FIXED).round() as u32;
-            for k in 0..samples {
-                let p = a + d * (t0 + (t1 - t0) * (k as f32 + 0.5) / samples as f32);
-                let (x, y) = ((p.x.max(0.0) as u32).min(size.0 - 1), (p.y.max(0.0) as u32).min(size.1 - 1));
-                counts[(y * size.0 + x) as usize] += add;
-            }
-            let m = a + d * (t0 + t1) * 0.5;
+            let m = (a + b) * 0.5;
             let cell = 4 * (((m.y as u32).min(size.1 - 1) / COARSE) * columns + (m.x as u32).min(size.0 - 1) / COARSE);
             let [ca, cb] = [s, t].map(|v| colors[v as usize].to_le_bytes());
             for c in 0..3 {

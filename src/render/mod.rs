@@ -106,7 +106,7 @@ pub struct Style {
 }
 
 /// [`Style::edge_alpha`] by default: the mean covered pixel half opaque, so a lone edge
-/// reads clearly and a pixel ten times as crowded is 0.91 opaque.
+/// reads clearly and a pixel ten times as crowded is 0.76 opaque (tone.wgsl).
 pub const EDGE_ALPHA: f32 = 0.5;
 
 impl Style {
