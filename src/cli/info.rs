@@ -148,18 +148,27 @@ impl fmt::Display for GraphInfo {
         if !model.producer.is_empty() {
             write!(f, "\nproducer    {}", model.producer)?;
         }
-        if let Some(layers) = model.layers {
+        let sizes = |layers: u64, heads: Option<u64>, kv_heads: Option<u64>, hidden: Option<u64>| {
             let mut parts = vec![format!("{layers} layers")];
-            if let Some(heads) = model.heads {
-                let kv =
-                    model.kv_heads.filter(|&kv| kv != heads).map(|kv| format!(" ({kv} key/value)")).unwrap_or_default();
+            if let Some(heads) = heads {
+                let kv = kv_heads.filter(|&kv| kv != heads).map(|kv| format!(" ({kv} key/value)")).unwrap_or_default();
                 parts.push(format!("{heads} heads{kv}"));
             }
-            if let Some(hidden) = model.hidden {
-                parts.push(format!("hidden {hidden}"));
-            }
+            parts.extend(hidden.map(|h| format!("hidden {h}")));
+            parts.join(", ")
+        };
+        if let Some(layers) = model.layers {
             let name = if model.architecture.is_empty() { String::new() } else { format!(" {}", model.architecture) };
-            write!(f, "\ntransformer{name}: {}", parts.join(", "))?;
+            let experts = model.experts.map(|e| format!(", {e} experts per MoE layer")).unwrap_or_default();
+            if model.stacks.len() > 1 {
+                write!(f, "\ntransformer{name}: {} stacks{experts}", model.stacks.len())?;
+                for s in &model.stacks {
+                    write!(f, "\n  {}: {}", s.name, sizes(s.layers, s.heads, s.kv_heads, s.hidden))?;
+                }
+            } else {
+                let line = sizes(layers, model.heads, model.kv_heads, model.hidden);
+                write!(f, "\ntransformer{name}: {line}{experts}")?;
+            }
         }
         Ok(())
     }

@@ -282,7 +282,10 @@ impl Gguf {
             hidden: get("embedding_length"),
             heads: get("attention.head_count"),
             kv_heads: get("attention.head_count_kv"),
+            head_dim: get("attention.key_length"),
+            experts: get("expert_count"),
             model_type: arch,
+            ..Default::default()
         }
     }
 }

@@ -6,6 +6,8 @@
 //! the file and, for text formats, the line.
 
 pub mod arrays;
+mod block_graph;
+mod blocks;
 pub mod columnar;
 mod compressed;
 pub mod dequant;
@@ -175,6 +177,12 @@ pub struct ModelSummary {
     pub kv_heads: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hidden: Option<u64>,
+    /// Routed experts per mixture-of-experts layer, where there are experts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub experts: Option<u64>,
+    /// The stacks of layers of a checkpoint (encoder and decoder, vision and text towers).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stacks: Vec<transformer::StackSummary>,
     /// Tensors by storage type (`F32`, `BF16`, `Q4_K`, ...), for checkpoints.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub tensor_types: BTreeMap<String, u64>,
@@ -188,6 +196,8 @@ impl ModelSummary {
     fn of_checkpoint(dag: &transformer::ModuleDag, tensors: &[transformer::Tensor]) -> ModelSummary {
         let known = |v: u64| (v > 0).then_some(v);
         let h = &dag.hyper;
+        // The model's sizes: the configuration's, else those of its last stack.
+        let last = dag.stacks.last();
         let mut tensor_types = BTreeMap::new();
         for t in tensors {
             *tensor_types.entry(t.dtype.clone()).or_insert(0) += 1;
@@ -197,10 +207,12 @@ impl ModelSummary {
             tensor_types,
             ops: dag.ops(),
             architecture: h.model_type.clone(),
-            layers: known(h.layers),
-            heads: known(h.heads),
-            kv_heads: known(h.kv_heads),
-            hidden: known(h.hidden),
+            layers: last.map(|s| s.layers).or(known(h.layers)),
+            heads: known(h.heads).or(last.and_then(|s| s.heads)),
+            kv_heads: known(h.kv_heads).or(last.and_then(|s| s.kv_heads)),
+            hidden: known(h.hidden).or(last.and_then(|s| s.hidden)),
+            experts: known(dag.experts),
+            stacks: dag.stacks.clone(),
             notice: dag.notice.clone(),
             ..Default::default()
         }

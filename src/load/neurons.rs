@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 
 use super::dequant::{Codec, codec};
-use super::transformer::{ModuleDag, Op};
+use super::transformer::{Heads, ModuleDag, Op};
 use crate::graph::{Graph, GroupId, StringTable};
 
 /// How many connections the neuron level keeps.
@@ -115,23 +115,38 @@ impl Builder {
 }
 
 /// Connects units of a weighted module (`count` units from `first`) to their strongest
-/// inputs among `in_count` neurons from `in_first`. Returns false when the weights cannot
-/// be read or do not fit the input.
+/// inputs among `in_count` neurons from `in_first`. A row wider than the input by a whole
+/// factor merges each group of weights (a kernel per channel); a row narrower than the
+/// input reads its first channels (Mamba's step-size projection reads the first part of
+/// its source); a depthwise convolution (`depthwise`, rows that fit neither) joins channel
+/// to channel. Returns false when the weights do not fit the input.
 fn connect_weighted(
     b: &mut Builder,
     matrix: &Matrix,
     (first, count): (u32, u32),
     (in_first, in_count): (u32, u32),
     pruning: Pruning,
+    depthwise: bool,
 ) -> bool {
+    let inputs = matrix.inputs;
+    let (group_size, channelwise) = match inputs {
+        0 => return false,
+        _ if inputs.is_multiple_of(in_count as usize) => (inputs / in_count as usize, false),
+        _ if depthwise => (inputs, true),
+        _ if inputs < in_count as usize => (1, false),
+        _ => return false,
+    };
     let (mut row, mut order) = (std::mem::take(&mut b.row), std::mem::take(&mut b.order));
-    if matrix.inputs == 0 || !matrix.inputs.is_multiple_of(in_count as usize) {
-        return false;
-    }
-    let group_size = matrix.inputs / in_count as usize;
     for i in 0..count {
         matrix.row(i as usize, &mut row);
         order.clear();
+        if channelwise {
+            let rms = (row.iter().map(|v| v * v).sum::<f32>() / row.len().max(1) as f32).sqrt();
+            if i < in_count {
+                b.connect(in_first + i, first + i, rms);
+            }
+            continue;
+        }
         for (g, chunk) in row.chunks(group_size).enumerate() {
             let w = if group_size == 1 {
                 chunk[0]
@@ -155,6 +170,28 @@ fn connect_weighted(
     true
 }
 
+/// The heads that read channel `j` of an attention input `width` channels wide: one
+/// query head; the query heads sharing a key/value head (grouped-query attention); or,
+/// for fused query-key-value projections, whichever part the channel falls in. Widths the
+/// geometry does not explain spread evenly over the heads.
+fn heads_reading(j: u32, width: u32, heads: Heads) -> std::ops::Range<u32> {
+    let (h, kv, d) = (heads.heads.max(1) as u32, heads.kv_heads.max(1) as u32, heads.head_dim.max(1) as u32);
+    let per = (h / kv.min(h)).max(1);
+    let kv_head = |k: u32| (k % kv) * per..(k % kv + 1) * per;
+    if width == (h + 2 * kv) * d {
+        let part = j / d;
+        return if part < h { part..part + 1 } else { kv_head((part - h) % kv) };
+    }
+    if width == h * d {
+        return j / d..j / d + 1;
+    }
+    if width == kv * d {
+        return kv_head(j / d);
+    }
+    let head = (j as u64 * h as u64 / width as u64) as u32;
+    head..head + 1
+}
+
 /// Expands `dag` to neurons. Returns the graph and a notice when some weights could not
 /// be shown.
 pub fn expand(dag: &ModuleDag, weights: &dyn WeightSource, pruning: Pruning) -> (Graph, Option<String>) {
@@ -171,7 +208,11 @@ pub fn expand(dag: &ModuleDag, weights: &dyn WeightSource, pruning: Pruning) -> 
     };
     b.graph.groups = dag.groups.clone();
     let hyper = &dag.hyper;
-    let head_dim = hyper.hidden.checked_div(hyper.heads).map_or(1, |d| d.max(1) as u32);
+    let fallback = Heads {
+        heads: hyper.heads,
+        kv_heads: if hyper.kv_heads > 0 { hyper.kv_heads } else { hyper.heads },
+        head_dim: if hyper.head_dim > 0 { hyper.head_dim } else { hyper.hidden.checked_div(hyper.heads).unwrap_or(1) },
+    };
     let mut skipped: Vec<String> = Vec::new();
 
     for node in &dag.nodes {
@@ -179,9 +220,12 @@ pub fn expand(dag: &ModuleDag, weights: &dyn WeightSource, pruning: Pruning) -> 
         let stated = node.weight.as_ref().and_then(|w| w.outputs(node.op)).or(node.width).map(|w| w as u32);
         let width = match node.op {
             Op::Output => 0,
-            Op::Input | Op::Linear | Op::Conv | Op::Embedding => stated.unwrap_or(0),
-            Op::Attention => hyper.heads.max(1) as u32,
+            Op::Input | Op::Linear | Op::Router | Op::Conv | Op::Embedding => stated.unwrap_or(0),
+            Op::Attention => node.heads.unwrap_or(fallback).heads.max(1) as u32,
             Op::Concat => input_widths.sum(),
+            Op::Glu => input_widths.max().unwrap_or(0) / 2,
+            Op::Scan => input_widths.take(1).sum(),
+            Op::Mix => input_widths.skip(node.gates).filter(|&w| w > 0).min().unwrap_or(0),
             Op::Norm | Op::Add | Op::Mul | Op::Module => input_widths.filter(|&w| w > 0).min().unwrap_or(0),
         };
         // Each layer's neurons form a group, inside the layer's module when it has one.
@@ -193,37 +237,45 @@ pub fn expand(dag: &ModuleDag, weights: &dyn WeightSource, pruning: Pruning) -> 
         b.span.push((first, count));
 
         let mut concat_offset = 0;
-        for &input in &node.inputs {
+        // A Mix's routers: router unit u weighs branch `gated + u`.
+        let mut gated = 0u32;
+        for (slot, &input) in node.inputs.iter().enumerate() {
             let (in_first, in_count) = b.span[input as usize];
             if in_count == 0 || count == 0 {
                 continue;
             }
             match node.op {
-                Op::Linear | Op::Conv => {
+                Op::Linear | Op::Router | Op::Conv => {
                     let Some(weight) = &node.weight else { continue };
                     let matrix = weights.bytes(&weight.tensor).and_then(|(bytes, dtype)| {
+                        let bytes = match weight.part {
+                            Some((index, parts)) => {
+                                let size = bytes.len() / parts.max(1) as usize;
+                                bytes.get(index as usize * size..(index as usize + 1) * size)?
+                            }
+                            None => bytes,
+                        };
                         Matrix::new(bytes, codec(dtype)?, count as usize, weight.transposed)
                     });
                     let done = matrix.is_some_and(|matrix| {
-                        connect_weighted(&mut b, &matrix, (first, count), (in_first, in_count), pruning)
+                        connect_weighted(
+                            &mut b,
+                            &matrix,
+                            (first, count),
+                            (in_first, in_count),
+                            pruning,
+                            node.op == Op::Conv,
+                        )
                     });
                     if !done {
                         skipped.push(weight.tensor.clone());
                     }
                 }
                 Op::Attention => {
-                    // Channel j of a query, key or value projection feeds the head(s) reading it.
-                    let heads = count;
-                    let kv = hyper.kv_heads.max(1) as u32;
+                    let heads = node.heads.unwrap_or(fallback);
                     for j in 0..in_count {
-                        if in_count == kv * head_dim && kv < heads {
-                            let per = heads / kv;
-                            for h in (j / head_dim) * per..(j / head_dim + 1) * per {
-                                b.connect(in_first + j, first + h, 1.0);
-                            }
-                        } else {
-                            let channel = j % (heads * head_dim).max(1);
-                            b.connect(in_first + j, first + (channel / head_dim).min(heads - 1), 1.0);
+                        for h in heads_reading(j, in_count, heads) {
+                            b.connect(in_first + j, first + h.min(count - 1), 1.0);
                         }
                     }
                 }
@@ -233,7 +285,29 @@ pub fn expand(dag: &ModuleDag, weights: &dyn WeightSource, pruning: Pruning) -> 
                     }
                     concat_offset += in_count;
                 }
-                Op::Norm | Op::Add | Op::Mul | Op::Module => {
+                Op::Glu => {
+                    for j in 0..in_count {
+                        b.connect(in_first + j, first + j % count, 1.0);
+                    }
+                }
+                Op::Mix if slot < node.gates => {
+                    // Router unit u scales branch gated + u: an edge to each of its outputs.
+                    for u in 0..in_count {
+                        let Some(&branch) = node.inputs.get(node.gates + (gated + u) as usize) else { break };
+                        let (branch_first, branch_count) = b.span[branch as usize];
+                        for j in 0..branch_count {
+                            b.connect(in_first + u, branch_first + j, 1.0);
+                        }
+                    }
+                    gated += in_count;
+                }
+                Op::Scan if slot > 0 => {
+                    // Step sizes and state projections spread over the scanned channels.
+                    for j in 0..in_count {
+                        b.connect(in_first + j, first + (j as u64 * count as u64 / in_count as u64) as u32, 1.0);
+                    }
+                }
+                Op::Norm | Op::Add | Op::Mul | Op::Module | Op::Mix | Op::Scan => {
                     for j in 0..count.min(in_count) {
                         b.connect(in_first + j, first + j, 1.0);
                     }

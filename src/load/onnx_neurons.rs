@@ -154,6 +154,7 @@ pub fn module_dag(
         hidden: summary.hidden.unwrap_or(0),
         heads: summary.heads.unwrap_or(0),
         kv_heads: summary.kv_heads.or(summary.heads).unwrap_or(0),
+        ..Default::default()
     };
     let mut dag = ModuleDag { hyper, ..Default::default() };
     let mut producers: HashMap<&str, u32> = HashMap::new();
@@ -166,7 +167,7 @@ pub fn module_dag(
         let weight_of = |index: usize, transposed: bool| {
             let t = initializers.get(n.input.get(index)?.as_str())?;
             let shape: Vec<u64> = t.dims.iter().map(|&d| d.max(0) as u64).collect();
-            Some(Weight { tensor: t.name.clone(), shape, transposed })
+            Some(Weight { tensor: t.name.clone(), shape, transposed, part: None })
         };
         let transpose_b = n.attribute.iter().any(|a| a.name == "transB" && a.i != 0);
         let (op, weight) = match n.op_type.as_str() {

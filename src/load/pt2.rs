@@ -88,7 +88,7 @@ pub fn module_dag(path: &Path) -> Result<(ModuleDag, ModelSummary), LoadError> {
             call.inputs.iter().find_map(|i| {
                 let stored = program.stored.get(i).filter(|s| dims.contains(&s.dims.len()))?;
                 let shape = stored.dims.iter().map(|&d| d.max(0) as u64).collect();
-                Some(Weight { tensor: stored.param.name.clone(), shape, transposed: false })
+                Some(Weight { tensor: stored.param.name.clone(), shape, transposed: false, part: None })
             })
         };
         let layer = |op: Op, weight: Option<Weight>| match weight {

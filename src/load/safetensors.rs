@@ -50,18 +50,43 @@ fn read_json(path: &Path) -> Result<serde_json::Value, LoadError> {
         .map_err(|e| LoadError::line(&source(path), e.line() as u64, format!("not valid JSON: {e}")))
 }
 
-/// The architecture and sizes a config.json states.
+/// The architecture and sizes a config.json states, with those of its sub-models: a
+/// `text_config` or `vision_config`, or the `encoder_`/`decoder_` sizes of an
+/// encoder-decoder.
 fn hyper(config: &serde_json::Value) -> Hyper {
-    let number =
-        |keys: &[&str]| keys.iter().find_map(|k| config.get(*k).and_then(serde_json::Value::as_u64)).unwrap_or(0);
-    let model_type = config.get("model_type").and_then(|v| v.as_str()).map(str::to_owned).unwrap_or_default();
-    Hyper {
-        model_type,
-        layers: number(&["num_hidden_layers", "n_layer", "num_layers"]),
-        hidden: number(&["hidden_size", "n_embd", "d_model"]),
-        heads: number(&["num_attention_heads", "n_head"]),
-        kv_heads: number(&["num_key_value_heads"]),
+    let number = |c: &serde_json::Value, keys: &[&str]| {
+        keys.iter().find_map(|k| c.get(*k).and_then(serde_json::Value::as_u64)).unwrap_or(0)
+    };
+    let flag = |key: &str| config.get(key).and_then(serde_json::Value::as_bool).unwrap_or(false);
+    let sizes = |c: &serde_json::Value| Hyper {
+        layers: number(c, &["num_hidden_layers", "n_layer", "num_layers"]),
+        hidden: number(c, &["hidden_size", "n_embd", "d_model"]),
+        heads: number(c, &["num_attention_heads", "n_head", "num_heads"]),
+        kv_heads: number(c, &["num_key_value_heads", "num_kv_heads"]),
+        head_dim: number(c, &["head_dim", "d_kv"]),
+        ..Default::default()
+    };
+    let mut hyper = sizes(config);
+    hyper.model_type = config.get("model_type").and_then(|v| v.as_str()).map(str::to_owned).unwrap_or_default();
+    hyper.experts = number(config, &["num_local_experts", "num_experts", "n_routed_experts"]);
+    hyper.parallel = flag("parallel_attn") || flag("use_parallel_residual");
+    // Falcon's multi-query attention: one key/value head unless the new architecture says otherwise.
+    if flag("multi_query") && !flag("new_decoder_architecture") {
+        hyper.kv_heads = 1;
     }
+    for (key, name) in [("text_config", "text"), ("vision_config", "vision")] {
+        if let Some(sub) = config.get(key).filter(|v| v.is_object()) {
+            hyper.towers.insert(name.to_owned(), sizes(sub));
+        }
+    }
+    for side in ["encoder", "decoder"] {
+        let heads = number(config, &[&format!("{side}_attention_heads")]);
+        if heads > 0 {
+            let layers = number(config, &[&format!("{side}_layers")]);
+            hyper.towers.insert(side.to_owned(), Hyper { heads, layers, hidden: hyper.hidden, ..Default::default() });
+        }
+    }
+    hyper
 }
 
 /// The shard files of a folder: from the index when there is one, else every

@@ -153,22 +153,24 @@ fn vit_checkpoint() {
 
 #[test]
 fn unknown_architectures_load_as_a_name_tree_with_a_notice() {
-    let dir = common::scratch("t5");
-    config(&dir, serde_json::json!({"model_type": "t5", "num_layers": 1}));
+    let dir = common::scratch("unknown-arch");
+    config(&dir, serde_json::json!({"model_type": "newthing", "num_layers": 1}));
     common::write_safetensors(
         &dir.join("model.safetensors"),
         &[
-            ("encoder.block.0.layer.0.SelfAttention.q.weight", "F32", &[4, 4]),
-            ("encoder.block.0.layer.1.DenseReluDense.wi.weight", "F32", &[8, 4]),
-            ("shared.weight", "F32", &[10, 4]),
+            ("trunk.cells.0.mix.a.weight", "F32", &[4, 4]),
+            ("trunk.cells.0.mix.b.weight", "F32", &[8, 4]),
+            ("table.weight", "F32", &[10, 4]),
         ],
     );
     let (loaded, m) = summary(&dir);
     assert_eq!(m.params, 16 + 32 + 40);
-    assert!(m.notice.as_deref().is_some_and(|n| n.contains("'t5' has no template")), "{:?}", m.notice);
-    // Paths: encoder, encoder.block, ..., one node each, a tree (edges = nodes - roots).
+    assert!(m.notice.as_deref().is_some_and(|n| n.contains("'newthing': no tensor name matches")), "{:?}", m.notice);
+    // Paths: trunk, trunk.cells, ..., one node each, a tree (edges = nodes - roots).
     let s = loaded.graph.summary();
-    assert_eq!(s.edges as u32, s.nodes - 2, "two roots: encoder and shared");
+    assert_eq!(s.edges as u32, s.nodes - 2, "two roots: trunk and table");
+    // Its matrices are Linear modules: the neuron level draws their rows.
+    assert_eq!(m.ops["Linear"], 3);
 }
 
 #[test]
@@ -196,4 +198,58 @@ fn damaged_checkpoints_fail_cleanly() {
     common::write_safetensors(&empty.join("model.safetensors"), &[("a.weight", "F32", &[2])]);
     let error = load::load_graph(&empty).unwrap_err().to_string();
     assert!(error.contains("config.json:1: not valid JSON"), "{error}");
+}
+
+/// A family's record in data/transformers/expected.json, written by make_checkpoints.py
+/// from what torch and transformers report.
+fn expected() -> serde_json::Value {
+    let text = std::fs::read_to_string(common::repo_data("transformers/expected.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// A stack's layers, heads, KV heads and hidden width.
+type Sizes = (u64, Option<u64>, Option<u64>, Option<u64>);
+
+fn stack_sizes(stacks: &[netlens::load::transformer::StackSummary]) -> Vec<Sizes> {
+    let mut sizes: Vec<Sizes> = stacks.iter().map(|s| (s.layers, s.heads, s.kv_heads, s.hidden)).collect();
+    sizes.sort();
+    sizes
+}
+
+#[test]
+fn every_family_opens_as_its_library_describes_it() {
+    let expected = expected();
+    let families = expected.as_object().unwrap();
+    assert!(families.len() >= 20, "{} families", families.len());
+    for (family, want) in families {
+        let n = |key: &str| want[key].as_u64();
+        let mut stacks: Vec<_> = want["stacks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["layers"].as_u64().unwrap(), s["heads"].as_u64(), s["kv_heads"].as_u64(), s["hidden"].as_u64()))
+            .collect();
+        stacks.sort();
+        let mut files = vec![(common::repo_data(&format!("transformers/{family}")), n("params").unwrap())];
+        if let Some(gguf_params) = n("gguf_params") {
+            files.push((common::repo_data(&format!("transformers/{family}.gguf")), gguf_params));
+        }
+        for (path, params) in files {
+            let (_, m) = summary(&path);
+            let what = path.display();
+            assert_eq!(m.params, params, "{what}");
+            assert_eq!(stack_sizes(&m.stacks), stacks, "{what}");
+            assert_eq!(m.experts, n("experts"), "{what}");
+            assert_eq!(m.ops.get("Attention").copied(), n("attention").filter(|&a| a > 0), "{what}: attention blocks");
+            // llama.cpp's converter leaves BERT's pooler (one Linear) out.
+            let pooler = u64::from(family == "bert" && path.extension().is_some());
+            assert_eq!(m.ops["Linear"], n("linear").unwrap() - pooler, "{what}: Linear modules");
+            assert!(m.notice.is_none(), "{what}: {:?}", m.notice);
+            // The neuron level draws every family, every weight read.
+            let neurons = load::load_neurons(&path, Default::default()).unwrap();
+            let model = neurons.model.unwrap();
+            assert!(model.notice.is_none(), "{what}: {:?}", model.notice);
+            assert!(neurons.graph.node_count() > 0 && neurons.graph.edge_count() > 0, "{what}");
+        }
+    }
 }

@@ -89,7 +89,7 @@ fn llama_heads_and_top_k() {
     assert_eq!(o1.len(), 1);
     assert!(o1[0].0.ends_with("attention[1]"), "{o1:?}");
     // Gated MLP: the product of gate and up, channel by channel.
-    assert_eq!(inputs_of(id("model.layers.0.gated[4]")).len(), 2);
+    assert_eq!(inputs_of(id("model.layers.0.mlp.gated[4]")).len(), 2);
 }
 
 #[test]
